@@ -1,0 +1,719 @@
+"""The reference engine: one applicant's claims → an Award with every step explained.
+
+Pure: no I/O. Every number of policy comes from the rule data (YearRules); this
+module holds only the vocabulary of formulas. Amounts are in 元 (Decimal);
+each line is rounded once to 0.01 元 (money.to_fen) after its own formula,
+uplift and per-claim cap, then cross-claim limits (once per household,
+exclusive groups, shared caps) work on the rounded amounts, which are whole 分.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+from typing import Any, Iterable
+
+from pydantic import ValidationError
+
+from .errors import InputError, Problem
+from .models import (
+    ApplicantFile,
+    ApplicantInfo,
+    Award,
+    Check,
+    Citation,
+    Claim,
+    Condition,
+    DecidedWithinRange,
+    FirstPlusAdditional,
+    Fixed,
+    InputSpec,
+    InputUsed,
+    InterestAtRate,
+    LineItem,
+    Match,
+    NotQuantified,
+    Parameter,
+    PerUnit,
+    RateCase,
+    Rule,
+    ShareOfCost,
+    Step,
+    Text,
+    TierTable,
+)
+from .money import MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, fmt_yuan, to_fen
+from .rules import RulePack, YearRules
+from .yamlio import line_for
+
+__all__ = ["compute", "parse_applicant", "parse_value", "evaluate_claim", "resolve_subject", "resolve_category"]
+
+OPS_TEXT = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "is_true": "=", "is_false": "=", "in": "∈", "not_in": "∉"}
+TRUE_WORDS = {"是", "有", "true", "yes", "y", "1", "对", "通过", "合格", "√"}
+FALSE_WORDS = {"否", "无", "false", "no", "n", "0", "不", "未通过", "不合格", "×"}
+
+
+def _t(zh: str, en: str) -> Text:
+    return Text(zh=zh, en=en)
+
+
+def num_text(value: Decimal) -> str:
+    """A quantity as people write it: no exponent, no trailing zeros after the point."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def pct_text(share: Decimal) -> str:
+    return num_text(share * 100) + "%"
+
+
+# ---------------------------------------------------------------- parsing input
+
+
+def normalise_text(raw: str) -> str:
+    """Full-width digits and signs to ASCII (NFKC), trimmed; thousands separators removed."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    return text.replace(",", "").replace(" ", "")
+
+
+def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
+    """Turn one raw input into its typed value.
+
+    Returns:
+        (value, None) on success or (None, message) saying what was expected.
+    """
+    expected_num = _t(
+        f"应为不小于 0 的数（单位：{spec.unit}）",
+        f"expected a number ≥ 0 (unit: {spec.unit})",
+    )
+    if spec.type in ("decimal", "money", "integer"):
+        if isinstance(raw, bool) or raw is None:
+            return None, expected_num
+        if isinstance(raw, float):
+            return None, _t("不接受二进制浮点数，请写成文本形式的十进制数", "binary floats are not accepted; write the number as decimal text")
+        if isinstance(raw, (int, Decimal)):
+            value = D(raw)
+        elif isinstance(raw, str):
+            text = normalise_text(raw)
+            if spec.unit and text.endswith(spec.unit) and len(text) > len(spec.unit):
+                text = text[: -len(spec.unit)]
+            try:
+                value = D(text)
+            except (ValueError, TypeError):
+                return None, _t(f"“{raw}”不是数字；{expected_num.zh}", f"{raw!r} is not a number; {expected_num.en}")
+        else:
+            return None, expected_num
+        if not value.is_finite():
+            return None, expected_num
+        if value < 0:
+            return None, _t(f"不能为负数（{num_text(value)}）", f"must not be negative ({num_text(value)})")
+        if value > Decimal("1e15"):
+            return None, _t("数值过大（超过 10^15）", "number too large (over 10^15)")
+        if spec.type == "integer" and value != value.to_integral_value():
+            return None, _t(f"应为整数（{spec.unit}），而不是 {num_text(value)}", f"expected a whole number ({spec.unit}), got {num_text(value)}")
+        if spec.type == "money" and value != value.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
+            return None, _t("金额最多两位小数（分）", "an amount has at most two decimals (fen)")
+        return value, None
+    if spec.type == "boolean":
+        if isinstance(raw, bool):
+            return raw, None
+        if isinstance(raw, (int, str)) and not isinstance(raw, bool):
+            word = normalise_text(str(raw)).lower()
+            if word in TRUE_WORDS:
+                return True, None
+            if word in FALSE_WORDS:
+                return False, None
+        return None, _t(f"应为“是”或“否”，而不是“{raw}”", f"expected yes or no (是/否), got {raw!r}")
+    # choice
+    if isinstance(raw, str):
+        text = raw.strip()
+        for choice in spec.choices:
+            if text in (choice.value, choice.label.zh, choice.label.en):
+                return choice.value, None
+    options = "、".join(c.value for c in spec.choices)
+    return None, _t(f"应为以下之一：{options}；而不是“{raw}”", f"expected one of: {options}; got {raw!r}")
+
+
+def resolve_subject(yr: YearRules, raw: str) -> str | None:
+    text = raw.strip()
+    for s in yr.vocabulary.subjects:
+        if text in (s.id, s.label.zh, s.label.en) or text in s.aliases:
+            return s.id
+    return None
+
+
+def resolve_category(yr: YearRules, raw: str) -> str | None:
+    text = raw.strip()
+    for c in yr.vocabulary.categories:
+        if text in (c.id, c.label.zh, c.label.en) or text in c.aliases:
+            return c.id
+    return None
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return close[0] if close else ""
+
+
+def parse_applicant(
+    data: Any,
+    pack: RulePack,
+    *,
+    source: str = "<applicant>",
+    lines: dict[tuple, int] | None = None,
+    year: int | None = None,
+) -> tuple[ApplicantFile, YearRules]:
+    """Validate plain data (from YAML/JSON) into an ApplicantFile with typed inputs.
+
+    Every problem is collected; all are raised together, each located by file,
+    line and field path.
+
+    Raises:
+        InputError: the file is wrong (unknown subject, rule or input; bad value ...).
+        YearNotCovered: no rule covers the year.
+    """
+    lines = lines or {}
+    problems: list[Problem] = []
+
+    def problem(loc: tuple, zh: str, en: str) -> None:
+        problems.append(
+            Problem(source=source, line=line_for(lines, loc), field=".".join(map(str, loc)) or None, message={"zh": zh, "en": en})
+        )
+
+    if not isinstance(data, dict):
+        problem((), "文件内容应为一个映射（含 year、applicant、claims）", "the file must hold a mapping with year, applicant and claims")
+        raise InputError(problems)
+    if year is not None:
+        data = {**data, "year": year}
+    try:
+        parsed = ApplicantFile.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if err["type"] == "extra_forbidden":
+                key = str(loc[-1])
+                hint = _suggest(key, _allowed_keys(loc[:-1]))
+                problem(loc, f"未知字段“{key}”" + (f"，是否应为“{hint}”？" if hint else ""),
+                        f"unknown field {key!r}" + (f"; did you mean {hint!r}?" if hint else ""))
+            elif err["type"] == "missing":
+                problem(loc, "缺少必填字段", "required field is missing")
+            else:
+                problem(loc, f"取值有误：{err['msg']}（得到 {err.get('input')!r}）", f"invalid value: {err['msg']} (got {err.get('input')!r})")
+        raise InputError(problems)
+
+    yr = pack.for_year(parsed.year)
+    info = parsed.applicant
+    subject = resolve_subject(yr, info.subject)
+    if subject is None:
+        names = "、".join(f"{s.id}（{s.label.zh}）" for s in yr.vocabulary.subjects)
+        problem(("applicant", "subject"), f"未知主体类型“{info.subject}”；可选：{names}",
+                f"unknown subject type {info.subject!r}; expected one of: {', '.join(s.id for s in yr.vocabulary.subjects)}")
+    category = None
+    if info.category is not None:
+        category = resolve_category(yr, info.category)
+        if category is None:
+            names = "、".join(c.label.zh for c in yr.vocabulary.categories)
+            problem(("applicant", "category"), f"未知农户类型“{info.category}”；可选：{names}",
+                    f"unknown household category {info.category!r}; expected one of: {', '.join(c.id for c in yr.vocabulary.categories)}")
+
+    claims: list[Claim] = []
+    for i, claim in enumerate(parsed.claims):
+        rule = yr.rules.get(claim.rule)
+        if rule is None:
+            hint = _suggest(claim.rule, yr.rules)
+            problem(("claims", i, "rule"), f"未知奖补规则“{claim.rule}”" + (f"，是否应为“{hint}”？" if hint else "；用 `xingxian-subsidy rules list` 查看"),
+                    f"unknown rule {claim.rule!r}" + (f"; did you mean {hint!r}?" if hint else "; see `xingxian-subsidy rules list`"))
+            continue
+        typed: dict[str, Any] = {}
+        for key, raw in claim.inputs.items():
+            spec = rule.input_spec(key)
+            if spec is None:
+                hint = _suggest(key, [s.name for s in rule.inputs])
+                problem(("claims", i, "inputs", key), f"规则 {rule.id} 没有输入项“{key}”" + (f"，是否应为“{hint}”？" if hint else f"；可用：{', '.join(s.name for s in rule.inputs) or '无'}"),
+                        f"rule {rule.id} has no input {key!r}" + (f"; did you mean {hint!r}?" if hint else f"; it takes: {', '.join(s.name for s in rule.inputs) or 'none'}"))
+                continue
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue  # blank: treated as missing, never as 0
+            value, message = parse_value(spec, raw)
+            if message is not None:
+                problem(("claims", i, "inputs", key), f"{spec.label.zh}：{message.zh}", f"{spec.label.en}: {message.en}")
+                continue
+            typed[key] = value
+        claims.append(claim.model_copy(update={"inputs": typed}))
+    if problems:
+        raise InputError(problems)
+    new_info = info.model_copy(update={"subject": subject, "category": category})
+    return parsed.model_copy(update={"applicant": new_info, "claims": claims}), yr
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    if not loc:
+        return list(ApplicantFile.model_fields)
+    if loc[0] == "applicant":
+        return list(ApplicantInfo.model_fields)
+    if loc[0] == "claims":
+        return list(Claim.model_fields)
+    return []
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+@dataclass
+class _Draft:
+    rule: Rule
+    project: str | None
+    status: str
+    amount: Decimal
+    inputs: list[InputUsed]
+    checks: list[Check]
+    steps: list[Step]
+    missing: list[InputUsed]
+    interps: list[str] = field(default_factory=list)
+
+    def use(self, ids: Iterable[str]) -> None:
+        for i in ids:
+            if i not in self.interps:
+                self.interps.append(i)
+
+
+class _Ctx:
+    def __init__(self, yr: YearRules, rule: Rule, info: ApplicantInfo, values: dict[str, Any]):
+        self.yr, self.rule, self.info, self.values = yr, rule, info, values
+        self.groups = yr.groups_of(info.category)
+        self.missing: list[str] = []
+
+    def need(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        if name not in self.missing:
+            self.missing.append(name)
+        return None
+
+    def param(self, name: str) -> Parameter:
+        return self.yr.param(self.rule, name)
+
+    def matches(self, m: Match) -> bool | None:
+        """True/False, or None when the answer depends on an input not given."""
+        if m.subject is not None and self.info.subject not in m.subject:
+            return False
+        if m.not_subject is not None and self.info.subject in m.not_subject:
+            return False
+        if m.group is not None or m.not_group is not None:
+            if self.info.subject == "household" and self.info.category is None:
+                self.need("category")
+                return None
+            if m.group is not None and not (self.groups & set(m.group)):
+                return False
+            if m.not_group is not None and (self.groups & set(m.not_group)):
+                return False
+        for name, allowed in (m.inputs or {}).items():
+            value = self.need(name)
+            if value is None:
+                return None
+            if str(value) not in allowed:
+                return False
+        return True
+
+
+def _citation(rule: Rule, section: str | None = None, quote: str | None = None) -> Citation:
+    doc = rule.document
+    assert doc is not None
+    return Citation(
+        document_number=doc.number,
+        document_title=doc.title,
+        section=section or rule.section,
+        gazette=doc.gazette,
+        gazette_page=doc.gazette_page,
+        quote=quote or rule.quote,
+    )
+
+
+def _value_text(spec: InputSpec | None, value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return num_text(value)
+    return str(value)
+
+
+def _check_condition(ctx: _Ctx, cond: Condition, draft: _Draft) -> bool | None:
+    """Evaluate one condition, record a Check, and return passed (None if undecidable)."""
+    if cond.when is not None:
+        applies = ctx.matches(cond.when)
+        if applies is False:
+            return True  # not applicable to this claim
+        if applies is None:
+            return None
+    if cond.any_of is not None:
+        results = []
+        sub_draft = _Draft(draft.rule, draft.project, "", ZERO, [], [], [], [])
+        for sub in cond.any_of:
+            results.append(_check_condition(ctx, sub, sub_draft))
+        passed: bool | None = True if any(r is True for r in results) else (None if any(r is None for r in results) else False)
+        draft.checks.extend(sub_draft.checks)
+        draft.use(sub_draft.interps)
+        draft.checks.append(
+            Check(id=cond.id, label=cond.label, value=None, threshold=None, op="any_of", boundary_word=None, passed=passed,
+                  kind=cond.kind, citation=_citation(ctx.rule, cond.section, cond.quote), interpretations=cond.interpretations)
+        )
+        draft.use(cond.interpretations)
+        return passed
+    threshold_text = None
+    threshold: Decimal | None = None
+    if cond.threshold:
+        p = ctx.param(cond.threshold)
+        threshold = p.value
+        threshold_text = f"{num_text(p.value)} {p.unit}" if p.unit != "比例" else pct_text(p.value)
+    value: Any
+    value_text: str | None
+    if cond.ratio_of is not None:
+        num, den = (ctx.need(n) for n in cond.ratio_of)
+        if num is None or den is None:
+            value, value_text = None, None
+        elif den == 0:
+            value, value_text = ZERO, "—"
+        else:
+            with localcontext(MONEY_CONTEXT):
+                value = num / den
+            value_text = f"{num_text(num)}/{num_text(den)} = {pct_text(value.quantize(Decimal('0.0001')))}"
+    else:
+        assert cond.input is not None
+        value = ctx.need(cond.input)
+        spec = ctx.rule.input_spec(cond.input)
+        value_text = None if value is None else _value_text(spec, value) + (f" {spec.unit}" if spec and spec.unit and not isinstance(value, bool) else "")
+    passed2: bool | None
+    if value is None:
+        passed2 = None
+    elif cond.op == "is_true":
+        passed2 = value is True
+    elif cond.op == "is_false":
+        passed2 = value is False
+    elif cond.op == "in":
+        passed2 = str(value) in (cond.values or [])
+    elif cond.op == "not_in":
+        passed2 = str(value) not in (cond.values or [])
+    else:
+        assert threshold is not None
+        if cond.ratio_of is not None and value_text == "—":
+            passed2 = False
+        else:
+            passed2 = {"ge": value >= threshold, "gt": value > threshold, "le": value <= threshold, "lt": value < threshold}[cond.op]  # type: ignore[index]
+    if cond.op in ("is_true", "is_false"):
+        threshold_text = "是" if cond.op == "is_true" else "否"
+    draft.checks.append(
+        Check(id=cond.id, label=cond.label, value=value_text, threshold=threshold_text, op=cond.op, boundary_word=cond.boundary_word,
+              passed=passed2, kind=cond.kind, citation=_citation(ctx.rule, cond.section, cond.quote), interpretations=cond.interpretations)
+    )
+    draft.use(cond.interpretations)
+    return passed2
+
+
+def _pick(ctx: _Ctx, ref: str | list[RateCase], draft: _Draft) -> Parameter | None:
+    if isinstance(ref, str):
+        return ctx.param(ref)
+    for case in ref:
+        ok = ctx.matches(case.when)
+        if ok is None:
+            return None
+        if ok:
+            draft.use(case.interpretations)
+            if case.when.group or case.when.not_group:
+                draft.use(_group_interps(ctx))
+            return ctx.param(case.param)
+    return None
+
+
+def _group_interps(ctx: _Ctx) -> list[str]:
+    out: list[str] = []
+    for g in sorted(ctx.groups):
+        out += ctx.yr.vocabulary.group_interpretations.get(g, [])
+    return out
+
+
+def _unit_of(ctx: _Ctx, name: str) -> str:
+    spec = ctx.rule.input_spec(name)
+    return spec.unit or "" if spec else ""
+
+
+def _formula(ctx: _Ctx, draft: _Draft) -> Decimal | None:
+    f = ctx.rule.formula
+    with localcontext(MONEY_CONTEXT):
+        if isinstance(f, PerUnit):
+            qty = ctx.need(f.quantity)
+            p = _pick(ctx, f.rate, draft)
+            if qty is None or p is None:
+                return None
+            amount = qty * p.value
+            draft.steps.append(Step(
+                text=_t(f"{p.label.zh}：{num_text(qty)} {_unit_of(ctx, f.quantity)} × {num_text(p.value)} {p.unit} = {fmt_yuan(amount)} 元",
+                        f"{p.label.en}: {num_text(qty)} {_unit_of(ctx, f.quantity)} × {num_text(p.value)} {p.unit} = {fmt_yuan(amount)} yuan"),
+                amount=amount))
+            return amount
+        if isinstance(f, Fixed):
+            p = _pick(ctx, f.amount, draft)
+            if p is None:
+                return None
+            draft.steps.append(Step(text=_t(f"{p.label.zh}：{num_text(p.value)} {p.unit}", f"{p.label.en}: {num_text(p.value)} {p.unit}"), amount=p.value))
+            return p.value
+        if isinstance(f, ShareOfCost):
+            cost = ctx.need(f.cost)
+            p = _pick(ctx, f.share, draft)
+            if cost is None or p is None:
+                return None
+            amount = cost * p.value
+            label = ctx.rule.input_spec(f.cost)
+            draft.steps.append(Step(
+                text=_t(f"{p.label.zh}：{label.label.zh if label else f.cost} {fmt_yuan(cost)} 元 × {pct_text(p.value)} = {fmt_yuan(amount)} 元",
+                        f"{p.label.en}: {label.label.en if label else f.cost} {fmt_yuan(cost)} yuan × {pct_text(p.value)} = {fmt_yuan(amount)} yuan"),
+                amount=amount))
+            return amount
+        if isinstance(f, TierTable):
+            value = ctx.need(f.input)
+            if value is None:
+                return None
+            for tier in f.tiers:
+                lo = ctx.param(tier.lower).value if tier.lower else None
+                hi = ctx.param(tier.upper).value if tier.upper else None
+                if lo is not None and (value < lo or (value == lo and not tier.lower_inclusive)):
+                    continue
+                if hi is not None and (value > hi or (value == hi and not tier.upper_inclusive)):
+                    continue
+                award = ctx.param(tier.award)
+                bounds = (f"{num_text(lo)}{' ≤ ' if tier.lower_inclusive else ' < '}" if lo is not None else "") + "x" + (
+                    f"{' ≤ ' if tier.upper_inclusive else ' < '}{num_text(hi)}" if hi is not None else "")
+                draft.steps.append(Step(
+                    text=_t(f"{num_text(value)} 元落在{tier.label.zh}（{bounds}）→ {num_text(award.value)} 元",
+                            f"{num_text(value)} yuan falls in {tier.label.en} ({bounds}) → {num_text(award.value)} yuan"),
+                    amount=award.value))
+                return award.value
+            first = f.tiers[0]
+            lo = ctx.param(first.lower).value if first.lower else None
+            draft.steps.append(Step(
+                text=_t(f"{num_text(value)} 元未达到最低档（{first.label.zh}起点 {num_text(lo) if lo is not None else '—'} 元），不予奖补",
+                        f"{num_text(value)} yuan is below the lowest tier ({first.label.en} starts at {num_text(lo) if lo is not None else '—'}); no award"),
+                amount=ZERO))
+            draft.status = "ineligible"
+            return ZERO
+        if isinstance(f, FirstPlusAdditional):
+            n = ctx.need(f.count)
+            if n is None:
+                return None
+            first, more = ctx.param(f.first), ctx.param(f.additional)
+            if n == 0:
+                amount = ZERO
+                draft.steps.append(Step(text=_t("产品数为 0，不予奖补", "no products; no award"), amount=ZERO))
+            else:
+                amount = first.value + more.value * (n - 1)
+                draft.steps.append(Step(
+                    text=_t(f"{first.label.zh} {num_text(first.value)} 元 + {more.label.zh} {num_text(more.value)} 元 × ({num_text(n)} − 1) = {fmt_yuan(amount)} 元",
+                            f"{first.label.en} {num_text(first.value)} + {more.label.en} {num_text(more.value)} × ({num_text(n)} − 1) = {fmt_yuan(amount)} yuan"),
+                    amount=amount))
+            return amount
+        if isinstance(f, DecidedWithinRange):
+            amount = ctx.need(f.amount)
+            lo, hi = ctx.param(f.min), ctx.param(f.max)
+            if amount is None:
+                return None
+            ok = lo.value <= amount <= hi.value
+            draft.checks.append(Check(
+                id="amount_in_range", label=_t(f"金额在 {num_text(lo.value)}–{num_text(hi.value)} 元之间", f"amount within {num_text(lo.value)}–{num_text(hi.value)} yuan"),
+                value=f"{num_text(amount)} 元", threshold=f"{num_text(lo.value)}–{num_text(hi.value)} 元", op="between", boundary_word=None,
+                passed=ok, kind="eligibility", citation=_citation(ctx.rule, lo.section, lo.quote)))
+            if not ok:
+                draft.status = "ineligible"
+                return ZERO
+            draft.steps.append(Step(text=_t(f"县级确定金额 {fmt_yuan(amount)} 元（区间 {num_text(lo.value)}–{num_text(hi.value)} 元内）",
+                                            f"amount fixed by the county {fmt_yuan(amount)} yuan (within {num_text(lo.value)}–{num_text(hi.value)})"), amount=amount))
+            return amount
+        if isinstance(f, InterestAtRate):
+            vals = [ctx.need(n) for n in (f.principal, f.annual_rate_percent, f.days, f.interest_paid)]
+            if any(v is None for v in vals):
+                return None
+            principal, rate, days, paid = vals
+            basis = ctx.param(f.day_basis)
+            interest = principal * rate / 100 * days / basis.value
+            amount = min(interest, paid)
+            draft.steps.append(Step(
+                text=_t(f"{fmt_yuan(principal)} 元 × {num_text(rate)}% × {num_text(days)} 天 ÷ {num_text(basis.value)} = {fmt_yuan(interest)} 元；不超过实付利息 {fmt_yuan(paid)} 元 → {fmt_yuan(amount)} 元",
+                        f"{fmt_yuan(principal)} × {num_text(rate)}% × {num_text(days)} days ÷ {num_text(basis.value)} = {fmt_yuan(interest)}; at most the interest paid {fmt_yuan(paid)} → {fmt_yuan(amount)} yuan"),
+                amount=amount))
+            return amount
+        if isinstance(f, NotQuantified):
+            return ZERO
+    raise AssertionError(f"unknown formula {f!r}")  # pragma: no cover
+
+
+def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> _Draft:
+    """Evaluate one claim on its own (before cross-claim limits)."""
+    rule = yr.rules[claim.rule]
+    ctx = _Ctx(yr, rule, info, dict(claim.inputs))
+    inputs_used = [
+        InputUsed(name=s.name, label=s.label, value=_value_text(s, claim.inputs[s.name]), unit=s.unit)
+        for s in rule.inputs if s.name in claim.inputs
+    ]
+    draft = _Draft(rule=rule, project=claim.project, status="awarded", amount=ZERO, inputs=inputs_used, checks=[], steps=[], missing=[])
+    draft.use(rule.interpretations)
+
+    subject_ok = info.subject in rule.subjects
+    subject_labels = {s.id: s.label for s in yr.vocabulary.subjects}
+    allowed = "、".join(subject_labels[s].zh for s in rule.subjects)
+    allowed_en = ", ".join(subject_labels[s].en for s in rule.subjects)
+    draft.checks.append(Check(
+        id="subject", label=_t("申请主体类型", "subject type"),
+        value=subject_labels[info.subject].zh if info.subject in subject_labels else info.subject, threshold=allowed, op="in", boundary_word="属于",
+        passed=subject_ok, kind="eligibility", citation=_citation(rule)))
+
+    results = [_check_condition(ctx, c, draft) for c in rule.conditions]
+    failed = [c for c, r in zip(rule.conditions, results) if r is False]
+    if not subject_ok or failed:
+        draft.status = "excluded" if failed and all(c.kind == "exclusion" for c in failed) and subject_ok else "ineligible"
+    elif isinstance(rule.formula, NotQuantified):
+        draft.status = "not_quantified" if None not in results else "undecided"
+        draft.steps.append(Step(text=_t("文件未规定具体金额或比例：列出以供申请，不计算金额", "the document names this support without a figure: listed, not computed")))
+    elif None in results:
+        draft.status = "undecided"
+    else:
+        amount = _formula(ctx, draft)
+        if amount is None:
+            draft.status = "undecided"
+        elif draft.status == "awarded":
+            amount = _modifiers(ctx, draft, amount)
+            draft.amount = to_fen(amount)
+            if draft.amount != amount:
+                draft.steps.append(Step(text=_t(f"四舍五入到分：{fmt_yuan(draft.amount)} 元", f"rounded to the fen: {fmt_yuan(draft.amount)} yuan"), amount=draft.amount))
+    if ctx.missing:
+        draft.missing = [_missing_used(yr, rule, name) for name in ctx.missing]
+    return draft
+
+
+def _missing_used(yr: YearRules, rule: Rule, name: str) -> InputUsed:
+    if name == "category":
+        return InputUsed(name="category", label=_t("农户类型", "household category"), value="", unit=None)
+    spec = rule.input_spec(name)
+    assert spec is not None
+    return InputUsed(name=name, label=spec.label, value="", unit=spec.unit)
+
+
+def _modifiers(ctx: _Ctx, draft: _Draft, amount: Decimal) -> Decimal:
+    with localcontext(MONEY_CONTEXT):
+        for up in ctx.rule.uplifts:
+            if ctx.matches(up.when):
+                factor = ctx.param(up.factor)
+                new = amount * (1 + factor.value)
+                draft.steps.append(Step(
+                    text=_t(f"{factor.label.zh}：{fmt_yuan(amount)} 元 ×（1 + {pct_text(factor.value)}）= {fmt_yuan(new)} 元",
+                            f"{factor.label.en}: {fmt_yuan(amount)} × (1 + {pct_text(factor.value)}) = {fmt_yuan(new)} yuan"),
+                    amount=new, interpretations=up.interpretations))
+                draft.use(up.interpretations)
+                draft.use(_group_interps(ctx))
+                amount = new
+        for cap in ctx.rule.caps:
+            if cap.scope != "claim" or not ctx.matches(cap.when):
+                continue
+            p = ctx.param(cap.param)
+            if amount > p.value:
+                draft.steps.append(Step(
+                    text=_t(f"{p.label.zh} {fmt_yuan(p.value)} 元：{fmt_yuan(amount)} 元调减为 {fmt_yuan(p.value)} 元",
+                            f"{p.label.en} {fmt_yuan(p.value)}: {fmt_yuan(amount)} reduced to {fmt_yuan(p.value)} yuan"),
+                    amount=p.value, interpretations=cap.interpretations))
+                draft.use(cap.interpretations)
+                amount = p.value
+    return amount
+
+
+def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[_Draft]) -> None:
+    """Once-per-household limits, exclusive groups and shared caps, in claim order."""
+    seen_once: dict[str, _Draft] = {}
+    for d in drafts:
+        group = d.rule.once_per_applicant
+        if not group or d.status != "awarded":
+            continue
+        if group in seen_once:
+            first = seen_once[group]
+            d.steps.append(Step(text=_t(f"每户限享受一次：已由 {first.rule.name.zh} 享受，本项计 0 元",
+                                        f"once per household: already paid under {first.rule.name.en}; this line is 0"), amount=ZERO))
+            d.amount, d.status = ZERO, "limited"
+            d.use(d.rule.interpretations)
+        else:
+            seen_once[group] = d
+
+    by_key: dict[tuple, list[_Draft]] = {}
+    for i, d in enumerate(drafts):
+        if d.rule.exclusive_group and d.status == "awarded":
+            key = (d.project if d.project is not None else f"#claim{i}", d.rule.exclusive_group)
+            by_key.setdefault(key, []).append(d)
+    for (project, _), group in by_key.items():
+        if len(group) < 2:
+            continue
+        best = max(group, key=lambda x: x.amount)  # first of equals wins
+        for d in group:
+            if d is best:
+                d.steps.append(Step(text=_t(f"同一项目（{project}）的建设类奖补择高支付：本项最高，予以支付",
+                                            f"one construction award per project ({project}), the highest: this one is paid"), amount=d.amount))
+            else:
+                d.steps.append(Step(text=_t(f"同一项目（{project}）择高支付：已按 {best.rule.name.zh} {fmt_yuan(best.amount)} 元支付，本项计 0 元",
+                                            f"one award per project ({project}): {best.rule.name.en} {fmt_yuan(best.amount)} is paid instead; this line is 0"),
+                                    amount=ZERO))
+                d.amount, d.status = ZERO, "limited"
+            d.use(d.rule.interpretations)
+
+    used: dict[tuple, Decimal] = {}
+    for i, d in enumerate(drafts):
+        if d.status != "awarded":
+            continue
+        ctx = _Ctx(yr, d.rule, info, {})
+        for cap in d.rule.caps:
+            if cap.scope == "claim" or not ctx.matches(cap.when):
+                continue
+            scope_key = d.project if cap.scope == "project" and d.project is not None else (f"#claim{i}" if cap.scope == "project" else "applicant")
+            key = (cap.scope, scope_key, cap.group)
+            p = yr.param(d.rule, cap.param)
+            already = used.get(key, ZERO)
+            room = max(p.value - already, ZERO)
+            if d.amount > room:
+                d.steps.append(Step(
+                    text=_t(f"{p.label.zh} {fmt_yuan(p.value)} 元，已享受 {fmt_yuan(already)} 元：本项由 {fmt_yuan(d.amount)} 元调减为 {fmt_yuan(room)} 元",
+                            f"{p.label.en} {fmt_yuan(p.value)}, already {fmt_yuan(already)}: this line reduced from {fmt_yuan(d.amount)} to {fmt_yuan(room)} yuan"),
+                    amount=room, interpretations=cap.interpretations))
+                d.amount = room
+                d.use(cap.interpretations)
+                if room == 0:
+                    d.status = "limited"
+            used[key] = already + d.amount
+
+
+def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = None) -> Award:
+    """Compute an applicant's award with its full explanation.
+
+    Args:
+        applicant: a parsed applicant (see parse_applicant): subject and category
+            resolved to ids, inputs typed.
+        yr: the rules in force for ``applicant.year``.
+        pack: the rule pack, for the version stamp.
+
+    Returns:
+        The Award: one LineItem per claim, in claim order; total in 元 = sum of lines.
+    """
+    info = applicant.applicant
+    drafts = [evaluate_claim(yr, info, c) for c in applicant.claims]
+    _cross_claim(yr, info, drafts)
+    lines = [
+        LineItem(rule_id=d.rule.id, name=d.rule.name, project=d.project, status=d.status, amount=d.amount, inputs=d.inputs,
+                 checks=d.checks, steps=d.steps, missing=d.missing, citation=_citation(d.rule), interpretations=d.interps)
+        for d in drafts
+    ]
+    total = sum((line.amount for line in lines), ZERO)
+    claimed = {c.rule for c in applicant.claims}
+    also = [rid for rid, r in yr.rules.items() if info.subject in r.subjects and rid not in claimed]
+    sources = [f"{doc.number} {doc.title}（{doc.gazette} 第{doc.gazette_page}页）" for doc in yr.documents.values()]
+    used = sorted({i for line in lines for i in line.interpretations})
+    return Award(
+        applicant=info, year=applicant.year, lines=lines, total=total, also_eligible=also,
+        interpretations=[yr.interpretations[i] for i in used],
+        rule_pack=pack.label if pack else "unknown", sources=sources, rounding=Text(**ROUNDING_STATEMENT),
+    )

@@ -1,0 +1,209 @@
+"""Render an Award: rich (terminal), Markdown and JSON. Renderers only render.
+
+JSON is lossless: Decimals are strings, every check, step, citation and
+interpretation is kept, stamped with the rule pack and source documents, so
+an auditor can recompute from it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import __version__
+from .models import Award, LineItem
+from .money import fmt_yuan
+
+__all__ = ["STATUS", "to_json", "to_json_data", "to_markdown", "to_rich", "line_summary", "MSG"]
+
+STATUS = {
+    "awarded": {"zh": "予以奖补", "en": "awarded"},
+    "ineligible": {"zh": "不符合条件", "en": "not eligible"},
+    "excluded": {"zh": "不予补贴（排除情形）", "en": "excluded"},
+    "undecided": {"zh": "待补充信息", "en": "needs information"},
+    "not_quantified": {"zh": "文件未量化", "en": "not quantified by the document"},
+    "limited": {"zh": "受限计 0 元", "en": "limited to 0"},
+}
+
+MSG = {
+    "title": {"zh": "奖补测算明细", "en": "Subsidy calculation"},
+    "applicant": {"zh": "申请人", "en": "Applicant"},
+    "subject": {"zh": "主体类型", "en": "Subject"},
+    "category": {"zh": "农户类型", "en": "Category"},
+    "year": {"zh": "年度", "en": "Year"},
+    "total": {"zh": "合计", "en": "Total"},
+    "yuan": {"zh": "元", "en": "yuan"},
+    "source": {"zh": "依据", "en": "Source"},
+    "page": {"zh": "公报第{p}页", "en": "gazette p. {p}"},
+    "checks": {"zh": "条件", "en": "Conditions"},
+    "steps": {"zh": "计算", "en": "Calculation"},
+    "needs": {"zh": "需补充", "en": "Needs"},
+    "interp": {"zh": "采用解释", "en": "Interpretation"},
+    "also": {"zh": "还可关注（本主体类型可申请、本次未申报）", "en": "Also open to this subject (not claimed here)"},
+    "rounding": {"zh": "取整规则", "en": "Rounding"},
+    "pack": {"zh": "规则包", "en": "Rule pack"},
+    "required": {"zh": "要求", "en": "required"},
+    "not_applicable": {"zh": "—", "en": "—"},
+    "project": {"zh": "项目", "en": "project"},
+}
+
+
+_MARK_STYLE = {"✓": "green", "✗": "red", "?": "yellow"}
+
+
+def _m(key: str, lang: str, **kw: Any) -> str:
+    return MSG[key][lang].format(**kw)
+
+
+def to_json_data(award: Award) -> dict[str, Any]:
+    data = award.model_dump(mode="json")
+    data["tool"] = {"name": "xingxian-subsidy", "version": __version__}
+    return data
+
+
+def to_json(award: Award) -> str:
+    """Lossless JSON (Decimals as strings), keys in model order: byte-identical on reruns."""
+    return json.dumps(to_json_data(award), ensure_ascii=False, indent=2) + "\n"
+
+
+def _check_text(check: Any, lang: str) -> str:
+    mark = {True: "✓", False: "✗", None: "?"}[check.passed]
+    text = f"{mark} {check.label.get(lang)}"
+    if check.value is not None or check.threshold is not None:
+        value = check.value if check.value is not None else ("（未填）" if lang == "zh" else "(not given)")
+        text += f"：{value}" if lang == "zh" else f": {value}"
+        if check.threshold is not None:
+            text += f"（{_m('required', lang)} {_op(check.op)} {check.threshold}）" if lang == "zh" else f" ({_m('required', lang)} {_op(check.op)} {check.threshold})"
+    return text
+
+
+def _op(op: str | None) -> str:
+    return {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "is_true": "=", "is_false": "=", "between": "∈", "in": "∈"}.get(op or "", "")
+
+
+def line_summary(line: LineItem, lang: str = "zh") -> str:
+    """One sentence on why a line is what it is (used by renderers and the audit)."""
+    if line.status == "undecided":
+        names = "、".join(m.label.get(lang) for m in line.missing) if lang == "zh" else ", ".join(m.label.get(lang) for m in line.missing)
+        return (f"需补充：{names}" if lang == "zh" else f"needs: {names}") if names else STATUS["undecided"][lang]
+    if line.status in ("ineligible", "excluded"):
+        failed = [c for c in line.checks if c.passed is False and c.op != "any_of" or (c.op == "any_of" and c.passed is False)]
+        if failed:
+            parts = []
+            for c in failed:
+                if c.id == "subject":
+                    parts.append(("主体不符：" if lang == "zh" else "subject not eligible: ") + c.label.get(lang))
+                else:
+                    parts.append(_check_text(c, lang).lstrip("✗ "))
+            return ("未满足：" if lang == "zh" else "not met: ") + ("；" if lang == "zh" else "; ").join(parts)
+        for s in line.steps:
+            return s.text.get(lang)
+    if line.status == "limited":
+        for s in reversed(line.steps):
+            return s.text.get(lang)
+    if line.status == "not_quantified":
+        return STATUS["not_quantified"][lang]
+    return line.steps[-1].text.get(lang) if line.steps else ""
+
+
+def _citation_text(line: LineItem, lang: str) -> str:
+    c = line.citation
+    return f"{c.document_number} {c.section}（{_m('page', lang, p=c.gazette_page)}）“{c.quote}”"
+
+
+def _line_blocks(line: LineItem, lang: str, interp_titles: dict[str, str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if line.project:
+        out.append((_m("project", lang), line.project))
+    for c in line.checks:
+        out.append((_m("checks", lang), _check_text(c, lang)))
+    for s in line.steps:
+        out.append((_m("steps", lang), s.text.get(lang)))
+    if line.missing:
+        out.append((_m("needs", lang), ("、" if lang == "zh" else ", ").join(m.label.get(lang) for m in line.missing)))
+    for i in line.interpretations:
+        out.append((_m("interp", lang), f"{i} {interp_titles.get(i, '')}"))
+    out.append((_m("source", lang), _citation_text(line, lang)))
+    return out
+
+
+def _header(award: Award, lang: str, subject_label: str, category_label: str | None) -> list[str]:
+    a = award.applicant
+    parts = [f"{_m('applicant', lang)}：{a.name}" if lang == "zh" else f"{_m('applicant', lang)}: {a.name}"]
+    where = "".join(x for x in (a.township, a.village) if x)
+    if where:
+        parts[0] += f"（{where}）" if lang == "zh" else f" ({where})"
+    sep = "：" if lang == "zh" else ": "
+    parts.append(f"{_m('subject', lang)}{sep}{subject_label}")
+    if category_label:
+        parts.append(f"{_m('category', lang)}{sep}{category_label}")
+    parts.append(f"{_m('year', lang)}{sep}{award.year}")
+    return parts
+
+
+def to_markdown(award: Award, lang: str = "zh", subject_label: str = "", category_label: str | None = None,
+                rule_names: dict[str, str] | None = None) -> str:
+    titles = {i.id: i.title.get(lang) for i in award.interpretations}
+    out = [f"# {_m('title', lang)}", "", " · ".join(_header(award, lang, subject_label or award.applicant.subject, category_label)), ""]
+    for n, line in enumerate(award.lines, 1):
+        status = STATUS[line.status][lang]
+        out.append(f"## {n}. {line.name.get(lang)} — {status} — **{fmt_yuan(line.amount)} {_m('yuan', lang)}**")
+        out.append("")
+        out.append(f"`{line.rule_id}`")
+        out.append("")
+        for label, text in _line_blocks(line, lang, titles):
+            out.append(f"- **{label}**：{text}" if lang == "zh" else f"- **{label}**: {text}")
+        out.append("")
+    out.append(f"**{_m('total', lang)}：{fmt_yuan(award.total)} {_m('yuan', lang)}**" if lang == "zh" else f"**{_m('total', lang)}: {fmt_yuan(award.total)} {_m('yuan', lang)}**")
+    out.append("")
+    if award.interpretations:
+        out.append(f"### {_m('interp', lang)}")
+        out.append("")
+        for i in award.interpretations:
+            out.append(f"- **{i.id} {i.title.get(lang)}**：{i.reading.get(lang)}" if lang == "zh" else f"- **{i.id} {i.title.get(lang)}**: {i.reading.get(lang)}")
+        out.append("")
+    if award.also_eligible and rule_names:
+        out.append(f"### {_m('also', lang)}")
+        out.append("")
+        for rid in award.also_eligible:
+            out.append(f"- {rule_names.get(rid, rid)} (`{rid}`)")
+        out.append("")
+    out.append(f"{_m('rounding', lang)}：{award.rounding.get(lang)}" if lang == "zh" else f"{_m('rounding', lang)}: {award.rounding.get(lang)}")
+    out.append("")
+    out.append(f"{_m('pack', lang)}：{award.rule_pack}" if lang == "zh" else f"{_m('pack', lang)}: {award.rule_pack}")
+    return "\n".join(out) + "\n"
+
+
+def to_rich(award: Award, lang: str = "zh", subject_label: str = "", category_label: str | None = None,
+            rule_names: dict[str, str] | None = None) -> Any:
+    """A rich renderable (Group of a header, one table of lines, the total and notes)."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text as RText
+
+    titles = {i.id: i.title.get(lang) for i in award.interpretations}
+    colour = {"awarded": "green", "ineligible": "red", "excluded": "red", "undecided": "yellow", "not_quantified": "cyan", "limited": "magenta"}
+    header = RText(" · ".join(_header(award, lang, subject_label or award.applicant.subject, category_label)), style="bold")
+    table = Table(show_lines=True, expand=True, title=_m("title", lang))
+    table.add_column("#", justify="right", width=3)
+    table.add_column("奖补项目与说明" if lang == "zh" else "Subsidy and explanation", ratio=1)
+    table.add_column("金额（元）" if lang == "zh" else "Amount (yuan)", justify="right", width=14)
+    for n, line in enumerate(award.lines, 1):
+        body = [f"[bold]{escape(line.name.get(lang))}[/bold]  [{colour[line.status]}]{STATUS[line.status][lang]}[/]  [dim]{line.rule_id}[/dim]"]
+        for label, text in _line_blocks(line, lang, titles):
+            style = "dim" if label == _m("source", lang) else ""
+            text_e = escape(text)
+            if label == _m("checks", lang) and text[:1] in _MARK_STYLE:
+                text_e = f"[{_MARK_STYLE[text[0]]}]{text[0]}[/]" + text_e[1:]
+            body.append(f"[{style}]{label}：{text_e}[/{style}]" if style else f"{label}：{text_e}")
+        amount = "—" if line.status in ("not_quantified", "undecided") else fmt_yuan(line.amount)
+        table.add_row(str(n), "\n".join(body), amount)
+    table.add_row("", f"[bold]{_m('total', lang)}[/bold]", f"[bold]{fmt_yuan(award.total)}[/bold]")
+    parts: list[Any] = [header, table]
+    if award.also_eligible and rule_names:
+        parts.append(RText(_m("also", lang) + ("：" if lang == "zh" else ": ") + ("、" if lang == "zh" else ", ").join(
+            rule_names.get(r, r) for r in award.also_eligible), style="cyan"))
+    parts.append(RText(f"{_m('rounding', lang)}：{award.rounding.get(lang)}", style="dim"))
+    parts.append(RText(f"{_m('pack', lang)}：{award.rule_pack}", style="dim"))
+    return Group(*parts)

@@ -1,0 +1,422 @@
+"""Load rule packs: ``rules/<year>/*.yaml`` → validated, cross-checked Rule objects.
+
+A pack directory holds ``pack.yaml`` (name, version) and one folder per year.
+Each year folder holds ``vocabulary.yaml`` (subject types, household categories,
+named groups), ``interpretations.yaml`` (the register of arguable readings) and
+one file per source document (its ``document``, ``parameters`` and ``rules``).
+Every problem found is collected and raised together as RuleDataError, each
+located by file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import Problem, RuleDataError, YearNotCovered
+from .models import (
+    Condition,
+    DecidedWithinRange,
+    Document,
+    FirstPlusAdditional,
+    Fixed,
+    InterestAtRate,
+    Interpretation,
+    Match,
+    Parameter,
+    PerUnit,
+    Rule,
+    ShareOfCost,
+    TierTable,
+    Vocabulary,
+)
+from .yamlio import LoadFailure, line_for, load_with_lines
+
+__all__ = ["RulePack", "YearRules", "load_rules", "default_rules_dir", "param_refs"]
+
+
+def default_rules_dir() -> Path:
+    """The pack shipped with the package (``rules/`` at the repository root, or bundled)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "rules", here / "_rules"):
+        if (candidate / "pack.yaml").exists():
+            return candidate
+    return here.parent / "rules"
+
+
+class _DocFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    document: Document
+    parameters: dict[str, Parameter]
+    rules: list[Rule]
+
+
+class _RegisterFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    interpretations: list[Interpretation]
+
+
+class _PackFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    version: str
+    description: str | None = None
+
+
+@dataclass
+class YearRules:
+    """Everything in force for one year."""
+
+    year: int
+    documents: dict[str, Document]
+    parameters: dict[str, dict[str, Parameter]]  # document id -> name -> Parameter
+    rules: dict[str, Rule]  # in document order
+    vocabulary: Vocabulary
+    interpretations: dict[str, Interpretation]
+    files: dict[str, Path] = field(default_factory=dict)  # rule id -> file
+
+    def param(self, rule: Rule, name: str) -> Parameter:
+        assert rule.document is not None
+        return self.parameters[rule.document.id][name]
+
+    def groups_of(self, category: str | None) -> set[str]:
+        if category is None:
+            return set()
+        return {g for g, members in self.vocabulary.groups.items() if category in members}
+
+
+@dataclass
+class RulePack:
+    name: str
+    version: str
+    directory: Path
+    years: dict[int, YearRules]
+    digest: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version} (sha256:{self.digest[:12]})"
+
+    def for_year(self, year: int) -> YearRules:
+        """The rules in force in ``year``; a year no rule covers is an error, never zero."""
+        yr = self.years.get(year)
+        if yr is None or not yr.rules:
+            known = ", ".join(str(y) for y in sorted(self.years)) or "—"
+            raise YearNotCovered(
+                [
+                    Problem(
+                        source=str(self.directory),
+                        field="year",
+                        message={
+                            "zh": f"没有规则覆盖 {year} 年（本规则包覆盖：{known}）",
+                            "en": f"no rule covers the year {year} (this pack covers: {known})",
+                        },
+                    )
+                ]
+            )
+        return yr
+
+
+def param_refs(rule: Rule) -> list[str]:
+    """Every parameter name a rule refers to (formula, cases, conditions, uplifts, caps)."""
+    refs: list[str] = []
+
+    def value(v: Any) -> None:
+        if isinstance(v, str):
+            refs.append(v)
+        else:
+            refs.extend(case.param for case in v)
+
+    f = rule.formula
+    if isinstance(f, PerUnit):
+        value(f.rate)
+    elif isinstance(f, ShareOfCost):
+        value(f.share)
+    elif isinstance(f, Fixed):
+        value(f.amount)
+    elif isinstance(f, TierTable):
+        for t in f.tiers:
+            refs.extend(x for x in (t.lower, t.upper, t.award) if x)
+    elif isinstance(f, FirstPlusAdditional):
+        refs += [f.first, f.additional]
+    elif isinstance(f, DecidedWithinRange):
+        refs += [f.min, f.max]
+    elif isinstance(f, InterestAtRate):
+        refs.append(f.day_basis)
+
+    def cond(c: Condition) -> None:
+        if c.threshold:
+            refs.append(c.threshold)
+        for sub in c.any_of or []:
+            cond(sub)
+
+    for c in rule.conditions:
+        cond(c)
+    refs += [u.factor for u in rule.uplifts]
+    refs += [c.param for c in rule.caps]
+    return refs
+
+
+def _input_refs(rule: Rule) -> list[str]:
+    refs: list[str] = []
+    f = rule.formula
+    if isinstance(f, PerUnit):
+        refs.append(f.quantity)
+    elif isinstance(f, ShareOfCost):
+        refs.append(f.cost)
+    elif isinstance(f, TierTable):
+        refs.append(f.input)
+    elif isinstance(f, FirstPlusAdditional):
+        refs.append(f.count)
+    elif isinstance(f, DecidedWithinRange):
+        refs.append(f.amount)
+    elif isinstance(f, InterestAtRate):
+        refs += [f.principal, f.annual_rate_percent, f.days, f.interest_paid]
+
+    def cond(c: Condition) -> None:
+        if c.input:
+            refs.append(c.input)
+        if c.ratio_of:
+            refs.extend(c.ratio_of)
+        if c.when and c.when.inputs:
+            refs.extend(c.when.inputs)
+        for sub in c.any_of or []:
+            cond(sub)
+
+    for c in rule.conditions:
+        cond(c)
+    for m in _matches(rule):
+        if m.inputs:
+            refs.extend(m.inputs)
+    return refs
+
+
+def _matches(rule: Rule) -> Iterable[Match]:
+    for v in _value_refs(rule):
+        if isinstance(v, list):
+            yield from (case.when for case in v)
+    yield from (u.when for u in rule.uplifts)
+    yield from (c.when for c in rule.caps)
+
+
+def _value_refs(rule: Rule) -> list[Any]:
+    f = rule.formula
+    return [getattr(f, name, None) for name in ("rate", "share", "amount")]
+
+
+def _interp_refs(rule: Rule) -> list[str]:
+    refs = list(rule.interpretations)
+
+    def cond(c: Condition) -> None:
+        refs.extend(c.interpretations)
+        for sub in c.any_of or []:
+            cond(sub)
+
+    for c in rule.conditions:
+        cond(c)
+    refs += [i for u in rule.uplifts for i in u.interpretations]
+    refs += [i for c in rule.caps for i in c.interpretations]
+    for v in _value_refs(rule):
+        if isinstance(v, list):
+            refs += [i for case in v for i in case.interpretations]
+    return refs
+
+
+def _pydantic_problems(exc: ValidationError, source: Path, lines: dict[tuple, int], prefix: tuple = ()) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = prefix + tuple(err["loc"])
+        # discriminated unions add their tag to loc: follow only the parts that are in the file
+        path: tuple = ()
+        for part in loc:
+            if path + (part,) in lines:
+                path = path + (part,)
+        problems.append(
+            Problem(
+                source=str(source),
+                line=line_for(lines, path),
+                field=".".join(str(x) for x in loc),
+                message={"zh": f"规则数据有误：{err['msg']}", "en": f"invalid rule data: {err['msg']}"},
+            )
+        )
+    return problems
+
+
+def _load_yaml(path: Path, problems: list[Problem]) -> tuple[Any, dict[tuple, int]] | None:
+    try:
+        return load_with_lines(path)
+    except LoadFailure as exc:
+        problems.append(
+            Problem(source=str(path), line=exc.line, message={"zh": f"无法读取：{exc.message}", "en": exc.message})
+        )
+        return None
+
+
+def _problem(path: Path, lines: dict[tuple, int], loc: tuple, zh: str, en: str) -> Problem:
+    return Problem(source=str(path), line=line_for(lines, loc), field=".".join(map(str, loc)) or None,
+                   message={"zh": zh, "en": en})
+
+
+def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | None:
+    vocab_path = folder / "vocabulary.yaml"
+    reg_path = folder / "interpretations.yaml"
+    vocabulary: Vocabulary | None = None
+    register: dict[str, Interpretation] = {}
+    for path in (vocab_path, reg_path):
+        if not path.exists():
+            problems.append(Problem(source=str(path), message={"zh": "缺少此文件", "en": "file is missing"}))
+    if vocab_path.exists():
+        loaded = _load_yaml(vocab_path, problems)
+        if loaded:
+            data, lines = loaded
+            try:
+                vocabulary = Vocabulary.model_validate(data)
+            except ValidationError as exc:
+                problems += _pydantic_problems(exc, vocab_path, lines)
+    if reg_path.exists():
+        loaded = _load_yaml(reg_path, problems)
+        if loaded:
+            data, lines = loaded
+            try:
+                reg = _RegisterFile.model_validate(data)
+                for i, entry in enumerate(reg.interpretations):
+                    if entry.id in register:
+                        problems.append(_problem(reg_path, lines, ("interpretations", i), f"重复的解释编号 {entry.id}",
+                                                 f"duplicate interpretation id {entry.id}"))
+                    register[entry.id] = entry
+            except ValidationError as exc:
+                problems += _pydantic_problems(exc, reg_path, lines)
+
+    documents: dict[str, Document] = {}
+    parameters: dict[str, dict[str, Parameter]] = {}
+    rules: dict[str, Rule] = {}
+    files: dict[str, Path] = {}
+    used_interps: set[str] = set()
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name in ("vocabulary.yaml", "interpretations.yaml"):
+            continue
+        loaded = _load_yaml(path, problems)
+        if not loaded:
+            continue
+        data, lines = loaded
+        if isinstance(data, dict):
+            # top-level keys starting with "x-" only hold YAML anchors for reuse
+            data = {k: v for k, v in data.items() if not str(k).startswith("x-")}
+        try:
+            doc = _DocFile.model_validate(data)
+        except ValidationError as exc:
+            problems += _pydantic_problems(exc, path, lines)
+            continue
+        if doc.document.id in documents:
+            problems.append(_problem(path, lines, ("document", "id"), f"重复的文件编号 {doc.document.id}",
+                                     f"duplicate document id {doc.document.id}"))
+        documents[doc.document.id] = doc.document
+        parameters[doc.document.id] = doc.parameters
+        used_params: set[str] = set()
+        for i, rule in enumerate(doc.rules):
+            loc = ("rules", i)
+            if rule.id in rules:
+                problems.append(_problem(path, lines, loc + ("id",), f"重复的规则编号 {rule.id}", f"duplicate rule id {rule.id}"))
+            for ref in param_refs(rule):
+                used_params.add(ref)
+                if ref not in doc.parameters:
+                    problems.append(_problem(path, lines, loc, f"规则 {rule.id} 引用了不存在的参数 {ref}",
+                                             f"rule {rule.id} refers to unknown parameter {ref}"))
+            declared = {s.name for s in rule.inputs}
+            for ref in _input_refs(rule):
+                if ref not in declared:
+                    problems.append(_problem(path, lines, loc, f"规则 {rule.id} 使用了未声明的输入 {ref}",
+                                             f"rule {rule.id} uses undeclared input {ref}"))
+            for ref in _interp_refs(rule):
+                used_interps.add(ref)
+                if ref not in register:
+                    problems.append(_problem(path, lines, loc, f"规则 {rule.id} 引用了解释登记册中不存在的条目 {ref}",
+                                             f"rule {rule.id} refers to unknown interpretation {ref}"))
+            if vocabulary is not None:
+                known_subjects = {s.id for s in vocabulary.subjects}
+                for s in rule.subjects:
+                    if s not in known_subjects:
+                        problems.append(_problem(path, lines, loc + ("subjects",), f"未知主体类型 {s}", f"unknown subject type {s}"))
+                for m in _matches(rule):
+                    for s in (m.subject or []) + (m.not_subject or []):
+                        if s not in known_subjects:
+                            problems.append(_problem(path, lines, loc, f"未知主体类型 {s}", f"unknown subject type {s}"))
+                    for g in (m.group or []) + (m.not_group or []):
+                        if g not in vocabulary.groups:
+                            problems.append(_problem(path, lines, loc, f"未知类别组 {g}", f"unknown category group {g}"))
+            rules[rule.id] = rule.model_copy(update={"document": doc.document})
+            files[rule.id] = path
+        for name in doc.parameters:
+            if name not in used_params:
+                problems.append(_problem(path, lines, ("parameters", name), f"参数 {name} 未被任何规则使用",
+                                         f"parameter {name} is not used by any rule"))
+    if vocabulary is not None:
+        for interps in vocabulary.group_interpretations.values():
+            used_interps.update(interps)
+    for entry in register:
+        if entry not in used_interps:
+            problems.append(Problem(source=str(reg_path), message={
+                "zh": f"解释 {entry} 未被任何规则引用", "en": f"interpretation {entry} is not referred to by any rule"}))
+    if vocabulary is None:
+        return None
+    return YearRules(year=year, documents=documents, parameters=parameters, rules=rules,
+                     vocabulary=vocabulary, interpretations=register, files=files)
+
+
+def _digest(directory: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(directory.rglob("*.yaml")):
+        h.update(path.relative_to(directory).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def load_rules(directory: Path | str | None = None) -> RulePack:
+    """Load and validate a rule pack.
+
+    Args:
+        directory: the pack folder (holding ``pack.yaml``); default: the bundled pack.
+
+    Returns:
+        The pack, with every year folder loaded.
+
+    Raises:
+        RuleDataError: with every problem found, each located by file and line.
+    """
+    return _load_rules_cached(Path(directory or default_rules_dir()).resolve())
+
+
+@lru_cache(maxsize=8)
+def _load_rules_cached(directory: Path) -> RulePack:
+    problems: list[Problem] = []
+    pack_path = directory / "pack.yaml"
+    if not directory.is_dir():
+        raise RuleDataError([Problem(source=str(directory), message={"zh": "规则目录不存在", "en": "rules directory does not exist"})])
+    name, version = directory.name, "unversioned"
+    if pack_path.exists():
+        loaded = _load_yaml(pack_path, problems)
+        if loaded:
+            data, lines = loaded
+            try:
+                pack = _PackFile.model_validate(data)
+                name, version = pack.name, pack.version
+            except ValidationError as exc:
+                problems += _pydantic_problems(exc, pack_path, lines)
+    else:
+        problems.append(Problem(source=str(pack_path), message={"zh": "缺少 pack.yaml", "en": "pack.yaml is missing"}))
+    years: dict[int, YearRules] = {}
+    for folder in sorted(p for p in directory.iterdir() if p.is_dir() and p.name.isdigit()):
+        yr = _load_year(int(folder.name), folder, problems)
+        if yr is not None:
+            years[yr.year] = yr
+    if not years and not problems:
+        problems.append(Problem(source=str(directory), message={"zh": "规则目录中没有年份文件夹", "en": "no year folders in the rules directory"}))
+    if problems:
+        raise RuleDataError(problems)
+    return RulePack(name=name, version=version, directory=directory, years=years, digest=_digest(directory))
