@@ -1,0 +1,1 @@
+"""Commands registered on the main app (filled in by their issue)."""

@@ -1,0 +1,62 @@
+"""Repository self-checks on the rule data: every quoted sentence is verbatim in the published text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import Problem
+from .rules import RulePack, param_refs
+
+__all__ = ["check_quotes", "normalise", "all_quotes"]
+
+_WS = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Drop all white space: the gazette extraction left spaces and breaks inside sentences."""
+    return _WS.sub("", text).replace("**", "")
+
+
+def all_quotes(pack: RulePack) -> list[tuple[str, str, str]]:
+    """(source file, where, quote) for every rule, condition and parameter in the pack."""
+    out: list[tuple[str, str, str]] = []
+    for yr in pack.years.values():
+        for doc_id, params in yr.parameters.items():
+            doc = yr.documents[doc_id]
+            for name, p in params.items():
+                out.append((doc.source_file, f"{doc_id}.parameters.{name}", p.quote))
+        for rid, rule in yr.rules.items():
+            assert rule.document is not None
+            out.append((rule.document.source_file, rid, rule.quote))
+
+            def walk(conds, prefix):
+                for c in conds:
+                    out.append((rule.document.source_file, f"{prefix}.{c.id}", c.quote))
+                    walk(c.any_of or [], f"{prefix}.{c.id}")
+
+            walk(rule.conditions, rid)
+    return out
+
+
+def check_quotes(pack: RulePack, sources: Path) -> list[Problem]:
+    """Every quote (parts split at …… ) must occur, white space aside, in its source file."""
+    cache: dict[str, str] = {}
+    problems: list[Problem] = []
+    for source_file, where, quote in all_quotes(pack):
+        path = Path(sources) / source_file
+        if source_file not in cache:
+            try:
+                cache[source_file] = normalise(path.read_text(encoding="utf-8"))
+            except OSError:
+                problems.append(Problem(source=str(path), message={"zh": "找不到政策原文", "en": "policy text not found"}))
+                cache[source_file] = ""
+                continue
+        text = cache[source_file]
+        if not text:
+            continue
+        for part in quote.split("……"):
+            if normalise(part) and normalise(part) not in text:
+                problems.append(Problem(source=str(path), field=where, message={
+                    "zh": f"引文未在原文中逐字出现：“{part}”", "en": f"quote is not verbatim in the source: {part!r}"}))
+    return problems
