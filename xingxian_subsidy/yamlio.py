@@ -18,7 +18,7 @@ import yaml
 __all__ = ["load_with_lines", "line_for", "LoadFailure"]
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
     pass
 
 
