@@ -155,7 +155,7 @@ def resolve_category(yr: YearRules, raw: str) -> str | None:
 
 
 def _suggest(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, list(options), n=1)  # difflib's default cutoff
     return close[0] if close else ""
 
 
@@ -583,9 +583,12 @@ def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> _Draft:
             draft.status = "undecided"
         elif draft.status == "awarded":
             amount = _modifiers(ctx, draft, amount)
-            draft.amount = to_fen(amount)
-            if draft.amount != amount:
-                draft.steps.append(Step(text=_t(f"四舍五入到分：{fmt_yuan(draft.amount)} 元", f"rounded to the fen: {fmt_yuan(draft.amount)} yuan"), amount=draft.amount))
+            if amount is None:  # an uplift or cap depends on an input not given
+                draft.status = "undecided"
+            else:
+                draft.amount = to_fen(amount)
+                if draft.amount != amount:
+                    draft.steps.append(Step(text=_t(f"四舍五入到分：{fmt_yuan(draft.amount)} 元", f"rounded to the fen: {fmt_yuan(draft.amount)} yuan"), amount=draft.amount))
     if ctx.missing:
         draft.missing = [_missing_used(yr, rule, name) for name in ctx.missing]
     return draft
@@ -599,10 +602,14 @@ def _missing_used(yr: YearRules, rule: Rule, name: str) -> InputUsed:
     return InputUsed(name=name, label=spec.label, value="", unit=spec.unit)
 
 
-def _modifiers(ctx: _Ctx, draft: _Draft, amount: Decimal) -> Decimal:
+def _modifiers(ctx: _Ctx, draft: _Draft, amount: Decimal) -> Decimal | None:
+    """Apply uplifts and per-claim caps; None when one of them depends on an input not given."""
     with localcontext(MONEY_CONTEXT):
         for up in ctx.rule.uplifts:
-            if ctx.matches(up.when):
+            applies = ctx.matches(up.when)
+            if applies is None:
+                return None
+            if applies:
                 factor = ctx.param(up.factor)
                 new = amount * (1 + factor.value)
                 draft.steps.append(Step(
@@ -613,7 +620,12 @@ def _modifiers(ctx: _Ctx, draft: _Draft, amount: Decimal) -> Decimal:
                 draft.use(_group_interps(ctx))
                 amount = new
         for cap in ctx.rule.caps:
-            if cap.scope != "claim" or not ctx.matches(cap.when):
+            if cap.scope != "claim":
+                continue
+            capped = ctx.matches(cap.when)
+            if capped is None:
+                return None
+            if not capped:
                 continue
             p = ctx.param(cap.param)
             if amount > p.value:
@@ -648,7 +660,7 @@ def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[_Draft]) -> No
             key = (d.project if d.project is not None else f"#claim{i}", d.rule.exclusive_group)
             by_key.setdefault(key, []).append(d)
     for (project, _), group in by_key.items():
-        if len(group) < 2:
+        if len(group) <= 1:
             continue
         best = max(group, key=lambda x: x.amount)  # first of equals wins
         for d in group:
