@@ -53,6 +53,7 @@ __all__ = [
     "Citation",
     "LineItem",
     "Award",
+    "TaskTable",
     "UNITS",
     "BOUNDARY_WORDS",
 ]
@@ -348,6 +349,32 @@ class Cap(_Model):
     def _group_for_shared(self) -> "Cap":
         if self.scope != "claim" and not self.group:
             raise ValueError("a project or applicant cap needs a group name")
+        return self
+
+
+class TaskTable(_Model):
+    """A table of targets the document assigns (e.g. each township's 2024 toilet task).
+
+    ``values`` maps a row name (a township) to its count; ``lists`` optionally names
+    items per row (the whole-village villages); ``total`` is the source's 合计 row,
+    checked against the sum of ``values``.
+    """
+
+    label: Text
+    unit: str
+    section: str = Field(min_length=1)
+    quote: str = Field(min_length=4)
+    values: dict[str, int]
+    total: int
+    lists: dict[str, list[str]] = {}
+    rules: list[str] = []
+
+    @model_validator(mode="after")
+    def _sums(self) -> "TaskTable":
+        if self.unit not in UNITS:
+            raise ValueError(f"unknown unit {self.unit!r}")
+        if sum(self.values.values()) != self.total:
+            raise ValueError(f"rows sum to {sum(self.values.values())}, but the 合计 is {self.total}")
         return self
 
 

@@ -32,6 +32,7 @@ from .models import (
     PerUnit,
     Rule,
     ShareOfCost,
+    TaskTable,
     TierTable,
     Vocabulary,
 )
@@ -54,6 +55,7 @@ class _DocFile(BaseModel):
     document: Document
     parameters: dict[str, Parameter]
     rules: list[Rule]
+    tasks: dict[str, TaskTable] = {}
 
 
 class _RegisterFile(BaseModel):
@@ -79,6 +81,7 @@ class YearRules:
     vocabulary: Vocabulary
     interpretations: dict[str, Interpretation]
     files: dict[str, Path] = field(default_factory=dict)  # rule id -> file
+    tasks: dict[str, dict[str, TaskTable]] = field(default_factory=dict)  # document id -> name -> table
 
     def param(self, rule: Rule, name: str) -> Parameter:
         assert rule.document is not None
@@ -296,6 +299,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     parameters: dict[str, dict[str, Parameter]] = {}
     rules: dict[str, Rule] = {}
     files: dict[str, Path] = {}
+    tasks: dict[str, dict[str, TaskTable]] = {}
     used_interps: set[str] = set()
     for path in sorted(folder.glob("*.yaml")):
         if path.name in ("vocabulary.yaml", "interpretations.yaml"):
@@ -317,6 +321,8 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                                      f"duplicate document id {doc.document.id}"))
         documents[doc.document.id] = doc.document
         parameters[doc.document.id] = doc.parameters
+        if doc.tasks:
+            tasks[doc.document.id] = doc.tasks
         used_params: set[str] = set()
         for i, rule in enumerate(doc.rules):
             loc = ("rules", i)
@@ -351,6 +357,11 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                             problems.append(_problem(path, lines, loc, f"未知类别组 {g}", f"unknown category group {g}"))
             rules[rule.id] = rule.model_copy(update={"document": doc.document})
             files[rule.id] = path
+        for tname, table in doc.tasks.items():
+            for ref in table.rules:
+                if ref not in {r.id for r in doc.rules}:
+                    problems.append(_problem(path, lines, ("tasks", tname, "rules"), f"任务表 {tname} 引用了本文件中不存在的规则 {ref}",
+                                             f"task table {tname} refers to rule {ref}, not in this document"))
         for name in doc.parameters:
             if name not in used_params:
                 problems.append(_problem(path, lines, ("parameters", name), f"参数 {name} 未被任何规则使用",
@@ -365,7 +376,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     if vocabulary is None:
         return None
     return YearRules(year=year, documents=documents, parameters=parameters, rules=rules,
-                     vocabulary=vocabulary, interpretations=register, files=files)
+                     vocabulary=vocabulary, interpretations=register, files=files, tasks=tasks)
 
 
 def _digest(directory: Path) -> str:
