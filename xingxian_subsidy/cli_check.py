@@ -1,1 +1,108 @@
-"""Commands registered on the main app (filled in by their issue)."""
+"""Self-check commands for farmers and cooperatives: ``check`` (questionnaire),
+``screen`` (what a subject may apply for) and ``serve`` (the local web page).
+
+Thin: each command parses options, calls the library (questionnaire, screening,
+hints, web) and renders. Heavy imports stay inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .cli import Lang, app, fail
+
+LangOpt = Annotated[Lang, typer.Option("--lang", help="语言 zh（默认）或 en。Language.")]
+RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="规则包目录（默认为内置规则包）。Rule pack directory.")]
+
+
+def _year_rules(rules: Path | None, year: int, lang: str):
+    from .errors import SubsidyError
+    from .rules import load_rules
+
+    try:
+        pack = load_rules(rules)
+        return pack, pack.for_year(year)
+    except SubsidyError as exc:
+        fail(exc, lang)
+
+
+def _unknown(kind_zh: str, kind_en: str, raw: str, options: list[str], lang: str) -> None:
+    if lang == "zh":
+        print(f"未知{kind_zh}“{raw}”；可选：{'、'.join(options)}", file=sys.stderr)
+    else:
+        print(f"unknown {kind_en} {raw!r}; expected one of: {', '.join(options)}", file=sys.stderr)
+    raise typer.Exit(2)
+
+
+@app.command()
+def screen(
+    subject: Annotated[str, typer.Option("--subject", "-s", help="主体类型，如 农户、合作社、household。Subject type.")],
+    category: Annotated[Optional[str], typer.Option("--category", "-c", help="农户类型，如 边缘易致贫户（三类户）。Household category.")] = None,
+    lang: LangOpt = Lang.zh,
+    rules: RulesOpt = None,
+    year: Annotated[int, typer.Option("--year", help="年度。Year.")] = 2024,
+) -> None:
+    """列出某类主体可申请的全部奖补：条件、标准、依据。List every subsidy a subject type may apply for."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .engine import resolve_category, resolve_subject
+    from .screening import open_rules
+
+    L = lang.value
+    _pack, yr = _year_rules(rules, year, L)
+    sid = resolve_subject(yr, subject)
+    if sid is None:
+        _unknown("主体类型", "subject type", subject, [s.label.zh if L == "zh" else s.id for s in yr.vocabulary.subjects], L)
+    cid = None
+    if category is not None:
+        cid = resolve_category(yr, category)
+        if cid is None:
+            _unknown("农户类型", "household category", category, [c.label.zh if L == "zh" else c.id for c in yr.vocabulary.categories], L)
+    entries = open_rules(yr, sid, cid)
+    label = next(s.label.get(L) for s in yr.vocabulary.subjects if s.id == sid)
+    if cid:
+        label += "·" + next(c.label.get(L) for c in yr.vocabulary.categories if c.id == cid)
+    zh = L == "zh"
+    table = Table(
+        title=(f"{label}可申请的 {year} 年奖补（{len(entries)} 项）" if zh else f"{year} subsidies open to: {label} ({len(entries)})"),
+        show_lines=True,
+    )
+    table.add_column("#", justify="right")
+    table.add_column("奖补项目" if zh else "subsidy", overflow="fold")
+    table.add_column("条件" if zh else "conditions", overflow="fold")
+    table.add_column("标准" if zh else "rate", overflow="fold")
+    table.add_column("依据" if zh else "source", overflow="fold")
+    for n, e in enumerate(entries, 1):
+        name = e.name.get(L) + ("\n［文件未量化］" if zh and e.not_quantified else "\n[not quantified]" if e.not_quantified else "")
+        conds = "\n".join("·" + c.get(L) for c in e.conditions) or "—"
+        rate = e.rate.get(L).replace("；", "；\n") if zh else e.rate.get(L).replace("; ", ";\n")
+        table.add_row(str(n), f"{name}\n{e.id}", conds, rate, e.citation.get(L))
+    Console().print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址。Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口。Port.")] = 8000,
+    rules: RulesOpt = None,
+    lang: LangOpt = Lang.zh,
+) -> None:
+    """启动本地网页（手机可用）与 JSON 接口；不记录任何填写内容。Start the local web page and JSON API."""
+    import uvicorn
+
+    from .errors import SubsidyError
+    from .rules import load_rules
+    from .web import create_app
+
+    try:
+        pack = load_rules(rules)
+    except SubsidyError as exc:
+        fail(exc, lang.value)
+    print(f"打开 http://{host}:{port}/ （Ctrl+C 退出）" if lang is Lang.zh else f"open http://{host}:{port}/ (Ctrl+C to stop)")
+    # access_log=False: no request line (and so no query string) is ever logged.
+    uvicorn.run(create_app(pack), host=host, port=port, access_log=False, log_level="warning", server_header=False)

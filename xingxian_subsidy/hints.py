@@ -1,0 +1,211 @@
+"""“How close am I?” hints, computed from the rule data and the engine.
+
+Three kinds of hint, each with zh and en text:
+
+* ``next_tier``: a tier_table line that could reach a higher tier — how much
+  more of the input reaches it and what the line would then pay;
+* ``threshold``: a failed numeric condition (``ge``/``gt``) — how far the value
+  is from the threshold, and what the line would pay once it is met;
+* ``related``: rules open to the applicant's subject type that were not claimed
+  (not-quantified ones marked).
+
+Every threshold, bound and amount is read from the rules; “what it would then
+pay” comes from re-running :func:`engine.compute` with the one value raised,
+so caps, uplifts and once-per-household limits all apply. Amounts in 元, Decimal.
+No I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from .engine import compute, num_text
+from .models import ApplicantFile, Award, Claim, InputSpec, NotQuantified, Text, TierTable
+from .money import fmt_yuan
+from .rules import YearRules
+from .screening import param_text, rate_text
+
+__all__ = ["Hint", "compute_hints", "hint_data"]
+
+HintKind = Literal["next_tier", "threshold", "related"]
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One hint.
+
+    Attributes:
+        kind: next_tier, threshold or related.
+        rule_id: the rule it is about.
+        claim: index of the claim it is about (None for related rules).
+        text: zh and en sentence.
+        input: the input to raise (None for related).
+        gap: how much more of that input is needed, in the input's unit.
+        target: the value the input would need (the smallest that qualifies).
+        amount_then: the line's amount (元) once the target is reached.
+        total_then: the applicant's total (元) once the target is reached.
+        not_quantified: for related rules the document names without a figure.
+    """
+
+    kind: HintKind
+    rule_id: str
+    text: Text
+    claim: int | None = None
+    input: str | None = None
+    gap: Decimal | None = None
+    target: Decimal | None = None
+    amount_then: Decimal | None = None
+    total_then: Decimal | None = None
+    not_quantified: bool = False
+
+
+def _step(spec: InputSpec) -> Decimal:
+    """The smallest increase the input can express: 1 for whole numbers, 1 分 / 0.01 otherwise."""
+    return Decimal(1) if spec.type == "integer" else Decimal("0.01")
+
+
+def _rerun(applicant: ApplicantFile, yr: YearRules, index: int, name: str, value: Decimal) -> Award:
+    claims = list(applicant.claims)
+    c = claims[index]
+    claims[index] = Claim(rule=c.rule, project=c.project, inputs={**c.inputs, name: value})
+    return compute(applicant.model_copy(update={"claims": claims}), yr)
+
+
+def _then(award: Award, index: int) -> tuple[Text, Decimal, Decimal]:
+    line = award.lines[index]
+    if line.status == "awarded":
+        t = Text(zh=f"本项奖补 {fmt_yuan(line.amount)} 元", en=f"this line would pay {fmt_yuan(line.amount)} yuan")
+    else:
+        failed = [c.label for c in line.checks if c.passed is False]
+        if failed:
+            t = Text(zh="但仍有条件未满足：" + "、".join(f.zh for f in failed), en="but other conditions are still not met: " + "; ".join(f.en for f in failed))
+        elif line.status == "undecided":
+            t = Text(zh="还需补充其他信息", en="further information is still needed")
+        else:
+            t = Text(zh=f"本项计 {fmt_yuan(line.amount)} 元", en=f"this line would be {fmt_yuan(line.amount)} yuan")
+    return t, line.amount, award.total
+
+
+def _tier_hint(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) -> Hint | None:
+    claim = applicant.claims[i]
+    rule = yr.rules[claim.rule]
+    f = rule.formula
+    line = award.lines[i]
+    if not isinstance(f, TierTable) or any(c.passed is False for c in line.checks):
+        return None
+    value = claim.inputs.get(f.input)
+    spec = rule.input_spec(f.input)
+    if not isinstance(value, Decimal) or spec is None:
+        return None
+    for tier in f.tiers:
+        if not tier.lower:
+            continue
+        lo = yr.param(rule, tier.lower)
+        if lo.value < value or (lo.value == value and tier.lower_inclusive):
+            continue
+        # the first tier that starts above the value: the next one up
+        target = lo.value if tier.lower_inclusive else lo.value + _step(spec)
+        gap = lo.value - value
+        after = _rerun(applicant, yr, i, f.input, target)
+        then, amount, total = _then(after, i)
+        if after.lines[i].amount <= line.amount and after.lines[i].status == "awarded":
+            return None  # a cap already binds: reaching the next tier would bring nothing more
+        unit = spec.unit or ""
+        if tier.lower_inclusive:
+            zh = f"{rule.name.zh}：{spec.label.zh}再增加 {num_text(gap)} {unit}（达到 {num_text(lo.value)} {unit}）可达{tier.label.zh}，{then.zh}"
+            en = f"{rule.name.en}: {num_text(gap)} {unit} more {spec.label.en} (reaching {num_text(lo.value)} {unit}) reaches {tier.label.en}; {then.en}"
+        elif gap > 0:
+            zh = f"{rule.name.zh}：{spec.label.zh}再增加超过 {num_text(gap)} {unit}（即超过 {num_text(lo.value)} {unit}）可达{tier.label.zh}，{then.zh}"
+            en = f"{rule.name.en}: more than {num_text(gap)} {unit} more {spec.label.en} (over {num_text(lo.value)} {unit}) reaches {tier.label.en}; {then.en}"
+        else:
+            zh = f"{rule.name.zh}：{spec.label.zh}正好 {num_text(value)} {unit}，再有任何增加（超过 {num_text(lo.value)} {unit}）即可达{tier.label.zh}，{then.zh}"
+            en = f"{rule.name.en}: {spec.label.en} is exactly {num_text(value)} {unit}; anything more (over {num_text(lo.value)} {unit}) reaches {tier.label.en}; {then.en}"
+        return Hint(kind="next_tier", rule_id=rule.id, claim=i, text=Text(zh=zh, en=en), input=f.input, gap=gap, target=target,
+                    amount_then=amount, total_then=total)
+    return None
+
+
+def _threshold_hints(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) -> list[Hint]:
+    claim = applicant.claims[i]
+    rule = yr.rules[claim.rule]
+    line = award.lines[i]
+    failed = {c.id for c in line.checks if c.passed is False}
+    out: list[Hint] = []
+    for cond in rule.conditions:
+        if cond.id not in failed or cond.op not in ("ge", "gt") or not cond.input or not cond.threshold:
+            continue
+        spec = rule.input_spec(cond.input)
+        value = claim.inputs.get(cond.input)
+        if spec is None or not isinstance(value, Decimal):
+            continue
+        thr = yr.param(rule, cond.threshold)
+        target = thr.value if cond.op == "ge" else thr.value + _step(spec)
+        gap = thr.value - value
+        after = _rerun(applicant, yr, i, cond.input, target)
+        then, amount, total = _then(after, i)
+        unit = spec.unit or ""
+        more_zh = "" if cond.op == "ge" else "超过 "
+        more_en = "" if cond.op == "ge" else "more than "
+        zh = (f"{rule.name.zh}：{spec.label.zh}再增加 {more_zh}{num_text(gap)} {unit} 可达 {param_text(thr)} 标准"
+              f"（{cond.label.zh}），{then.zh}")
+        en = (f"{rule.name.en}: {more_en}{num_text(gap)} {unit} more {spec.label.en} reaches the {param_text(thr)} standard"
+              f" ({cond.label.en}); {then.en}")
+        out.append(Hint(kind="threshold", rule_id=rule.id, claim=i, text=Text(zh=zh, en=en), input=cond.input, gap=gap, target=target,
+                        amount_then=amount, total_then=total))
+    return out
+
+
+def _related(applicant: ApplicantFile, yr: YearRules) -> list[Hint]:
+    info = applicant.applicant
+    claimed = {c.rule for c in applicant.claims}
+    once = {yr.rules[r].once_per_applicant for r in claimed if r in yr.rules} - {None}
+    out: list[Hint] = []
+    for rid, rule in yr.rules.items():
+        if info.subject not in rule.subjects or rid in claimed:
+            continue
+        if rule.once_per_applicant and rule.once_per_applicant in once:
+            continue  # e.g. a second household toilet: once per household
+        nq = isinstance(rule.formula, NotQuantified)
+        rate = rate_text(yr, rule, info.subject, info.category)
+        if nq:
+            text = Text(zh=f"还可申请：{rule.name.zh}（文件未量化金额）", en=f"also open to you: {rule.name.en} (no figure in the document)")
+        else:
+            text = Text(zh=f"还可申请：{rule.name.zh}（{rate.zh}）", en=f"also open to you: {rule.name.en} ({rate.en})")
+        out.append(Hint(kind="related", rule_id=rid, text=text, not_quantified=nq))
+    return out
+
+
+def compute_hints(applicant: ApplicantFile, yr: YearRules, award: Award | None = None) -> list[Hint]:
+    """All hints for a parsed applicant (see engine.parse_applicant).
+
+    Args:
+        applicant: subject/category resolved, inputs typed.
+        yr: the rules in force.
+        award: the award already computed for ``applicant`` (computed here if None).
+
+    Returns:
+        next_tier and threshold hints in claim order, then related rules in document order.
+    """
+    award = award or compute(applicant, yr)
+    out: list[Hint] = []
+    for i in range(len(applicant.claims)):
+        tier = _tier_hint(applicant, yr, award, i)
+        if tier:
+            out.append(tier)
+        out.extend(_threshold_hints(applicant, yr, award, i))
+    out.extend(_related(applicant, yr))
+    return out
+
+
+def hint_data(h: Hint) -> dict[str, Any]:
+    """JSON-ready form; Decimals as strings."""
+    def s(d: Decimal | None) -> str | None:
+        return None if d is None else format(d, "f")
+
+    return {
+        "kind": h.kind, "rule_id": h.rule_id, "claim": h.claim, "text": h.text.model_dump(), "input": h.input,
+        "gap": s(h.gap), "target": s(h.target), "amount_then": s(h.amount_then), "total_then": s(h.total_then),
+        "not_quantified": h.not_quantified,
+    }

@@ -1,0 +1,274 @@
+"""Which rules a subject may apply for, with conditions, rates and citations as data.
+
+Used by the ``screen`` command, the questionnaire, the hints and the web API
+(``GET /api/rules``). Every number shown comes from the rule data; this module
+only knows how to describe each kind of formula. No I/O, no rendering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .models import (
+    Condition,
+    DecidedWithinRange,
+    FirstPlusAdditional,
+    Fixed,
+    InterestAtRate,
+    Match,
+    NotQuantified,
+    Parameter,
+    PerUnit,
+    RateCase,
+    Rule,
+    ShareOfCost,
+    Text,
+    TierTable,
+)
+from .rules import YearRules
+
+__all__ = ["RuleEntry", "open_rules", "rule_entry", "rate_text", "condition_texts", "param_text", "subject_choices", "category_choices"]
+
+OPS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+
+
+def _num(value: Decimal) -> str:
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def param_text(p: Parameter) -> str:
+    """A parameter's value with its unit, as the documents write it (比例 as a percentage)."""
+    if p.unit == "比例":
+        return _num(p.value * 100) + "%"
+    return f"{_num(p.value)} {p.unit}"
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    """One rule as offered to an applicant: what it is, who, on what conditions, how much, where it is written."""
+
+    id: str
+    name: Text
+    not_quantified: bool
+    formula: str
+    conditions: list[Text]
+    rate: Text
+    citation: Text
+    rule: Rule = field(repr=False, compare=False)
+
+
+def _match_applies(yr: YearRules, m: Match, subject: str | None, category: str | None) -> bool | None:
+    """Does a Match (ignoring input-based parts) apply to this subject/category? None if unknown."""
+    if subject is not None:
+        if m.subject is not None and subject not in m.subject:
+            return False
+        if m.not_subject is not None and subject in m.not_subject:
+            return False
+    elif m.subject is not None or m.not_subject is not None:
+        return None
+    if m.group is not None or m.not_group is not None:
+        if category is None:
+            return None
+        groups = yr.groups_of(category)
+        if m.group is not None and not (groups & set(m.group)):
+            return False
+        if m.not_group is not None and (groups & set(m.not_group)):
+            return False
+    return True
+
+
+def _match_label(yr: YearRules, m: Match) -> Text | None:
+    subjects = {s.id: s.label for s in yr.vocabulary.subjects}
+    zh: list[str] = []
+    en: list[str] = []
+    if m.subject:
+        zh.append("、".join(subjects[s].zh for s in m.subject if s in subjects))
+        en.append(", ".join(subjects[s].en for s in m.subject if s in subjects))
+    if m.not_subject:
+        zh.append("非" + "、".join(subjects[s].zh for s in m.not_subject if s in subjects))
+        en.append("not " + ", ".join(subjects[s].en for s in m.not_subject if s in subjects))
+    if m.group:
+        zh.append("、".join(m.group))
+        en.append(", ".join(yr.vocabulary.group_labels[g].en if g in yr.vocabulary.group_labels else g for g in m.group))
+    if m.not_group:
+        zh.append("非" + "、".join(m.not_group))
+        en.append("not " + ", ".join(m.not_group))
+    for name, values in (m.inputs or {}).items():
+        zh.append("/".join(values))
+        en.append("/".join(values))
+    if not zh:
+        return None
+    return Text(zh="，".join(zh), en="; ".join(en))
+
+
+def _ref_text(yr: YearRules, rule: Rule, ref: str | list[RateCase], subject: str | None, category: str | None, fmt) -> Text:
+    """A rate reference: one parameter, or the case that applies (or all cases, labelled)."""
+    if isinstance(ref, str):
+        p = yr.param(rule, ref)
+        return fmt(p)
+    applicable: list[RateCase] = []
+    for case in ref:
+        ok = _match_applies(yr, case.when, subject, category)
+        if ok is False:
+            continue
+        applicable.append(case)
+        if ok is True and not case.when.inputs:
+            break  # later cases never apply: the first match wins, as in the engine
+    cases = applicable or ref
+    if len(cases) == 1:
+        return fmt(yr.param(rule, cases[0].param))
+    zh, en = [], []
+    others_zh, others_en = "其他", "others"
+    for case in cases:
+        t = fmt(yr.param(rule, case.param))
+        label = _match_label(yr, case.when)
+        zh.append(f"{label.zh if label else others_zh}：{t.zh}")
+        en.append(f"{label.en if label else others_en}: {t.en}")
+    return Text(zh="；".join(zh), en="; ".join(en))
+
+
+def _plain(p: Parameter) -> Text:
+    return Text(zh=param_text(p), en=param_text(p))
+
+
+def rate_text(yr: YearRules, rule: Rule, subject: str | None = None, category: str | None = None) -> Text:
+    """How much a rule pays, in words, from its parameters (the case for subject/category if given)."""
+    f = rule.formula
+    P = lambda name: yr.param(rule, name)  # noqa: E731
+    if isinstance(f, NotQuantified):
+        t = Text(zh="文件未量化（列出以供申请，不计算金额）", en="not quantified by the document (listed, not computed)")
+    elif isinstance(f, PerUnit):
+        spec = rule.input_spec(f.quantity)
+        q = spec.label if spec else Text(zh=f.quantity, en=f.quantity)
+        r = _ref_text(yr, rule, f.rate, subject, category, _plain)
+        t = Text(zh=f"{r.zh}（按{q.zh}）", en=f"{r.en} (by {q.en})")
+    elif isinstance(f, Fixed):
+        t = _ref_text(yr, rule, f.amount, subject, category, _plain)
+    elif isinstance(f, ShareOfCost):
+        spec = rule.input_spec(f.cost)
+        c = spec.label if spec else Text(zh=f.cost, en=f.cost)
+        r = _ref_text(yr, rule, f.share, subject, category, _plain)
+        t = Text(zh=f"{c.zh}的 {r.zh}", en=f"{r.en} of {c.en}")
+    elif isinstance(f, TierTable):
+        zh, en = [], []
+        for tier in f.tiers:
+            lo = P(tier.lower) if tier.lower else None
+            hi = P(tier.upper) if tier.upper else None
+            award = param_text(P(tier.award))
+            bz = (f"{'≥' if tier.lower_inclusive else '>'}{_num(lo.value)}" if lo else "") + (
+                ("，" if lo else "") + f"{'≤' if tier.upper_inclusive else '<'}{_num(hi.value)}" if hi else "")
+            be = bz.replace("，", ", ")
+            unit = (lo or hi).unit if (lo or hi) else ""
+            zh.append(f"{tier.label.zh}（{bz} {unit}）{award}")
+            en.append(f"{tier.label.en} ({be} {unit}) {award}")
+        spec = rule.input_spec(f.input)
+        t = Text(zh=(f"按{spec.label.zh}：" if spec else "") + "；".join(zh), en=(f"by {spec.label.en}: " if spec else "") + "; ".join(en))
+    elif isinstance(f, FirstPlusAdditional):
+        a, b = P(f.first), P(f.additional)
+        t = Text(zh=f"{a.label.zh} {param_text(a)}；{b.label.zh} {param_text(b)}", en=f"{a.label.en} {param_text(a)}; {b.label.en} {param_text(b)}")
+    elif isinstance(f, DecidedWithinRange):
+        lo, hi = P(f.min), P(f.max)
+        t = Text(zh=f"{_num(lo.value)}–{_num(hi.value)} {hi.unit}（县级确定）", en=f"{_num(lo.value)}–{_num(hi.value)} {hi.unit} (decided by the county)")
+    elif isinstance(f, InterestAtRate):
+        basis = P(f.day_basis)
+        t = Text(zh=f"按基准利率贴息（年利率÷{param_text(basis)}×天数，不超过实付利息）",
+                 en=f"interest at the benchmark rate (annual rate ÷ {param_text(basis)} × days, at most the interest paid)")
+    else:  # pragma: no cover
+        t = Text(zh=f.kind, en=f.kind)
+    extra_zh, extra_en = [], []
+    for up in rule.uplifts:
+        ok = _match_applies(yr, up.when, subject, category)
+        if ok is False:
+            continue
+        p = P(up.factor)
+        label = _match_label(yr, up.when)
+        extra_zh.append(f"{label.zh if label else ''}上浮 {param_text(p)}")
+        extra_en.append(f"{label.en if label else ''} +{param_text(p)}")
+    for cap in rule.caps:
+        if _match_applies(yr, cap.when, subject, category) is False:
+            continue
+        p = P(cap.param)
+        extra_zh.append(f"{p.label.zh} {param_text(p)}")
+        extra_en.append(f"{p.label.en} {param_text(p)}")
+    if extra_zh:
+        t = Text(zh=t.zh + "（" + "；".join(extra_zh) + "）", en=t.en + " (" + "; ".join(extra_en) + ")")
+    return t
+
+
+def _condition_text(yr: YearRules, rule: Rule, c: Condition) -> Text:
+    if c.any_of:
+        parts = [_condition_text(yr, rule, s) for s in c.any_of]
+        return Text(zh=f"{c.label.zh}：" + " 或 ".join(p.zh for p in parts), en=f"{c.label.en}: " + " or ".join(p.en for p in parts))
+    thr = ""
+    if c.threshold:
+        thr = f"{OPS.get(c.op or '', '')} {param_text(yr.param(rule, c.threshold))}"
+    suffix_zh = "（否则不予补贴）" if c.kind == "exclusion" else ""
+    suffix_en = " (otherwise excluded)" if c.kind == "exclusion" else ""
+    when = _match_label(yr, c.when) if c.when else None
+    wz = f"（适用于 {when.zh}）" if when else ""
+    we = f" (applies to {when.en})" if when else ""
+    return Text(zh=f"{c.label.zh}" + (f"［{thr}］" if thr else "") + wz + suffix_zh,
+                en=f"{c.label.en}" + (f" [{thr}]" if thr else "") + we + suffix_en)
+
+
+def condition_texts(yr: YearRules, rule: Rule) -> list[Text]:
+    """Each condition of a rule with its threshold from the rule data (exclusions marked)."""
+    return [_condition_text(yr, rule, c) for c in rule.conditions]
+
+
+def citation_text(rule: Rule) -> Text:
+    doc = rule.document
+    assert doc is not None
+    return Text(zh=f"{doc.number} {rule.section}（公报第{doc.gazette_page}页）", en=f"{doc.number} {rule.section} (gazette p. {doc.gazette_page})")
+
+
+def rule_entry(yr: YearRules, rule: Rule, subject: str | None = None, category: str | None = None) -> RuleEntry:
+    return RuleEntry(
+        id=rule.id,
+        name=rule.name,
+        not_quantified=isinstance(rule.formula, NotQuantified),
+        formula=rule.formula.kind,
+        conditions=condition_texts(yr, rule),
+        rate=rate_text(yr, rule, subject, category),
+        citation=citation_text(rule),
+        rule=rule,
+    )
+
+
+def open_rules(yr: YearRules, subject: str, category: str | None = None) -> list[RuleEntry]:
+    """Every rule a subject type may apply for, in document order.
+
+    Args:
+        yr: the rules in force.
+        subject: a subject id (see vocabulary).
+        category: a household category id, used to pick the rate that applies (e.g. 三类户).
+    """
+    return [rule_entry(yr, r, subject, category) for r in yr.rules.values() if subject in r.subjects]
+
+
+def subject_choices(yr: YearRules) -> list[tuple[str, Text]]:
+    return [(s.id, s.label) for s in yr.vocabulary.subjects]
+
+
+def category_choices(yr: YearRules) -> list[tuple[str, Text]]:
+    out = []
+    for c in yr.vocabulary.categories:
+        groups = [g for g, members in yr.vocabulary.groups.items() if c.id in members]
+        label = c.label
+        if "三类户" in groups:
+            label = Text(zh=f"{c.label.zh}（三类户）", en=f"{c.label.en} (三类户)")
+        out.append((c.id, label))
+    return out
+
+
+def entry_data(e: RuleEntry) -> dict[str, Any]:
+    """JSON-ready form of an entry (for the web API)."""
+    return {
+        "id": e.id, "name": e.name.model_dump(), "not_quantified": e.not_quantified, "formula": e.formula,
+        "conditions": [c.model_dump() for c in e.conditions], "rate": e.rate.model_dump(), "citation": e.citation.model_dump(),
+    }
