@@ -106,3 +106,104 @@ def serve(
     print(f"打开 http://{host}:{port}/ （Ctrl+C 退出）" if lang is Lang.zh else f"open http://{host}:{port}/ (Ctrl+C to stop)")
     # access_log=False: no request line (and so no query string) is ever logged.
     uvicorn.run(create_app(pack), host=host, port=port, access_log=False, log_level="warning", server_header=False)
+
+
+def _ask_all(q, console, L: str) -> None:
+    """Run the questionnaire on the console; re-ask with the reason until each answer is valid."""
+    from rich.markup import escape
+    from rich.prompt import Prompt
+
+    zh = L == "zh"
+    section = None
+    while (question := q.next()) is not None:
+        if question.section is not None and question.section != section:
+            section = question.section
+            console.print(f"\n[bold]【{escape(section.get(L))}】[/bold]" if zh else f"\n[bold][{escape(section.get(L))}][/bold]")
+        prompt = question.prompt.get(L)
+        if question.kind in ("choice", "multi"):
+            console.print(f"\n[bold]{escape(prompt)}[/bold]")
+            for i, opt in enumerate(question.options, 1):
+                badge = f" [yellow]［{escape(opt.badge.get(L))}］[/yellow]" if opt.badge else ""
+                note = f"\n      [dim]{escape(opt.note.get(L))}[/dim]" if opt.note else ""
+                console.print(f"  {i:>2}. {escape(opt.label.get(L))}{badge}{note}")
+            prompt = "编号" if zh else "number(s)"
+        elif question.kind == "value":
+            spec = question.spec
+            assert spec is not None
+            if spec.type == "boolean":
+                prompt += "（是/否）" if zh else " (yes/no)"
+            elif spec.type == "choice":
+                for i, c in enumerate(spec.choices, 1):
+                    console.print(f"  {i}. {escape(c.label.get(L))}")
+                prompt += "（编号或名称）" if zh else " (number or name)"
+            elif spec.unit:
+                prompt += f"（{spec.unit}）" if zh else f" ({spec.unit})"
+            if spec.help:
+                console.print(f"  [dim]{escape(spec.help.get(L))}[/dim]")
+            prompt += "；不清楚可直接回车" if zh else "; press Enter to skip if unsure"
+        elif question.optional:
+            prompt += "；可直接回车" if zh else "; Enter to skip"
+        while True:
+            raw = Prompt.ask(escape(prompt), console=console, default="", show_default=False)
+            error = q.answer(raw)
+            if error is None:
+                break
+            console.print(f"[red]✗ {escape(error.get(L))}[/red]" + ("，请重新输入。" if zh else "; please try again."))
+
+
+@app.command()
+def check(
+    save: Annotated[Optional[Path], typer.Option("--save", help="把回答保存为申请文件（YAML），可用 calc 复算。Save the answers as an applicant file.")] = None,
+    lang: LangOpt = Lang.zh,
+    rules: RulesOpt = None,
+    year: Annotated[int, typer.Option("--year", help="年度。Year.")] = 2024,
+) -> None:
+    """交互式自查：回答几个问题，看能申请哪些奖补、能得多少、还差多少。Interactive self-check questionnaire."""
+    import yaml
+    from rich.console import Console
+
+    from .api import category_label, rule_names, subject_label
+    from .engine import compute, parse_applicant
+    from .errors import SubsidyError
+    from .explain import to_rich
+    from .hints import compute_hints
+    from .questionnaire import Questionnaire
+
+    L = lang.value
+    zh = L == "zh"
+    pack, yr = _year_rules(rules, year, L)
+    console = Console(highlight=False)
+    console.print("[bold]兴县奖补自查[/bold]：回答几个问题，看看今年能申请哪些奖补。按 Ctrl+C 退出。" if zh else
+                  "[bold]Xing County subsidy self-check[/bold]: answer a few questions. Ctrl+C to quit.")
+    q = Questionnaire(yr, year)
+    try:
+        _ask_all(q, console, L)
+    except (EOFError, KeyboardInterrupt):
+        print("\n输入未完成，已退出。" if zh else "\ninput ended before the questionnaire was finished.", file=sys.stderr)
+        raise typer.Exit(2)
+    data = q.applicant_data()
+    if save is not None:
+        header = "# 由 xingxian-subsidy check 生成；可用 `xingxian-subsidy calc` 复算。\n" if zh else "# written by xingxian-subsidy check; recompute with `xingxian-subsidy calc`.\n"
+        save.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    try:
+        applicant, yr = parse_applicant(data, pack, source="check")
+    except SubsidyError as exc:
+        fail(exc, L)
+    award = compute(applicant, yr, pack)
+    console.print()
+    console.print(to_rich(award, lang=L, subject_label=subject_label(yr, award.applicant.subject, L),
+                          category_label=category_label(yr, award.applicant.category, L), rule_names=rule_names(yr, L)))
+    hints = compute_hints(applicant, yr, award)
+    close = [h for h in hints if h.kind != "related"]
+    related = [h for h in hints if h.kind == "related"]
+    if close:
+        console.print("\n[bold]还差多少[/bold]" if zh else "\n[bold]How close you are[/bold]")
+        for h in close:
+            console.print("  · " + h.text.get(L), markup=False)
+    if related:
+        console.print("\n[bold]还可申请[/bold]" if zh else "\n[bold]Also open to you[/bold]")
+        for h in related:
+            console.print("  · " + h.text.get(L), markup=False)
+    if save is not None:
+        console.print(f"\n已保存申请文件：{save}（可用 xingxian-subsidy calc {save} 复算）" if zh else
+                      f"\nsaved the applicant file: {save} (recompute with xingxian-subsidy calc {save})", markup=False)

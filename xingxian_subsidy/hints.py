@@ -110,7 +110,7 @@ def _tier_hint(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) ->
         gap = lo.value - value
         after = _rerun(applicant, yr, i, f.input, target)
         then, amount, total = _then(after, i)
-        if after.lines[i].amount <= line.amount and after.lines[i].status == "awarded":
+        if after.total <= award.total:
             return None  # a cap already binds: reaching the next tier would bring nothing more
         unit = spec.unit or ""
         if tier.lower_inclusive:
@@ -170,9 +170,9 @@ def _related(applicant: ApplicantFile, yr: YearRules) -> list[Hint]:
         nq = isinstance(rule.formula, NotQuantified)
         rate = rate_text(yr, rule, info.subject, info.category)
         if nq:
-            text = Text(zh=f"还可申请：{rule.name.zh}（文件未量化金额）", en=f"also open to you: {rule.name.en} (no figure in the document)")
+            text = Text(zh=f"{rule.name.zh}（文件未量化金额）", en=f"{rule.name.en} (no figure in the document)")
         else:
-            text = Text(zh=f"还可申请：{rule.name.zh}（{rate.zh}）", en=f"also open to you: {rule.name.en} ({rate.en})")
+            text = Text(zh=f"{rule.name.zh}：{rate.zh}", en=f"{rule.name.en}: {rate.en}")
         out.append(Hint(kind="related", rule_id=rid, text=text, not_quantified=nq))
     return out
 

@@ -365,9 +365,7 @@
       hc.appendChild(el("h2", grp[1]));
       var ul = el("ul");
       grp[0].forEach(function (h) {
-        var li = el("li", h.text);
-        if (h.not_quantified) { li.appendChild(el("span", UI.notQuantified, "badge")); }
-        ul.appendChild(li);
+        ul.appendChild(el("li", h.text, h.not_quantified ? "not-quantified" : null));
       });
       hc.appendChild(ul);
       box.appendChild(hc);

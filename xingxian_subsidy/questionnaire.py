@@ -1,0 +1,296 @@
+"""The self-check questionnaire as data and a small state machine. No I/O.
+
+A front end (the ``check`` command, a test) loops::
+
+    q = Questionnaire(yr)
+    while (question := q.next()) is not None:
+        error = q.answer(raw_text_from_the_user)   # None, or a zh/en reason to re-ask
+    data = q.applicant_data()                      # the applicant file, as calc reads it
+
+Who they are (name, subject type, household category when a household), which
+rules open to that subject they did this year (offered by name), then only the
+inputs those rules need — an input that only a condition for another kind of
+project refers to (e.g. a livestock survival rate for a planting project) is
+skipped. Every answer is checked at once with :func:`engine.parse_value`.
+Numbers are kept as the Decimal the engine parsed and written out as strings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from .engine import parse_value, resolve_category, resolve_subject
+from .models import Condition, InputSpec, Match, RateCase, Rule, Text
+from .rules import YearRules
+from .screening import category_choices, rate_text
+
+__all__ = ["Option", "Question", "Questionnaire", "needed_inputs"]
+
+Kind = Literal["text", "choice", "multi", "value"]
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: Text
+    note: Text | None = None
+    badge: Text | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question.
+
+    Attributes:
+        key: what it fills: ``name``, ``subject``, ``category``, ``rules``, ``project:<n>`` or ``input:<n>:<name>``
+            (n = index of the claim).
+        kind: text, choice (one of options), multi (several options) or value (a rule input, see ``spec``).
+        prompt: the question.
+        options: for choice and multi, numbered from 1 when shown.
+        spec: the rule input being asked (kind value).
+        section: the rule the question belongs to, for a heading.
+        optional: a blank answer is accepted (the input stays missing and the line says what is needed).
+    """
+
+    key: str
+    kind: Kind
+    prompt: Text
+    options: list[Option] = field(default_factory=list)
+    spec: InputSpec | None = None
+    section: Text | None = None
+    optional: bool = False
+
+
+def _t(zh: str, en: str) -> Text:
+    return Text(zh=zh, en=en)
+
+
+# ------------------------------------------------------------ which inputs a rule needs
+
+
+def _cond_refs(c: Condition) -> list[tuple[str, Match | None]]:
+    out: list[tuple[str, Match | None]] = []
+    if c.any_of:
+        for sub in c.any_of:
+            out += [(n, sub.when or c.when) for n, _ in _cond_refs(sub)]
+        return out
+    names = [c.input] if c.input else list(c.ratio_of or ())
+    out += [(n, c.when) for n in names if n]
+    for n in (c.when.inputs or {}) if c.when else {}:
+        out.append((n, None))
+    return out
+
+
+def _value_names(ref: Any) -> list[str]:
+    if isinstance(ref, list):
+        return [n for case in ref if isinstance(case, RateCase) for n in (case.when.inputs or {})]
+    return []
+
+
+def _refs(rule: Rule) -> list[tuple[str, Match | None]]:
+    """(input name, the Match that must hold for it to matter; None = always)."""
+    out: list[tuple[str, Match | None]] = []
+    for c in rule.conditions:
+        out += _cond_refs(c)
+    f = rule.formula
+    for attr in ("quantity", "cost", "input", "count", "amount", "principal", "annual_rate_percent", "days", "interest_paid"):
+        v = getattr(f, attr, None)
+        if isinstance(v, str) and rule.input_spec(v) is not None:
+            out.append((v, None))
+    for attr in ("rate", "amount", "share"):
+        out += [(n, None) for n in _value_names(getattr(f, attr, None))]
+    for m in [u.when for u in rule.uplifts] + [c.when for c in rule.caps]:
+        out += [(n, None) for n in (m.inputs or {})]
+    return out
+
+
+def _match_possible(m: Match, subject: str, groups: set[str], answers: dict[str, Any]) -> bool:
+    """False only when the Match surely does not hold given what is known."""
+    if m.subject is not None and subject not in m.subject:
+        return False
+    if m.not_subject is not None and subject in m.not_subject:
+        return False
+    if m.group is not None and not (groups & set(m.group)):
+        return False
+    if m.not_group is not None and (groups & set(m.not_group)):
+        return False
+    for name, allowed in (m.inputs or {}).items():
+        if name in answers and answers[name] is not None and str(answers[name]) not in allowed:
+            return False
+    return True
+
+
+def needed_inputs(rule: Rule, subject: str, groups: set[str], answers: dict[str, Any]) -> list[InputSpec]:
+    """The rule's inputs still worth asking, given the answers so far (in the rule's order)."""
+    refs = _refs(rule)
+    out = []
+    for spec in rule.inputs:
+        uses = [m for n, m in refs if n == spec.name]
+        if not uses or any(m is None or _match_possible(m, subject, groups, answers) for m in uses):
+            out.append(spec)
+    return out
+
+
+# ------------------------------------------------------------ the questionnaire
+
+
+_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+class Questionnaire:
+    """State of one self-check: the answers so far and the next question."""
+
+    def __init__(self, yr: YearRules, year: int | None = None):
+        self.yr = yr
+        self.year = year or yr.year
+        self.name: str | None = None
+        self.subject: str | None = None
+        self.category: str | None = None
+        self.category_asked = False
+        self.rules: list[str] | None = None
+        self.projects: dict[int, str | None] = {}
+        self.inputs: dict[int, dict[str, Any]] = {}
+        self.asked: set[str] = set()
+        self._current: Question | None = None
+
+    # -- what to ask
+    def _groups(self) -> set[str]:
+        return self.yr.groups_of(self.category)
+
+    def _subject_question(self) -> Question:
+        opts = [Option(s.id, s.label) for s in self.yr.vocabulary.subjects]
+        return Question("subject", "choice", _t("您是哪类申请主体？", "What kind of applicant are you?"), opts)
+
+    def _category_question(self) -> Question:
+        opts = [Option(cid, label) for cid, label in category_choices(self.yr)]
+        return Question("category", "choice", _t("您家属于哪类农户？", "Which household category are you?"), opts)
+
+    def _rules_question(self) -> Question:
+        assert self.subject is not None
+        opts = []
+        for r in self.yr.rules.values():
+            if self.subject not in r.subjects:
+                continue
+            nq = r.formula.kind == "not_quantified"
+            opts.append(Option(r.id, r.name, note=None if nq else rate_text(self.yr, r, self.subject, self.category),
+                               badge=_t("文件未量化", "no figure") if nq else None))
+        return Question("rules", "multi", _t("今年做了以下哪些事？可多选，用空格或逗号分隔编号",
+                                             "Which of these did you do this year? Several numbers, separated by spaces or commas"), opts)
+
+    def next(self) -> Question | None:
+        """The next question, or None when everything needed has been asked."""
+        q = self._next()
+        self._current = q
+        return q
+
+    def _next(self) -> Question | None:
+        if self.name is None:
+            return Question("name", "text", _t("姓名或单位名称", "Your name or your organisation's"))
+        if self.subject is None:
+            return self._subject_question()
+        if self.subject == "household" and not self.category_asked:
+            return self._category_question()
+        if self.rules is None:
+            return self._rules_question()
+        for n, rid in enumerate(self.rules):
+            rule = self.yr.rules[rid]
+            if rule.exclusive_group and f"project:{n}" not in self.asked:
+                return Question(f"project:{n}", "text", _t("项目名称（同一项目的建设类奖补择高支付；可不填）",
+                                                           "Project name (one construction award per project; optional)"),
+                                section=rule.name, optional=True)
+            answers = self.inputs.setdefault(n, {})
+            for spec in needed_inputs(rule, self.subject, self._groups(), answers):
+                key = f"input:{n}:{spec.name}"
+                if key not in self.asked:
+                    return Question(key, "value", spec.label, spec=spec, section=rule.name, optional=True)
+        return None
+
+    # -- answering
+    def answer(self, raw: str) -> Text | None:
+        """Record an answer to the current question. Returns None, or why it was refused (re-ask)."""
+        q = self._current
+        if q is None:
+            q = self.next()
+            if q is None:
+                return None
+        text = (raw or "").strip()
+        if q.kind == "text":
+            if not text and not q.optional:
+                return _t("不能为空", "must not be empty")
+            if len(text) > 100:
+                return _t("太长了（最多 100 字）", "too long (at most 100 characters)")
+            if q.key == "name":
+                self.name = text
+            else:
+                self.projects[int(q.key.split(":")[1])] = text or None
+            self.asked.add(q.key)
+            return None
+        if q.kind == "choice":
+            value = self._pick_one(q, text)
+            if value is None:
+                return _t(f"请输入 1–{len(q.options)} 的编号或名称", f"enter a number 1–{len(q.options)} or a name")
+            if q.key == "subject":
+                self.subject = value
+            elif q.key == "category":
+                self.category, self.category_asked = value, True
+            return None
+        if q.kind == "multi":
+            if not text:
+                return _t("请至少选一项", "choose at least one")
+            chosen: list[str] = []
+            for part in _SPLIT.split(text):
+                if not part:
+                    continue
+                value = self._pick_one(q, part)
+                if value is None:
+                    return _t(f"“{part}”不是 1–{len(q.options)} 的编号", f"{part!r} is not a number 1–{len(q.options)}")
+                if value not in chosen:
+                    chosen.append(value)
+            self.rules = [o.value for o in q.options if o.value in chosen]  # in document order
+            return None
+        # a rule input
+        assert q.spec is not None
+        n = int(q.key.split(":")[1])
+        if not text:
+            self.asked.add(q.key)  # skipped: the line will say it is needed
+            return None
+        raw_value: Any = text
+        if q.spec.type == "choice" and text.isdigit() and 1 <= int(text) <= len(q.spec.choices):
+            raw_value = q.spec.choices[int(text) - 1].value
+        value, message = parse_value(q.spec, raw_value)
+        if message is not None:
+            return message
+        self.inputs.setdefault(n, {})[q.spec.name] = value
+        self.asked.add(q.key)
+        return None
+
+    def _pick_one(self, q: Question, text: str) -> str | None:
+        if text.isdigit():
+            i = int(text)
+            return q.options[i - 1].value if 1 <= i <= len(q.options) else None
+        if q.key == "subject":
+            return resolve_subject(self.yr, text)
+        if q.key == "category":
+            return resolve_category(self.yr, text)
+        for o in q.options:
+            if text in (o.value, o.label.zh, o.label.en):
+                return o.value
+        return None
+
+    # -- result
+    def applicant_data(self) -> dict[str, Any]:
+        """The answers as an applicant file (the YAML ``calc`` reads). Numbers as strings, never floats."""
+        applicant: dict[str, Any] = {"name": self.name or "", "subject": self.subject or ""}
+        if self.category:
+            applicant["category"] = self.category
+        claims = []
+        for n, rid in enumerate(self.rules or []):
+            claim: dict[str, Any] = {"rule": rid}
+            if self.projects.get(n):
+                claim["project"] = self.projects[n]
+            claim["inputs"] = {k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in self.inputs.get(n, {}).items()}
+            claims.append(claim)
+        return {"year": self.year, "applicant": applicant, "claims": claims}
