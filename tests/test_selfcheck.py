@@ -1,0 +1,222 @@
+"""The repository checks itself: the rule pack against the published text, the engine against habit 2,
+the interpretations register against its use, the cases against the rules.
+
+The policy texts live outside the repository (../shared/policy); where they are absent the quote
+check is skipped with the reason, never silently passed.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from xingxian_subsidy.engine import compute, parse_applicant
+from xingxian_subsidy.models import UNITS
+from xingxian_subsidy.rules import load_rules
+from xingxian_subsidy.selfcheck import all_quotes, check_quotes
+from xingxian_subsidy.yamlio import load_with_lines
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICY = Path(__file__).resolve().parents[2] / "shared" / "policy"
+RULES = ROOT / "rules"
+ENGINE = ROOT / "xingxian_subsidy" / "engine.py"
+CASES = ROOT / "tests" / "cases"
+ALLOWED_LITERALS = {0, 1, 100}
+
+needs_policy = pytest.mark.skipif(
+    not (POLICY / "README.md").exists(),
+    reason=f"policy texts not found at {POLICY}: the verbatim-quote check needs the published documents",
+)
+
+
+# ---------------------------------------------------------------- quotes
+
+
+@needs_policy
+def test_every_quote_is_verbatim_in_the_policy_text(pack):
+    problems = check_quotes(pack, POLICY)
+    assert problems == [], "\n".join(p.text("en") for p in problems)
+
+
+@needs_policy
+def test_quote_check_catches_an_altered_quote(tmp_path):
+    """The check is not vacuous: change one character of one quote and it is reported."""
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    path = copy / "2024" / "xzbf-2024-8_rural-toilet-revolution.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "每座补助 5000 元" in text
+    path.write_text(text.replace("每座补助 5000 元", "每座补助 6000 元"), encoding="utf-8")
+    problems = check_quotes(load_rules(copy), POLICY)
+    assert problems, "an altered quote must be reported"
+    assert all("rural-toilet-revolution" in p.source for p in problems)
+    assert any("6000" in p.message["en"] for p in problems)
+
+
+def test_every_rule_and_condition_has_a_quote(pack):
+    quotes = all_quotes(pack)
+    assert len(quotes) > 100
+    empty = [where for _, where, quote in quotes if not quote.strip()]
+    assert empty == []
+
+
+# ---------------------------------------------------------------- parameters and documents
+
+
+def _parameters(pack):
+    for yr in pack.years.values():
+        for doc_id, params in yr.parameters.items():
+            for name, p in params.items():
+                yield doc_id, name, p
+
+
+def test_every_parameter_has_a_quote_a_section_and_a_known_unit(pack):
+    params = list(_parameters(pack))
+    assert len(params) >= 60
+    bad = [
+        f"{doc}.{name}: unit={p.unit!r} quote={p.quote!r} section={p.section!r}"
+        for doc, name, p in params
+        if not p.quote.strip() or not p.section.strip() or p.unit not in UNITS
+    ]
+    assert bad == []
+
+
+def test_every_parameter_value_is_an_exact_decimal(pack):
+    for doc, name, p in _parameters(pack):
+        assert isinstance(p.value, Decimal), (doc, name)
+        assert p.value.is_finite() and p.value >= 0, (doc, name, p.value)
+
+
+def test_every_parameter_value_appears_in_its_quote(pack):
+    """A rate of 200 must be quoted from a sentence that says 200 (or 20%, or 200万 for 2000000)."""
+    missing = []
+    for doc, name, p in _parameters(pack):
+        if p.unit == "天":  # the day-count basis is an interpretation (I-010), not a number of the text
+            continue
+        quote = re.sub(r"\s+", "", p.quote)
+        v = p.value
+        forms = {format(v.normalize(), "f")}
+        if p.unit == "比例":
+            forms.add(format((v * 100).normalize(), "f") + "%")
+            if v == 1:
+                forms.add("全额")
+        if v >= 10000 and v % 10000 == 0:
+            wan = format((v / 10000).normalize(), "f")
+            forms |= {wan + "万", wan + "-", "-" + wan + "万"}  # 200万, and the ends of a range 3-5万
+        if not any(f in quote for f in forms):
+            missing.append(f"{doc}.{name} = {v} ({p.unit}): none of {sorted(forms)} in “{p.quote}”")
+    assert missing == []
+
+
+def test_every_rule_document_has_a_gazette_page(pack):
+    yr = pack.for_year(2024)
+    assert len(yr.rules) >= 40
+    for rid, rule in yr.rules.items():
+        assert rule.document is not None, rid
+        assert isinstance(rule.document.gazette_page, int) and rule.document.gazette_page >= 1, rid
+        assert rule.document.gazette.strip(), rid
+
+
+@needs_policy
+def test_gazette_pages_match_the_policy_readme(pack):
+    readme = (POLICY / "README.md").read_text(encoding="utf-8")
+    for doc in pack.for_year(2024).documents.values():
+        row = next((line for line in readme.splitlines() if doc.source_file in line), None)
+        assert row is not None, doc.source_file
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[-1] == str(doc.gazette_page), (doc.number, cells)
+        assert cells[2] == doc.number and cells[3] == str(doc.date), (doc.number, cells)
+
+
+# ---------------------------------------------------------------- the engine holds no numbers of policy
+
+
+def numeric_literals(source: str) -> list[tuple[int, object]]:
+    """(line, value) of every int/float/complex constant other than 0, 1 and 100."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float, complex):
+            if node.value not in ALLOWED_LITERALS:
+                found.append((node.lineno, node.value))
+    return sorted(found)
+
+
+def test_engine_has_no_numeric_literal_but_0_1_100():
+    assert numeric_literals(ENGINE.read_text(encoding="utf-8")) == []
+
+
+def test_literal_scan_would_catch_a_rate():
+    sample = "def f(x):\n    if x >= 2000:\n        return x * 0.6 + 1\n    return 100 - True\n"
+    assert numeric_literals(sample) == [(2, 2000), (3, 0.6)]
+
+
+# ---------------------------------------------------------------- interpretations register
+
+
+def _ids_in(path: Path) -> set[str]:
+    return set(re.findall(r"\bI-\d{3}\b", path.read_text(encoding="utf-8")))
+
+
+def test_every_interpretation_is_referenced_and_every_reference_exists(pack):
+    register = set(pack.for_year(2024).interpretations)
+    assert len(register) >= 25
+    referenced: set[str] = set()
+    for path in (RULES / "2024").glob("*.yaml"):
+        if path.name != "interpretations.yaml":
+            referenced |= _ids_in(path)
+    assert register - referenced == set(), "interpretations never referenced by a rule or the vocabulary"
+    assert referenced - register == set(), "references to interpretations missing from the register"
+
+
+# ---------------------------------------------------------------- cases
+
+
+def _case_files():
+    return sorted(CASES.glob("*.yaml"))
+
+
+def test_every_rule_has_at_least_one_case(pack):
+    used: set[str] = set()
+    for path in _case_files():
+        data, _ = load_with_lines(path)
+        for case in data["cases"]:
+            used |= {c["rule"] for c in case["applicant"].get("claims", [])}
+    missing = sorted(set(pack.for_year(2024).rules) - used)
+    assert missing == []
+
+
+def test_every_case_names_its_arithmetic_or_reason():
+    """Case names are sentences a caseworker can check: each states its figures or its outcome."""
+    for path in _case_files():
+        data, _ = load_with_lines(path)
+        names = [case["name"] for case in data["cases"]]
+        assert len(names) == len(set(names)), f"{path.name}: two cases share a name"
+        for name in names:
+            assert re.search(r"\d|待补充|未量化|不符|不予|主体|未满足", name), (path.name, name)
+
+
+def _known_disagreements():
+    out = []
+    for path in sorted((CASES / "known_disagreements").glob("*.yaml")):
+        data, _ = load_with_lines(path)
+        for i, case in enumerate(data["cases"]):
+            out.append(pytest.param(case, id=f"{path.stem}[{i}]"))
+    return out
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="hand computation disagrees with the engine (see each case's reason)")
+@pytest.mark.parametrize("case", _known_disagreements())
+def test_known_disagreement_still_disagrees(case, pack):
+    applicant, yr = parse_applicant(case["applicant"], pack, source=case["name"])
+    award = compute(applicant, yr, pack)
+    want = case["expect"]
+    assert award.total == Decimal(want["total"])
+    for got, line in zip(award.lines, want["lines"], strict=True):
+        assert (got.rule_id, got.status, got.amount) == (line["rule"], line["status"], Decimal(line["amount"]))
+        if "missing" in line:
+            assert [m.name for m in got.missing] == line["missing"]
