@@ -1,1 +1,119 @@
-"""Commands registered on the main app (filled in by their issue)."""
+"""Commands ``audit`` (recompute a roster) and ``template`` (a blank roster workbook).
+
+Thin: parse options, call ``roster.audit`` / ``template.write_template``, render a short
+summary, map errors to exit codes (0 all rows 一致 or no --fail-on-mismatch, 1 a row is not
+一致 with --fail-on-mismatch, 2 bad input).
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+
+from .cli import Lang, app, fail
+
+
+class Engine(str, Enum):
+    vector = "vector"
+    reference = "reference"
+
+
+@app.command()
+def audit(
+    roster: Annotated[Path, typer.Argument(help="奖补名册：.xlsx、.csv（UTF-8 或 GBK）或 .parquet。The roster.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="审核报告：.xlsx、.csv 或 .json（按扩展名）。Report file, by suffix.")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="输出语言 zh（默认）或 en。Language of the output.")] = Lang.zh,
+    rules: Annotated[Optional[Path], typer.Option("--rules", help="规则包目录（默认内置）。Rule pack directory.")] = None,
+    year: Annotated[int, typer.Option("--year", help="年度。Year whose rules apply.")] = 2024,
+    fail_on_mismatch: Annotated[bool, typer.Option("--fail-on-mismatch", help="有任何一行不是“一致”时退出码为 1。Exit 1 when any row is not 一致.")] = False,
+    show_id: Annotated[bool, typer.Option("--show-id", help="报告中显示完整身份证号（默认只显示前 6 位和后 4 位）。Show full ID numbers.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="为每一行（不只问题行）给出原因。Give every row a reason.")] = False,
+    progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="显示进度条（默认：终端时显示）。Progress bar on stderr.")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help="vector（默认，向量化）或 reference（逐行参考引擎）。Computation path.")] = Engine.vector,
+) -> None:
+    """审核奖补名册：逐行重算、标出差异与原因、跨行核查、出汇总表。Recompute a roster row by row, flag mismatches, summarise."""
+    from .errors import SubsidyError
+    from .roster import STATUSES, audit as run_audit, write_report
+    from .rules import load_rules
+
+    L = lang.value
+    show_progress = progress if progress is not None else sys.stderr.isatty()
+    try:
+        pack = load_rules(rules)
+        if show_progress:
+            report = _with_progress(lambda tick: run_audit(roster, pack, year=year, lang=L, engine=engine.value, explain=explain, progress=tick), L)
+        else:
+            report = run_audit(roster, pack, year=year, lang=L, engine=engine.value, explain=explain)
+        written = write_report(report, out, show_id=show_id) if out is not None else []
+    except SubsidyError as exc:
+        fail(exc, L)
+    except OSError as exc:
+        target = exc.filename or out
+        print(("无法写入报告：" if L == "zh" else "cannot write the report: ") + f"{target}: {exc.strerror or exc}", file=sys.stderr)
+        raise typer.Exit(2)
+    counts = report.rows.group_by("status").len()
+    by = {s: c for s, c in counts.iter_rows()}
+    parts = [f"{STATUSES[k].get(L)} {by[k]}" for k in STATUSES if by.get(k)]
+    total = report.summaries["by_township"].tail(1)
+    claimed, award = total.get_column("claimed_fen")[0] or 0, total.get_column("award_fen")[0] or 0
+    from .roster import _yuan
+
+    if L == "zh":
+        print(f"{report.stamp['input_file']}：共 {report.rows.height} 行；" + "，".join(parts))
+        print(f"申报合计 {_yuan(claimed)} 元，核定合计 {_yuan(award)} 元，差额 {_yuan(claimed - award)} 元；问题 {report.issues.height} 条")
+        for p in written:
+            print(f"报告已写入：{p}")
+    else:
+        print(f"{report.stamp['input_file']}: {report.rows.height} rows; " + ", ".join(parts))
+        print(f"claimed {_yuan(claimed)}, recomputed {_yuan(award)}, difference {_yuan(claimed - award)} yuan; {report.issues.height} problems")
+        for p in written:
+            print(f"report written: {p}")
+    if fail_on_mismatch and not report.all_match:
+        raise typer.Exit(1)
+
+
+def _with_progress(run, lang: str):
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    labels = {"read": ("读取", "reading"), "compute": ("计算", "computing"), "explain": ("生成原因", "explaining")}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def tick(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                zh, en = labels.get(stage, (stage, stage))
+                tasks[stage] = bar.add_task(zh if lang == "zh" else en, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        return run(tick)
+
+
+@app.command()
+def template(
+    rule_ids: Annotated[List[str], typer.Argument(help="规则编号（可多个），如 xzbf12.s5.courtyard_tiered。Rule ids.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="空白名册 .xlsx。The blank workbook.")] = Path("blank.xlsx"),
+    lang: Annotated[Lang, typer.Option("--lang", help="输出语言 zh（默认）或 en。Language.")] = Lang.zh,
+    rules: Annotated[Optional[Path], typer.Option("--rules", help="规则包目录（默认内置）。Rule pack directory.")] = None,
+    year: Annotated[int, typer.Option("--year", help="年度。Year.")] = 2024,
+    rows: Annotated[int, typer.Option("--rows", help="设置下拉校验的行数。Rows with data validation.")] = 2000,
+) -> None:
+    """生成空白奖补名册（表头、下拉选项、单位批注、填表说明）。Write a blank roster workbook for the chosen rules."""
+    from .errors import SubsidyError
+    from .rules import load_rules
+    from .template import write_template
+
+    try:
+        yr = load_rules(rules).for_year(year)
+        write_template(yr, rule_ids, out, lang=lang.value, rows=rows)
+    except SubsidyError as exc:
+        fail(exc, lang.value)
+    except OSError as exc:
+        print(("无法写入：" if lang is Lang.zh else "cannot write: ") + f"{out}: {exc.strerror or exc}", file=sys.stderr)
+        raise typer.Exit(2)
+    print(f"空白名册已写入：{out}" if lang is Lang.zh else f"blank roster written: {out}")

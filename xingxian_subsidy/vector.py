@@ -1,0 +1,552 @@
+"""The vectorised path: the same rule data compiled into polars expressions over exact integers.
+
+For every rule present in a roster, the rule's subject list, conditions (``when``,
+``any_of``, ``ratio_of``), formula, uplifts and per-claim caps become polars
+expressions over Int128 values: each number is an integer mantissa with a known
+decimal scale (a quantity ``12.5`` 亩 is ``125`` at scale 1), so no float is ever
+involved. Each line is rounded once to the 分, ROUND_HALF_UP, exactly as
+``money.to_fen``. Cross-row limits (once per household, one award per project in an
+exclusive group, shared per-household caps) are applied afterwards over applicant
+groups in row order, in the engine's order.
+
+The path does only what it can do exactly. A row falls back to the reference engine
+(``engine.compute``) — and so does every row of the same applicant — when a cell is
+not plain text it recognises (``1,500``, ``１５００``, ``1e3``, a word not in the
+boolean list, …), when a value is too large for the exact integer bounds below, when
+the row has an input error, or when its rule uses a construct this module does not
+compile. ``tests/test_vector.py`` proves both paths equal on generated rosters.
+
+Three-valued logic mirrors the engine: a condition or a match is True, False or
+None (depends on an input not given); polars ``null`` stands for None.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from .engine import FALSE_WORDS, TRUE_WORDS
+from .models import (
+    Condition,
+    DecidedWithinRange,
+    FirstPlusAdditional,
+    Fixed,
+    InputSpec,
+    InterestAtRate,
+    Match,
+    NotQuantified,
+    PerUnit,
+    RateCase,
+    Rule,
+    ShareOfCost,
+    TierTable,
+)
+from .rules import YearRules
+
+__all__ = ["compute_vector", "SUPPORTED_FORMULAS", "MAX_INT_DIGITS"]
+
+I128 = pl.Int128
+# Input values with at most this many digits before the point are done here; larger ones fall back.
+MAX_INT_DIGITS = 9
+# Decimal places read exactly for each input type (more places fall back).
+SCALE = {"integer": 0, "money": 2, "decimal": 6}
+SUPPORTED_FORMULAS = (PerUnit, Fixed, ShareOfCost, TierTable, FirstPlusAdditional, DecidedWithinRange, InterestAtRate, NotQuantified)
+
+
+class Unsupported(Exception):
+    """A construct this module does not compile: the rule's rows fall back to the reference engine."""
+
+
+def _lit(v: int) -> pl.Expr:
+    return pl.lit(v, dtype=I128)
+
+
+def _scaled(value: Decimal) -> tuple[int, int]:
+    """A Decimal as (mantissa, scale) with value = mantissa / 10**scale."""
+    sign, digits, exp = value.normalize().as_tuple()
+    assert isinstance(exp, int)
+    mant = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    if exp >= 0:
+        return mant * 10**exp, 0
+    return mant, -exp
+
+
+def _at(value: Decimal, scale: int) -> int:
+    m, s = _scaled(value)
+    if s > scale:
+        raise Unsupported(f"{value} needs more than {scale} decimals")
+    return m * 10 ** (scale - s)
+
+
+class _RuleCompiler:
+    """Expressions for one rule over a frame holding its rows (columns named ``in:<input>``)."""
+
+    def __init__(self, yr: YearRules, rule: Rule, group_members: dict[str, list[str]]):
+        self.yr, self.rule = yr, rule
+        self.group_members = group_members
+
+    def param(self, name: str) -> Decimal:
+        return self.yr.param(self.rule, name).value
+
+    def spec(self, name: str) -> InputSpec:
+        spec = self.rule.input_spec(name)
+        if spec is None:
+            raise Unsupported(name)
+        return spec
+
+    def num(self, name: str) -> tuple[pl.Expr, int]:
+        spec = self.spec(name)
+        if spec.type not in SCALE:
+            raise Unsupported(f"{name} is not a number")
+        return pl.col(f"in:{name}"), SCALE[spec.type]
+
+    # -- matches (three-valued, in the engine's order: first non-True answer wins)
+    def match(self, m: Match, with_inputs: bool = True) -> pl.Expr:
+        subject, category = pl.col("_subject"), pl.col("_category")
+        chain: list[tuple[pl.Expr, Any]] = []
+        if m.subject is not None:
+            chain.append((~subject.is_in(m.subject), False))
+        if m.not_subject is not None:
+            chain.append((subject.is_in(m.not_subject), False))
+        if m.group is not None or m.not_group is not None:
+            chain.append(((subject == "household") & category.is_null(), None))
+            if m.group is not None:
+                members = sorted({c for g in m.group for c in self.group_members.get(g, [])})
+                chain.append((~category.is_in(members).fill_null(False), False))
+            if m.not_group is not None:
+                members = sorted({c for g in m.not_group for c in self.group_members.get(g, [])})
+                chain.append((category.is_in(members).fill_null(False), False))
+        for name, allowed in (m.inputs or {}).items():
+            spec = self.spec(name)
+            if spec.type != "choice":
+                raise Unsupported("a match on a non-choice input")
+            col = pl.col(f"in:{name}")
+            if not with_inputs:
+                chain.append((pl.lit(True), None))
+                break
+            chain.append((col.is_null(), None))
+            chain.append((~col.is_in(allowed), False))
+        expr: Any = None
+        for cond, value in chain:
+            lit = pl.lit(value, dtype=pl.Boolean)
+            expr = pl.when(cond).then(lit) if expr is None else expr.when(cond).then(lit)
+        return pl.lit(True) if expr is None else expr.otherwise(pl.lit(True))
+
+    # -- conditions
+    def condition(self, c: Condition) -> pl.Expr:
+        if c.any_of is not None:
+            subs = [self.condition(s) for s in c.any_of]
+            any_true = pl.any_horizontal([s.fill_null(False) for s in subs])
+            any_null = pl.any_horizontal([s.is_null() for s in subs])
+            inner = pl.when(any_true).then(pl.lit(True)).when(any_null).then(pl.lit(None, dtype=pl.Boolean)).otherwise(pl.lit(False))
+        else:
+            inner = self._simple(c)
+        if c.when is None:
+            return inner
+        applies = self.match(c.when)
+        return pl.when(applies.is_null()).then(pl.lit(None, dtype=pl.Boolean)).when(~applies).then(pl.lit(True)).otherwise(inner)
+
+    def _simple(self, c: Condition) -> pl.Expr:
+        null = pl.lit(None, dtype=pl.Boolean)
+        if c.ratio_of is not None:
+            (n, ns), (d, ds) = self.num(c.ratio_of[0]), self.num(c.ratio_of[1])
+            if c.op not in ("ge", "gt", "le", "lt"):
+                raise Unsupported("ratio with a non-numeric op")
+            t, ts = _scaled(self.param(c.threshold or ""))
+            # n/10^ns ÷ d/10^ds  op  t/10^ts   ⇔   n·10^ds·10^ts  op  t·d·10^ns   (d > 0)
+            left = n * _lit(10 ** (ds + ts))
+            right = d * _lit(t * 10**ns)
+            cmp = {"ge": left >= right, "gt": left > right, "le": left <= right, "lt": left < right}[c.op]
+            return pl.when(n.is_null() | d.is_null()).then(null).when(d == 0).then(pl.lit(False)).otherwise(cmp)
+        assert c.input is not None
+        spec = self.spec(c.input)
+        col = pl.col(f"in:{c.input}")
+        if c.op == "is_true":
+            if spec.type != "boolean":
+                raise Unsupported("is_true on a non-boolean")
+            return pl.when(col.is_null()).then(null).otherwise(col)
+        if c.op == "is_false":
+            if spec.type != "boolean":
+                raise Unsupported("is_false on a non-boolean")
+            return pl.when(col.is_null()).then(null).otherwise(~col)
+        if c.op in ("in", "not_in"):
+            if spec.type != "choice":
+                raise Unsupported("in on a non-choice")
+            hit = col.is_in(c.values or [])
+            return pl.when(col.is_null()).then(null).otherwise(hit if c.op == "in" else ~hit)
+        v, s = self.num(c.input)
+        t = _at(self.param(c.threshold or ""), s) if _scaled(self.param(c.threshold or ""))[1] <= s else None
+        if t is None:
+            ts = _scaled(self.param(c.threshold or ""))[1]
+            left, right = v * _lit(10 ** (ts - s)), _lit(_scaled(self.param(c.threshold or ""))[0])
+        else:
+            left, right = v, _lit(t)
+        cmp = {"ge": left >= right, "gt": left > right, "le": left <= right, "lt": left < right}[c.op or ""]
+        return pl.when(v.is_null()).then(null).otherwise(cmp)
+
+    # -- a value that may depend on cases: (expr at scale, scale), null when undecided
+    def value_ref(self, ref: str | list[RateCase]) -> tuple[pl.Expr, int]:
+        if isinstance(ref, str):
+            m, s = _scaled(self.param(ref))
+            return _lit(m), s
+        scale = max(_scaled(self.param(case.param))[1] for case in ref)
+        expr: Any = None
+        for case in ref:
+            ok = self.match(case.when)
+            val = _lit(_at(self.param(case.param), scale))
+            null = pl.lit(None, dtype=I128)
+            expr = (pl.when(ok.is_null()).then(null) if expr is None else expr.when(ok.is_null()).then(null)).when(ok).then(val)
+        return expr.otherwise(pl.lit(None, dtype=I128)), scale
+
+    # -- the formula: (amount expr, scale, ineligible expr)
+    def formula(self) -> tuple[pl.Expr, int, pl.Expr]:
+        f = self.rule.formula
+        no = pl.lit(False)
+        if isinstance(f, PerUnit):
+            (q, qs), (r, rs) = self.num(f.quantity), self.value_ref(f.rate)
+            return q * r, qs + rs, no
+        if isinstance(f, Fixed):
+            a, s = self.value_ref(f.amount)
+            return a, s, no
+        if isinstance(f, ShareOfCost):
+            (c, cs), (r, rs) = self.num(f.cost), self.value_ref(f.share)
+            return c * r, cs + rs, no
+        if isinstance(f, TierTable):
+            v, vs = self.num(f.input)
+            scale = max(_scaled(self.param(t.award))[1] for t in f.tiers)
+            expr: Any = None
+            for t in f.tiers:
+                ok = pl.lit(True)
+                if t.lower:
+                    lo = _lit(_at(self.param(t.lower), vs))
+                    ok = ok & ((v >= lo) if t.lower_inclusive else (v > lo))
+                if t.upper:
+                    hi = _lit(_at(self.param(t.upper), vs))
+                    ok = ok & ((v <= hi) if t.upper_inclusive else (v < hi))
+                award = _lit(_at(self.param(t.award), scale))
+                expr = pl.when(ok).then(award) if expr is None else expr.when(ok).then(award)
+            amount = expr.otherwise(_lit(0))
+            in_none = pl.lit(True)
+            for t in f.tiers:
+                ok = pl.lit(True)
+                if t.lower:
+                    lo = _lit(_at(self.param(t.lower), vs))
+                    ok = ok & ((v >= lo) if t.lower_inclusive else (v > lo))
+                if t.upper:
+                    hi = _lit(_at(self.param(t.upper), vs))
+                    ok = ok & ((v <= hi) if t.upper_inclusive else (v < hi))
+                in_none = in_none & ~ok
+            return pl.when(v.is_null()).then(pl.lit(None, dtype=I128)).otherwise(amount), scale, in_none.fill_null(False)
+        if isinstance(f, FirstPlusAdditional):
+            n, ns = self.num(f.count)
+            if ns != 0:
+                raise Unsupported("count with decimals")
+            (a, as_), (b, bs) = _scaled(self.param(f.first)), _scaled(self.param(f.additional))
+            scale = max(as_, bs)
+            first, more = _lit(a * 10 ** (scale - as_)), _lit(b * 10 ** (scale - bs))
+            return pl.when(n == 0).then(_lit(0)).otherwise(first + more * (n - 1)), scale, no
+        if isinstance(f, DecidedWithinRange):
+            a, s = self.num(f.amount)
+            lo, hi = _lit(_at(self.param(f.min), s)), _lit(_at(self.param(f.max), s))
+            out = (a < lo) | (a > hi)
+            return pl.when(out).then(_lit(0)).otherwise(a), s, out.fill_null(False)
+        raise Unsupported(type(f).__name__)
+
+
+def _parse_numeric(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
+    """(value at the type's scale as Int128, ok) — ok is False for text this path does not read."""
+    scale = SCALE[spec.type]
+    if scale == 0:
+        pattern = rf"^\d{{1,{MAX_INT_DIGITS}}}$"
+    else:
+        pattern = rf"^\d{{1,{MAX_INT_DIGITS}}}(\.\d{{1,{scale}}})?$"
+    ok = col.str.contains(pattern).fill_null(True)
+    parts = col.str.split_exact(".", 1)
+    whole = parts.struct.field("field_0").cast(I128, strict=False)
+    frac = parts.struct.field("field_1").fill_null("").str.pad_end(scale, "0").str.slice(0, scale)
+    frac_v = frac.cast(I128, strict=False).fill_null(0) if scale else _lit(0)
+    value = pl.when(col.is_null() | ~ok).then(pl.lit(None, dtype=I128)).otherwise(whole * _lit(10**scale) + frac_v)
+    return value, ok
+
+
+def _parse_bool(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    low = col.str.to_lowercase()
+    t, f = sorted(TRUE_WORDS), sorted(FALSE_WORDS)
+    ok = (col.is_null() | low.is_in(t) | low.is_in(f))
+    value = pl.when(low.is_in(t)).then(pl.lit(True)).when(low.is_in(f)).then(pl.lit(False)).otherwise(pl.lit(None, dtype=pl.Boolean))
+    return value, ok
+
+
+def _parse_choice(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
+    mapping: dict[str, str] = {}
+    for ch in spec.choices:
+        for text in (ch.value, ch.label.zh, ch.label.en):
+            mapping.setdefault(text, ch.value)
+    ok = col.is_null() | col.is_in(list(mapping))
+    return col.replace_strict(mapping, default=None), ok
+
+
+def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
+    """Per-row line status and award in 分 for every row this path can do exactly.
+
+    Args:
+        roster: a ``roster.Roster`` (string cells).
+        cmap: its ``roster.ColumnMap``.
+        yr: the rules in force.
+
+    Returns:
+        A frame with one row per roster row, in order: ``line_status`` (the engine's
+        status words) and ``award_fen`` (Int64, after cross-row limits); both null for
+        rows left to the reference engine.
+    """
+    df: pl.DataFrame = roster.frame
+    fx = cmap.fixed
+    n = df.height
+
+    def col(fieldname: str) -> pl.Expr:
+        c = fx.get(fieldname)
+        return pl.col(c) if c is not None else pl.lit(None, dtype=pl.String)
+
+    subj_map = {}
+    for s in yr.vocabulary.subjects:
+        for a in [s.id, s.label.zh, s.label.en, *s.aliases]:
+            subj_map.setdefault(a, s.id)
+    cat_map = {}
+    for c in yr.vocabulary.categories:
+        for a in [c.id, c.label.zh, c.label.en, *c.aliases]:
+            cat_map.setdefault(a, c.id)
+    rule_map: dict[str, str] = {}
+    for rid, r in yr.rules.items():
+        rule_map.setdefault(rid, rid)
+    for rid, r in yr.rules.items():
+        rule_map.setdefault(r.name.zh, rid)
+        rule_map.setdefault(r.name.en, rid)
+
+    base = df.select(
+        pl.int_range(0, n, dtype=pl.Int64).alias("_i"),
+        col("name").alias("_name"),
+        col("id_number").alias("_id"),
+        col("village").alias("_village"),
+        col("subject").replace_strict(subj_map, default=None).alias("_subject"),
+        col("subject").alias("_subject_raw"),
+        col("category").replace_strict(cat_map, default=None).alias("_category"),
+        col("category").alias("_category_raw"),
+        col("rule").replace_strict(rule_map, default=None).alias("_rule"),
+        col("project").alias("_project"),
+    ).with_columns(
+        pl.when(pl.col("_id").is_not_null()).then(pl.lit("id:") + pl.col("_id").str.to_uppercase())
+        .otherwise(pl.lit("nv:") + pl.col("_name").fill_null("") + pl.lit("|") + pl.col("_village").fill_null("")).alias("_key"),
+        (pl.col("_name").is_null() | pl.col("_subject").is_null() | pl.col("_rule").is_null()
+         | (pl.col("_category_raw").is_not_null() & pl.col("_category").is_null())).alias("_fallback"),
+    )
+    # a claimed amount the roster cannot read is an input error: the reference engine reports it
+    claimed = col("claimed")
+    base = base.with_columns(
+        (pl.col("_fallback") | ~df.select(claimed.str.contains(r"^\d{1,13}(\.\d{1,2})?$").fill_null(True)).to_series()).alias("_fallback"))
+
+    group_members = yr.vocabulary.groups
+    pieces: list[pl.DataFrame] = []
+    present = [r for r in base.get_column("_rule").unique(maintain_order=True).to_list() if r is not None]
+    wide = pl.concat([base.select("_i", "_rule", "_subject", "_category"), df], how="horizontal")
+    for rid in present:
+        rule = yr.rules[rid]
+        sub_idx = base.filter(pl.col("_rule") == rid).select("_i")
+        raw = wide.filter(pl.col("_rule") == rid)
+        try:
+            piece = _rule_rows(yr, rule, sub_idx, raw, cmap, group_members)
+        except Unsupported:
+            piece = sub_idx.select("_i").with_columns(pl.lit(None, dtype=pl.String).alias("_status"),
+                                                     pl.lit(None, dtype=pl.Int64).alias("_fen"), pl.lit(True).alias("_fb"))
+        pieces.append(piece)
+    if pieces:
+        computed = pl.concat(pieces, how="vertical")
+    else:
+        computed = pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64, "_fb": pl.Boolean})
+    all_rows = base.join(computed, on="_i", how="left").sort("_i").with_columns(
+        (pl.col("_fallback") | pl.col("_fb").fill_null(True)).alias("_fallback"))
+    # a fallback row takes its whole applicant (by key) to the reference engine
+    all_rows = all_rows.with_columns(pl.col("_fallback").any().over("_key").alias("_fallback"))
+    done = all_rows.filter(~pl.col("_fallback"))
+    done = _cross_row(done, yr)
+    out = all_rows.select("_i").join(done.select("_i", "_status", "_fen"), on="_i", how="left").sort("_i")
+    return out.select(pl.col("_status").alias("line_status"), pl.col("_fen").alias("award_fen"))
+
+
+def _rule_rows(yr: YearRules, rule: Rule, sub: pl.DataFrame, raw: pl.DataFrame, cmap: Any, group_members: dict[str, list[str]]) -> pl.DataFrame:
+    """Evaluate one rule's rows: status and amount in 分 before cross-row limits."""
+    comp = _RuleCompiler(yr, rule, group_members)
+    if not isinstance(rule.formula, SUPPORTED_FORMULAS):
+        raise Unsupported(type(rule.formula).__name__)
+    parsed_cols: list[pl.Expr] = []
+    oks: list[pl.Expr] = []
+    for spec in rule.inputs:
+        cols = cmap.inputs[rule.id].get(spec.name, [])
+        cell = pl.coalesce([pl.col(c) for c in cols]) if cols else pl.lit(None, dtype=pl.String)
+        if spec.type in SCALE:
+            value, ok = _parse_numeric(cell, spec)
+        elif spec.type == "boolean":
+            value, ok = _parse_bool(cell)
+        else:
+            value, ok = _parse_choice(cell, spec)
+        parsed_cols.append(value.alias(f"in:{spec.name}"))
+        oks.append(ok)
+    frame = raw.select(pl.col("_i"), pl.col("_subject"), pl.col("_category"), *parsed_cols,
+                       pl.all_horizontal(oks).alias("_ok") if oks else pl.lit(True).alias("_ok"))
+
+    conds = [comp.condition(c) for c in rule.conditions]
+    kinds = [c.kind for c in rule.conditions]
+    subject_ok = pl.col("_subject").is_in(rule.subjects)
+    failed = [c.fill_null(True).not_() for c in conds]  # True where the condition is False
+    any_failed = pl.any_horizontal(failed) if failed else pl.lit(False)
+    failed_elig = pl.any_horizontal([f for f, k in zip(failed, kinds) if k != "exclusion"]) if any(k != "exclusion" for k in kinds) else pl.lit(False)
+    any_null = pl.any_horizontal([c.is_null() for c in conds]) if conds else pl.lit(False)
+
+    null_i = pl.lit(None, dtype=I128)
+    if isinstance(rule.formula, InterestAtRate):
+        fen_expr, formula_null, formula_inel = _interest(comp, rule)
+    elif isinstance(rule.formula, NotQuantified):
+        fen_expr, formula_null, formula_inel = _lit(0), pl.lit(False), pl.lit(False)
+    else:
+        amount, scale, formula_inel = comp.formula()
+        formula_null = amount.is_null()
+        # uplifts (only when the match is True), then per-claim caps, then one rounding
+        for up in rule.uplifts:
+            m, s = _scaled(comp.param(up.factor))
+            factor = _lit(10**s + m)
+            amount = pl.when(comp.match(up.when).fill_null(False)).then(amount * factor).otherwise(amount * _lit(10**s))
+            scale += s
+        for cap in rule.caps:
+            if cap.scope != "claim":
+                continue
+            limit = comp.param(cap.param)
+            ms, ss = _scaled(limit)
+            if ss > scale:
+                amount, scale = amount * _lit(10 ** (ss - scale)), ss
+            limit_at = _lit(ms * 10 ** (scale - ss))
+            amount = pl.when(comp.match(cap.when).fill_null(False) & (amount > limit_at)).then(limit_at).otherwise(amount)
+        fen_expr = _to_fen(amount, scale)
+
+    status = (
+        pl.when(~subject_ok | any_failed)
+        .then(pl.when(any_failed & ~failed_elig & subject_ok).then(pl.lit("excluded")).otherwise(pl.lit("ineligible")))
+    )
+    if isinstance(rule.formula, NotQuantified):
+        status = status.when(any_null).then(pl.lit("undecided")).otherwise(pl.lit("not_quantified"))
+    else:
+        status = (status.when(any_null).then(pl.lit("undecided"))
+                  .when(formula_null).then(pl.lit("undecided"))
+                  .when(formula_inel).then(pl.lit("ineligible"))
+                  .otherwise(pl.lit("awarded")))
+    out = frame.with_columns(status.alias("_status")).with_columns(
+        pl.when(pl.col("_status") == "awarded").then(fen_expr).otherwise(_lit(0)).alias("_fen128"))
+    too_big = pl.col("_fen128") > _lit(2**62)
+    return out.select(
+        "_i", "_status",
+        pl.when(too_big).then(None).otherwise(pl.col("_fen128")).cast(pl.Int64).alias("_fen"),
+        (~pl.col("_ok") | too_big.fill_null(False)).alias("_fb"),
+    )
+
+
+def _to_fen(amount: pl.Expr, scale: int) -> pl.Expr:
+    """ROUND_HALF_UP to the 分 of a non-negative amount in 元 × 10^scale."""
+    if scale <= 2:
+        return amount * _lit(10 ** (2 - scale))
+    unit = 10 ** (scale - 2)
+    return (amount * 2 + _lit(unit)) // _lit(2 * unit)
+
+
+def _interest(comp: _RuleCompiler, rule: Rule) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    f = rule.formula
+    assert isinstance(f, InterestAtRate)
+    if rule.uplifts or rule.caps:
+        raise Unsupported("interest with modifiers")
+    (p, ps), (r, rs), (d, ds), (paid, pds) = (comp.num(x) for x in (f.principal, f.annual_rate_percent, f.days, f.interest_paid))
+    bm, bs = _scaled(comp.param(f.day_basis))
+    # interest (元) = p/10^ps · r/10^rs / 100 · d/10^ds / (bm/10^bs);  in 分: × 100
+    num = p * r * d * _lit(10**bs)
+    den = _lit(bm * 10 ** (ps + rs + ds))
+    # paid in 分 as a fraction over the same denominator: paid/10^pds 元 = paid·10^(2-pds) 分
+    paid_fen = paid * _lit(10 ** (2 - pds)) if pds <= 2 else None
+    if paid_fen is None:
+        raise Unsupported("interest paid with more than 2 decimals")
+    capped = num >= paid_fen * den
+    fen = pl.when(capped).then(paid_fen).otherwise((num * 2 + den) // (den * 2))
+    any_null = p.is_null() | r.is_null() | d.is_null() | paid.is_null()
+    return fen, any_null, pl.lit(False)
+
+
+def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
+    """Once-per-household, exclusive groups and shared caps, per applicant group, in row order."""
+    if done.height == 0:
+        return done
+    g = ["_key", "_subject", "_category"]
+    once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
+    excl = {rid: r.exclusive_group for rid, r in yr.rules.items() if r.exclusive_group}
+    d = done.sort("_i").with_columns(
+        pl.col("_rule").replace_strict(once, default=None).alias("_once"),
+        pl.col("_rule").replace_strict(excl, default=None).alias("_excl"),
+    )
+    # 1. once per applicant: the first awarded line of the group keeps its amount
+    aw = (pl.col("_status") == "awarded") & pl.col("_once").is_not_null()
+    d = d.with_columns(aw.cast(pl.Int32).cum_sum().over([*g, "_once"]).alias("_once_n"))
+    later = aw & (pl.col("_once_n") > 1)
+    d = d.with_columns(pl.when(later).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
+                       pl.when(later).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
+    # 2. exclusive groups per project: the highest awarded amount (first of equals) is paid
+    aw = (pl.col("_status") == "awarded") & pl.col("_excl").is_not_null() & pl.col("_project").is_not_null()
+    pk = [*g, "_project", "_excl"]
+    d = d.with_columns(pl.when(aw).then(pl.col("_fen")).otherwise(None).alias("_ef"))
+    d = d.with_columns(pl.col("_ef").max().over(pk).alias("_emax"))
+    d = d.with_columns(pl.when(aw & (pl.col("_ef") == pl.col("_emax"))).then(pl.col("_i")).otherwise(None).min().over(pk).alias("_ebest"))
+    lose = aw & (pl.col("_i") != pl.col("_ebest"))
+    d = d.with_columns(pl.when(lose).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
+                       pl.when(lose).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
+    # 3. shared caps (applicant or project scope): used after row k = min(cap, running sum)
+    cap_of: dict[str, tuple[str, str, int]] = {}
+    cap_values: dict[tuple[str, str], set[int]] = {}
+    whens: dict[str, Match] = {}
+    for rid, r in yr.rules.items():
+        shared = [c for c in r.caps if c.scope != "claim"]
+        if not shared:
+            continue
+        if len(shared) > 1:
+            raise Unsupported("several shared caps on one rule")
+        cap = shared[0]
+        fen = _at(yr.param(r, cap.param).value, 2)
+        cap_of[rid] = (cap.scope, cap.group or "", fen)
+        cap_values.setdefault((cap.scope, cap.group or ""), set()).add(fen)
+        whens[rid] = cap.when
+    if any(len(v) > 1 for v in cap_values.values()):
+        raise Unsupported("one cap group with different limits")
+    if cap_of:
+        applies = pl.lit(False)
+        for rid, (scope, group, fen) in cap_of.items():
+            comp = _RuleCompiler(yr, yr.rules[rid], yr.vocabulary.groups)
+            m = comp.match(whens[rid], with_inputs=False).fill_null(False)
+            applies = pl.when(pl.col("_rule") == rid).then(m).otherwise(applies)
+        d = d.with_columns(
+            pl.col("_rule").replace_strict({k: v[0] for k, v in cap_of.items()}, default=None).alias("_cscope"),
+            pl.col("_rule").replace_strict({k: v[1] for k, v in cap_of.items()}, default=None).alias("_cgroup"),
+            pl.col("_rule").replace_strict({k: v[2] for k, v in cap_of.items()}, default=None, return_dtype=pl.Int64).alias("_climit"),
+        )
+        inside = (pl.col("_status") == "awarded") & pl.col("_cscope").is_not_null() & applies
+        d = d.with_columns(
+            pl.when(pl.col("_cscope") == "project")
+            .then(pl.coalesce([pl.col("_project"), pl.lit("#claim") + pl.col("_i").cast(pl.String)]))
+            .otherwise(pl.lit("applicant")).alias("_cskey"),
+            pl.when(inside).then(pl.col("_fen")).otherwise(0).alias("_camt"),
+        )
+        ck = [*g, "_cscope", "_cskey", "_cgroup"]
+        d = d.with_columns(pl.col("_camt").cum_sum().over(ck).alias("_csum"))
+        d = d.with_columns(
+            pl.min_horizontal(pl.col("_climit"), pl.col("_csum")).alias("_used"),
+            pl.min_horizontal(pl.col("_climit"), pl.col("_csum") - pl.col("_camt")).alias("_used_before"),
+        )
+        new = pl.col("_used") - pl.col("_used_before")
+        d = d.with_columns(
+            pl.when(inside & (pl.col("_fen") > new) & (new == 0)).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
+            pl.when(inside).then(new).otherwise(pl.col("_fen")).alias("_fen"),
+        )
+    return d
