@@ -360,7 +360,7 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
                         continue
                     value, msg = parse_value(spec, raw)
                     if msg is not None:
-                        problem(col, f"{spec.label.zh}：{msg.zh}", f"{spec.label.en}: {msg.en}")
+                        problem(col, msg.zh, msg.en)
                     else:
                         pr.inputs[spec.name] = value
                     break

@@ -1,0 +1,243 @@
+"""The roster audit: statuses, row numbers, encodings, cross-row checks, masking, neutralisation,
+nothing lost, totals that reconcile, and the CLI's exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from xingxian_subsidy.cli import app
+from xingxian_subsidy.roster import audit, id_check, mask_id, neutralise, read_roster, write_report
+
+ROOT = Path(__file__).resolve().parent.parent
+EX_XLSX = ROOT / "examples" / "roster_蔡家崖乡_2024.xlsx"
+EX_CSV = ROOT / "examples" / "roster_蔡家崖乡_2024.csv"
+runner = CliRunner()
+
+# expected status of each example row (spreadsheet row number → status), see tools/make_example_roster.py
+EXPECTED = {
+    2: "match", 3: "match", 4: "match", 5: "over", 6: "match", 7: "match", 8: "match", 9: "match", 10: "match",
+    11: "ineligible", 12: "ineligible", 13: "ineligible", 14: "incomplete", 15: "match", 16: "bad_input", 17: "match",
+    18: "over", 19: "incomplete", 20: "bad_input", 21: "under", 22: "match", 23: "match", 24: "match", 25: "match",
+    26: "match", 27: "match", 28: "match", 29: "over", 30: "ineligible", 31: "match", 32: "over", 33: "bad_input",
+    34: "bad_input", 35: "bad_input", 36: "match", 37: "match", 38: "match", 39: "ineligible", 40: "bad_input",
+}
+
+
+@pytest.fixture(scope="module")
+def report(pack):
+    return audit(EX_XLSX, pack)
+
+
+def _statuses(rep) -> dict[int, str]:
+    return dict(zip(rep.rows.get_column("row").to_list(), rep.rows.get_column("status").to_list()))
+
+
+def test_every_status_on_the_example(report):
+    assert _statuses(report) == EXPECTED
+    assert set(EXPECTED.values()) == {"match", "over", "under", "ineligible", "incomplete", "bad_input"}
+
+
+@pytest.mark.parametrize("engine", ["vector", "reference"])
+def test_both_engines_and_both_files_agree(pack, report, engine):
+    for path in (EX_XLSX, EX_CSV):
+        other = audit(path, pack, engine=engine)
+        assert other.rows.select("row", "status", "award_fen", "claimed_fen", "reason").equals(
+            report.rows.select("row", "status", "award_fen", "claimed_fen", "reason"))
+
+
+def test_reasons_name_the_row_column_and_cause(report):
+    by_row = dict(zip(report.rows.get_column("row").to_list(), report.rows.get_column("reason").to_list()))
+    assert "“二千”不是数字" in by_row[16]
+    assert "多报 100.00 元" in by_row[5] and "二档" in by_row[5]
+    assert "每户奖补上限" in by_row[18] and "调减为 400.00 元" in by_row[18]
+    assert "需补充：验收合格" in by_row[14]
+    assert "每户限享受一次" in by_row[32]
+    assert by_row[2] is None  # 一致 rows carry no reason unless --explain
+    issues = report.issues
+    bad = issues.filter(pl.col("row") == 16)
+    assert bad.get_column("column").to_list() == ["通过发展庭院经济当年户增收"]
+
+
+def test_english_reasons(pack):
+    rep = audit(EX_CSV, pack, lang="en")
+    by_row = dict(zip(rep.rows.get_column("row").to_list(), rep.rows.get_column("reason").to_list()))
+    assert "over by 100.00" in by_row[5]
+    assert "not a number" in by_row[16]
+
+
+def test_cross_row_checks(report):
+    msgs = report.issues.get_column("message").to_list()
+    assert any("同一户重复申报“每户限一次”的项目" in m and "首次见第31行" in m for m in msgs)
+    assert any("同一身份证号" in m and "程国华（第34行）" in m and "曹金花（第35行）" in m for m in msgs)
+    assert any("校验位有误" in m for m in msgs)
+    by_row = dict(zip(report.rows.get_column("row").to_list(), report.rows.get_column("award_fen").to_list()))
+    assert by_row[17] + by_row[18] == 70000  # the 700 元 household cap across rows
+
+
+def test_id_check_digit():
+    assert id_check("11010519491231002X") == (True, None)
+    assert id_check("11010519491231002x")[0] is True
+    ok, msg = id_check("110105194912310021")
+    assert not ok and "末位应为 X" in msg["zh"]
+    assert not id_check("1101051949123100")[0]  # too short
+    assert not id_check("110105194902300021")[0]  # 30 February does not exist
+
+
+def test_masking_and_show_id(report, tmp_path):
+    full = report.rows.filter(pl.col("row") == 22).get_column("id_number")[0]
+    assert mask_id(full) == full[:6] + "********" + full[-4:]
+    out = tmp_path / "r.csv"
+    write_report(report, out)
+    text = out.read_text(encoding="utf-8-sig") + (tmp_path / "r.issues.csv").read_text(encoding="utf-8-sig")
+    assert full not in text and mask_id(full) in text
+    write_report(report, tmp_path / "s.csv", show_id=True)
+    assert full in (tmp_path / "s.csv").read_text(encoding="utf-8-sig")
+    write_report(report, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert full not in "".join(cells)
+
+
+def test_formula_text_is_neutralised(report, tmp_path):
+    assert neutralise("=1+1") == "'=1+1" and neutralise("-x") == "'-x" and neutralise("@a") == "'@a" and neutralise("abc") == "abc"
+    write_report(report, tmp_path / "r.csv")
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    labels = [r["项目标签"] for r in rows if r["项目标签"]]
+    assert labels == ["'=HYPERLINK(\"http://example.com\")"]
+    write_report(report, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    ws = wb["明细"]
+    values = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "'=HYPERLINK(\"http://example.com\")" in values
+    assert not any(v.startswith("=") for v in values)
+    assert ws.freeze_panes == "A2"
+    assert wb.sheetnames == ["明细", "问题清单", "汇总", "说明"]
+
+
+def test_nothing_lost_rows_in_order(pack, report):
+    src = pl.read_csv(EX_CSV, infer_schema=False)
+    assert report.rows.height == src.height
+    assert report.rows.get_column("row").to_list() == list(range(2, src.height + 2))
+    assert report.rows.get_column("name").to_list() == src.get_column("姓名").to_list()
+
+
+def test_row_numbers_survive_blank_rows(pack, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "gaps.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    head = ["姓名", "主体类型", "项目", "申报金额", "乡镇自验合格", "县农业农村局复验通过"]
+    ws.write_row(0, 0, head)
+    ws.write_row(1, 0, ["甲", "农户", "xzbf8.s5-4.indoor_flush", 2000, "是", "是"])
+    ws.write_row(4, 0, ["乙", "农户", "xzbf8.s5-4.indoor_flush", "两千", "是", "是"])  # rows 3-4 blank
+    wb.close()
+    rep = audit(path, pack)
+    assert rep.rows.get_column("row").to_list() == [2, 5]
+    assert _statuses(rep) == {2: "match", 5: "bad_input"}
+    assert rep.issues.filter(pl.col("row") == 5).get_column("column").to_list() == ["申报金额"]
+
+
+def test_gbk_csv(pack, report, tmp_path):
+    text = EX_CSV.read_text(encoding="utf-8-sig")
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(text.encode("gbk"))
+    rep = audit(path, pack)
+    assert rep.rows.select("row", "name", "status", "award_fen").equals(report.rows.select("row", "name", "status", "award_fen"))
+
+
+def test_parquet(pack, report, tmp_path):
+    path = tmp_path / "r.parquet"
+    pl.read_csv(EX_CSV, infer_schema=False).write_parquet(path)
+    rep = audit(path, pack)
+    assert rep.rows.select("row", "status", "award_fen").equals(report.rows.select("row", "status", "award_fen"))
+
+
+def test_summary_totals_reconcile(report):
+    rows = report.rows
+    total_award = rows.get_column("award_fen").sum()
+    total_claimed = rows.get_column("claimed_fen").sum()
+    town = report.summaries["by_township"]
+    assert town.tail(1).get_column("award_fen")[0] == total_award
+    assert town.head(town.height - 1).get_column("award_fen").sum() == total_award
+    assert town.tail(1).get_column("claimed_fen")[0] == total_claimed
+    assert report.summaries["by_village"].get_column("award_fen").sum() == total_award
+    assert report.summaries["by_rule"].get_column("award_fen").sum() == total_award
+    assert report.summaries["by_rule"].get_column("rows").sum() == rows.height
+    toilets = report.summaries["toilet_tasks"]
+    cj = toilets.filter(pl.col("township") == "蔡家崖乡")
+    assert cj.get_column("task")[0] == 310  # from the rule data (附件2)
+    toilet_rows = rows.filter(pl.col("rule").str.starts_with("xzbf8"))
+    assert cj.get_column("award_fen")[0] == toilet_rows.get_column("award_fen").sum()
+    tiers = report.summaries["courtyard_tiers"]
+    assert tiers.get_column("total_wan")[0] == "0.6900"  # 6,900 元 of courtyard awards
+    assert any("共需庭院经济奖补资金0.6900万元" in t for t in report.texts)
+
+
+def test_json_report_is_exact_text(report, tmp_path):
+    write_report(report, tmp_path / "r.json")
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data["stamp"]["input_sha256"] == read_roster(EX_XLSX).sha256
+    assert data["stamp"]["rule_pack"].startswith("xingxian-2024")
+    row = next(r for r in data["rows"] if r["行号"] == 5)
+    assert (row["申报金额（元）"], row["核定金额（元）"], row["差额（申报−核定，元）"]) == ("500.00", "400.00", "100.00")
+
+
+def test_cli_exit_codes(tmp_path):
+    out = tmp_path / "rep.xlsx"
+    res = runner.invoke(app, ["audit", str(EX_XLSX), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.exists() and "输入有误 6" in res.output
+    res = runner.invoke(app, ["audit", str(EX_XLSX), "--fail-on-mismatch"])
+    assert res.exit_code == 1
+    good = tmp_path / "good.csv"
+    good.write_text("姓名,主体类型,项目,申报金额,乡镇自验合格,县农业农村局复验通过\n甲,农户,xzbf8.s5-4.indoor_flush,2000,是,是\n", encoding="utf-8")
+    res = runner.invoke(app, ["audit", str(good), "--fail-on-mismatch"])
+    assert res.exit_code == 0, res.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("姓名,主体类型,项目\n甲,农户,x\n", encoding="utf-8")
+    res = runner.invoke(app, ["audit", str(bad)])
+    assert res.exit_code == 2
+    assert "缺少必填列“申报金额”" in res.output and "bad.csv" in res.output
+    res = runner.invoke(app, ["audit", str(bad), "--lang", "en"])
+    assert res.exit_code == 2 and "required column" in res.output
+    res = runner.invoke(app, ["audit", str(tmp_path / "missing.xlsx")])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a workbook")
+    res = runner.invoke(app, ["audit", str(junk)])
+    assert res.exit_code == 2 and "无法读取表格" in res.output
+
+
+def test_template_round_trip(pack, tmp_path):
+    out = tmp_path / "blank.xlsx"
+    rules = ["xzbf12.s5.courtyard_tiered", "xzbf8.s5-4.indoor_flush", "xzbf8.s5-4.three_cell_or_double_urn"]
+    res = runner.invoke(app, ["template", *rules, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["名册", "选项", "填表说明"]
+    ws = wb["名册"]
+    header = [c.value for c in ws[1]]
+    assert header[:9] == ["乡镇", "村", "姓名", "身份证号", "主体类型", "农户类型", "项目", "项目标签", "申报金额"]
+    assert "通过发展庭院经济当年户增收" in header
+    assert "单位：元" in ws.cell(1, header.index("通过发展庭院经济当年户增收") + 1).comment.text
+    kinds = {str(dv.sqref).split(":")[0][:-1]: dv.type for dv in ws.data_validations.dataValidation}
+    assert kinds["E"] == "list" and kinds["G"] == "list"  # 主体类型, 项目
+    # fill one row as staff would and audit it
+    values = {"姓名": "甲", "主体类型": "农户", "项目": "户厕改造补助（室内水冲式）", "申报金额": "2000", "乡镇自验合格": "是", "县农业农村局复验通过": "是"}
+    for j, h in enumerate(header, start=1):
+        if h in values:
+            ws.cell(2, j, values[h])
+    wb.save(out)
+    rep = audit(out, pack)
+    assert _statuses(rep) == {2: "match"}
+    res = runner.invoke(app, ["template", "no.such.rule", "--out", str(out)])
+    assert res.exit_code == 2
