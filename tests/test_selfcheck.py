@@ -206,7 +206,8 @@ def _known_disagreements():
         data, _ = load_with_lines(path)
         for i, case in enumerate(data["cases"]):
             out.append(pytest.param(case, id=f"{path.stem}[{i}]"))
-    return out
+    return out or [pytest.param(None, id="none", marks=pytest.mark.skip(
+        reason="no open disagreements: tests/cases/known_disagreements/ holds no case"))]
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason="hand computation disagrees with the engine (see each case's reason)")
