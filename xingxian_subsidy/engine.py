@@ -638,41 +638,43 @@ def _modifiers(ctx: _Ctx, draft: _Draft, amount: Decimal) -> Decimal | None:
     return amount
 
 
+def _keep_highest(group: list[_Draft], loser_text: Any, winner_text: Text | None) -> None:
+    """Of drafts that exclude each other, pay the highest (the first of equals); the rest become 0."""
+    if len(group) <= 1:
+        return
+    best = max(group, key=lambda x: x.amount)
+    for d in group:
+        if d is best:
+            if winner_text is not None:
+                d.steps.append(Step(text=winner_text, amount=d.amount))
+        else:
+            d.steps.append(Step(text=loser_text(best), amount=ZERO))
+            d.amount, d.status = ZERO, "limited"
+        d.use(d.rule.interpretations)
+
+
 def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[_Draft]) -> None:
     """Once-per-household limits, exclusive groups and shared caps, in claim order."""
-    seen_once: dict[str, _Draft] = {}
-    for d in drafts:
-        group = d.rule.once_per_applicant
-        if not group or d.status != "awarded":
-            continue
-        if group in seen_once:
-            first = seen_once[group]
-            d.steps.append(Step(text=_t(f"每户限享受一次：已由 {first.rule.name.zh} 享受，本项计 0 元",
-                                        f"once per household: already paid under {first.rule.name.en}; this line is 0"), amount=ZERO))
-            d.amount, d.status = ZERO, "limited"
-            d.use(d.rule.interpretations)
-        else:
-            seen_once[group] = d
-
-    by_key: dict[tuple, list[_Draft]] = {}
+    once: dict[tuple, list[_Draft]] = {}
+    exclusive: dict[tuple, list[_Draft]] = {}
     for i, d in enumerate(drafts):
-        if d.rule.exclusive_group and d.status == "awarded":
-            key = (d.project if d.project is not None else f"#claim{i}", d.rule.exclusive_group)
-            by_key.setdefault(key, []).append(d)
-    for (project, _), group in by_key.items():
-        if len(group) <= 1:
+        if d.status != "awarded":
             continue
-        best = max(group, key=lambda x: x.amount)  # first of equals wins
-        for d in group:
-            if d is best:
-                d.steps.append(Step(text=_t(f"同一项目（{project}）的建设类奖补择高支付：本项最高，予以支付",
-                                            f"one construction award per project ({project}), the highest: this one is paid"), amount=d.amount))
-            else:
-                d.steps.append(Step(text=_t(f"同一项目（{project}）择高支付：已按 {best.rule.name.zh} {fmt_yuan(best.amount)} 元支付，本项计 0 元",
-                                            f"one award per project ({project}): {best.rule.name.en} {fmt_yuan(best.amount)} is paid instead; this line is 0"),
-                                    amount=ZERO))
-                d.amount, d.status = ZERO, "limited"
-            d.use(d.rule.interpretations)
+        if d.rule.once_per_applicant:
+            once.setdefault((d.rule.once_per_applicant,), []).append(d)
+        if d.rule.exclusive_group:
+            project = d.project if d.project is not None else f"#claim{i}"
+            exclusive.setdefault((project, d.rule.exclusive_group), []).append(d)
+    for group in once.values():
+        _keep_highest(group, lambda best: _t(
+            f"每户限享受一次：按 {best.rule.name.zh} {fmt_yuan(best.amount)} 元支付（取最高），本项计 0 元",
+            f"once per household: {best.rule.name.en} {fmt_yuan(best.amount)} is paid (the highest); this line is 0"), None)
+    for (project, _), group in exclusive.items():
+        _keep_highest(group, lambda best, project=project: _t(
+            f"同一项目（{project}）择高支付：已按 {best.rule.name.zh} {fmt_yuan(best.amount)} 元支付，本项计 0 元",
+            f"one award per project ({project}): {best.rule.name.en} {fmt_yuan(best.amount)} is paid instead; this line is 0"),
+            _t(f"同一项目（{project}）的建设类奖补择高支付：本项最高，予以支付",
+               f"one construction award per project ({project}), the highest: this one is paid"))
 
     used: dict[tuple, Decimal] = {}
     for i, d in enumerate(drafts):
@@ -680,7 +682,14 @@ def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[_Draft]) -> No
             continue
         ctx = _Ctx(yr, d.rule, info, {})
         for cap in d.rule.caps:
-            if cap.scope == "claim" or not ctx.matches(cap.when):
+            if cap.scope == "claim":
+                continue
+            applies = ctx.matches(cap.when)
+            if applies is None:  # whether the cap binds depends on an input not given (the category)
+                d.status, d.amount = "undecided", ZERO
+                d.missing += [_missing_used(yr, d.rule, n) for n in ctx.missing if n not in {m.name for m in d.missing}]
+                break
+            if not applies:
                 continue
             scope_key = d.project if cap.scope == "project" and d.project is not None else (f"#claim{i}" if cap.scope == "project" else "applicant")
             key = (cap.scope, scope_key, cap.group)
