@@ -224,9 +224,13 @@ def test_json_applicant_file_floats_stay_exact(tmp_path):
 def test_rules_list_names_every_rule():
     from xingxian_subsidy.rules import load_rules
 
-    result = run("rules", "list")
+    result = runner.invoke(app, ["rules", "list"], env={"COLUMNS": "250"})
     assert result.exit_code == 0
-    assert "48" in result.stdout or str(len(load_rules().for_year(2024).rules)) in result.stdout
+    rules = load_rules().for_year(2024).rules
+    assert f"（{len(rules)} 条）" in result.stdout
+    assert [rid for rid in rules if rid not in result.stdout] == []
+    en = runner.invoke(app, ["rules", "list", "--lang", "en"], env={"COLUMNS": "250"})
+    assert en.exit_code == 0 and "soybean award" in en.stdout
 
 
 def test_rules_show_prints_the_quote_and_parameters():
@@ -324,3 +328,14 @@ def test_every_command_has_help(path):
     assert result.exit_code == 0, (path, result.stdout, result.stderr)
     assert "Usage" in result.stdout
     assert any("\u4e00" <= ch <= "\u9fff" for ch in result.stdout), "help is bilingual"
+
+
+def test_missing_inputs_are_named_not_zeroed():
+    path = ROOT / "examples" / "household_missing_reinspection.yaml"
+    data = json.loads(run("calc", path, "-f", "json").stdout)
+    assert [(line["status"], [m["name"] for m in line["missing"]]) for line in data["lines"]] == [
+        ("undecided", ["county_reinspection_passed"]),
+        ("undecided", ["contiguous_base_mu"]),
+    ]
+    table = run("calc", path).stdout
+    assert "需补充" in table and "县农业农村局复验通过" in table
