@@ -322,3 +322,15 @@ def test_claim_order_does_not_matter_without_cross_claim_effects(data):
     for pos, i in enumerate(order):
         assert shuffled.lines[pos].amount == straight.lines[i].amount
         assert shuffled.lines[pos].status == straight.lines[i].status
+
+
+@SETTINGS
+@given(principal=money("100000000"), rate=st.decimals(min_value=Decimal("0"), max_value=Decimal("10"), places=2),
+       days=st.integers(0, 366), paid=money("10000000"))
+def test_loan_interest_is_the_360_day_interest_bounded_by_interest_paid(principal, rate, days, paid):
+    got = award("龙头企业", [{"rule": "xzf5.s3-8.loan_interest", "inputs": {
+        "provincial_leading": YES, "benefit_linkage": YES, "loan_principal": str(principal),
+        "benchmark_rate_percent": str(rate), "loan_days": days, "interest_paid": str(paid)}}]).total
+    interest = principal * rate / 100 * days / 360  # I-010: annual rate ÷ 360 per day
+    assert got <= paid
+    assert abs(got - min(interest, paid)) <= Decimal("0.005")
