@@ -48,8 +48,15 @@ def fail(exc: Exception, lang: str) -> NoReturn:
     """Print a library error's located messages to stderr and exit 2 (bad input or rule data)."""
     from .errors import SubsidyError
 
+    from .errors import RuleDataError, YearNotCovered
+
     if isinstance(exc, SubsidyError):
-        title = "输入有误：" if lang == "zh" else "error:"
+        if isinstance(exc, RuleDataError):
+            title = "规则数据有误：" if lang == "zh" else "invalid rule data:"
+        elif isinstance(exc, YearNotCovered):
+            title = "年度无规则：" if lang == "zh" else "year not covered:"
+        else:
+            title = "输入有误：" if lang == "zh" else "invalid input:"
         print(title, file=sys.stderr)
         print(exc.text(lang), file=sys.stderr)
     else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any, Iterable
 
 from pydantic import ValidationError
@@ -44,7 +44,7 @@ from .models import (
     Text,
     TierTable,
 )
-from .money import MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, fmt_yuan, to_fen
+from .money import FEN, MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, fmt_yuan, to_fen
 from .rules import RulePack, YearRules
 from .yamlio import line_for
 
@@ -115,7 +115,7 @@ def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
             return None, _t("数值过大（超过 10^15）", "number too large (over 10^15)")
         if spec.type == "integer" and value != value.to_integral_value():
             return None, _t(f"应为整数（{spec.unit}），而不是 {num_text(value)}", f"expected a whole number ({spec.unit}), got {num_text(value)}")
-        if spec.type == "money" and value != value.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
+        if spec.type == "money" and value != value.quantize(FEN, rounding=ROUND_DOWN):
             return None, _t("金额最多两位小数（分）", "an amount has at most two decimals (fen)")
         return value, None
     if spec.type == "boolean":
@@ -189,11 +189,9 @@ def parse_applicant(
         raise InputError(problems)
     if year is not None:
         data = {**data, "year": year}
-    try:
-        parsed = ApplicantFile.model_validate(data)
-    except ValidationError as exc:
+    def schema_problems(exc: ValidationError, prefix: tuple = ()) -> None:
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            loc = prefix + tuple(err["loc"])
             if err["type"] == "extra_forbidden":
                 key = str(loc[-1])
                 hint = _suggest(key, _allowed_keys(loc[:-1]))
@@ -203,25 +201,49 @@ def parse_applicant(
                 problem(loc, "缺少必填字段", "required field is missing")
             else:
                 problem(loc, f"取值有误：{err['msg']}（得到 {err.get('input')!r}）", f"invalid value: {err['msg']} (got {err.get('input')!r})")
+
+    def part(model: Any, raw: Any, prefix: tuple) -> Any:
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            schema_problems(exc, prefix)
+            return None
+
+    # Validate the parts one by one, so that one run lists every problem in the file.
+    top = {k: v for k, v in data.items() if k not in ("applicant", "claims")}
+    head = part(_Top, top, ())
+    info = part(ApplicantInfo, data.get("applicant"), ("applicant",)) if "applicant" in data else None
+    if "applicant" not in data:
+        problem(("applicant",), "缺少必填字段", "required field is missing")
+    raw_claims = data.get("claims", [])
+    indexed: list[tuple[int, Claim]] = []
+    if not isinstance(raw_claims, list):
+        problem(("claims",), "claims 应为列表", "claims must be a list")
+    else:
+        for i, raw in enumerate(raw_claims):
+            c = part(Claim, raw, ("claims", i))
+            if c is not None:
+                indexed.append((i, c))
+    if head is None:
         raise InputError(problems)
 
-    yr = pack.for_year(parsed.year)
-    info = parsed.applicant
-    subject = resolve_subject(yr, info.subject)
-    if subject is None:
-        names = "、".join(f"{s.id}（{s.label.zh}）" for s in yr.vocabulary.subjects)
-        problem(("applicant", "subject"), f"未知主体类型“{info.subject}”；可选：{names}",
-                f"unknown subject type {info.subject!r}; expected one of: {', '.join(s.id for s in yr.vocabulary.subjects)}")
-    category = None
-    if info.category is not None:
-        category = resolve_category(yr, info.category)
-        if category is None:
-            names = "、".join(c.label.zh for c in yr.vocabulary.categories)
-            problem(("applicant", "category"), f"未知农户类型“{info.category}”；可选：{names}",
-                    f"unknown household category {info.category!r}; expected one of: {', '.join(c.id for c in yr.vocabulary.categories)}")
+    yr = pack.for_year(head.year)
+    subject = category = None
+    if info is not None:
+        subject = resolve_subject(yr, info.subject)
+        if subject is None:
+            names = "、".join(f"{s.id}（{s.label.zh}）" for s in yr.vocabulary.subjects)
+            problem(("applicant", "subject"), f"未知主体类型“{info.subject}”；可选：{names}",
+                    f"unknown subject type {info.subject!r}; expected one of: {', '.join(s.id for s in yr.vocabulary.subjects)}")
+        if info.category is not None:
+            category = resolve_category(yr, info.category)
+            if category is None:
+                names = "、".join(c.label.zh for c in yr.vocabulary.categories)
+                problem(("applicant", "category"), f"未知农户类型“{info.category}”；可选：{names}",
+                        f"unknown household category {info.category!r}; expected one of: {', '.join(c.id for c in yr.vocabulary.categories)}")
 
     claims: list[Claim] = []
-    for i, claim in enumerate(parsed.claims):
+    for i, claim in indexed:
         rule = yr.rules.get(claim.rule)
         if rule is None:
             hint = _suggest(claim.rule, yr.rules)
@@ -244,10 +266,16 @@ def parse_applicant(
                 continue
             typed[key] = value
         claims.append(claim.model_copy(update={"inputs": typed}))
-    if problems:
+    if problems or info is None:
         raise InputError(problems)
     new_info = info.model_copy(update={"subject": subject, "category": category})
-    return parsed.model_copy(update={"applicant": new_info, "claims": claims}), yr
+    return ApplicantFile(year=head.year, applicant=new_info, claims=claims), yr
+
+
+class _Top(ApplicantFile):
+    """The file's top level without its applicant and claims (validated part by part)."""
+
+    applicant: ApplicantInfo | None = None  # type: ignore[assignment]
 
 
 def _allowed_keys(loc: tuple) -> list[str]:
@@ -562,7 +590,6 @@ def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> _Draft:
     subject_ok = info.subject in rule.subjects
     subject_labels = {s.id: s.label for s in yr.vocabulary.subjects}
     allowed = "、".join(subject_labels[s].zh for s in rule.subjects)
-    allowed_en = ", ".join(subject_labels[s].en for s in rule.subjects)
     draft.checks.append(Check(
         id="subject", label=_t("申请主体类型", "subject type"),
         value=subject_labels[info.subject].zh if info.subject in subject_labels else info.subject, threshold=allowed, op="in", boundary_word="属于",
@@ -626,6 +653,7 @@ def _modifiers(ctx: _Ctx, draft: _Draft, amount: Decimal) -> Decimal | None:
             if capped is None:
                 return None
             if not capped:
+                draft.use(cap.interpretations)  # the reading that leaves this applicant uncapped
                 continue
             p = ctx.param(cap.param)
             if amount > p.value:
@@ -690,6 +718,7 @@ def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[_Draft]) -> No
                 d.missing += [_missing_used(yr, d.rule, n) for n in ctx.missing if n not in {m.name for m in d.missing}]
                 break
             if not applies:
+                d.use(cap.interpretations)  # the reading that leaves this applicant uncapped
                 continue
             scope_key = d.project if cap.scope == "project" and d.project is not None else (f"#claim{i}" if cap.scope == "project" else "applicant")
             key = (cap.scope, scope_key, cap.group)
@@ -724,11 +753,11 @@ def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = Non
     drafts = [evaluate_claim(yr, info, c) for c in applicant.claims]
     _cross_claim(yr, info, drafts)
     lines = [
-        LineItem(rule_id=d.rule.id, name=d.rule.name, project=d.project, status=d.status, amount=d.amount, inputs=d.inputs,
+        LineItem(rule_id=d.rule.id, name=d.rule.name, project=d.project, status=d.status, amount=to_fen(d.amount), inputs=d.inputs,
                  checks=d.checks, steps=d.steps, missing=d.missing, citation=_citation(d.rule), interpretations=d.interps)
         for d in drafts
     ]
-    total = sum((line.amount for line in lines), ZERO)
+    total = to_fen(sum((line.amount for line in lines), ZERO))  # exact: a sum of whole 分
     claimed = {c.rule for c in applicant.claims}
     also = [rid for rid, r in yr.rules.items() if info.subject in r.subjects and rid not in claimed]
     sources = [f"{doc.number} {doc.title}（{doc.gazette} 第{doc.gazette_page}页）" for doc in yr.documents.values()]

@@ -369,8 +369,9 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     if vocabulary is not None:
         for interps in vocabulary.group_interpretations.values():
             used_interps.update(interps)
+    files_failed = any(p.source.startswith(str(folder)) for p in problems)
     for entry in register:
-        if entry not in used_interps:
+        if entry not in used_interps and not files_failed:  # a file that failed to load uses none
             problems.append(Problem(source=str(reg_path), message={
                 "zh": f"解释 {entry} 未被任何规则引用", "en": f"interpretation {entry} is not referred to by any rule"}))
     if vocabulary is None:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from .errors import Problem
-from .rules import RulePack, param_refs
+from .rules import RulePack
 
 __all__ = ["check_quotes", "normalise", "all_quotes"]
 
