@@ -44,7 +44,7 @@ from .models import (
     Text,
     TierTable,
 )
-from .money import FEN, MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, fmt_yuan, to_fen
+from .money import FEN, MAX_INPUT, MAX_PLACES, MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, fmt_yuan, to_fen
 from .rules import RulePack, YearRules
 from .yamlio import line_for
 
@@ -57,6 +57,9 @@ FALSE_WORDS = {"否", "无", "false", "no", "n", "0", "不", "未通过", "不�
 
 def _t(zh: str, en: str) -> Text:
     return Text(zh=zh, en=en)
+
+
+_YES, _NO = Text(zh="是", en="yes"), Text(zh="否", en="no")
 
 
 def num_text(value: Decimal) -> str:
@@ -111,8 +114,13 @@ def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
             return None, expected_num
         if value < 0:
             return None, _t(f"不能为负数（{num_text(value)}）", f"must not be negative ({num_text(value)})")
-        if value > Decimal("1e15"):
+        if value > MAX_INPUT:
             return None, _t("数值过大（超过 10^15）", "number too large (over 10^15)")
+        if -value.as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
+            trimmed = value.quantize(Decimal(1).scaleb(-MAX_PLACES), rounding=ROUND_DOWN)
+            if trimmed != value:
+                return None, _t(f"小数位数过多（最多 {MAX_PLACES} 位）", f"too many decimal places (at most {MAX_PLACES})")
+            value = trimmed  # same number, written with fewer zeros (0E-99 → 0.000000)
         if spec.type == "integer" and value != value.to_integral_value():
             return None, _t(f"应为整数（{spec.unit}），而不是 {num_text(value)}", f"expected a whole number ({spec.unit}), got {num_text(value)}")
         if spec.type == "money" and value != value.quantize(FEN, rounding=ROUND_DOWN):
@@ -431,11 +439,16 @@ def _check_condition(ctx: _Ctx, cond: Condition, draft: _Draft) -> bool | None:
             passed2 = False
         else:
             passed2 = {"ge": value >= threshold, "gt": value > threshold, "le": value <= threshold, "lt": value < threshold}[cond.op]  # type: ignore[index]
+    value_i18n = threshold_i18n = None
     if cond.op in ("is_true", "is_false"):
         threshold_text = "是" if cond.op == "is_true" else "否"
+        threshold_i18n = _YES if cond.op == "is_true" else _NO
+        if isinstance(value, bool):
+            value_i18n = _YES if value else _NO
     draft.checks.append(
         Check(id=cond.id, label=cond.label, value=value_text, threshold=threshold_text, op=cond.op, boundary_word=cond.boundary_word,
-              passed=passed2, kind=cond.kind, citation=_citation(ctx.rule, cond.section, cond.quote), interpretations=cond.interpretations)
+              passed=passed2, kind=cond.kind, citation=_citation(ctx.rule, cond.section, cond.quote), interpretations=cond.interpretations,
+              value_i18n=value_i18n, threshold_i18n=threshold_i18n)
     )
     draft.use(cond.interpretations)
     return passed2
@@ -593,7 +606,9 @@ def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> _Draft:
     draft.checks.append(Check(
         id="subject", label=_t("申请主体类型", "subject type"),
         value=subject_labels[info.subject].zh if info.subject in subject_labels else info.subject, threshold=allowed, op="in", boundary_word="属于",
-        passed=subject_ok, kind="eligibility", citation=_citation(rule)))
+        passed=subject_ok, kind="eligibility", citation=_citation(rule),
+        value_i18n=subject_labels.get(info.subject),
+        threshold_i18n=_t(allowed, "; ".join(subject_labels[s].en for s in rule.subjects))))
 
     results = [_check_condition(ctx, c, draft) for c in rule.conditions]
     failed = [c for c, r in zip(rule.conditions, results) if r is False]

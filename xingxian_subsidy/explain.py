@@ -70,10 +70,13 @@ def _check_text(check: Any, lang: str) -> str:
     mark = {True: "✓", False: "✗", None: "?"}[check.passed]
     text = f"{mark} {check.label.get(lang)}"
     if check.value is not None or check.threshold is not None:
-        value = check.value if check.value is not None else ("（未填）" if lang == "zh" else "(not given)")
+        value = check.value_i18n.get(lang) if check.value_i18n else check.value
+        threshold = check.threshold_i18n.get(lang) if check.threshold_i18n else check.threshold
+        if value is None:
+            value = "（未填）" if lang == "zh" else "(not given)"
         text += f"：{value}" if lang == "zh" else f": {value}"
-        if check.threshold is not None:
-            text += f"（{_m('required', lang)} {_op(check.op)} {check.threshold}）" if lang == "zh" else f" ({_m('required', lang)} {_op(check.op)} {check.threshold})"
+        if threshold is not None:
+            text += f"（{_m('required', lang)} {_op(check.op)} {threshold}）" if lang == "zh" else f" ({_m('required', lang)} {_op(check.op)} {threshold})"
     return text
 
 

@@ -484,6 +484,8 @@ class Check(_Model):
     kind: str
     citation: Citation
     interpretations: list[str] = []
+    value_i18n: Text | None = None  # value and threshold in both languages, where they are words
+    threshold_i18n: Text | None = None
 
 
 class Step(_Model):

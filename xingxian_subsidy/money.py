@@ -12,12 +12,18 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
-__all__ = ["D", "to_fen", "FEN", "ZERO", "fmt_yuan", "MONEY_CONTEXT", "ROUNDING_STATEMENT"]
+__all__ = ["D", "to_fen", "FEN", "ZERO", "fmt_yuan", "MONEY_CONTEXT", "ROUNDING_STATEMENT", "MAX_INPUT", "MAX_PLACES"]
 
 FEN = Decimal("0.01")
+# Bounds on what a user may type (not policy): quantities and amounts up to 10^15 with at most
+# 6 decimal places; amounts up to 10^12 元 are the audited range and stay exact.
+MAX_INPUT = Decimal("1e15")
+MAX_PLACES = 6
 ZERO = Decimal("0")
-# Enough precision for amounts up to 10^12 元 times any share or rate in the rules.
-MONEY_CONTEXT = Context(prec=40, rounding=ROUND_HALF_UP)
+# Exact for every product the engine forms: inputs are bounded to 10^15 with at most a few
+# decimals, and a formula multiplies at most three of them (principal × rate × days), so no
+# intermediate needs more than about 60 significant digits.
+MONEY_CONTEXT = Context(prec=100, rounding=ROUND_HALF_UP)
 
 ROUNDING_STATEMENT = {
     "zh": "每个奖补项目金额四舍五入（ROUND_HALF_UP）到 0.01 元，只取整一次；合计为各项取整后金额之和。",

@@ -49,8 +49,17 @@ class LoadFailure(Exception):
         self.line = line
 
 
-def _build(node: yaml.Node, loader: _Loader, path: tuple, lines: dict[tuple, int]) -> Any:
+MAX_DEPTH = 64  # far deeper than any applicant or rule file; stops alias cycles and nesting bombs
+
+
+def _build(node: yaml.Node, loader: _Loader, path: tuple, lines: dict[tuple, int], active: frozenset = frozenset()) -> Any:
     lines[path] = node.start_mark.line + 1
+    if id(node) in active:
+        raise LoadFailure("an alias refers to itself (a cycle)", node.start_mark.line + 1)
+    if len(path) > MAX_DEPTH:
+        raise LoadFailure(f"nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        active = active | {id(node)}
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -61,12 +70,22 @@ def _build(node: yaml.Node, loader: _Loader, path: tuple, lines: dict[tuple, int
             if key in out:
                 raise LoadFailure(f"duplicate key {key!r}", key_node.start_mark.line + 1)
             child = path + (key,)
-            out[key] = _build(value_node, loader, child, lines)
+            out[key] = _build(value_node, loader, child, lines, active)
             lines[child] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, loader, path + (i,), lines) for i, item in enumerate(node.value)]
+        return [_build(item, loader, path + (i,), lines, active) for i, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level)
+    return level
 
 
 def load_with_lines(path: Path) -> tuple[Any, dict[tuple, int]]:
@@ -92,6 +111,10 @@ def load_with_lines(path: Path) -> tuple[Any, dict[tuple, int]]:
             data = json.loads(text, parse_float=Decimal)
         except json.JSONDecodeError as exc:
             raise LoadFailure(f"JSON syntax error: {exc.msg}", exc.lineno) from None
+        except RecursionError:
+            raise LoadFailure(f"nested deeper than {MAX_DEPTH} levels") from None
+        if _depth(data) > MAX_DEPTH:
+            raise LoadFailure(f"nested deeper than {MAX_DEPTH} levels")
         return data, lines
     loader = _Loader(text)
     try:
