@@ -461,6 +461,19 @@ def test_a_tiny_exponent_does_not_blow_up_the_explanation() -> None:
         assert len(to_json(result)) < 100_000
 
 
+@pytest.mark.parametrize("zero", ["-0", "-0.00", "－０", Decimal("-0")])
+def test_minus_zero_never_gives_a_negative_looking_amount(zero: Any) -> None:
+    """``-0`` is not negative, so it is accepted; but no line or total may then read ``-0.00``."""
+    data = {"year": 2024, "applicant": {"name": "兴县某合作社", "subject": "合作社"},
+            "claims": [{"rule": "xzf5.s3-1.soybean", "inputs": {"area_mu": zero}},
+                       {"rule": "xzf5.s3-10.expo_booth", "inputs": {"booth_cost": zero}}]}
+    award = outcome(data)
+    assert isinstance(award, Award)
+    out = json.loads(to_json(award))
+    assert [line["amount"] for line in out["lines"]] == ["0.00", "0.00"], out["lines"]
+    assert out["total"] == "0.00"
+
+
 def test_calc_json_with_floats_is_read_exactly(tmp_path: Path) -> None:
     """A JSON float is read as the decimal written in the file (12.35 亩 × 300 = 3705.00), never as a binary float."""
     path = tmp_path / "a.json"
