@@ -54,6 +54,7 @@ __all__ = [
     "ParsedRow",
     "AuditReport",
     "read_roster",
+    "roster_from_frame",
     "map_columns",
     "parse_rows",
     "reference_results",
@@ -421,7 +422,7 @@ def id_check(id_number: str) -> tuple[bool, dict[str, str] | None]:
         (True, None) or (False, message in zh and en).
     """
     s = id_number.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", s):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", s):
         return False, _t(f"身份证号格式有误：应为 18 位（前 17 位为数字，末位为数字或 X），得到“{id_number}”",
                          f"ID number: expected 18 characters (17 digits, then a digit or X), got {id_number!r}")
     try:
@@ -438,7 +439,7 @@ def id_check(id_number: str) -> tuple[bool, dict[str, str] | None]:
 def id_check_expr(col: str) -> pl.Expr:
     """Vectorised id_check: True when valid (format, date, check digit)."""
     s = pl.col(col).str.to_uppercase()
-    fmt = s.str.contains(r"^\d{17}[\dX]$")
+    fmt = s.str.contains(r"^[0-9]{17}[0-9X]$")
     total = pl.sum_horizontal([s.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)])
     check = pl.lit(_ID_CHECK).str.slice(total % 11, 1)
     date_ok = s.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null()
@@ -814,12 +815,11 @@ def _reference_in_chunks(parsed: list[ParsedRow], yr: YearRules, pack: RulePack,
     return out
 
 
-_PLAIN = re.compile(r"^\d+(\.\d{1,2})?$")
 
 
 def _claimed_fen(series: pl.Series) -> list[int | None]:
     """申报金额 in 分: plain ``123.45`` text directly, anything else through ``engine.parse_value``."""
-    plain = series.str.contains(r"^\d{1,13}(\.\d{1,2})?$").fill_null(False)
+    plain = series.str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(False)
     parts = series.str.split_exact(".", 1)
     whole = parts.struct.field("field_0").cast(pl.Int64, strict=False)
     frac = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False).fill_null(0)

@@ -259,9 +259,9 @@ def _parse_numeric(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
     """(value at the type's scale as Int128, ok) — ok is False for text this path does not read."""
     scale = SCALE[spec.type]
     if scale == 0:
-        pattern = rf"^\d{{1,{MAX_INT_DIGITS}}}$"
+        pattern = rf"^[0-9]{{1,{MAX_INT_DIGITS}}}$"
     else:
-        pattern = rf"^\d{{1,{MAX_INT_DIGITS}}}(\.\d{{1,{scale}}})?$"
+        pattern = rf"^[0-9]{{1,{MAX_INT_DIGITS}}}(\.[0-9]{{1,{scale}}})?$"
     ok = col.str.contains(pattern).fill_null(True)
     parts = col.str.split_exact(".", 1)
     whole = parts.struct.field("field_0").cast(I128, strict=False)
@@ -344,7 +344,7 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
     # a claimed amount the roster cannot read is an input error: the reference engine reports it
     claimed = col("claimed")
     base = base.with_columns(
-        (pl.col("_fallback") | ~df.select(claimed.str.contains(r"^\d{1,13}(\.\d{1,2})?$").fill_null(True)).to_series()).alias("_fallback"))
+        (pl.col("_fallback") | ~df.select(claimed.str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(True)).to_series()).alias("_fallback"))
 
     group_members = yr.vocabulary.groups
     pieces: list[pl.DataFrame] = []
@@ -403,7 +403,7 @@ def _rule_rows(yr: YearRules, rule: Rule, sub: pl.DataFrame, raw: pl.DataFrame, 
     failed_elig = pl.any_horizontal([f for f, k in zip(failed, kinds) if k != "exclusion"]) if any(k != "exclusion" for k in kinds) else pl.lit(False)
     any_null = pl.any_horizontal([c.is_null() for c in conds]) if conds else pl.lit(False)
 
-    null_i = pl.lit(None, dtype=I128)
+    mod_nulls: list[pl.Expr] = []
     if isinstance(rule.formula, InterestAtRate):
         fen_expr, formula_null, formula_inel = _interest(comp, rule)
     elif isinstance(rule.formula, NotQuantified):
@@ -411,11 +411,14 @@ def _rule_rows(yr: YearRules, rule: Rule, sub: pl.DataFrame, raw: pl.DataFrame, 
     else:
         amount, scale, formula_inel = comp.formula()
         formula_null = amount.is_null()
-        # uplifts (only when the match is True), then per-claim caps, then one rounding
+        # uplifts (when the match is True), then per-claim caps, then one rounding; a match that
+        # depends on an input not given leaves the line undecided
         for up in rule.uplifts:
             m, s = _scaled(comp.param(up.factor))
             factor = _lit(10**s + m)
-            amount = pl.when(comp.match(up.when).fill_null(False)).then(amount * factor).otherwise(amount * _lit(10**s))
+            um = comp.match(up.when)
+            mod_nulls.append(um.is_null())
+            amount = pl.when(um.fill_null(False)).then(amount * factor).otherwise(amount * _lit(10**s))
             scale += s
         for cap in rule.caps:
             if cap.scope != "claim":
@@ -425,7 +428,9 @@ def _rule_rows(yr: YearRules, rule: Rule, sub: pl.DataFrame, raw: pl.DataFrame, 
             if ss > scale:
                 amount, scale = amount * _lit(10 ** (ss - scale)), ss
             limit_at = _lit(ms * 10 ** (scale - ss))
-            amount = pl.when(comp.match(cap.when).fill_null(False) & (amount > limit_at)).then(limit_at).otherwise(amount)
+            cm = comp.match(cap.when)
+            mod_nulls.append(cm.is_null())
+            amount = pl.when(cm.fill_null(False) & (amount > limit_at)).then(limit_at).otherwise(amount)
         fen_expr = _to_fen(amount, scale)
 
     status = (
@@ -438,6 +443,7 @@ def _rule_rows(yr: YearRules, rule: Rule, sub: pl.DataFrame, raw: pl.DataFrame, 
         status = (status.when(any_null).then(pl.lit("undecided"))
                   .when(formula_null).then(pl.lit("undecided"))
                   .when(formula_inel).then(pl.lit("ineligible"))
+                  .when(pl.any_horizontal(mod_nulls) if mod_nulls else pl.lit(False)).then(pl.lit("undecided"))
                   .otherwise(pl.lit("awarded")))
     out = frame.with_columns(status.alias("_status")).with_columns(
         pl.when(pl.col("_status") == "awarded").then(fen_expr).otherwise(_lit(0)).alias("_fen128"))
@@ -478,7 +484,12 @@ def _interest(comp: _RuleCompiler, rule: Rule) -> tuple[pl.Expr, pl.Expr, pl.Exp
 
 
 def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
-    """Once-per-household, exclusive groups and shared caps, per applicant group, in row order."""
+    """Once-per-household, exclusive groups and shared caps, per applicant group, in row order.
+
+    Mirrors ``engine._cross_claim``: of lines that exclude each other (once per household; one
+    construction award per project) the highest is paid, the first of equals winning; then
+    shared caps in row order, where the amount used after line k is min(cap, running sum).
+    """
     if done.height == 0:
         return done
     g = ["_key", "_subject", "_category"]
@@ -488,21 +499,23 @@ def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
         pl.col("_rule").replace_strict(once, default=None).alias("_once"),
         pl.col("_rule").replace_strict(excl, default=None).alias("_excl"),
     )
-    # 1. once per applicant: the first awarded line of the group keeps its amount
-    aw = (pl.col("_status") == "awarded") & pl.col("_once").is_not_null()
-    d = d.with_columns(aw.cast(pl.Int32).cum_sum().over([*g, "_once"]).alias("_once_n"))
-    later = aw & (pl.col("_once_n") > 1)
-    d = d.with_columns(pl.when(later).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
-                       pl.when(later).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
-    # 2. exclusive groups per project: the highest awarded amount (first of equals) is paid
-    aw = (pl.col("_status") == "awarded") & pl.col("_excl").is_not_null() & pl.col("_project").is_not_null()
-    pk = [*g, "_project", "_excl"]
-    d = d.with_columns(pl.when(aw).then(pl.col("_fen")).otherwise(None).alias("_ef"))
-    d = d.with_columns(pl.col("_ef").max().over(pk).alias("_emax"))
-    d = d.with_columns(pl.when(aw & (pl.col("_ef") == pl.col("_emax"))).then(pl.col("_i")).otherwise(None).min().over(pk).alias("_ebest"))
-    lose = aw & (pl.col("_i") != pl.col("_ebest"))
-    d = d.with_columns(pl.when(lose).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
-                       pl.when(lose).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
+    # membership is decided on the status before any cross-row step (as the engine collects both at once)
+    d = d.with_columns((pl.col("_status") == "awarded").alias("_aw0"))
+
+    def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
+        """Of members that exclude each other, pay the highest (first of equals); the rest become 0, limited."""
+        frame = frame.with_columns(member.alias("_m"))
+        frame = frame.with_columns(pl.when(pl.col("_m")).then(pl.col("_fen")).otherwise(None).max().over(keys).alias("_best_fen"))
+        frame = frame.with_columns(
+            pl.when(pl.col("_m") & (pl.col("_fen") == pl.col("_best_fen"))).then(pl.col("_i")).otherwise(None).min().over(keys).alias("_best_i"))
+        lose = pl.col("_m") & (pl.col("_i") != pl.col("_best_i"))
+        return frame.with_columns(pl.when(lose).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
+                                  pl.when(lose).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
+
+    # 1. once per applicant: the highest awarded line of the group is paid
+    d = keep_highest(d, pl.col("_aw0") & pl.col("_once").is_not_null(), [*g, "_once"])
+    # 2. exclusive groups per project: the highest is paid (a claim without a project label stands alone)
+    d = keep_highest(d, pl.col("_aw0") & pl.col("_excl").is_not_null() & pl.col("_project").is_not_null(), [*g, "_project", "_excl"])
     # 3. shared caps (applicant or project scope): used after row k = min(cap, running sum)
     cap_of: dict[str, tuple[str, str, int]] = {}
     cap_values: dict[tuple[str, str], set[int]] = {}
@@ -524,14 +537,19 @@ def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
         applies = pl.lit(False)
         for rid, (scope, group, fen) in cap_of.items():
             comp = _RuleCompiler(yr, yr.rules[rid], yr.vocabulary.groups)
-            m = comp.match(whens[rid], with_inputs=False).fill_null(False)
+            m = comp.match(whens[rid], with_inputs=False)
             applies = pl.when(pl.col("_rule") == rid).then(m).otherwise(applies)
         d = d.with_columns(
             pl.col("_rule").replace_strict({k: v[0] for k, v in cap_of.items()}, default=None).alias("_cscope"),
             pl.col("_rule").replace_strict({k: v[1] for k, v in cap_of.items()}, default=None).alias("_cgroup"),
             pl.col("_rule").replace_strict({k: v[2] for k, v in cap_of.items()}, default=None, return_dtype=pl.Int64).alias("_climit"),
         )
-        inside = (pl.col("_status") == "awarded") & pl.col("_cscope").is_not_null() & applies
+        d = d.with_columns(applies.alias("_capplies"))
+        # whether the cap binds depends on an input not given (the category): the line is undecided
+        unknown = (pl.col("_status") == "awarded") & pl.col("_cscope").is_not_null() & pl.col("_capplies").is_null()
+        d = d.with_columns(pl.when(unknown).then(pl.lit("undecided")).otherwise(pl.col("_status")).alias("_status"),
+                           pl.when(unknown).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
+        inside = (pl.col("_status") == "awarded") & pl.col("_cscope").is_not_null() & pl.col("_capplies").fill_null(False)
         d = d.with_columns(
             pl.when(pl.col("_cscope") == "project")
             .then(pl.coalesce([pl.col("_project"), pl.lit("#claim") + pl.col("_i").cast(pl.String)]))
