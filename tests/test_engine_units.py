@@ -390,3 +390,295 @@ def test_problems_print_as_file_line_row_field() -> None:
     r = Problem(source="r.csv", row=17, message={"zh": "错", "en": "bad"})
     assert r.text("zh") == "r.csv:第17行: 错" and r.text("en") == "r.csv:row 17: bad"
     assert json.dumps(p.message, ensure_ascii=False) == '{"zh": "中", "en": "en"}'
+
+
+# ------------------------------------------------------------------ the explanation an auditor reads
+
+from xingxian_subsidy.api import calculate, read_applicant  # noqa: E402
+from xingxian_subsidy.engine import normalise_text, num_text, parse_applicant, parse_value, pct_text  # noqa: E402
+from xingxian_subsidy.errors import InputError  # noqa: E402
+from xingxian_subsidy.models import Award, LineItem  # noqa: E402
+
+PACK = load_rules()
+YR = PACK.for_year(2024)
+
+
+def _award(subject: str, claims: list[dict], category: str | None = None) -> Award:
+    info = {"name": "测试", "subject": subject, **({"category": category} if category else {})}
+    return calculate({"year": 2024, "applicant": info, "claims": claims}, PACK)
+
+
+def _steps(line: LineItem) -> list[tuple[str, str, Decimal | None]]:
+    return [(s.text.zh, s.text.en, s.amount) for s in line.steps]
+
+
+def _check(line: LineItem, cid: str) -> tuple:
+    (c,) = [c for c in line.checks if c.id == cid]
+    return (c.value, c.threshold, c.op, c.boundary_word, c.passed, c.kind, c.citation.section, c.citation.quote)
+
+
+def test_per_unit_first_plus_additional_and_share_steps_show_the_arithmetic() -> None:
+    a = _award("合作社", [{"rule": "xzf5.s3-1.soybean", "inputs": {"area_mu": "12.5"}},
+                          {"rule": "xzf5.s3-1.sanpin_yibiao", "inputs": {"products_certified": 3}},
+                          {"rule": "xzf5.s3-1.sanpin_yibiao", "inputs": {"products_certified": 0}},
+                          {"rule": "xzf5.s3-10.expo_booth", "inputs": {"booth_cost": "0.01"}}])
+    soy, sanpin, none, expo = a.lines
+    assert _steps(soy) == [("大豆种植奖补：12.5 亩 × 300 元/亩 = 3,750.00 元", "soybean award: 12.5 亩 × 300 元/亩 = 3,750.00 yuan", Decimal("3750.0"))]
+    assert [(i.name, i.value, i.unit) for i in soy.inputs] == [("area_mu", "12.5", "亩")]
+    assert soy.amount == Decimal("3750.00") and str(soy.amount) == "3750.00"
+    assert _steps(sanpin) == [("“三品一标”首个产品奖补 40000 元 + “三品一标”每增加1个产品奖补 10000 元 × (3 − 1) = 60,000.00 元",
+                               "first certified product (三品一标) 40000 + each additional certified product 10000 × (3 − 1) = 60,000.00 yuan",
+                               Decimal("60000"))]
+    assert _steps(none) == [("产品数为 0，不予奖补", "no products; no award", Decimal("0"))] and none.amount == 0
+    assert _steps(expo)[-1] == ("四舍五入到分：0.01 元", "rounded to the fen: 0.01 yuan", Decimal("0.01"))
+    assert expo.steps[0].amount == Decimal("0.005")
+    assert soy.citation.document_number == "兴政发〔2024〕5号" and soy.citation.section == "三（一）扶持政策 三"
+    assert soy.citation.gazette_page == 15 and "300元/亩" in soy.citation.quote
+    assert a.total == Decimal("63750.01") and a.rule_pack == PACK.label
+    assert [i.id for i in a.interpretations] == ["I-008", "I-009"]
+    assert a.also_eligible[:2] == ["xzbf12.s5.courtyard_leading_entity", "xzf5.s3-1.seed_base_support"]
+    assert "xzf5.s3-1.soybean" not in a.also_eligible and "xzbf12.s5.courtyard_tiered" not in a.also_eligible
+
+
+def test_subject_check_lists_the_subjects_of_the_rule() -> None:
+    (line,) = _award("农户", [{"rule": "xzf5.s3-1.soybean", "inputs": {"area_mu": "10"}}]).lines
+    assert line.status == "ineligible" and line.amount == 0 and line.steps == []
+    assert _check(line, "subject")[:6] == ("农户", "农业产业化龙头企业、农民专业合作社、家庭农场、种植大户", "in", "属于", False, "eligibility")
+
+
+def test_threshold_checks_show_value_threshold_boundary_word_and_quote() -> None:
+    base = {"income_gain": "3200", "project_kind": "特色种植", "passed_acceptance": "是", "land_use_compliant": "是",
+            "within_courtyard": "是", "new_this_year": "是", "disorderly_or_polluting": "否", "raises_income": "是"}
+    a = _award("农户", [{"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**base, "survival_rate": "79"}},
+                       {"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**base, "survival_rate": "80"}}], category="边缘易致贫户")
+    out, ok = a.lines
+    assert (out.status, ok.status) == ("excluded", "awarded")
+    assert _check(out, "excl3_planting_survival") == ("79 %", "80 %", "ge", "不低于", False, "exclusion", "五、以下情况不予补贴（三）",
+                                                      "实施种植项目成活率低于 80%、养殖项目存活率低于 70%的庭院经济项目不予补贴")
+    assert _check(ok, "excl3_planting_survival")[:5] == ("80 %", "80 %", "ge", "不低于", True)
+    assert _check(ok, "excl6_no_disorder")[:5] == ("否", "否", "is_false", "否", True)
+    assert _check(ok, "excl1_acceptance")[:5] == ("是", "是", "is_true", "是", True)
+    assert "excl3_livestock_survival" not in [c.id for c in ok.checks], "a condition for another kind of project is not listed"
+    assert _steps(ok) == [("3200 元落在五档（3000 < x）→ 700 元", "3200 yuan falls in tier 5 (3000 < x) → 700 yuan", Decimal("700"))]
+    assert out.interpretations == ["I-011", "I-012", "I-022"]
+
+
+def test_tier_steps_and_the_cumulative_household_cap() -> None:
+    base = {"passed_acceptance": "是", "land_use_compliant": "是", "within_courtyard": "是", "new_this_year": "是",
+            "disorderly_or_polluting": "否", "raises_income": "是", "project_kind": "特色加工"}
+    a = _award("农户", [{"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**base, "income_gain": "2600"}},
+                       {"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**base, "income_gain": "1200"}},
+                       {"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**base, "income_gain": "900"}},
+                       {"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**base, "income_gain": "1500"}}], category="一般户")
+    four, one, below, edge = a.lines
+    assert _steps(four) == [("2600 元落在四档（2500 < x ≤ 3000）→ 600 元", "2600 yuan falls in tier 4 (2500 < x ≤ 3000) → 600 yuan", Decimal("600"))]
+    assert _steps(one)[0] == ("1200 元落在一档（1000 ≤ x ≤ 1500）→ 300 元", "1200 yuan falls in tier 1 (1000 ≤ x ≤ 1500) → 300 yuan", Decimal("300"))
+    assert _steps(one)[1] == ("每户奖补上限（累计） 700.00 元，已享受 600.00 元：本项由 300.00 元调减为 100.00 元",
+                              "per-household cap (cumulative) 700.00, already 600.00: this line reduced from 300.00 to 100.00 yuan", Decimal("100.00"))
+    assert one.status == "awarded" and one.amount == Decimal("100.00") and str(one.amount) == "100.00"
+    assert _steps(below) == [("900 元未达到最低档（一档起点 1000 元），不予奖补", "900 yuan is below the lowest tier (tier 1 starts at 1000); no award", Decimal("0"))]
+    assert below.status == "ineligible"
+    assert edge.status == "limited" and edge.amount == 0
+    assert _steps(edge)[-1][1] == "per-household cap (cumulative) 700.00, already 700.00: this line reduced from 300.00 to 0.00 yuan"
+    assert a.total == Decimal("700.00")
+
+
+def test_ratio_conditions_any_of_and_the_county_range() -> None:
+    inputs = {"recognised": "是", "courtyard_households": 30, "monitored_and_alleviated_households": 50, "all_households": 200}
+    a = _award("行政村", [{"rule": "xzbf12.s5.demo_village", "inputs": {**inputs, "decided_amount": "40000"}},
+                         {"rule": "xzbf12.s5.demo_village", "inputs": {**inputs, "monitored_and_alleviated_households": 0, "decided_amount": "40000"}},
+                         {"rule": "xzbf12.s5.demo_village", "inputs": {**inputs, "decided_amount": "60000"}}])
+    ok, zero, over = a.lines
+    assert _check(ok, "demo_share_monitored")[:5] == ("30/50 = 60%", "60%", "ge", "以上", True)
+    assert _check(ok, "demo_share_all")[:5] == ("30/200 = 15%", "80%", "ge", "以上", False)
+    assert _check(ok, "demo_coverage")[:6] == (None, None, "any_of", None, True, "eligibility")
+    assert [c.id for c in ok.checks] == ["subject", "demo_recognised", "demo_share_monitored", "demo_share_all", "demo_coverage", "amount_in_range"]
+    assert _check(ok, "amount_in_range")[:5] == ("40000 元", "30000–50000 元", "between", None, True)
+    assert _steps(ok) == [("县级确定金额 40,000.00 元（区间 30000–50000 元内）", "amount fixed by the county 40,000.00 yuan (within 30000–50000)", Decimal("40000"))]
+    assert _check(zero, "demo_share_monitored")[:5] == ("—", "60%", "ge", "以上", False)
+    assert zero.status == "ineligible" and _check(zero, "demo_coverage")[4] is False
+    assert over.status == "ineligible" and over.amount == 0 and _check(over, "amount_in_range")[4] is False
+
+
+def test_interest_claim_cap_uplift_choose_higher_and_once_per_household_steps() -> None:
+    a = _award("龙头企业", [{"rule": "xzf5.s3-8.loan_interest", "inputs": {"provincial_leading": "是", "benefit_linkage": "是", "loan_principal": "1000000",
+                                                                           "benchmark_rate_percent": "3.45", "loan_days": "180", "interest_paid": "20000"}},
+                            {"rule": "xzf5.s3-8.processing_investment", "inputs": {"new_fixed_assets": "12000000"}}])
+    loan, proc = a.lines
+    assert _steps(loan) == [("1,000,000.00 元 × 3.45% × 180 天 ÷ 360 = 17,250.00 元；不超过实付利息 20,000.00 元 → 17,250.00 元",
+                             "1,000,000.00 × 3.45% × 180 days ÷ 360 = 17,250.00; at most the interest paid 20,000.00 → 17,250.00 yuan", Decimal("17250.00"))]
+    assert _steps(proc)[1] == ("农产品加工单个项目奖补上限 2,000,000.00 元：2,400,000.00 元调减为 2,000,000.00 元",
+                               "cap per processing project 2,000,000.00: 2,400,000.00 reduced to 2,000,000.00 yuan", Decimal("2000000"))
+    assert proc.amount == Decimal("2000000.00") and str(proc.amount) == "2000000.00"
+    assert _check(proc, "processing_min")[:2] == ("12000000 元", "3000000 元")
+
+    b = _award("农户", [{"rule": "xzf5.s3-3.cattle_shed", "project": "牛场", "inputs": {"farm_compliant": "是", "cattle_on_hand": 120, "new_shed_area_m2": "650"}},
+                       {"rule": "xzf5.s3-3.sheep_shed", "project": "牛场", "inputs": {"farm_compliant": "是", "ewes_on_hand": 150, "new_shed_area_m2": "400"}},
+                       {"rule": "xzbf8.s5-4.indoor_flush", "inputs": {"township_self_inspection_passed": "是", "county_reinspection_passed": "是"}},
+                       {"rule": "xzbf8.s5-4.three_cell_or_double_urn", "inputs": {"township_self_inspection_passed": "是", "county_reinspection_passed": "是"}}],
+               category="脱贫不稳定户")
+    cattle, sheep, indoor, three = b.lines
+    assert _steps(cattle) == [
+        ("肉牛养殖场圈舍奖补：650 m² × 200 元/m² = 130,000.00 元", "beef cattle shed award: 650 m² × 200 元/m² = 130,000.00 yuan", Decimal("130000")),
+        ("“三类户”规模养殖提高比例：130,000.00 元 ×（1 + 25%）= 162,500.00 元", "三类户 uplift on livestock rates: 130,000.00 × (1 + 25%) = 162,500.00 yuan", Decimal("162500.00")),
+        ("同一项目（牛场）的建设类奖补择高支付：本项最高，予以支付", "one construction award per project (牛场), the highest: this one is paid", Decimal("162500.00")),
+    ]
+    assert cattle.steps[1].interpretations == ["I-006"] and cattle.interpretations == ["I-005", "I-006", "I-001"]
+    assert _steps(sheep)[-1] == ("同一项目（牛场）择高支付：已按 标准化肉牛养殖场圈舍奖补 162,500.00 元支付，本项计 0 元",
+                                 "one award per project (牛场): standard beef-cattle farm shed award 162,500.00 is paid instead; this line is 0", Decimal("0"))
+    assert (sheep.status, sheep.amount, sheep.project) == ("limited", Decimal("0"), "牛场")
+    assert _steps(indoor) == [("室内水冲式补助：2000 元/户", "indoor flush toilet grant: 2000 元/户", Decimal("2000")),
+                              ("每户限享受一次：按 户厕改造补助（三格式、双瓮式） 5,000.00 元支付（取最高），本项计 0 元",
+                               "once per household: household toilet grant (three-cell or double-urn) 5,000.00 is paid (the highest); this line is 0", Decimal("0"))]
+    assert (indoor.status, three.status, three.amount) == ("limited", "awarded", Decimal("5000.00"))
+    assert b.total == Decimal("167500.00")
+    assert [i.id for i in b.interpretations] == ["I-001", "I-005", "I-006", "I-013"]
+
+
+def test_missing_inputs_are_named_with_their_labels_never_zeroed() -> None:
+    a = _award("农户", [{"rule": "xzf5.s3-5.fungi_facility", "inputs": {"construction_cost": "1000"}},
+                       {"rule": "xzbf12.s5.courtyard_tiered", "inputs": {"income_gain": "900"}}])
+    fungi, court = a.lines
+    assert fungi.status == "undecided" and [(m.name, m.label.zh, m.label.en, m.value, m.unit) for m in fungi.missing] == [
+        ("category", "农户类型", "household category", "", None)]
+    assert court.status == "undecided" and [m.name for m in court.missing][:2] == ["passed_acceptance", "land_use_compliant"]
+    first = court.missing[0]
+    assert (first.label.zh, first.unit, first.value) == ("验收合格（含县级抽验）", None, "")
+    assert _check(court, "excl1_acceptance")[:5] == (None, "是", "is_true", "是", None)
+    b = _award("合作社", [{"rule": "xzf5.s3-1.soybean", "inputs": {}}])
+    (m,) = b.lines[0].missing
+    assert (m.name, m.label.zh, m.unit) == ("area_mu", "大豆种植面积（不含复合种植）", "亩")
+
+
+def test_number_and_percent_text() -> None:
+    assert [num_text(Decimal(x)) for x in ["12.50", "1E+3", "0.000", "100", "0.10", "-0.5"]] == ["12.5", "1000", "0", "100", "0.1", "-0.5"]
+    assert [pct_text(Decimal(x)) for x in ["0.6", "0.40", "1", "0.065", "0"]] == ["60%", "40%", "100%", "6.5%", "0%"]
+    assert normalise_text(" １，２００．５ ") == "1200.5" and normalise_text("1 200") == "1200" and normalise_text("\u3000是\u3000") == "是"
+
+
+def test_parse_value_messages_are_exact_in_both_languages() -> None:
+    rule = YR.rules
+    area = rule["xzf5.s3-1.soybean"].input_spec("area_mu")
+    money = rule["xzf5.s3-10.expo_booth"].input_spec("booth_cost")
+    count = rule["xzf5.s3-2.seedlings"].input_spec("seedlings")
+    yes = rule["xzf5.s3-2.seedlings"].input_spec("green_base")
+    kind = rule["xzbf12.s5.courtyard_tiered"].input_spec("project_kind")
+
+    def msg(spec, raw):  # type: ignore[no-untyped-def]
+        value, text = parse_value(spec, raw)
+        assert value is None and text is not None
+        return text.zh, text.en
+
+    assert msg(area, None) == ("应为不小于 0 的数（单位：亩）", "expected a number ≥ 0 (unit: 亩)")
+    assert msg(area, True) == ("应为不小于 0 的数（单位：亩）", "expected a number ≥ 0 (unit: 亩)")
+    assert msg(area, [1]) == ("应为不小于 0 的数（单位：亩）", "expected a number ≥ 0 (unit: 亩)")
+    assert msg(area, 1.5) == ("不接受二进制浮点数，请写成文本形式的十进制数", "binary floats are not accepted; write the number as decimal text")
+    assert msg(area, "三") == ("“三”不是数字；应为不小于 0 的数（单位：亩）", "'三' is not a number; expected a number ≥ 0 (unit: 亩)")
+    assert msg(area, "-5") == ("不能为负数（-5）", "must not be negative (-5)")
+    assert msg(area, -2) == ("不能为负数（-2）", "must not be negative (-2)")
+    assert msg(area, "1000000000000000.1") == ("数值过大（超过 10^15）", "number too large (over 10^15)")
+    assert msg(area, "0.0000001") == ("小数位数过多（最多 6 位）", "too many decimal places (at most 6)")
+    assert msg(count, "2.5") == ("应为整数（株），而不是 2.5", "expected a whole number (株), got 2.5")
+    assert msg(money, "1.005") == ("金额最多两位小数（分）", "an amount has at most two decimals (fen)")
+    assert msg(yes, "也许") == ("应为“是”或“否”，而不是“也许”", "expected yes or no (是/否), got '也许'")
+    assert msg(yes, 2) == ("应为“是”或“否”，而不是“2”", "expected yes or no (是/否), got 2")
+    assert msg(yes, Decimal("1")) == ("应为“是”或“否”，而不是“1”", "expected yes or no (是/否), got Decimal('1')")
+    assert msg(kind, "种植") == ("应为以下之一：特色种植、特色养殖、特色加工、休闲旅游、生产生活服务；而不是“种植”",
+                                "expected one of: 特色种植、特色养殖、特色加工、休闲旅游、生产生活服务; got '种植'")
+    assert msg(kind, 3)[1] == "expected one of: 特色种植、特色养殖、特色加工、休闲旅游、生产生活服务; got 3"
+    assert parse_value(area, "0E-99") == (Decimal("0.000000"), None)
+    assert parse_value(area, 1000000000000000) == (Decimal("1000000000000000"), None)
+    assert parse_value(count, "2.0")[0] == 2 and parse_value(money, "1.50")[0] == Decimal("1.50")
+    assert parse_value(yes, " 是 ") == (True, None) and parse_value(yes, "NO") == (False, None) and parse_value(yes, 0) == (False, None)
+    assert parse_value(yes, True) == (True, None) and parse_value(yes, "√") == (True, None) and parse_value(yes, "×") == (False, None)
+    assert parse_value(kind, " 特色种植 ") == ("特色种植", None) and parse_value(kind, "speciality planting") == ("特色种植", None)
+    assert parse_value(kind, "休闲旅游（特色文化旅游）") == ("休闲旅游", None)
+
+
+APPLICANT_WITH_MISTAKES = """\
+year: 2024
+applicant:
+  name: 王秀英
+  subject: 农户
+  subjct: x
+claims:
+  - rule: xzf5.s3-1.soybeen
+    inputs: {area_mu: 1}
+  - rule: nothing.like.this
+  - rule: xzf5.s3-1.soybean
+    inputs:
+      area_m: 10
+      zzz: 1
+      area_mu: 三
+  - rule: xzf5.s3-1.seed_base_support
+    inputs: {x: 1}
+  - rule: xzf5.s3-1.soybean
+    inputs: {area_mu: "  "}
+"""
+
+
+def test_every_mistake_in_an_applicant_file_is_listed_with_its_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text(APPLICANT_WITH_MISTAKES, "utf-8")
+    with pytest.raises(InputError) as info:
+        read_applicant(path, PACK)
+    got = [(p.source, p.line, p.field, p.message["zh"], p.message["en"]) for p in info.value.problems]
+    src = str(path)
+    assert got == [
+        (src, 5, "applicant.subjct", "未知字段“subjct”，是否应为“subject”？", "unknown field 'subjct'; did you mean 'subject'?"),
+        (src, 7, "claims.0.rule", "未知奖补规则“xzf5.s3-1.soybeen”，是否应为“xzf5.s3-1.soybean”？",
+         "unknown rule 'xzf5.s3-1.soybeen'; did you mean 'xzf5.s3-1.soybean'?"),
+        (src, 9, "claims.1.rule", "未知奖补规则“nothing.like.this”；用 `xingxian-subsidy rules list` 查看",
+         "unknown rule 'nothing.like.this'; see `xingxian-subsidy rules list`"),
+        (src, 12, "claims.2.inputs.area_m", "规则 xzf5.s3-1.soybean 没有输入项“area_m”，是否应为“area_mu”？",
+         "rule xzf5.s3-1.soybean has no input 'area_m'; did you mean 'area_mu'?"),
+        (src, 13, "claims.2.inputs.zzz", "规则 xzf5.s3-1.soybean 没有输入项“zzz”；可用：area_mu", "rule xzf5.s3-1.soybean has no input 'zzz'; it takes: area_mu"),
+        (src, 14, "claims.2.inputs.area_mu", "大豆种植面积（不含复合种植）：“三”不是数字；应为不小于 0 的数（单位：亩）",
+         "soybean area (excluding strip intercropping): '三' is not a number; expected a number ≥ 0 (unit: 亩)"),
+        (src, 16, "claims.3.inputs.x", "规则 xzf5.s3-1.seed_base_support 没有输入项“x”；可用：无", "rule xzf5.s3-1.seed_base_support has no input 'x'; it takes: none"),
+    ]
+
+
+def test_unknown_subject_and_category_list_what_is_known() -> None:
+    with pytest.raises(InputError) as info:
+        parse_applicant({"year": 2024, "applicant": {"name": "a", "subject": "农夫", "category": "富裕户"}}, PACK, source="s.yaml")
+    subject, category = info.value.problems
+    assert (subject.field, category.field) == ("applicant.subject", "applicant.category")
+    ids = [s.id for s in YR.vocabulary.subjects]
+    assert subject.message["en"] == f"unknown subject type '农夫'; expected one of: {', '.join(ids)}"
+    assert subject.message["zh"].startswith("未知主体类型“农夫”；可选：household（农户）、family_farm（家庭农场）")
+    assert category.message["en"] == "unknown household category '富裕户'; expected one of: " + ", ".join(c.id for c in YR.vocabulary.categories)
+    assert category.message["zh"] == "未知农户类型“富裕户”；可选：" + "、".join(c.label.zh for c in YR.vocabulary.categories)
+
+
+def test_the_shape_of_the_file_is_checked_part_by_part() -> None:
+    def problems(data):  # type: ignore[no-untyped-def]
+        with pytest.raises(InputError) as info:
+            parse_applicant(data, PACK, source="s.yaml")
+        return [(p.source, p.line, p.field, p.message["zh"], p.message["en"]) for p in info.value.problems]
+
+    assert problems([1]) == [("s.yaml", None, None, "文件内容应为一个映射（含 year、applicant、claims）", "the file must hold a mapping with year, applicant and claims")]
+    assert problems({"year": 2024}) == [("s.yaml", None, "applicant", "缺少必填字段", "required field is missing")]
+    assert problems({"applicant": {"name": "a", "subject": "农户"}}) == [("s.yaml", None, "year", "缺少必填字段", "required field is missing")]
+    assert problems({"year": 2024, "applicant": {"name": "a", "subject": "农户"}, "claims": "x"}) == [
+        ("s.yaml", None, "claims", "claims 应为列表", "claims must be a list")]
+    got = problems({"year": "x", "applicant": {"name": "", "subject": "农户"}, "yaer": 1})
+    assert got[0] == ("s.yaml", None, "year", "取值有误：Input should be a valid integer, unable to parse string as an integer（得到 'x'）",
+                      "invalid value: Input should be a valid integer, unable to parse string as an integer (got 'x')")
+    assert ("s.yaml", None, "yaer", "未知字段“yaer”，是否应为“year”？", "unknown field 'yaer'; did you mean 'year'?") in got
+    assert any(p[2] == "applicant.name" for p in got)
+    assert problems({"year": 2024, "applicant": {"name": "a", "subject": "农户"}, "claims": [{"rule": "x", "amount": 1}]})[0][2:] == (
+        "claims.0.amount", "未知字段“amount”", "unknown field 'amount'")
+
+
+def test_year_override_and_blank_inputs() -> None:
+    data = {"year": 2023, "applicant": {"name": "a", "subject": " 合作社 "},
+            "claims": [{"rule": "xzf5.s3-1.soybean", "project": "p1", "inputs": {"area_mu": " "}}]}
+    with pytest.raises(YearNotCovered):
+        parse_applicant(data, PACK)
+    applicant, yr = parse_applicant(data, PACK, year=2024)
+    assert applicant.year == 2024 and yr is YR
+    assert applicant.applicant.subject == "cooperative" and applicant.applicant.category is None
+    assert applicant.claims[0].inputs == {} and applicant.claims[0].project == "p1"
+    applicant, _ = parse_applicant({**data, "year": 2024, "applicant": {"name": "a", "subject": "农户", "category": "边缘户"}}, PACK)
+    assert (applicant.applicant.subject, applicant.applicant.category) == ("household", "marginal_at_risk")
