@@ -157,10 +157,7 @@ def read_roster(path: Path | str) -> Roster:
             df = pl.read_excel(io.BytesIO(raw), infer_schema_length=0, drop_empty_rows=False, raise_if_empty=False)
             fmt = "xlsx"
         elif suffix in (".csv", ".txt"):
-            text = _decode(raw, source)
-            if text.startswith("\ufeff"):
-                text = text[1:]
-            data = raw if suffix and _is_plain_utf8(raw) else text.encode("utf-8")
+            data = raw if _is_plain_utf8(raw) else _decode(raw, source).encode("utf-8")
             df = pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
             fmt = "csv"
         elif suffix == ".parquet":
@@ -177,12 +174,16 @@ def read_roster(path: Path | str) -> Roster:
     if df.width == 0:
         raise InputError([Problem(source=source, message=_t("表格为空：没有表头", "the table is empty: no header row"))])
     df = df.select([pl.col(c).cast(pl.String) for c in df.columns])
-    df = df.with_columns([pl.col(c).str.strip_chars().replace("", None).alias(c) for c in df.columns])
+    df = df.with_columns([_blank_to_null(pl.col(c).str.strip_chars()).alias(c) for c in df.columns])
     numbers = pl.int_range(2, df.height + 2, eager=True).alias("__row")
     df = df.with_columns(numbers)
     df = df.filter(~pl.all_horizontal([pl.col(c).is_null() for c in df.columns if c != "__row"]))
     rows = df.get_column("__row").to_list()
     return Roster(source=source, frame=df.drop("__row"), rows=rows, sha256=digest, file_format=fmt)
+
+
+def _blank_to_null(c: pl.Expr) -> pl.Expr:
+    return pl.when(c.str.len_bytes() == 0).then(None).otherwise(c)
 
 
 def _is_plain_utf8(raw: bytes) -> bool:
@@ -306,6 +307,9 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
     cols = df.columns
     col_pos = {c: i for i, c in enumerate(cols)}
     fx = cmap.fixed
+    subjects: dict[str, str | None] = {}
+    categories: dict[str, str | None] = {}
+    rules_: dict[str, str | None] = {}
     for i in idx_list:
         rec = df.row(i)
 
@@ -326,13 +330,17 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
         if not raw_subject:
             problem(fx["subject"], f"主体类型为空；可选：{subj_labels}", "subject type is blank")
         else:
-            pr.subject = resolve_subject(yr, raw_subject)
+            if raw_subject not in subjects:
+                subjects[raw_subject] = resolve_subject(yr, raw_subject)
+            pr.subject = subjects[raw_subject]
             if pr.subject is None:
                 problem(fx["subject"], f"未知主体类型“{raw_subject}”；可选：{subj_labels}",
                         f"unknown subject type {raw_subject!r}; expected one of: {', '.join(s.label.en for s in yr.vocabulary.subjects)}")
         raw_cat = cell("category")
         if raw_cat:
-            pr.category = resolve_category(yr, raw_cat)
+            if raw_cat not in categories:
+                categories[raw_cat] = resolve_category(yr, raw_cat)
+            pr.category = categories[raw_cat]
             if pr.category is None:
                 problem(fx.get("category"), f"未知农户类型“{raw_cat}”；可选：{cat_labels}",
                         f"unknown household category {raw_cat!r}; expected one of: {', '.join(c.label.en for c in yr.vocabulary.categories)}")
@@ -340,7 +348,9 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
         if not raw_rule:
             problem(fx["rule"], "项目为空：应填规则编号或奖补项目名称", "rule is blank: give a rule id or name")
         else:
-            pr.rule_id = resolve_rule(yr, raw_rule)
+            if raw_rule not in rules_:
+                rules_[raw_rule] = resolve_rule(yr, raw_rule)
+            pr.rule_id = rules_[raw_rule]
             if pr.rule_id is None:
                 problem(fx["rule"], f"未知奖补项目“{raw_rule}”；用 `xingxian-subsidy rules list` 查看",
                         f"unknown rule {raw_rule!r}; see `xingxian-subsidy rules list`")
@@ -397,14 +407,27 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
             out[pr.index] = RowResult(None, None)
             continue
         groups.setdefault(pr.group, []).append(pr)
+    # an applicant with a single row depends on nothing else: identical single rows share one
+    # computation (the engine is pure); the line's text never names the applicant
+    single: dict[tuple, LineItem] = {}
     for members in groups.values():
         info = members[0].info
         assert info is not None
+        key = None
+        if len(members) == 1:
+            m = members[0]
+            key = (m.rule_id, info.subject, info.category, m.project, tuple(sorted((k, repr(v)) for k, v in m.inputs.items())))
+            if key in single:
+                line = single[key]
+                out[m.index] = RowResult(line.status, line.amount, line)
+                continue
         claims = [Claim.model_construct(rule=m.rule_id, project=m.project, inputs=m.inputs) for m in members]
         app = ApplicantFile.model_construct(year=yr.year, applicant=info, claims=claims)
         award = compute(app, yr, pack)
         for m, line in zip(members, award.lines):
             out[m.index] = RowResult(line.status, line.amount, line)
+        if key is not None:
+            single[key] = award.lines[0]
     return out
 
 
@@ -457,12 +480,14 @@ def mask_id(id_number: str | None) -> str | None:
 
 
 def mask_expr(col: str) -> pl.Expr:
+    """Vectorised mask_id (IDs longer than 64 characters keep at most 54 stars)."""
     c = pl.col(col)
     n = c.str.len_chars()
+    stars = pl.lit("*" * 64)
     return (
         pl.when(n > 10)
-        .then(c.str.slice(0, 6) + pl.lit("*").repeat_by(n - 10).list.join("") + c.str.slice(-4, 4))
-        .otherwise(pl.lit("*").repeat_by(n).list.join(""))
+        .then(c.str.slice(0, 6) + stars.str.slice(0, n - 10) + c.str.slice(-4, 4))
+        .otherwise(stars.str.slice(0, n))
     )
 
 
@@ -512,6 +537,7 @@ def audit(
     lang: str = "zh",
     engine: str = "vector",
     explain: bool = False,
+    explain_limit: int | None = 2000,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> AuditReport:
     """Recompute a roster, compare with the claimed amounts, check across rows and summarise.
@@ -523,6 +549,9 @@ def audit(
         lang: "zh" or "en" for reasons and messages.
         engine: "vector" (polars, falling back per applicant group) or "reference".
         explain: give every row a reason from the reference engine, not only problem rows.
+        explain_limit: at most this many problem rows (the first, in input order) get the
+            reference engine's explanation; the others get a shorter reason (status and
+            amounts). ``None``, or ``explain=True``, explains every row that needs it.
         progress: called as ``progress(stage, done, total)``.
 
     Returns:
@@ -694,6 +723,10 @@ def audit(
     status_list = st.get_column("status").to_list()
     want = [i for i, s in enumerate(status_list) if explain or s != "match"]
     missing_rows = [i for i in want if i not in lines and i not in parsed_by_index]
+    unexplained = 0
+    if not explain and explain_limit is not None and len(missing_rows) > explain_limit:
+        unexplained = len(missing_rows) - explain_limit
+        missing_rows = missing_rows[:explain_limit]
     if missing_rows:
         keys = st.get_column("key").to_list()
         want_keys = {keys[i] for i in missing_rows}
@@ -733,8 +766,19 @@ def audit(
                              else "the document gives no figure: the amount cannot be recomputed and needs the county's own decision")
             else:
                 parts.append(line_summary(line, lang))
-        if not parts and s == "bad_input":
-            parts.append("输入有误" if lang == "zh" else "input error")
+        if line is None and not parts:
+            c, a = claimed_l[i], award_l[i]
+            word = STATUSES[s].get(lang)
+            if s in ("over", "under"):
+                parts.append(f"申报 {_yuan(c)} 元，核定 {_yuan(a)} 元，{word} {_yuan(abs(c - a))} 元" if lang == "zh"
+                             else f"claimed {_yuan(c)}, recomputed {_yuan(a)}, {word} by {_yuan(abs(c - a))}")
+            elif s == "ineligible":
+                parts.append(f"不符合条件，核定 {_yuan(a)} 元" if lang == "zh" else f"not eligible, recomputed {_yuan(a)}")
+            else:
+                parts.append(word)
+            if unexplained:
+                parts.append(f"逐条原因只列出前 {explain_limit} 个问题行，用 --explain 查看全部" if lang == "zh"
+                             else f"itemised reasons are given for the first {explain_limit} problem rows; use --explain for all")
         reasons[i] = ("；" if lang == "zh" else "; ").join(x for x in parts if x)
     st = st.with_columns(pl.Series("reason", reasons, dtype=pl.String))
 
@@ -786,6 +830,8 @@ def audit(
         "engine": engine,
         "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "unused_columns": cmap.unused,
+        "rows_explained_by_engine": len(lines),
+        "problem_rows_without_itemised_reason": unexplained,
         "rounding": "每个奖补项目金额四舍五入（ROUND_HALF_UP）到 0.01 元，只取整一次" if lang == "zh" else "each line rounded once to 0.01 yuan, ROUND_HALF_UP",
     }
     keep = ["row", "township", "village", "name", "id_number", "subject_raw", "category_raw", "rule", "rule_raw", "project",
@@ -851,26 +897,52 @@ def fen_to_text(fen: int | None) -> str | None:
 
 
 def _tiers(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame) -> list[str | None]:
-    """Tier label (一档…) of rows of tier_table rules that are paid, from the rule data's bounds."""
-    out: list[str | None] = [None] * st.height
-    rules_ = st.get_column("rule").to_list()
-    statuses = st.get_column("line_status").to_list()
+    """Tier label (一档…) of paid rows of tier_table rules, from the rule data's bounds.
+
+    Plain numbers are placed in polars; other text (``2,600元``) through ``engine.parse_value``.
+    """
+    from .vector import _parse_numeric
+
+    out = pl.Series("tier", [None] * st.height, dtype=pl.String)
     df = roster.frame
+    paid = st.get_column("line_status").is_in(["awarded", "limited"])
     for rid, rule in yr.rules.items():
         f = rule.formula
         if not isinstance(f, TierTable):
             continue
         cols = cmap.inputs[rid].get(f.input, [])
-        if not cols:
-            continue
         spec = rule.input_spec(f.input)
-        assert spec is not None
-        values = df.get_column(cols[0]).to_list()
-        for i, r in enumerate(rules_):
-            if r != rid or statuses[i] not in ("awarded", "limited") or values[i] is None:
+        if not cols or spec is None:
+            continue
+        mine = (st.get_column("rule") == rid).fill_null(False) & paid.fill_null(False)
+        if not mine.any():
+            continue
+        raw = pl.coalesce([df.get_column(c) for c in cols]) if len(cols) > 1 else df.get_column(cols[0])
+        frame = pl.DataFrame({"raw": raw})
+        value, ok = _parse_numeric(pl.col("raw"), spec)
+        scale = {"integer": 0, "money": 2, "decimal": 6}[spec.type]
+        expr = None
+        for tier in f.tiers:
+            cond = pl.lit(True)
+            if tier.lower:
+                lo = int(yr.param(rule, tier.lower).value.scaleb(scale))
+                cond = cond & ((pl.col("v") >= lo) if tier.lower_inclusive else (pl.col("v") > lo))
+            if tier.upper:
+                hi = int(yr.param(rule, tier.upper).value.scaleb(scale))
+                cond = cond & ((pl.col("v") <= hi) if tier.upper_inclusive else (pl.col("v") < hi))
+            expr = (pl.when(cond) if expr is None else expr.when(cond)).then(pl.lit(tier.label.zh))
+        assert expr is not None
+        placed = frame.select(value.alias("v"), ok.alias("ok")).select(expr.otherwise(None).alias("t"), pl.col("ok"))
+        tiers = placed.get_column("t").to_list()
+        oks = placed.get_column("ok").to_list()
+        raws = raw.to_list()
+        values = out.to_list()
+        for i in mine.arg_true().to_list():
+            if oks[i] and raws[i] is not None:
+                values[i] = tiers[i]
                 continue
-            v, msg = parse_value(spec, values[i])
-            if msg is not None:
+            v, msg = parse_value(spec, raws[i]) if raws[i] is not None else (None, None)
+            if v is None or msg is not None:
                 continue
             for tier in f.tiers:
                 lo = yr.param(rule, tier.lower).value if tier.lower else None
@@ -879,9 +951,10 @@ def _tiers(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame) -> 
                     continue
                 if hi is not None and (v > hi or (v == hi and not tier.upper_inclusive)):
                     continue
-                out[i] = tier.label.zh
+                values[i] = tier.label.zh
                 break
-    return out
+        out = pl.Series("tier", values, dtype=pl.String)
+    return out.to_list()
 
 
 # ---------------------------------------------------------------- summaries

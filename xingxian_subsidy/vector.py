@@ -369,7 +369,8 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
     # a fallback row takes its whole applicant (by key) to the reference engine
     all_rows = all_rows.with_columns(pl.col("_fallback").any().over("_key").alias("_fallback"))
     done = all_rows.filter(~pl.col("_fallback"))
-    done = _cross_row(done, yr)
+    if done.height:
+        done = _cross_row(done.lazy(), yr).collect()
     out = all_rows.select("_i").join(done.select("_i", "_status", "_fen"), on="_i", how="left").sort("_i")
     return out.select(pl.col("_status").alias("line_status"), pl.col("_fen").alias("award_fen"))
 
@@ -483,16 +484,18 @@ def _interest(comp: _RuleCompiler, rule: Rule) -> tuple[pl.Expr, pl.Expr, pl.Exp
     return fen, any_null, pl.lit(False)
 
 
-def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
+def _cross_row(done: pl.LazyFrame, yr: YearRules) -> pl.LazyFrame:
     """Once-per-household, exclusive groups and shared caps, per applicant group, in row order.
 
     Mirrors ``engine._cross_claim``: of lines that exclude each other (once per household; one
     construction award per project) the highest is paid, the first of equals winning; then
     shared caps in row order, where the amount used after line k is min(cap, running sum).
     """
-    if done.height == 0:
-        return done
-    g = ["_key", "_subject", "_category"]
+    # one categorical key per applicant group (key, subject, category): windows over it are fast
+    done = done.with_columns(
+        pl.concat_str([pl.col("_key"), pl.col("_subject").fill_null(""), pl.col("_category").fill_null("")], separator="\x1f")
+        .cast(pl.Categorical).alias("_g"))
+    g = ["_g"]
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     excl = {rid: r.exclusive_group for rid, r in yr.rules.items() if r.exclusive_group}
     d = done.sort("_i").with_columns(
@@ -502,7 +505,7 @@ def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     # membership is decided on the status before any cross-row step (as the engine collects both at once)
     d = d.with_columns((pl.col("_status") == "awarded").alias("_aw0"))
 
-    def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
+    def keep_highest(frame: pl.LazyFrame, member: pl.Expr, keys: list[str]) -> pl.LazyFrame:
         """Of members that exclude each other, pay the highest (first of equals); the rest become 0, limited."""
         frame = frame.with_columns(member.alias("_m"))
         frame = frame.with_columns(pl.when(pl.col("_m")).then(pl.col("_fen")).otherwise(None).max().over(keys).alias("_best_fen"))
