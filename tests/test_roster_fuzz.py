@@ -1,0 +1,174 @@
+"""Fuzzing roster audits: every row accounted for exactly once, never a traceback.
+
+A township's roster (奖补名册) arrives from Excel with broken cells, #N/A,
+formulas ("=1+1"), blank and full-width cells, columns renamed, missing or
+doubled. Auditors must be able to say of every row what happened to it, so:
+
+* ``audit`` returns one result row per roster row, in order, with the sheet's
+  row number; no row is dropped or repeated, whatever the cells hold;
+* each result has a known status, integer 分 amounts or none, and a row in
+  ``bad_input`` has a problem naming it;
+* the vector and the reference engine agree on every row's status and award;
+* a missing required column is an InputError naming it; any other file
+  problem is an InputError with a source and zh/en text — never another
+  exception;
+* written reports neutralise formula-looking text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xingxian_subsidy.errors import InputError
+from xingxian_subsidy.roster import FIXED_COLUMNS, REQUIRED, STATUSES, AuditReport, Roster, audit, read_roster, roster_from_frame, write_report
+from xingxian_subsidy.rules import load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "roster_蔡家崖乡_2024.csv"
+PACK = load_rules()
+BASE = read_roster(EXAMPLE).frame
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
+ROSTER_FUZZ = settings(max_examples=max(EXAMPLES // 5, 10), deadline=None,
+                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+BAD_CELLS = ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "=1+1", "=SUM(A1:A3)", "+1", "-5", "@SUM(1)", "", " ", "\u3000",
+             "１２０", "1,200", "1,5", "120亩", "2000m²", "abc", "是", "否", "√", "9" * 30, "NaN", "1e400", "0.0000001",
+             "null", "None", "'123", "1/2", "\t", "一百", "👍", "<script>alert(1)</script>", '=HYPERLINK("http://x")',
+             "0", "-0", "3000", "3000.005", "1000000000000000", "农户", "合作社", "边缘户", "xzf5.s3-1.soybean", "大豆种植奖补"]
+
+
+def _check_report(roster: Roster, report: AuditReport) -> None:
+    rows = report.rows
+    assert rows.height == roster.frame.height, "every roster row once"
+    assert rows.get_column("row").to_list() == roster.rows, "in input order, with the sheet's row numbers"
+    assert set(rows.get_column("status").to_list()) <= set(STATUSES)
+    for col in ("claimed_fen", "award_fen", "diff_fen"):
+        assert rows.schema[col] in (pl.Int64, pl.Int32, pl.Null), (col, rows.schema[col])
+    issue_rows = [r for r in report.issues.get_column("row").to_list() if r is not None]
+    assert set(issue_rows) <= set(roster.rows), "a problem names a row of the roster"
+    for row, status in zip(rows.get_column("row").to_list(), rows.get_column("status").to_list()):
+        if status == "bad_input":
+            assert row in issue_rows, f"row {row} is bad_input but no problem names it"
+
+
+def _both(roster: Roster) -> None:
+    vector = audit(roster, PACK, engine="vector")
+    reference = audit(roster, PACK, engine="reference")
+    _check_report(roster, vector)
+    _check_report(roster, reference)
+    for col in ("status", "award_fen", "claimed_fen"):
+        v, r = vector.rows.get_column(col).to_list(), reference.rows.get_column(col).to_list()
+        diff = [(row, a, b) for row, a, b in zip(roster.rows, v, r) if a != b]
+        assert not diff, f"vector and reference disagree on {col} (row, vector, reference): {diff[:5]}"
+
+
+def test_the_example_roster_is_audited_row_for_row() -> None:
+    roster = read_roster(EXAMPLE)
+    assert roster.frame.height >= 30
+    _both(roster)
+
+
+@ROSTER_FUZZ
+@given(st.lists(st.tuples(st.integers(0, BASE.height - 1), st.integers(0, BASE.width - 1), st.sampled_from(BAD_CELLS)), min_size=1, max_size=25))
+def test_broken_cells_never_lose_a_row(edits: list[tuple[int, int, str]]) -> None:
+    cells = BASE.to_dict(as_series=False)
+    cols = BASE.columns
+    for r, c, value in edits:
+        cells[cols[c]][r] = value
+    _both(roster_from_frame(pl.DataFrame(cells, schema={c: pl.String for c in cols}), source="fuzz.csv"))
+
+
+OPTIONAL = [c for c in BASE.columns if c not in {FIXED_COLUMNS[f][0] for f in REQUIRED}]
+
+
+@ROSTER_FUZZ
+@given(st.sets(st.sampled_from(OPTIONAL), max_size=8), st.permutations(range(BASE.height)))
+def test_missing_optional_columns_and_any_row_order_still_account_for_every_row(drop: set[str], order: list[int]) -> None:
+    frame = BASE.drop(sorted(drop))[order]
+    _both(roster_from_frame(frame, source="fuzz.csv"))
+
+
+@pytest.mark.parametrize("field", REQUIRED)
+def test_a_missing_required_column_is_named(field: str) -> None:
+    header = FIXED_COLUMNS[field][0]
+    with pytest.raises(InputError) as info:
+        audit(roster_from_frame(BASE.drop(header), source="r.csv"), PACK)
+    (p,) = info.value.problems
+    assert p.field == header and p.source == "r.csv"
+    assert header in p.message["zh"] and header in p.message["en"]
+
+
+def _csv_bytes(header: list[str], rows: list[list[Any]], encoding: str) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode(encoding, errors="replace")
+
+
+@ROSTER_FUZZ
+@given(st.integers(0, BASE.width - 1), st.integers(0, BASE.width - 1), st.sampled_from(["utf-8", "utf-8-sig", "gbk"]),
+       st.integers(0, 3))
+def test_doubled_headers_blank_rows_and_encodings_from_a_file(tmp_path_factory: pytest.TempPathFactory, copy_from: int, copy_to: int,
+                                                               encoding: str, blank_rows: int) -> None:
+    header = list(BASE.columns)
+    header[copy_to] = header[copy_from]  # one header written twice
+    rows = [[v if v is not None else "" for v in row] for row in BASE.rows()]
+    for i in range(blank_rows):
+        rows.insert(3 * i + 1, [""] * len(header))
+    path = tmp_path_factory.mktemp("roster") / "r.csv"
+    path.write_bytes(_csv_bytes(header, rows, encoding))
+    try:
+        roster = read_roster(path)
+        report = audit(roster, PACK)
+    except InputError as exc:
+        assert exc.problems and all(p.source and p.message["zh"] and p.message["en"] for p in exc.problems)
+        return
+    _check_report(roster, report)
+    assert roster.frame.height == BASE.height, "blank rows are skipped, every other row is kept"
+    assert len(set(roster.rows)) == roster.frame.height
+
+
+@pytest.mark.parametrize(
+    "name, raw",
+    [
+        ("bad.csv", b"\x80\xff\xfe\x00" * 10),
+        ("empty.csv", b""),
+        ("header-only.csv", "姓名,主体类型,项目,申报金额\n".encode()),
+        ("ragged.csv", "姓名,主体类型,项目,申报金额\n王,农户\n李,农户,xzf5.s3-1.soybean,1,2,3\n".encode()),
+        ("not-excel.xlsx", b"PK\x03\x04 not really a zip"),
+        ("roster.pdf", b"%PDF-1.4"),
+    ],
+)
+def test_unreadable_or_odd_files_are_an_input_error_or_a_full_report(tmp_path: Path, name: str, raw: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(raw)
+    try:
+        roster = read_roster(path)
+        report = audit(roster, PACK)
+    except InputError as exc:
+        assert exc.problems and all(p.source == str(path) and p.message["zh"] and p.message["en"] for p in exc.problems)
+        return
+    _check_report(roster, report)
+
+
+def test_reports_neutralise_formula_text(tmp_path: Path) -> None:
+    cells = BASE.to_dict(as_series=False)
+    name = FIXED_COLUMNS["name"][0]
+    cells[name] = ["=1+1", "+SUM(1)", "-2", "@x", '=HYPERLINK("http://x")'] + cells[name][5:]
+    report = audit(roster_from_frame(pl.DataFrame(cells, schema={c: pl.String for c in BASE.columns})), PACK)
+    (out, *_) = write_report(report, tmp_path / "report.csv")
+    text = out.read_text("utf-8-sig")
+    for line in csv.reader(io.StringIO(text)):
+        for cell in line:
+            assert not cell or cell[0] not in "=+-@\t\r" or cell.lstrip("-").replace(".", "", 1).isdigit(), cell
+    assert "'=1+1" in text
