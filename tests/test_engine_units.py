@@ -395,6 +395,7 @@ def test_problems_print_as_file_line_row_field() -> None:
 # ------------------------------------------------------------------ the explanation an auditor reads
 
 from xingxian_subsidy.api import calculate, read_applicant  # noqa: E402
+from xingxian_subsidy.inputforms import number_text  # noqa: E402
 from xingxian_subsidy.engine import normalise_text, num_text, parse_applicant, parse_value, pct_text  # noqa: E402
 from xingxian_subsidy.errors import InputError  # noqa: E402
 from xingxian_subsidy.models import Award, LineItem  # noqa: E402
@@ -553,7 +554,7 @@ def test_missing_inputs_are_named_with_their_labels_never_zeroed() -> None:
 def test_number_and_percent_text() -> None:
     assert [num_text(Decimal(x)) for x in ["12.50", "1E+3", "0.000", "100", "0.10", "-0.5"]] == ["12.5", "1000", "0", "100", "0.1", "-0.5"]
     assert [pct_text(Decimal(x)) for x in ["0.6", "0.40", "1", "0.065", "0"]] == ["60%", "40%", "100%", "6.5%", "0%"]
-    assert normalise_text(" １，２００．５ ") == "1200.5" and normalise_text("1 200") == "1200" and normalise_text("\u3000是\u3000") == "是"
+    assert number_text(" １，２００．５ ", None) == "1200.5" and normalise_text("1 200") == "1 200" and normalise_text("\u3000是\u3000") == "是"
 
 
 def test_parse_value_messages_are_exact_in_both_languages() -> None:

@@ -10,7 +10,6 @@ exclusive groups, shared caps) work on the rounded amounts, which are whole 分.
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any, Iterable
@@ -18,6 +17,7 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from .errors import InputError, Problem
+from .inputforms import normalise_text, number_text
 from .models import (
     ApplicantFile,
     ApplicantInfo,
@@ -77,12 +77,6 @@ def pct_text(share: Decimal) -> str:
 # ---------------------------------------------------------------- parsing input
 
 
-def normalise_text(raw: str) -> str:
-    """Full-width digits and signs to ASCII (NFKC), trimmed; thousands separators removed."""
-    text = unicodedata.normalize("NFKC", raw).strip()
-    return text.replace(",", "").replace(" ", "")
-
-
 def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
     """Turn one raw input into its typed value.
 
@@ -101,10 +95,10 @@ def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
         if isinstance(raw, (int, Decimal)):
             value = D(raw)
         elif isinstance(raw, str):
-            text = normalise_text(raw)
-            if spec.unit and text.endswith(spec.unit) and len(text) > len(spec.unit):
-                text = text[: -len(spec.unit)]
+            text = number_text(raw, spec.unit)
             try:
+                if text is None:
+                    raise ValueError(raw)
                 value = D(text)
             except (ValueError, TypeError):
                 return None, _t(f"“{raw}”不是数字；{expected_num.zh}", f"{raw!r} is not a number; {expected_num.en}")
@@ -114,6 +108,7 @@ def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
             return None, expected_num
         if value < 0:
             return None, _t(f"不能为负数（{num_text(value)}）", f"must not be negative ({num_text(value)})")
+        value = value.copy_abs()  # -0 is zero, and must never print as -0.00
         if value > MAX_INPUT:
             return None, _t("数值过大（超过 10^15）", "number too large (over 10^15)")
         if -value.as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
