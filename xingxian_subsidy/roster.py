@@ -537,7 +537,7 @@ def audit(
     lang: str = "zh",
     engine: str = "vector",
     explain: bool = False,
-    explain_limit: int | None = 2000,
+    explain_limit: int | None = 1000,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> AuditReport:
     """Recompute a roster, compare with the claimed amounts, check across rows and summarise.
@@ -647,7 +647,8 @@ def audit(
     issues: list[dict[str, Any]] = []
     bad_rows: dict[int, list[dict[str, str]]] = {}
     id_col = fx.get("id_number") or "身份证号"
-    checked = base.with_columns(id_check_expr("id_number").alias("id_ok"))
+    ids_ok = base.select(pl.col("id_number").unique()).with_columns(id_check_expr("id_number").alias("id_ok"))
+    checked = base.join(ids_ok, on="id_number", how="left", nulls_equal=True, maintain_order="left")
     idx_bad = checked.with_row_index("i").filter(
         pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
     )
@@ -1000,16 +1001,17 @@ def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl
         tier_labels += [t.label.zh for t in f.tiers if t.label.zh not in tier_labels]
     cy = s.filter(pl.col("rule").is_in(tier_rules))
     cy_rows = []
+    applied = dict(cy.group_by("township").agg(pl.col("key").n_unique()).iter_rows())
+    by_tier = {(t, lb): (h, f) for t, lb, h, f in cy.filter((pl.col("award_fen") > 0) & pl.col("tier").is_not_null())
+               .group_by(["township", "tier"]).agg(pl.col("key").n_unique(), pl.col("award_fen").sum()).iter_rows()}
     for town in cy.get_column("township").unique(maintain_order=True).to_list():
-        t = cy.filter(pl.col("township") == town)
-        row: dict[str, Any] = {"township": town, "households": t.get_column("key").n_unique()}
+        row: dict[str, Any] = {"township": town, "households": applied[town]}
         paid_total = 0
         for label in tier_labels:
-            tt = t.filter((pl.col("tier") == label) & (pl.col("award_fen") > 0))
-            fen = int(tt.get_column("award_fen").sum() or 0)
-            row[f"{label}_households"] = tt.get_column("key").n_unique()
-            row[f"{label}_wan"] = _wan(fen)
-            paid_total += fen
+            h, fen = by_tier.get((town, label), (0, 0))
+            row[f"{label}_households"] = h
+            row[f"{label}_wan"] = _wan(int(fen))
+            paid_total += int(fen)
         row["total_wan"] = _wan(paid_total)
         cy_rows.append(row)
         if lang == "zh":
@@ -1028,19 +1030,22 @@ def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl
                 continue
             tl = s.filter(pl.col("rule").is_in(table.rules))
             towns = list(table.values) + [t for t in tl.get_column("township").unique(maintain_order=True).to_list() if t not in table.values]
+            done_by = {(t, r): k for t, r, k in tl.filter(pl.col("award_fen") > 0).group_by(["township", "rule"])
+                       .agg(pl.col("key").n_unique()).iter_rows()}
+            per_town = {t: (n_rows, f) for t, n_rows, f in tl.group_by("township").agg(pl.len(), pl.col("award_fen").sum()).iter_rows()}
             for town in towns:
-                tt = tl.filter(pl.col("township") == town)
                 row = {"township": town, "task": table.values.get(town)}
                 done_total = 0
                 for rid in table.rules:
-                    k = tt.filter((pl.col("rule") == rid) & (pl.col("award_fen") > 0)).get_column("key").n_unique()
+                    k = done_by.get((town, rid), 0)
                     row[yr.rules[rid].name.get(lang)] = k
                     done_total += k
-                row["claimed_rows"] = tt.height
+                n_rows, fen = per_town.get(town, (0, 0))
+                row["claimed_rows"] = n_rows
                 row["completed"] = done_total
                 task = table.values.get(town)
                 row["completion"] = f"{Decimal(done_total * 100) / Decimal(task):.1f}%" if task else None
-                row["award_fen"] = int(tt.get_column("award_fen").sum() or 0)
+                row["award_fen"] = int(fen or 0)
                 toilet_rows.append(row)
             tot = {"township": "合计" if lang == "zh" else "total", "task": table.total}
             for rid in table.rules:
