@@ -367,7 +367,8 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
     all_rows = base.join(computed, on="_i", how="left").sort("_i").with_columns(
         (pl.col("_fallback") | pl.col("_fb").fill_null(True)).alias("_fallback"))
     # a fallback row takes its whole applicant (by key) to the reference engine
-    all_rows = all_rows.with_columns(pl.col("_fallback").any().over("_key").alias("_fallback"))
+    fallback_keys = all_rows.filter(pl.col("_fallback")).get_column("_key").unique()
+    all_rows = all_rows.with_columns(pl.col("_key").is_in(fallback_keys.implode()).alias("_fallback"))
     done = all_rows.filter(~pl.col("_fallback"))
     if done.height:
         done = _cross_row(done.lazy(), yr).collect()
@@ -491,10 +492,10 @@ def _cross_row(done: pl.LazyFrame, yr: YearRules) -> pl.LazyFrame:
     construction award per project) the highest is paid, the first of equals winning; then
     shared caps in row order, where the amount used after line k is min(cap, running sum).
     """
-    # one categorical key per applicant group (key, subject, category): windows over it are fast
+    # one string key per applicant group (key, subject, category) for the windows below
     done = done.with_columns(
         pl.concat_str([pl.col("_key"), pl.col("_subject").fill_null(""), pl.col("_category").fill_null("")], separator="\x1f")
-        .cast(pl.Categorical).alias("_g"))
+        .alias("_g"))
     g = ["_g"]
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     excl = {rid: r.exclusive_group for rid, r in yr.rules.items() if r.exclusive_group}
@@ -515,10 +516,13 @@ def _cross_row(done: pl.LazyFrame, yr: YearRules) -> pl.LazyFrame:
         return frame.with_columns(pl.when(lose).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
                                   pl.when(lose).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
 
+    # only an applicant with several rows needs the windows below; a single row meets at most its cap
+    d = d.with_columns(pl.col("_g").is_duplicated().alias("_multi"))
+    multi, single = d.filter(pl.col("_multi")), d.filter(~pl.col("_multi"))
     # 1. once per applicant: the highest awarded line of the group is paid
-    d = keep_highest(d, pl.col("_aw0") & pl.col("_once").is_not_null(), [*g, "_once"])
+    multi = keep_highest(multi, pl.col("_aw0") & pl.col("_once").is_not_null(), [*g, "_once"])
     # 2. exclusive groups per project: the highest is paid (a claim without a project label stands alone)
-    d = keep_highest(d, pl.col("_aw0") & pl.col("_excl").is_not_null() & pl.col("_project").is_not_null(), [*g, "_project", "_excl"])
+    multi = keep_highest(multi, pl.col("_aw0") & pl.col("_excl").is_not_null() & pl.col("_project").is_not_null(), [*g, "_project", "_excl"])
     # 3. shared caps (applicant or project scope): used after row k = min(cap, running sum)
     cap_of: dict[str, tuple[str, str, int]] = {}
     cap_values: dict[tuple[str, str], set[int]] = {}
@@ -536,7 +540,10 @@ def _cross_row(done: pl.LazyFrame, yr: YearRules) -> pl.LazyFrame:
         whens[rid] = cap.when
     if any(len(v) > 1 for v in cap_values.values()):
         raise Unsupported("one cap group with different limits")
-    if cap_of:
+    if not cap_of:
+        return pl.concat([multi, single], how="diagonal").sort("_i")
+
+    def caps(d: pl.LazyFrame, windowed: bool) -> pl.LazyFrame:
         applies = pl.lit(False)
         for rid, (scope, group, fen) in cap_of.items():
             comp = _RuleCompiler(yr, yr.rules[rid], yr.vocabulary.groups)
@@ -560,7 +567,8 @@ def _cross_row(done: pl.LazyFrame, yr: YearRules) -> pl.LazyFrame:
             pl.when(inside).then(pl.col("_fen")).otherwise(0).alias("_camt"),
         )
         ck = [*g, "_cscope", "_cskey", "_cgroup"]
-        d = d.with_columns(pl.col("_camt").cum_sum().over(ck).alias("_csum"))
+        csum = pl.col("_camt").cum_sum().over(ck) if windowed else pl.col("_camt")  # a single row is its own group
+        d = d.with_columns(csum.alias("_csum"))
         d = d.with_columns(
             pl.min_horizontal(pl.col("_climit"), pl.col("_csum")).alias("_used"),
             pl.min_horizontal(pl.col("_climit"), pl.col("_csum") - pl.col("_camt")).alias("_used_before"),
@@ -570,4 +578,6 @@ def _cross_row(done: pl.LazyFrame, yr: YearRules) -> pl.LazyFrame:
             pl.when(inside & (pl.col("_fen") > new) & (new == 0)).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
             pl.when(inside).then(new).otherwise(pl.col("_fen")).alias("_fen"),
         )
-    return d
+        return d
+
+    return pl.concat([caps(multi, True), caps(single, False)], how="diagonal").sort("_i")
