@@ -157,8 +157,13 @@ def read_roster(path: Path | str) -> Roster:
             df = pl.read_excel(io.BytesIO(raw), infer_schema_length=0, drop_empty_rows=False, raise_if_empty=False)
             fmt = "xlsx"
         elif suffix in (".csv", ".txt"):
-            data = raw if _is_plain_utf8(raw) else _decode(raw, source).encode("utf-8")
-            df = pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
+            try:  # polars refuses invalid UTF-8, so a GBK/GB18030 export is detected by trying UTF-8 first
+                df = pl.read_csv(io.BytesIO(raw), infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
+            except pl.exceptions.ComputeError as exc:
+                if "utf-8" not in str(exc).lower() and "utf8" not in str(exc).lower():
+                    raise
+                data = _decode(raw, source).encode("utf-8")
+                df = pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
             fmt = "csv"
         elif suffix == ".parquet":
             df = pl.read_parquet(io.BytesIO(raw))
@@ -174,7 +179,9 @@ def read_roster(path: Path | str) -> Roster:
     if df.width == 0:
         raise InputError([Problem(source=source, message=_t("表格为空：没有表头", "the table is empty: no header row"))])
     df = df.select([pl.col(c).cast(pl.String) for c in df.columns])
-    df = df.with_columns([_blank_to_null(pl.col(c).str.strip_chars()).alias(c) for c in df.columns])
+    # trim the columns that hold a cell with surrounding blanks (or a blank cell); a blank is None
+    padded = df.select([(pl.col(c).str.contains(r"^\s|\s$") | (pl.col(c).str.len_bytes() == 0)).any().alias(c) for c in df.columns]).row(0)
+    df = df.with_columns([_blank_to_null(pl.col(c).str.strip_chars()).alias(c) for c, p in zip(df.columns, padded) if p])
     numbers = pl.int_range(2, df.height + 2, eager=True).alias("__row")
     df = df.with_columns(numbers)
     df = df.filter(~pl.all_horizontal([pl.col(c).is_null() for c in df.columns if c != "__row"]))
@@ -184,16 +191,6 @@ def read_roster(path: Path | str) -> Roster:
 
 def _blank_to_null(c: pl.Expr) -> pl.Expr:
     return pl.when(c.str.len_bytes() == 0).then(None).otherwise(c)
-
-
-def _is_plain_utf8(raw: bytes) -> bool:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return True
-    try:
-        raw.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
 
 
 def roster_from_frame(frame: pl.DataFrame, source: str = "<roster>") -> Roster:
