@@ -64,6 +64,17 @@ def fail(exc: Exception, lang: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _year_rules(rules: Path | None, year: int, lang: Lang):
+    """The rules in force in ``year`` from the pack at ``rules``, or exit 2 with the located problems."""
+    from .errors import SubsidyError
+    from .rules import load_rules
+
+    try:
+        return load_rules(rules).for_year(year)
+    except SubsidyError as exc:
+        fail(exc, lang.value)
+
+
 def _console():
     from rich.console import Console
 
@@ -128,13 +139,7 @@ def rules_list(
     markdown: Annotated[bool, typer.Option("--markdown", help="输出 Markdown 表格（docs/rules.md 由此生成）。Print a Markdown table.")] = False,
 ) -> None:
     """列出某年度的全部奖补规则。List every rule in force in a year."""
-    from .errors import SubsidyError
-    from .rules import load_rules
-
-    try:
-        yr = load_rules(rules).for_year(year)
-    except SubsidyError as exc:
-        fail(exc, lang.value)
+    yr = _year_rules(rules, year, lang)
     zh = lang is Lang.zh
     if markdown:
         print(rules_markdown(yr, lang.value), end="")
@@ -189,13 +194,9 @@ def rules_show(
     year: Annotated[int, typer.Option("--year", help="年度。Year.")] = 2024,
 ) -> None:
     """显示一条规则的完整依据、原文、参数、输入和条件。Show a rule's citation, quote, parameters, inputs and conditions."""
-    from .errors import SubsidyError
-    from .rules import load_rules, param_refs
+    from .rules import param_refs
 
-    try:
-        yr = load_rules(rules).for_year(year)
-    except SubsidyError as exc:
-        fail(exc, lang.value)
+    yr = _year_rules(rules, year, lang)
     rule = yr.rules.get(rule_id)
     if rule is None:
         import difflib
@@ -274,18 +275,12 @@ def rules_interpretations(
     year: Annotated[int, typer.Option("--year", help="年度。Year.")] = 2024,
 ) -> None:
     """显示解释登记册：每个有争议的解读、所取读法及理由。Print the interpretations register."""
-    from .errors import SubsidyError
-    from .rules import load_rules
-
-    try:
-        yr = load_rules(rules).for_year(year)
-    except SubsidyError as exc:
-        fail(exc, lang.value)
+    yr = _year_rules(rules, year, lang)
     L = lang.value
     users: dict[str, list[str]] = {}
-    for rid, r in yr.rules.items():
-        from .rules import _interp_refs
+    from .rules import _interp_refs
 
+    for rid, r in yr.rules.items():
         for i in _interp_refs(r):
             users.setdefault(i, [])
             if rid not in users[i]:

@@ -44,7 +44,7 @@ from .models import (
     Text,
     TierTable,
 )
-from .money import FEN, MAX_INPUT, MAX_PLACES, MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, fmt_yuan, to_fen
+from .money import FEN, MAX_INPUT, MAX_PLACES, MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, fmt_yuan, num_text, pct_text, to_fen
 from .rules import RulePack, YearRules
 from .yamlio import line_for
 
@@ -62,16 +62,6 @@ def _t(zh: str, en: str) -> Text:
 _YES, _NO = Text(zh="是", en="yes"), Text(zh="否", en="no")
 
 
-def num_text(value: Decimal) -> str:
-    """A quantity as people write it: no exponent, no trailing zeros after the point."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def pct_text(share: Decimal) -> str:
-    return num_text(share * 100) + "%"
 
 
 # ---------------------------------------------------------------- parsing input

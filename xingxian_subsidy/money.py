@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
-__all__ = ["D", "to_fen", "FEN", "ZERO", "fmt_yuan", "MONEY_CONTEXT", "ROUNDING_STATEMENT", "MAX_INPUT", "MAX_PLACES"]
+__all__ = ["D", "to_fen", "FEN", "ZERO", "fmt_yuan", "MONEY_CONTEXT", "ROUNDING_STATEMENT", "MAX_INPUT", "MAX_PLACES", "num_text", "pct_text"]
 
 FEN = Decimal("0.01")
 # Bounds on what a user may type (not policy): quantities and amounts up to 10^15 with at most
@@ -73,3 +73,16 @@ def to_fen(amount: Decimal) -> Decimal:
 def fmt_yuan(amount: Decimal) -> str:
     """Render 元 with thousands separators and exactly two decimals: ``1,234.50``."""
     return f"{to_fen(amount):,.2f}"
+
+
+def num_text(value: Decimal) -> str:
+    """A quantity as people write it: no exponent, no trailing zeros after the point."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def pct_text(share: Decimal) -> str:
+    """A share as a percentage: 0.65 → 65%."""
+    return num_text(share * 100) + "%"

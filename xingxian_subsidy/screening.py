@@ -8,7 +8,6 @@ only knows how to describe each kind of formula. No I/O, no rendering.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from .models import (
@@ -28,24 +27,18 @@ from .models import (
     TierTable,
 )
 from .rules import YearRules
+from .money import num_text
 
 __all__ = ["RuleEntry", "open_rules", "rule_entry", "rate_text", "condition_texts", "param_text", "subject_choices", "category_choices"]
 
 OPS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
 
 
-def _num(value: Decimal) -> str:
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
 def param_text(p: Parameter) -> str:
     """A parameter's value with its unit, as the documents write it (比例 as a percentage)."""
     if p.unit == "比例":
-        return _num(p.value * 100) + "%"
-    return f"{_num(p.value)} {p.unit}"
+        return num_text(p.value * 100) + "%"
+    return f"{num_text(p.value)} {p.unit}"
 
 
 @dataclass(frozen=True)
@@ -160,8 +153,8 @@ def rate_text(yr: YearRules, rule: Rule, subject: str | None = None, category: s
             lo = P(tier.lower) if tier.lower else None
             hi = P(tier.upper) if tier.upper else None
             award = param_text(P(tier.award))
-            bz = (f"{'≥' if tier.lower_inclusive else '>'}{_num(lo.value)}" if lo else "") + (
-                ("，" if lo else "") + f"{'≤' if tier.upper_inclusive else '<'}{_num(hi.value)}" if hi else "")
+            bz = (f"{'≥' if tier.lower_inclusive else '>'}{num_text(lo.value)}" if lo else "") + (
+                ("，" if lo else "") + f"{'≤' if tier.upper_inclusive else '<'}{num_text(hi.value)}" if hi else "")
             be = bz.replace("，", ", ")
             unit = (lo or hi).unit if (lo or hi) else ""
             zh.append(f"{tier.label.zh}（{bz} {unit}）{award}")
@@ -173,7 +166,7 @@ def rate_text(yr: YearRules, rule: Rule, subject: str | None = None, category: s
         t = Text(zh=f"{a.label.zh} {param_text(a)}；{b.label.zh} {param_text(b)}", en=f"{a.label.en} {param_text(a)}; {b.label.en} {param_text(b)}")
     elif isinstance(f, DecidedWithinRange):
         lo, hi = P(f.min), P(f.max)
-        t = Text(zh=f"{_num(lo.value)}–{_num(hi.value)} {hi.unit}（县级确定）", en=f"{_num(lo.value)}–{_num(hi.value)} {hi.unit} (decided by the county)")
+        t = Text(zh=f"{num_text(lo.value)}–{num_text(hi.value)} {hi.unit}（县级确定）", en=f"{num_text(lo.value)}–{num_text(hi.value)} {hi.unit} (decided by the county)")
     elif isinstance(f, InterestAtRate):
         basis = P(f.day_basis)
         t = Text(zh=f"按基准利率贴息（年利率÷{param_text(basis)}×天数，不超过实付利息）",
