@@ -683,3 +683,143 @@ def test_year_override_and_blank_inputs() -> None:
     assert applicant.claims[0].inputs == {} and applicant.claims[0].project == "p1"
     applicant, _ = parse_applicant({**data, "year": 2024, "applicant": {"name": "a", "subject": "农户", "category": "边缘户"}}, PACK)
     assert (applicant.applicant.subject, applicant.applicant.category) == ("household", "marginal_at_risk")
+
+
+# ------------------------------------------------------------------ second round: survivors of the first "after" run
+
+
+def test_a_freshly_loaded_pack_holds_documents_parameters_vocabulary_and_register(tmp_path: Path) -> None:
+    pack = load_rules(_pack(tmp_path))
+    yr = pack.for_year(2024)
+    assert yr.documents["xzbf8"].number == "兴政办发〔2024〕8号" and yr.documents["xzf5"].gazette_page == 15
+    assert yr.parameters["xzbf8"]["indoor_flush_rate"].value == Decimal("2000")
+    assert yr.param(yr.rules["xzbf8.s5-4.indoor_flush"], "indoor_flush_rate").unit == "元/户"
+    assert yr.vocabulary.subjects[0].id == "household" and "三类户" in yr.vocabulary.groups
+    assert yr.groups_of("marginal_at_risk") == {"三类户", "监测户"} and yr.groups_of(None) == set() and yr.groups_of("general") == set()
+    assert yr.interpretations["I-001"].title.zh == "“三类户”的范围"
+    award = calculate({"year": 2024, "applicant": {"name": "a", "subject": "农户", "category": "边缘户"},
+                       "claims": [{"rule": "xzf5.s3-3.cattle_shed", "inputs": {"farm_compliant": "是", "cattle_on_hand": 100, "new_shed_area_m2": "600"}}]}, pack)
+    assert award.total == Decimal("150000.00") and [i.id for i in award.interpretations] == ["I-001", "I-005", "I-006"]
+    assert award.rule_pack == pack.label
+
+
+def test_the_digest_is_sha256_over_relative_names_and_bytes(tmp_path: Path) -> None:
+    import hashlib
+
+    d = _pack(tmp_path)
+    h = hashlib.sha256()
+    for path in sorted(d.rglob("*.yaml")):
+        h.update(path.relative_to(d).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    assert load_rules(d).digest == h.hexdigest()
+
+
+def test_every_broken_file_is_reported_not_only_the_first(tmp_path: Path) -> None:
+    d = _pack(tmp_path, {COURTYARD: _replace("rules:\n", "rules: [\n"),
+                         TOILET: _replace("formula: {kind: fixed, amount: indoor_flush_rate}", "formula: {kind: fixd, amount: indoor_flush_rate}"),
+                         INDUSTRY: _replace("rules:\n", "rules: [\n")})
+    sources = {Path(p.source).name for p in _problems(d)}
+    assert sources == {Path(COURTYARD).name, Path(TOILET).name, Path(INDUSTRY).name}
+
+
+def test_broken_vocabulary_and_register_files_are_located(tmp_path: Path) -> None:
+    d = _pack(tmp_path, {VOCAB: _replace("subjects:\n", "subjects: [\n")})
+    vocab = [p for p in _problems(d) if p.source == str(d.resolve() / VOCAB)]
+    assert len(vocab) == 1 and vocab[0].message["en"].startswith("YAML syntax error") and vocab[0].line is not None
+    d2 = _pack(tmp_path / "r", {REGISTER: _replace("interpretations:\n", "interpretations: [\n")})
+    reg = [p for p in _problems(d2) if p.source == str(d2.resolve() / REGISTER)]
+    assert len(reg) == 1 and reg[0].message["zh"].startswith("无法读取：YAML syntax error")
+    d3 = _pack(tmp_path / "m", {REGISTER: _replace("    title: {zh: “三类户”的范围, en: who the 三类户 are}\n", "")})
+    (p,) = [p for p in _problems(d3) if p.source == str(d3.resolve() / REGISTER)]
+    assert p.field == "interpretations.0.title" and p.line == _line(d3, REGISTER, "  - id: I-001")
+    assert p.message == {"zh": "规则数据有误：Field required", "en": "invalid rule data: Field required"}
+
+
+def test_every_rule_problem_names_its_file(tmp_path: Path) -> None:
+    d = _pack(tmp_path, {INDUSTRY: lambda t: _replace("- id: xzf5.s3-1.soybean\n", "- id: xzf5.s3-1.soy_corn_strip\n")(
+        _replace("rate: soybean_rate, quantity: area_mu}", "rate: soy_corn_rate, quantity: area}")(
+            _replace("interpretations: [I-008]", "interpretations: [I-998]")(
+                _replace("subjects: [leading_enterprise, cooperative, family_farm, large_grower]", "subjects: [alien]")(
+                    _replace("{when: {group: [三类户]}, param: veg_sanlei_share", "{when: {group: [四类户], subject: [martian]}, param: veg_sanlei_share")(t))))),
+        TOILET: _replace("rules: [xzbf8.s5-4.indoor_flush, xzbf8.s5-4.three_cell_or_double_urn]", "rules: [nope]")})
+    problems = _problems(d)
+    industry, toilet = str(d.resolve() / INDUSTRY), str(d.resolve() / TOILET)
+    for en in ("duplicate rule id", "undeclared input", "unknown interpretation I-998", "unknown subject type alien",
+               "unknown subject type martian", "unknown category group 四类户", "parameter soybean_rate is not used"):
+        found = [p for p in problems if en in p.message["en"]]
+        assert found and all(p.source == industry and p.message["zh"] for p in found), (en, found)
+    assert [p.source for p in problems if "task table" in p.message["en"]] == [toilet]
+    martian = next(p for p in problems if "martian" in p.message["en"])
+    assert martian.message == {"zh": "未知主体类型 martian", "en": "unknown subject type martian"}
+
+
+def test_rate_and_amount_cases_are_checked_against_the_vocabulary(tmp_path: Path) -> None:
+    d = _pack(tmp_path, {INDUSTRY: lambda t: _replace("{when: {inputs: {city_tier: [县级城市]}}, param: store_county}",
+                                                      "{when: {inputs: {city_tier: [县级城市]}, group: [五类户]}, param: store_county}")(
+        _replace("{when: {inputs: {level_reached: [国家级]}}, param: leading_national}",
+                 "{when: {inputs: {level_reached: [国家级]}, subject: [pirate]}, param: leading_national}")(t))})
+    en = sorted(p.message["en"] for p in _problems(d))
+    assert en == ["unknown category group 五类户", "unknown subject type pirate"]
+
+
+def test_default_rules_dir_prefers_a_pack_beside_the_package_then_a_bundled_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xingxian_subsidy import rules as rules_module
+
+    pkg = tmp_path / "site" / "xingxian_subsidy"
+    pkg.mkdir(parents=True)
+    monkeypatch.setattr(rules_module, "__file__", str(pkg / "rules.py"))
+    assert default_rules_dir() == tmp_path / "site" / "rules", "no pack anywhere: the repository location"
+    (pkg / "_rules").mkdir()
+    (pkg / "_rules" / "pack.yaml").write_text("name: x\n", "utf-8")
+    assert default_rules_dir() == pkg / "_rules", "a pack bundled in the package"
+    (tmp_path / "site" / "rules").mkdir()
+    (tmp_path / "site" / "rules" / "pack.yaml").write_text("name: x\n", "utf-8")
+    assert default_rules_dir() == tmp_path / "site" / "rules", "a pack beside the package wins"
+
+
+def test_yaml_float_lookalikes_that_are_no_decimal_stay_text(tmp_path: Path) -> None:
+    data, _ = load_with_lines(_write(tmp_path, "f.yaml", "a: 1.2.3\nb: 190:20:30.15\nc: .NaN\nd: -.Inf\ne: +.INF\nf: 1_0.5\n"))
+    assert data == {"a": "1.2.3", "b": "190:20:30.15", "c": ".NaN", "d": "-.Inf", "e": "+.INF", "f": Decimal("10.5")}
+
+
+def test_a_mapping_that_contains_itself_is_a_cycle_not_deep_nesting(tmp_path: Path) -> None:
+    with pytest.raises(LoadFailure) as info:
+        load_with_lines(_write(tmp_path, "c.yaml", "a: &a {b: *a}\n"))
+    assert info.value.message == "an alias refers to itself (a cycle)"
+    assert str(info.value) == "an alias refers to itself (a cycle)"
+
+
+def test_nesting_limit_is_exactly_64_levels(tmp_path: Path) -> None:
+    """64 levels below the top: 65 nested containers are read, 66 are refused (YAML and JSON alike)."""
+
+    def nested(containers: int, opener: str, closer: str) -> str:
+        return (opener * containers + closer * containers).replace('{"a": }', "{}")
+
+    assert isinstance(load_with_lines(_write(tmp_path, "65.yaml", nested(65, "[", "]")))[0], list)
+    with pytest.raises(LoadFailure):
+        load_with_lines(_write(tmp_path, "66.yaml", nested(66, "[", "]")))
+    for opener, closer in (("[", "]"), ('{"a": ', "}")):
+        assert load_with_lines(_write(tmp_path, "65.json", nested(65, opener, closer)))[0] is not None
+        with pytest.raises(LoadFailure) as info:
+            load_with_lines(_write(tmp_path, "66.json", nested(66, opener, closer)))
+        assert info.value.message == "nested deeper than 64 levels"
+    assert load_with_lines(_write(tmp_path, "40.json", nested(40, '{"a": ', "}")))[0] is not None
+    data, _ = load_with_lines(_write(tmp_path, "empty.json", '{"a": {}, "b": [], "c": [{}, []], "d": {"e": {}}}'))
+    assert data == {"a": {}, "b": [], "c": [{}, []], "d": {"e": {}}}
+
+
+def test_an_unreadable_file_says_why(tmp_path: Path) -> None:
+    with pytest.raises(LoadFailure) as info:
+        load_with_lines(tmp_path / "absent.yaml")
+    assert info.value.message == "cannot read file: No such file or directory"
+
+
+def test_misspelt_claim_keys_get_a_hint() -> None:
+    with pytest.raises(InputError) as info:
+        parse_applicant({"year": 2024, "applicant": {"name": "a", "subject": "合作社", "nmae": "b"},
+                         "claims": [{"rule": "xzf5.s3-1.soybean", "input": {"area_mu": 1}, "projct": "p"}]}, PACK, source="s.yaml")
+    got = {p.field: p.message["en"] for p in info.value.problems}
+    assert got == {"applicant.nmae": "unknown field 'nmae'; did you mean 'name'?",
+                   "claims.0.input": "unknown field 'input'; did you mean 'inputs'?",
+                   "claims.0.projct": "unknown field 'projct'; did you mean 'project'?"}
