@@ -566,30 +566,32 @@ def audit(
     n = roster.frame.height
     tick("read", n, n)
 
-    # 1. per-row award, status before the roster comparison
-    line_status: list[str | None] = [None] * n
-    award_fen: list[int | None] = [None] * n
+    # 1. per-row award, status before the roster comparison (kept as polars Series: no per-row Python objects)
     lines: dict[int, LineItem] = {}
     problems_by_row: dict[int, list[Problem]] = {}
-    parsed_by_index: dict[int, ParsedRow] = {}
+    parsed_idx: set[int] = set()  # rows parsed (and computed) by the reference engine
     if engine == "vector":
         from .vector import compute_vector
 
         vec = compute_vector(roster, cmap, yr)
-        line_status = vec.get_column("line_status").to_list()
-        award_fen = vec.get_column("award_fen").to_list()
-        fallback = [i for i, s in enumerate(line_status) if s is None]
+        status_s = vec.get_column("line_status").alias("line_status")
+        fen_s = vec.get_column("award_fen").alias("award_fen")
+        fallback = status_s.is_null().arg_true().to_list()
     else:
+        status_s = pl.repeat(None, n, dtype=pl.String, eager=True).alias("line_status")
+        fen_s = pl.repeat(None, n, dtype=pl.Int64, eager=True).alias("award_fen")
         fallback = list(range(n))
     tick("compute", 0, max(len(fallback), 1))
     if fallback:
         parsed = parse_rows(roster, cmap, yr, fallback)
         # a fallback row's whole applicant group goes to the reference engine (cross-row limits)
-        parsed_by_index.update({p.index: p for p in parsed})
+        parsed_idx.update(p.index for p in parsed)
         res = _reference_in_chunks(parsed, yr, pack, tick)
+        idx = sorted(res)
+        if idx:
+            status_s = status_s.scatter(idx, pl.Series([res[i].line_status for i in idx], dtype=pl.String))
+            fen_s = fen_s.scatter(idx, pl.Series([_fen(res[i].amount) for i in idx], dtype=pl.Int64))
         for i, r in res.items():
-            line_status[i] = r.line_status
-            award_fen[i] = _fen(r.amount)
             if r.line is not None:
                 lines[i] = r.line
         for p in parsed:
@@ -623,8 +625,8 @@ def audit(
         col_or_null("project").alias("project"),
         col_or_null("claimed").alias("claimed_raw"),
     ).with_columns(
-        pl.Series("line_status", line_status, dtype=pl.String),
-        pl.Series("award_fen", award_fen, dtype=pl.Int64),
+        status_s,
+        fen_s,
         pl.col("subject_raw").replace_strict(subj_map, default=None).alias("subject"),
         pl.col("category_raw").replace_strict(cat_map, default=None).alias("category"),
         pl.col("rule_raw").replace_strict(rule_map, default=None).alias("rule"),
@@ -633,8 +635,7 @@ def audit(
     base = base.with_columns(
         pl.when(pl.col("line_status").is_in(["undecided", "not_quantified"])).then(None).otherwise(pl.col("award_fen")).alias("award_fen"))
     # claimed in 分: plain decimal text vectorised; anything else through parse_value
-    claimed = _claimed_fen(base.get_column("claimed_raw"))
-    base = base.with_columns(pl.Series("claimed_fen", claimed, dtype=pl.Int64))
+    base = base.with_columns(_claimed_fen(base.get_column("claimed_raw")).alias("claimed_fen"))
     base = base.with_columns(
         pl.when(pl.col("id_number").is_not_null()).then(pl.lit("id:") + pl.col("id_number"))
         .otherwise(pl.lit("nv:") + pl.col("name").fill_null("") + pl.lit("|") + pl.col("village").fill_null("")).alias("key")
@@ -645,7 +646,7 @@ def audit(
     bad_rows: dict[int, list[dict[str, str]]] = {}
     id_col = fx.get("id_number") or "身份证号"
     ids_ok = base.select(pl.col("id_number").unique()).with_columns(id_check_expr("id_number").alias("id_ok"))
-    checked = base.join(ids_ok, on="id_number", how="left", nulls_equal=True, maintain_order="left")
+    checked = base.select("id_number", "subject").join(ids_ok, on="id_number", how="left", nulls_equal=True, maintain_order="left")
     idx_bad = checked.with_row_index("i").filter(
         pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
     )
@@ -653,8 +654,9 @@ def audit(
         ok, msg = id_check(idn)
         if not ok and msg:
             bad_rows.setdefault(i, []).append({"column": id_col, "kind": "id", **msg})
-    # same 身份证号 under two names
-    dup = (base.with_row_index("i").filter(pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
+    # same 身份证号 under two names (only an ID on several rows can have two names)
+    dup = (base.select("id_number", "name", "row").with_row_index("i").filter(pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
+           .filter(pl.col("id_number").is_duplicated())
            .with_columns(pl.col("name").n_unique().over("id_number").alias("n_names"))
            .filter(pl.col("n_names") > 1))
     if dup.height:
@@ -672,25 +674,25 @@ def audit(
                                               "en": f"the same ID number {mask_id(idn)} appears under different names: {en}"})
     # once-per-household rules claimed more than once (e.g. two 户厕 for one 户)
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
-    twice_rows: dict[int, tuple[int, str]] = {}
     if once:
-        tw = (base.with_row_index("i").filter(pl.col("rule").is_in(list(once)))
+        tw = (base.select("row", "rule", "key").with_row_index("i").filter(pl.col("rule").is_in(list(once)))
               .with_columns(pl.col("rule").replace_strict(once, default=None).alias("once_group"))
+              .filter(pl.struct("key", "once_group").is_duplicated())
               .with_columns(pl.col("row").first().over(["key", "once_group"]).alias("first_row"),
                             pl.len().over(["key", "once_group"]).alias("n_once"))
               .filter(pl.col("n_once") > 1))
         for i, row, first_row, rid in tw.select("i", "row", "first_row", "rule").iter_rows():
-            twice_rows[i] = (first_row, rid)
             if row != first_row:
-                issues.append({"row": row, "column": fx["rule"], "kind": "cross",
+                issues.append({"row": row, "_i": i, "column": fx["rule"], "kind": "cross",
                                "zh": f"同一户重复申报“每户限一次”的项目（{yr.rules[rid].name.zh}）：首次见第{first_row}行",
                                "en": f"a once-per-household subsidy ({yr.rules[rid].name.en}) is claimed again; first on row {first_row}"})
-    # consistency of subject/category within one applicant
-    incons = (base.with_row_index("i").filter(pl.col("key").is_not_null())
+    # consistency of subject/category within one applicant (only an applicant on several rows can differ)
+    incons = (base.select("row", "key", "subject", "category").with_row_index("i").filter(pl.col("key").is_not_null())
+              .filter(pl.col("key").is_duplicated())
               .with_columns(pl.col("subject").n_unique().over("key").alias("ns"), pl.col("category").n_unique().over("key").alias("nc"))
               .filter((pl.col("ns") > 1) | (pl.col("nc") > 1)))
-    for row in incons.get_column("row").to_list():
-        issues.append({"row": row, "column": fx.get("category") or fx["subject"], "kind": "cross",
+    for i, row in incons.select("i", "row").iter_rows():
+        issues.append({"row": row, "_i": i, "column": fx.get("category") or fx["subject"], "kind": "cross",
                        "zh": "同一申请人在不同行填写的主体类型或农户类型不一致：跨行上限按各自填写分别核算，请核实",
                        "en": "this applicant's subject or category differs between rows; cross-row limits were applied per combination; please check"})
 
@@ -705,32 +707,33 @@ def audit(
         .otherwise(pl.lit("under")).alias("status")
     )
     # a row whose claimed amount could not be read is bad input whatever its award
-    bad_claimed = st.get_column("claimed_raw").is_not_null() & st.get_column("claimed_fen").is_null()
-    st = st.with_columns(pl.when(pl.Series(bad_claimed)).then(pl.lit("bad_input")).otherwise(pl.col("status")).alias("status"))
+    bad_claimed = pl.col("claimed_raw").is_not_null() & pl.col("claimed_fen").is_null()
     if bad_rows:
-        flag = [False] * n
-        for i in bad_rows:
-            flag[i] = True
-        st = st.with_columns(pl.when(pl.Series(flag)).then(pl.lit("bad_input")).otherwise(pl.col("status")).alias("status"))
+        bad_claimed = bad_claimed | pl.int_range(0, pl.len(), dtype=pl.Int64).is_in(pl.Series(list(bad_rows), dtype=pl.Int64).implode())
+    st = st.with_columns(pl.when(bad_claimed).then(pl.lit("bad_input")).otherwise(pl.col("status")).alias("status"))
     st = st.with_columns(
         pl.when(pl.col("award_fen").is_not_null() & pl.col("claimed_fen").is_not_null())
         .then(pl.col("claimed_fen") - pl.col("award_fen")).otherwise(None).alias("diff_fen")
     )
 
     # 4. reasons: reference engine for problem rows (or all with explain)
-    status_list = st.get_column("status").to_list()
-    want = [i for i, s in enumerate(status_list) if explain or s != "match"]
-    missing_rows = [i for i in want if i not in lines and i not in parsed_by_index]
+    if explain:
+        want = list(range(n))
+    else:
+        want = st.select(pl.arg_where(pl.col("status") != "match")).to_series().to_list()
+    missing_rows = [i for i in want if i not in lines and i not in parsed_idx]
     unexplained = 0
     if not explain and explain_limit is not None and len(missing_rows) > explain_limit:
         unexplained = len(missing_rows) - explain_limit
         missing_rows = missing_rows[:explain_limit]
     if missing_rows:
-        keys = st.get_column("key").to_list()
-        want_keys = {keys[i] for i in missing_rows}
-        group_rows = [i for i, k in enumerate(keys) if k in want_keys and i not in parsed_by_index]
+        want_keys = set(st.get_column("key").gather(missing_rows).to_list())
+        group_rows = (st.select(pl.col("key")).with_row_index("i")
+                      .filter(pl.col("key").is_in(pl.Series(list(want_keys), dtype=pl.String).implode()))
+                      .get_column("i").to_list())
+        group_rows = [i for i in group_rows if i not in parsed_idx]
         parsed = parse_rows(roster, cmap, yr, group_rows)
-        parsed_by_index.update({p.index: p for p in parsed})
+        parsed_idx.update(p.index for p in parsed)
         res = _reference_in_chunks(parsed, yr, pack, tick, stage="explain")
         for i, r in res.items():
             if r.line is not None:
@@ -738,26 +741,26 @@ def audit(
         for p in parsed:
             if p.problems:
                 problems_by_row[p.index] = p.problems
-    claimed_l = st.get_column("claimed_fen").to_list()
-    award_l = st.get_column("award_fen").to_list()
-    reasons: list[str | None] = [None] * n
-    rows_l = st.get_column("row").to_list()
-    for i in want:
+    wanted = st.select("status", "claimed_fen", "award_fen", "row").gather(want) if want else st.select("status", "claimed_fen", "award_fen", "row").clear()
+    status_w = wanted.get_column("status").to_list()
+    claimed_w = wanted.get_column("claimed_fen").to_list()
+    award_w = wanted.get_column("award_fen").to_list()
+    rows_w = wanted.get_column("row").to_list()
+    reasons_w: list[str] = []
+    for i, s, c, a in zip(want, status_w, claimed_w, award_w):
         parts: list[str] = []
         for p in problems_by_row.get(i, []):
             parts.append(f"{p.field}：{p.message[lang]}" if lang == "zh" else f"{p.field}: {p.message[lang]}")
         for b in bad_rows.get(i, []):
             parts.append(b[lang])
         line = lines.get(i)
-        s = status_list[i]
         if line is not None:
             if s in ("over", "under"):
-                c, a = claimed_l[i], award_l[i]
                 parts.append((f"申报 {_yuan(c)} 元，核定 {_yuan(a)} 元，{'多报' if s == 'over' else '少报'} {_yuan(abs(c - a))} 元：" if lang == "zh"
                               else f"claimed {_yuan(c)}, recomputed {_yuan(a)}, {'over' if s == 'over' else 'under'} by {_yuan(abs(c - a))}: ")
                              + line_summary(line, lang))
-            elif s == "incomplete" and line.status in ("awarded", "limited") and claimed_l[i] is None:
-                parts.append((f"未填申报金额；核定 {_yuan(award_l[i])} 元：" if lang == "zh" else f"no amount claimed; recomputed {_yuan(award_l[i])}: ")
+            elif s == "incomplete" and line.status in ("awarded", "limited") and c is None:
+                parts.append((f"未填申报金额；核定 {_yuan(a)} 元：" if lang == "zh" else f"no amount claimed; recomputed {_yuan(a)}: ")
                              + line_summary(line, lang))
             elif s == "incomplete" and line.status == "not_quantified":
                 parts.append("文件未规定金额或比例，无法核算，金额须由县级另行确定并附依据" if lang == "zh"
@@ -765,7 +768,6 @@ def audit(
             else:
                 parts.append(line_summary(line, lang))
         if line is None and not parts:
-            c, a = claimed_l[i], award_l[i]
             word = STATUSES[s].get(lang)
             if s in ("over", "under"):
                 parts.append(f"申报 {_yuan(c)} 元，核定 {_yuan(a)} 元，{word} {_yuan(abs(c - a))} 元" if lang == "zh"
@@ -777,44 +779,42 @@ def audit(
             if unexplained:
                 parts.append(f"逐条原因只列出前 {explain_limit} 个问题行，用 --explain 查看全部" if lang == "zh"
                              else f"itemised reasons are given for the first {explain_limit} problem rows; use --explain for all")
-        reasons[i] = ("；" if lang == "zh" else "; ").join(x for x in parts if x)
-    st = st.with_columns(pl.Series("reason", reasons, dtype=pl.String))
+        reasons_w.append(("；" if lang == "zh" else "; ").join(x for x in parts if x))
+    reason_s = pl.repeat(None, n, dtype=pl.String, eager=True).alias("reason")
+    if want:
+        reason_s = reason_s.scatter(want, pl.Series(reasons_w, dtype=pl.String))
+    st = st.with_columns(reason_s)
 
     # problem list: every non-一致 row with its reason (row, column), then cross-row notes
     prob: list[dict[str, Any]] = []
-    for i in range(n):
-        s = status_list[i]
+    for i, s, c, row, reason in zip(want, status_w, claimed_w, rows_w, reasons_w):
         if s == "match":
             continue
-        row = rows_l[i]
         if problems_by_row.get(i):
             for p in problems_by_row[i]:
-                prob.append({"row": row, "column": p.field, "kind": "bad_input", "zh": p.message["zh"], "en": p.message["en"]})
+                prob.append({"row": row, "_i": i, "column": p.field, "kind": "bad_input", "zh": p.message["zh"], "en": p.message["en"]})
         for b in bad_rows.get(i, []):
-            prob.append({"row": row, "column": b["column"], "kind": "bad_input", "zh": b["zh"], "en": b["en"]})
+            prob.append({"row": row, "_i": i, "column": b["column"], "kind": "bad_input", "zh": b["zh"], "en": b["en"]})
         if not problems_by_row.get(i) and not bad_rows.get(i):
-            col = fx["claimed"] if s in ("over", "under") or claimed_l[i] is None else None
-            prob.append({"row": row, "column": col, "kind": s, "zh": reasons[i] if lang == "zh" else None, "en": reasons[i] if lang == "en" else None,
-                         "_i": i})
+            col = fx["claimed"] if s in ("over", "under") or c is None else None
+            prob.append({"row": row, "_i": i, "column": col, "kind": s, "zh": reason if lang == "zh" else None, "en": reason if lang == "en" else None})
     for it in issues:
         prob.append(it)
     prob.sort(key=lambda d: d["row"])
-    names = st.get_column("name").to_list()
-    ids = st.get_column("id_number").to_list()
-    row_to_i = {r: i for i, r in enumerate(rows_l)}
-    issue_rows = []
-    for d in prob:
-        i = row_to_i[d["row"]]
-        issue_rows.append({
-            "row": d["row"], "column": d.get("column"), "kind": d["kind"], "status": status_list[i],
-            "name": names[i], "id_number": ids[i],
-            "message": d.get(lang) or d.get("zh") or "",
-        })
-    issues_df = pl.DataFrame(issue_rows, schema={"row": pl.Int64, "column": pl.String, "kind": pl.String, "status": pl.String,
-                                                 "name": pl.String, "id_number": pl.String, "message": pl.String})
+    at = st.select("status", "name", "id_number").gather([d["_i"] for d in prob]) if prob else st.select("status", "name", "id_number").clear()
+    issues_df = pl.DataFrame({
+        "row": [d["row"] for d in prob],
+        "column": [d.get("column") for d in prob],
+        "kind": [d["kind"] for d in prob],
+        "status": at.get_column("status"),
+        "name": at.get_column("name"),
+        "id_number": at.get_column("id_number"),
+        "message": [d.get(lang) or d.get("zh") or "" for d in prob],
+    }, schema={"row": pl.Int64, "column": pl.String, "kind": pl.String, "status": pl.String,
+               "name": pl.String, "id_number": pl.String, "message": pl.String})
 
     # tier of each courtyard-type row (tier_table rules), from the rule data
-    st = st.with_columns(pl.Series("tier", _tiers(roster, cmap, yr, st), dtype=pl.String))
+    st = st.with_columns(_tiers(roster, cmap, yr, st))
     summaries, texts = _summaries(st, yr, lang)
     stamp = {
         "tool": "xingxian-subsidy",
@@ -861,19 +861,21 @@ def _reference_in_chunks(parsed: list[ParsedRow], yr: YearRules, pack: RulePack,
 
 
 
-def _claimed_fen(series: pl.Series) -> list[int | None]:
+def _claimed_fen(series: pl.Series) -> pl.Series:
     """申报金额 in 分: plain ``123.45`` text directly, anything else through ``engine.parse_value``."""
     plain = series.str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(False)
     parts = series.str.split_exact(".", 1)
     whole = parts.struct.field("field_0").cast(pl.Int64, strict=False)
     frac = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False).fill_null(0)
     fen = (whole * 100 + frac)
-    out = pl.select(pl.when(plain).then(fen).otherwise(None)).to_series().to_list()
-    raw = series.to_list()
-    for i, (v, r) in enumerate(zip(out, raw)):
-        if v is None and r is not None:
+    out = pl.select(pl.when(plain).then(fen).otherwise(None).cast(pl.Int64)).to_series().alias("claimed_fen")
+    odd = (out.is_null() & series.is_not_null()).arg_true()
+    if len(odd):
+        values = []
+        for r in series.gather(odd).to_list():
             value, msg = parse_value(_CLAIMED_SPEC, r)
-            out[i] = None if msg is not None else int(value * 100)
+            values.append(None if msg is not None else int(value * 100))
+        out = out.scatter(odd, pl.Series(values, dtype=pl.Int64))
     return out
 
 
@@ -894,14 +896,14 @@ def fen_to_text(fen: int | None) -> str | None:
     return f"{sign}{fen // 100}.{fen % 100:02d}"
 
 
-def _tiers(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame) -> list[str | None]:
+def _tiers(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame) -> pl.Series:
     """Tier label (一档…) of paid rows of tier_table rules, from the rule data's bounds.
 
     Plain numbers are placed in polars; other text (``2,600元``) through ``engine.parse_value``.
     """
     from .vector import _parse_numeric
 
-    out = pl.Series("tier", [None] * st.height, dtype=pl.String)
+    out = pl.repeat(None, st.height, dtype=pl.String, eager=True).alias("tier")
     df = roster.frame
     paid = st.get_column("line_status").is_in(["awarded", "limited"])
     for rid, rule in yr.rules.items():
@@ -916,7 +918,7 @@ def _tiers(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame) -> 
         if not mine.any():
             continue
         raw = pl.coalesce([df.get_column(c) for c in cols]) if len(cols) > 1 else df.get_column(cols[0])
-        frame = pl.DataFrame({"raw": raw})
+        frame = pl.DataFrame({"raw": raw, "mine": mine, "prev": out})
         value, ok = _parse_numeric(pl.col("raw"), spec)
         scale = {"integer": 0, "money": 2, "decimal": 6}[spec.type]
         expr = None
@@ -930,29 +932,32 @@ def _tiers(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame) -> 
                 cond = cond & ((pl.col("v") <= hi) if tier.upper_inclusive else (pl.col("v") < hi))
             expr = (pl.when(cond) if expr is None else expr.when(cond)).then(pl.lit(tier.label.zh))
         assert expr is not None
-        placed = frame.select(value.alias("v"), ok.alias("ok")).select(expr.otherwise(None).alias("t"), pl.col("ok"))
-        tiers = placed.get_column("t").to_list()
-        oks = placed.get_column("ok").to_list()
-        raws = raw.to_list()
-        values = out.to_list()
-        for i in mine.arg_true().to_list():
-            if oks[i] and raws[i] is not None:
-                values[i] = tiers[i]
-                continue
-            v, msg = parse_value(spec, raws[i]) if raws[i] is not None else (None, None)
-            if v is None or msg is not None:
-                continue
-            for tier in f.tiers:
-                lo = yr.param(rule, tier.lower).value if tier.lower else None
-                hi = yr.param(rule, tier.upper).value if tier.upper else None
-                if lo is not None and (v < lo or (v == lo and not tier.lower_inclusive)):
-                    continue
-                if hi is not None and (v > hi or (v == hi and not tier.upper_inclusive)):
-                    continue
-                values[i] = tier.label.zh
-                break
-        out = pl.Series("tier", values, dtype=pl.String)
-    return out.to_list()
+        placed = frame.with_columns(value.alias("v"), ok.alias("ok")).select(
+            pl.when(pl.col("mine") & pl.col("ok") & pl.col("raw").is_not_null()).then(expr.otherwise(None)).otherwise(pl.col("prev")).alias("tier"),
+            (pl.col("mine") & ~pl.col("ok") & pl.col("raw").is_not_null()).alias("slow"))
+        out = placed.get_column("tier")
+        slow = placed.get_column("slow").arg_true()
+        if not len(slow):
+            continue
+        values: list[str | None] = []
+        for text in raw.gather(slow).to_list():
+            label = None
+            v, msg = parse_value(spec, text)
+            if v is not None and msg is None:
+                for tier in f.tiers:
+                    lo = yr.param(rule, tier.lower).value if tier.lower else None
+                    hi = yr.param(rule, tier.upper).value if tier.upper else None
+                    if lo is not None and (v < lo or (v == lo and not tier.lower_inclusive)):
+                        continue
+                    if hi is not None and (v > hi or (v == hi and not tier.upper_inclusive)):
+                        continue
+                    label = tier.label.zh
+                    break
+            values.append(label)
+        # a cell that does not parse, or falls in no tier, keeps what the row had
+        keep = out.gather(slow).to_list()
+        out = out.scatter(slow, pl.Series([v if v is not None else k for v, k in zip(values, keep)], dtype=pl.String))
+    return out
 
 
 # ---------------------------------------------------------------- summaries
@@ -1220,6 +1225,11 @@ def _money_cols(df: pl.DataFrame) -> list[str]:
 
 def _money_text(df: pl.DataFrame) -> pl.DataFrame:
     """Money columns (分) → exact decimal text in 元."""
+    exprs = _money_text_exprs(df)
+    return df.with_columns(exprs) if exprs else df
+
+
+def _money_text_exprs(df: pl.DataFrame) -> list[pl.Expr]:
     exprs = []
     for c in _money_cols(df):
         v = pl.col(c)
@@ -1227,7 +1237,7 @@ def _money_text(df: pl.DataFrame) -> pl.DataFrame:
         exprs.append(pl.when(v.is_null()).then(None).otherwise(
             pl.when(v < 0).then(pl.lit("-")).otherwise(pl.lit("")) + (a // 100).cast(pl.String) + pl.lit(".")
             + (a % 100).cast(pl.String).str.pad_start(2, "0")).alias(c))
-    return df.with_columns(exprs) if exprs else df
+    return exprs
 
 
 def _neutralised(df: pl.DataFrame) -> pl.DataFrame:
@@ -1236,8 +1246,13 @@ def _neutralised(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _write_csv(df: pl.DataFrame, path: Path) -> None:
-    text = _neutralised(_money_text(df)).write_csv()
-    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    # one pass (money text and neutralised text cells are disjoint columns), written straight to the
+    # file after the BOM: no 200 MB Python string in between
+    money = set(_money_cols(df))
+    text = df.lazy().with_columns(_money_text_exprs(df) + [neutralise_expr(c) for c, t in df.schema.items() if t == pl.String and c not in money]).collect()
+    with path.open("wb") as fh:
+        fh.write(b"\xef\xbb\xbf")
+        text.write_csv(fh)
 
 
 def _json_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
