@@ -46,7 +46,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=21)
     ap.add_argument("--example", default="examples/courtyard_sanlei_household.yaml")
     args = ap.parse_args()
-    cli = [sys.executable, "-m", "xingxian_subsidy.cli"]
+    cli = [sys.executable, "-m", "xingxian_subsidy"]
     cases = {
         "python -c pass (floor)": [sys.executable, "-c", "pass"],
         "xingxian-subsidy --help": cli + ["--help"],

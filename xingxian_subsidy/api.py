@@ -11,6 +11,9 @@ from .models import ApplicantFile, Award
 from .rules import RulePack, YearRules, load_rules
 from .yamlio import LoadFailure, load_with_lines
 
+# One applicant's file is a few KB; anything this large is a mistake (or a roster), not an applicant.
+MAX_APPLICANT_BYTES = 5_000_000
+
 __all__ = ["read_applicant", "calculate", "calculate_file", "subject_label", "category_label", "rule_names"]
 
 
@@ -22,6 +25,14 @@ def read_applicant(path: Path | str, pack: RulePack, year: int | None = None) ->
         YearNotCovered: no rule covers the year.
     """
     path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # load_with_lines reports the unreadable file
+    if size > MAX_APPLICANT_BYTES:
+        raise InputError([Problem(source=str(path), message={
+            "zh": f"申请文件过大（{size // 1_000_000} MB，上限 {MAX_APPLICANT_BYTES // 1_000_000} MB）：一个申请人的文件通常只有几 KB；名册请用 audit",
+            "en": f"applicant file too large ({size // 1_000_000} MB, limit {MAX_APPLICANT_BYTES // 1_000_000} MB): one applicant's file is a few KB; use audit for rosters"})])
     try:
         data, lines = load_with_lines(path)
     except LoadFailure as exc:

@@ -311,7 +311,10 @@ def run() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    run()
+    # Run the package's module, not this copy (__main__): the other command modules register on its app.
+    from xingxian_subsidy.cli import run as _run
+
+    _run()
 
 
 # Commands that live in their own modules register themselves on ``app`` when imported.
