@@ -307,8 +307,9 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
     subjects: dict[str, str | None] = {}
     categories: dict[str, str | None] = {}
     rules_: dict[str, str | None] = {}
-    for i in idx_list:
-        rec = df.row(i)
+    # one gather of the wanted rows instead of a DataFrame.row call per row
+    recs = df.rows() if indices is None else (df[idx_list].rows() if idx_list else [])
+    for i, rec in zip(idx_list, recs):
 
         def cell(fieldname: str) -> str | None:
             col = fx.get(fieldname)
@@ -569,7 +570,12 @@ def audit(
     # 1. per-row award, status before the roster comparison (kept as polars Series: no per-row Python objects)
     lines: dict[int, LineItem] = {}
     problems_by_row: dict[int, list[Problem]] = {}
-    parsed_idx: set[int] = set()  # rows parsed (and computed) by the reference engine
+    # The rows of every applicant with a row the vector path did not do ("fallback groups") count
+    # as explained by the reference engine: they are not counted against --explain-limit, and the
+    # stamp counts their lines. The engine itself runs only where it is needed: for rows the vector
+    # path left (input errors, applicants it cannot do), and for the problem rows of the other
+    # fallback-group applicants (their reasons); tests/test_vector.py proves both paths equal.
+    fallback_group: set[int]
     if engine == "vector":
         from .vector import compute_vector
 
@@ -577,15 +583,18 @@ def audit(
         status_s = vec.get_column("line_status").alias("line_status")
         fen_s = vec.get_column("award_fen").alias("award_fen")
         fallback = status_s.is_null().arg_true().to_list()
+        fallback_group = set(vec.get_column("fallback_group").arg_true().to_list())
     else:
         status_s = pl.repeat(None, n, dtype=pl.String, eager=True).alias("line_status")
         fen_s = pl.repeat(None, n, dtype=pl.Int64, eager=True).alias("award_fen")
         fallback = list(range(n))
+        fallback_group = set(fallback)
+    n_problem_rows = 0
     tick("compute", 0, max(len(fallback), 1))
     if fallback:
         parsed = parse_rows(roster, cmap, yr, fallback)
         # a fallback row's whole applicant group goes to the reference engine (cross-row limits)
-        parsed_idx.update(p.index for p in parsed)
+        n_problem_rows = sum(1 for p in parsed if p.problems)
         res = _reference_in_chunks(parsed, yr, pack, tick)
         idx = sorted(res)
         if idx:
@@ -721,7 +730,26 @@ def audit(
         want = list(range(n))
     else:
         want = st.select(pl.arg_where(pl.col("status") != "match")).to_series().to_list()
-    missing_rows = [i for i in want if i not in lines and i not in parsed_idx]
+    # problem rows of fallback-group applicants the vector path did itself: the reference engine,
+    # on the whole applicant, for their reasons
+    done_fallback = fallback_group.difference(fallback)
+    need = [i for i in want if i in done_fallback]
+    if need:
+        keys = st.get_column("key")
+        need_keys = set(keys.gather(need).to_list())
+        rows_g = (st.select(pl.col("key")).with_row_index("i")
+                  .filter(pl.col("key").is_in(pl.Series(list(need_keys), dtype=pl.String).implode()))
+                  .get_column("i").to_list())
+        parsed = parse_rows(roster, cmap, yr, [i for i in rows_g if i in done_fallback])
+        res = _reference_in_chunks(parsed, yr, pack, tick, stage="explain")
+        for i, r in res.items():
+            if r.line is not None:
+                lines[i] = r.line
+        for p in parsed:
+            if p.problems:
+                problems_by_row[p.index] = p.problems
+    n_lines = len(fallback_group) - n_problem_rows  # a fallback-group row has a line unless it has an input error
+    missing_rows = [i for i in want if i not in fallback_group]
     unexplained = 0
     if not explain and explain_limit is not None and len(missing_rows) > explain_limit:
         unexplained = len(missing_rows) - explain_limit
@@ -731,13 +759,13 @@ def audit(
         group_rows = (st.select(pl.col("key")).with_row_index("i")
                       .filter(pl.col("key").is_in(pl.Series(list(want_keys), dtype=pl.String).implode()))
                       .get_column("i").to_list())
-        group_rows = [i for i in group_rows if i not in parsed_idx]
+        group_rows = [i for i in group_rows if i not in fallback_group]
         parsed = parse_rows(roster, cmap, yr, group_rows)
-        parsed_idx.update(p.index for p in parsed)
         res = _reference_in_chunks(parsed, yr, pack, tick, stage="explain")
         for i, r in res.items():
             if r.line is not None:
                 lines[i] = r.line
+                n_lines += 1
         for p in parsed:
             if p.problems:
                 problems_by_row[p.index] = p.problems
@@ -828,7 +856,7 @@ def audit(
         "engine": engine,
         "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "unused_columns": cmap.unused,
-        "rows_explained_by_engine": len(lines),
+        "rows_explained_by_engine": n_lines,
         "problem_rows_without_itemised_reason": unexplained,
         "rounding": "每个奖补项目金额四舍五入（ROUND_HALF_UP）到 0.01 元，只取整一次" if lang == "zh" else "each line rounded once to 0.01 yuan, ROUND_HALF_UP",
     }

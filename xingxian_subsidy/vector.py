@@ -299,7 +299,11 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
     Returns:
         A frame with one row per roster row, in order: ``line_status`` (the engine's
         status words) and ``award_fen`` (Int64, after cross-row limits); both null for
-        rows left to the reference engine.
+        rows left to the reference engine: rows with an input error (the reference parser
+        names it; such a row takes part in no cross-row limit, as in ``engine.compute``'s
+        caller) and every row of an applicant with a row this path cannot do.
+        ``fallback_group`` is True for every row of an applicant that has any row this
+        path did not do itself (input errors included).
     """
     df: pl.DataFrame = roster.frame
     fx = cmap.fixed
@@ -324,59 +328,76 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
         rule_map.setdefault(r.name.zh, rid)
         rule_map.setdefault(r.name.en, rid)
 
-    base = df.select(
-        pl.int_range(0, n, dtype=pl.Int64).alias("_i"),
+    # a claimed amount the roster cannot read is an input error: the reference engine reports it
+    base = df.lazy().select(
+        pl.int_range(0, pl.len(), dtype=pl.Int64).alias("_i"),
         col("name").alias("_name"),
         col("id_number").alias("_id"),
         col("village").alias("_village"),
         col("subject").replace_strict(subj_map, default=None).alias("_subject"),
-        col("subject").alias("_subject_raw"),
         col("category").replace_strict(cat_map, default=None).alias("_category"),
         col("category").alias("_category_raw"),
         col("rule").replace_strict(rule_map, default=None).alias("_rule"),
         col("project").alias("_project"),
-    ).with_columns(
+        (~col("claimed").str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(True)).alias("_bad_claimed"),
+    ).select(
+        "_i", "_subject", "_category", "_rule", "_project",
         pl.when(pl.col("_id").is_not_null()).then(pl.lit("id:") + pl.col("_id").str.to_uppercase())
         .otherwise(pl.lit("nv:") + pl.col("_name").fill_null("") + pl.lit("|") + pl.col("_village").fill_null("")).alias("_key"),
         (pl.col("_name").is_null() | pl.col("_subject").is_null() | pl.col("_rule").is_null()
-         | (pl.col("_category_raw").is_not_null() & pl.col("_category").is_null())).alias("_fallback"),
-    )
-    # a claimed amount the roster cannot read is an input error: the reference engine reports it
-    claimed = col("claimed")
-    base = base.with_columns(
-        (pl.col("_fallback") | ~df.select(claimed.str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(True)).to_series()).alias("_fallback"))
+         | (pl.col("_category_raw").is_not_null() & pl.col("_category").is_null()) | pl.col("_bad_claimed")).alias("_fallback"),
+    ).collect()
 
     group_members = yr.vocabulary.groups
-    pieces: list[pl.DataFrame] = []
+    pieces: list[pl.LazyFrame] = []
     present = [r for r in base.get_column("_rule").unique(maintain_order=True).to_list() if r is not None]
-    wide = pl.concat([base.select("_i", "_rule", "_subject", "_category"), df], how="horizontal")
     for rid in present:
         rule = yr.rules[rid]
-        sub_idx = base.filter(pl.col("_rule") == rid).select("_i")
-        raw = wide.filter(pl.col("_rule") == rid)
+        cols = sorted({c for cs in cmap.inputs[rid].values() for c in cs})
+        # only this rule's rows and the columns it reads
+        raw = pl.concat([base.select("_i", "_rule", "_subject", "_category"), df.select(cols)], how="horizontal").lazy().filter(pl.col("_rule") == rid)
         try:
-            piece = _rule_rows(yr, rule, sub_idx, raw, cmap, group_members)
+            piece = _rule_rows(yr, rule, raw, cmap, group_members)
         except Unsupported:
-            piece = sub_idx.select("_i").with_columns(pl.lit(None, dtype=pl.String).alias("_status"),
-                                                     pl.lit(None, dtype=pl.Int64).alias("_fen"), pl.lit(True).alias("_fb"))
+            piece = raw.select("_i", pl.lit(None, dtype=pl.String).alias("_status"), pl.lit(None, dtype=pl.Int64).alias("_fen"), pl.lit(True).alias("_fb"))
         pieces.append(piece)
     if pieces:
-        computed = pl.concat(pieces, how="vertical")
+        computed = pl.concat(pl.collect_all(pieces), how="vertical")
     else:
         computed = pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64, "_fb": pl.Boolean})
-    all_rows = base.join(computed, on="_i", how="left").sort("_i").with_columns(
-        (pl.col("_fallback") | pl.col("_fb").fill_null(True)).alias("_fallback"))
-    # a fallback row takes its whole applicant (by key) to the reference engine
-    fallback_keys = all_rows.filter(pl.col("_fallback")).get_column("_key").unique()
-    all_rows = all_rows.with_columns(pl.col("_key").is_in(fallback_keys.implode()).alias("_fallback"))
+    # the rows of a rule are scattered back into input order (every row of a known rule has a piece)
+    at = computed.get_column("_i")
+    status = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_status")) if n else pl.Series([], dtype=pl.String)
+    fen = pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(at, computed.get_column("_fen")) if n else pl.Series([], dtype=pl.Int64)
+    fb = pl.repeat(True, n, dtype=pl.Boolean, eager=True).scatter(at, computed.get_column("_fb")) if n else pl.Series([], dtype=pl.Boolean)
+    all_rows = base.with_columns(status.alias("_status"), fen.alias("_fen"), (pl.col("_fallback") | fb).alias("_fallback"))
+
+    # rows this path did not do: those with an input error (named by the reference parser) take part
+    # in nothing; any other one takes its whole applicant (by key) to the reference engine
+    flagged = all_rows.get_column("_fallback").arg_true().to_list()
+    problem: list[int] = []
+    if flagged:
+        from .roster import parse_rows
+
+        problem = [p.index for p in parse_rows(roster, cmap, yr, flagged) if p.problems]
+    is_problem = pl.int_range(0, pl.len(), dtype=pl.Int64).is_in(pl.Series(problem, dtype=pl.Int64).implode())
+    all_rows = all_rows.with_columns(is_problem.alias("_problem"))
+    fallback_keys = all_rows.filter(pl.col("_fallback") & ~pl.col("_problem")).get_column("_key").unique()
+    group_keys = all_rows.filter(pl.col("_fallback")).get_column("_key").unique()
+    all_rows = all_rows.with_columns(
+        (pl.col("_problem") | pl.col("_key").is_in(fallback_keys.implode())).alias("_fallback"),
+        pl.col("_key").is_in(group_keys.implode()).alias("_group"))
     done = all_rows.filter(~pl.col("_fallback"))
+    status = pl.repeat(None, n, dtype=pl.String, eager=True)
+    fen = pl.repeat(None, n, dtype=pl.Int64, eager=True)
     if done.height:
-        done = _cross_row(done.lazy(), yr).collect()
-    out = all_rows.select("_i").join(done.select("_i", "_status", "_fen"), on="_i", how="left").sort("_i")
-    return out.select(pl.col("_status").alias("line_status"), pl.col("_fen").alias("award_fen"))
+        done = _cross_row(done.lazy(), yr).select("_i", "_status", "_fen").collect()
+        status = status.scatter(done.get_column("_i"), done.get_column("_status"))
+        fen = fen.scatter(done.get_column("_i"), done.get_column("_fen"))
+    return pl.DataFrame([status.alias("line_status"), fen.alias("award_fen"), all_rows.get_column("_group").alias("fallback_group")])
 
 
-def _rule_rows(yr: YearRules, rule: Rule, sub: pl.DataFrame, raw: pl.DataFrame, cmap: Any, group_members: dict[str, list[str]]) -> pl.DataFrame:
+def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: Any, group_members: dict[str, list[str]]) -> pl.LazyFrame:
     """Evaluate one rule's rows: status and amount in 分 before cross-row limits."""
     comp = _RuleCompiler(yr, rule, group_members)
     if not isinstance(rule.formula, SUPPORTED_FORMULAS):
