@@ -512,38 +512,41 @@ def _cross_row(done: pl.LazyFrame, yr: YearRules) -> pl.LazyFrame:
     Mirrors ``engine._cross_claim``: of lines that exclude each other (once per household; one
     construction award per project) the highest is paid, the first of equals winning; then
     shared caps in row order, where the amount used after line k is min(cap, running sum).
+
+    An applicant group is (key, subject, category). Only the rows that meet another row of
+    their group in a step can change in that step, so each window runs over those rows
+    alone and its result is scattered back; every other row keeps its own values.
     """
-    # one string key per applicant group (key, subject, category) for the windows below
-    done = done.with_columns(
-        pl.concat_str([pl.col("_key"), pl.col("_subject").fill_null(""), pl.col("_category").fill_null("")], separator="\x1f")
-        .alias("_g"))
-    g = ["_g"]
+    g = ["_key", "_subject", "_category"]
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     excl = {rid: r.exclusive_group for rid, r in yr.rules.items() if r.exclusive_group}
-    d = done.sort("_i").with_columns(
-        pl.col("_rule").replace_strict(once, default=None).alias("_once"),
-        pl.col("_rule").replace_strict(excl, default=None).alias("_excl"),
-    )
+    d = done.select("_i", *g, "_rule", "_project", "_status", "_fen").sort("_i").with_columns(
+        pl.col("_rule").replace_strict(once, default=None, return_dtype=pl.String).alias("_once"),
+        pl.col("_rule").replace_strict(excl, default=None, return_dtype=pl.String).alias("_excl"),
+    ).collect()
     # membership is decided on the status before any cross-row step (as the engine collects both at once)
     d = d.with_columns((pl.col("_status") == "awarded").alias("_aw0"))
 
-    def keep_highest(frame: pl.LazyFrame, member: pl.Expr, keys: list[str]) -> pl.LazyFrame:
+    def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
         """Of members that exclude each other, pay the highest (first of equals); the rest become 0, limited."""
-        frame = frame.with_columns(member.alias("_m"))
-        frame = frame.with_columns(pl.when(pl.col("_m")).then(pl.col("_fen")).otherwise(None).max().over(keys).alias("_best_fen"))
-        frame = frame.with_columns(
-            pl.when(pl.col("_m") & (pl.col("_fen") == pl.col("_best_fen"))).then(pl.col("_i")).otherwise(None).min().over(keys).alias("_best_i"))
-        lose = pl.col("_m") & (pl.col("_i") != pl.col("_best_i"))
-        return frame.with_columns(pl.when(lose).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
-                                  pl.when(lose).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
+        m = frame.select("_i", *keys, "_fen", member.alias("_m")).with_row_index("_r").filter(pl.col("_m"))
+        m = m.filter(pl.len().over(keys) > 1)
+        if not m.height:
+            return frame
+        m = m.with_columns(pl.col("_fen").max().over(keys).alias("_best_fen"))
+        m = m.with_columns(pl.when(pl.col("_fen") == pl.col("_best_fen")).then(pl.col("_i")).otherwise(None).min().over(keys).alias("_best_i"))
+        lose = m.filter(pl.col("_i") != pl.col("_best_i")).get_column("_r")
+        if not len(lose):
+            return frame
+        return frame.with_columns(
+            frame.get_column("_status").scatter(lose, "limited"),
+            frame.get_column("_fen").scatter(lose, 0),
+        )
 
-    # only an applicant with several rows needs the windows below; a single row meets at most its cap
-    d = d.with_columns(pl.col("_g").is_duplicated().alias("_multi"))
-    multi, single = d.filter(pl.col("_multi")), d.filter(~pl.col("_multi"))
     # 1. once per applicant: the highest awarded line of the group is paid
-    multi = keep_highest(multi, pl.col("_aw0") & pl.col("_once").is_not_null(), [*g, "_once"])
+    d = keep_highest(d, pl.col("_aw0") & pl.col("_once").is_not_null(), [*g, "_once"])
     # 2. exclusive groups per project: the highest is paid (a claim without a project label stands alone)
-    multi = keep_highest(multi, pl.col("_aw0") & pl.col("_excl").is_not_null() & pl.col("_project").is_not_null(), [*g, "_project", "_excl"])
+    d = keep_highest(d, pl.col("_aw0") & pl.col("_excl").is_not_null() & pl.col("_project").is_not_null(), [*g, "_project", "_excl"])
     # 3. shared caps (applicant or project scope): used after row k = min(cap, running sum)
     cap_of: dict[str, tuple[str, str, int]] = {}
     cap_values: dict[tuple[str, str], set[int]] = {}
@@ -562,43 +565,46 @@ def _cross_row(done: pl.LazyFrame, yr: YearRules) -> pl.LazyFrame:
     if any(len(v) > 1 for v in cap_values.values()):
         raise Unsupported("one cap group with different limits")
     if not cap_of:
-        return pl.concat([multi, single], how="diagonal").sort("_i")
+        return d.lazy()
 
-    def caps(d: pl.LazyFrame, windowed: bool) -> pl.LazyFrame:
-        applies = pl.lit(False)
-        for rid, (scope, group, fen) in cap_of.items():
-            comp = _RuleCompiler(yr, yr.rules[rid], yr.vocabulary.groups)
-            m = comp.match(whens[rid], with_inputs=False)
-            applies = pl.when(pl.col("_rule") == rid).then(m).otherwise(applies)
-        d = d.with_columns(
-            pl.col("_rule").replace_strict({k: v[0] for k, v in cap_of.items()}, default=None).alias("_cscope"),
-            pl.col("_rule").replace_strict({k: v[1] for k, v in cap_of.items()}, default=None).alias("_cgroup"),
-            pl.col("_rule").replace_strict({k: v[2] for k, v in cap_of.items()}, default=None, return_dtype=pl.Int64).alias("_climit"),
-        )
-        d = d.with_columns(applies.alias("_capplies"))
-        # whether the cap binds depends on an input not given (the category): the line is undecided
-        unknown = (pl.col("_status") == "awarded") & pl.col("_cscope").is_not_null() & pl.col("_capplies").is_null()
-        d = d.with_columns(pl.when(unknown).then(pl.lit("undecided")).otherwise(pl.col("_status")).alias("_status"),
-                           pl.when(unknown).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
-        inside = (pl.col("_status") == "awarded") & pl.col("_cscope").is_not_null() & pl.col("_capplies").fill_null(False)
-        d = d.with_columns(
-            pl.when(pl.col("_cscope") == "project")
-            .then(pl.coalesce([pl.col("_project"), pl.lit("#claim") + pl.col("_i").cast(pl.String)]))
-            .otherwise(pl.lit("applicant")).alias("_cskey"),
-            pl.when(inside).then(pl.col("_fen")).otherwise(0).alias("_camt"),
-        )
-        ck = [*g, "_cscope", "_cskey", "_cgroup"]
-        csum = pl.col("_camt").cum_sum().over(ck) if windowed else pl.col("_camt")  # a single row is its own group
-        d = d.with_columns(csum.alias("_csum"))
-        d = d.with_columns(
-            pl.min_horizontal(pl.col("_climit"), pl.col("_csum")).alias("_used"),
-            pl.min_horizontal(pl.col("_climit"), pl.col("_csum") - pl.col("_camt")).alias("_used_before"),
-        )
-        new = pl.col("_used") - pl.col("_used_before")
-        d = d.with_columns(
-            pl.when(inside & (pl.col("_fen") > new) & (new == 0)).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
-            pl.when(inside).then(new).otherwise(pl.col("_fen")).alias("_fen"),
-        )
-        return d
-
-    return pl.concat([caps(multi, True), caps(single, False)], how="diagonal").sort("_i")
+    applies = pl.lit(False)
+    for rid, (scope, group, fen) in cap_of.items():
+        comp = _RuleCompiler(yr, yr.rules[rid], yr.vocabulary.groups)
+        m = comp.match(whens[rid], with_inputs=False)
+        applies = pl.when(pl.col("_rule") == rid).then(m).otherwise(applies)
+    d = d.with_columns(
+        pl.col("_rule").replace_strict({k: v[0] for k, v in cap_of.items()}, default=None).alias("_cscope"),
+        pl.col("_rule").replace_strict({k: v[1] for k, v in cap_of.items()}, default=None).alias("_cgroup"),
+        pl.col("_rule").replace_strict({k: v[2] for k, v in cap_of.items()}, default=None, return_dtype=pl.Int64).alias("_climit"),
+    )
+    d = d.with_columns(applies.alias("_capplies"))
+    # whether the cap binds depends on an input not given (the category): the line is undecided
+    unknown = (pl.col("_status") == "awarded") & pl.col("_cscope").is_not_null() & pl.col("_capplies").is_null()
+    d = d.with_columns(pl.when(unknown).then(pl.lit("undecided")).otherwise(pl.col("_status")).alias("_status"),
+                       pl.when(unknown).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
+    inside = (pl.col("_status") == "awarded") & pl.col("_cscope").is_not_null() & pl.col("_capplies").fill_null(False)
+    d = d.with_columns(
+        pl.when(pl.col("_cscope") == "project")
+        .then(pl.coalesce([pl.col("_project"), pl.lit("#claim") + pl.col("_i").cast(pl.String)]))
+        .otherwise(pl.lit("applicant")).alias("_cskey"),
+        pl.when(inside).then(pl.col("_fen")).otherwise(0).alias("_camt"),
+        inside.alias("_inside"),
+    )
+    # running sum per cap group: a row outside the cap adds 0, so only the rows inside a cap group
+    # with several such rows need the window; a row alone in its group is its own sum
+    ck = [*g, "_cscope", "_cskey", "_cgroup"]
+    sub = d.select("_inside", "_camt", *ck).with_row_index("_r").filter(pl.col("_inside")).filter(pl.len().over(ck) > 1)
+    csum = d.get_column("_camt")
+    if sub.height:
+        csum = csum.scatter(sub.get_column("_r"), sub.select(pl.col("_camt").cum_sum().over(ck)).to_series())
+    d = d.with_columns(csum.alias("_csum"))
+    d = d.with_columns(
+        pl.min_horizontal(pl.col("_climit"), pl.col("_csum")).alias("_used"),
+        pl.min_horizontal(pl.col("_climit"), pl.col("_csum") - pl.col("_camt")).alias("_used_before"),
+    )
+    new = pl.col("_used") - pl.col("_used_before")
+    d = d.with_columns(
+        pl.when(inside & (pl.col("_fen") > new) & (new == 0)).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
+        pl.when(inside).then(new).otherwise(pl.col("_fen")).alias("_fen"),
+    )
+    return d.lazy()
