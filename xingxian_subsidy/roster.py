@@ -150,7 +150,12 @@ def read_roster(path: Path | str) -> Roster:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(source=source, message=_t(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc.strerror or exc}"))]) from None
-    digest = hashlib.sha256(raw).hexdigest()
+    # the checksum (hashlib releases the GIL) runs beside polars' reader
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
+    pool.shutdown(wait=False)
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
@@ -180,13 +185,19 @@ def read_roster(path: Path | str) -> Roster:
         raise InputError([Problem(source=source, message=_t("表格为空：没有表头", "the table is empty: no header row"))])
     df = df.select([pl.col(c).cast(pl.String) for c in df.columns])
     # trim the columns that hold a cell with surrounding blanks (or a blank cell); a blank is None
-    padded = df.select([(pl.col(c).str.contains(r"^\s|\s$") | (pl.col(c).str.len_bytes() == 0)).any().alias(c) for c in df.columns]).row(0)
-    df = df.with_columns([_blank_to_null(pl.col(c).str.strip_chars()).alias(c) for c, p in zip(df.columns, padded) if p])
-    numbers = pl.int_range(2, df.height + 2, eager=True).alias("__row")
-    df = df.with_columns(numbers)
-    df = df.filter(~pl.all_horizontal([pl.col(c).is_null() for c in df.columns if c != "__row"]))
-    rows = df.get_column("__row").to_list()
-    return Roster(source=source, frame=df.drop("__row"), rows=rows, sha256=digest, file_format=fmt)
+    padded = df.lazy().select([(pl.col(c).str.contains(r"^\s|\s$") | (pl.col(c).str.len_bytes() == 0)).any().alias(c) for c in df.columns]).collect().row(0)
+    if any(padded):
+        df = df.with_columns([_blank_to_null(pl.col(c).str.strip_chars()).alias(c) for c, p in zip(df.columns, padded) if p])
+    if all(df.get_column(c).null_count() for c in df.columns):
+        # only when every column has a blank can a row be fully blank
+        numbers = pl.int_range(2, df.height + 2, eager=True).alias("__row")
+        df = df.with_columns(numbers)
+        df = df.filter(~pl.all_horizontal([pl.col(c).is_null() for c in df.columns if c != "__row"]))
+        rows = df.get_column("__row").to_list()
+        df = df.drop("__row")
+    else:
+        rows = list(range(2, df.height + 2))
+    return Roster(source=source, frame=df, rows=rows, sha256=digest.result(), file_format=fmt)
 
 
 def _blank_to_null(c: pl.Expr) -> pl.Expr:
