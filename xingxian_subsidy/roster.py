@@ -478,6 +478,22 @@ def id_check_expr(col: str) -> pl.Expr:
     return (fmt & date_ok & (check == s.str.slice(17, 1))).fill_null(False)
 
 
+def _ids_ok(ids: pl.Series) -> pl.Series:
+    """``id_check_expr`` over a column, cheaper: the 17 digits as one integer, each distinct
+    birth date parsed once."""
+    s = ids.str.to_uppercase()
+    body = s.str.slice(0, 17).cast(pl.Int64, strict=False)
+    total = pl.sum_horizontal([(pl.col("b") // 10 ** (16 - i)) % 10 * w for i, w in enumerate(_ID_WEIGHTS)])
+    expected = (total % 11).replace_strict({k: _ID_CHECK[k] for k in range(11)}, return_dtype=pl.String)
+    births = s.str.slice(6, 8)
+    distinct = births.unique().drop_nulls()
+    valid = distinct.filter(distinct.str.to_date("%Y%m%d", strict=False).is_not_null())
+    frame = pl.DataFrame({"s": s, "b": body, "birth": births})
+    return frame.select(
+        (pl.col("s").str.contains(r"^[0-9]{17}[0-9X]$") & pl.col("birth").is_in(valid.implode()).fill_null(False).and_(pl.col("birth").is_not_null())
+         & (expected == pl.col("s").str.slice(17, 1))).fill_null(False).alias("id_ok")).to_series()
+
+
 def mask_id(id_number: str | None) -> str | None:
     """Keep the first 6 and last 4 characters: 142301********1234."""
     if id_number is None:
@@ -665,8 +681,7 @@ def audit(
     issues: list[dict[str, Any]] = []
     bad_rows: dict[int, list[dict[str, str]]] = {}
     id_col = fx.get("id_number") or "身份证号"
-    ids_ok = base.select(pl.col("id_number").unique()).with_columns(id_check_expr("id_number").alias("id_ok"))
-    checked = base.select("id_number", "subject").join(ids_ok, on="id_number", how="left", nulls_equal=True, maintain_order="left")
+    checked = base.select("id_number", "subject").with_columns(_ids_ok(base.get_column("id_number")))
     idx_bad = checked.with_row_index("i").filter(
         pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
     )
@@ -675,10 +690,10 @@ def audit(
         if not ok and msg:
             bad_rows.setdefault(i, []).append({"column": id_col, "kind": "id", **msg})
     # same 身份证号 under two names (only an ID on several rows can have two names)
-    dup = (base.select("id_number", "name", "row").with_row_index("i").filter(pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
-           .filter(pl.col("id_number").is_duplicated())
-           .with_columns(pl.col("name").n_unique().over("id_number").alias("n_names"))
-           .filter(pl.col("n_names") > 1))
+    # (an ID with two names is an ID in two distinct (ID, name) pairs)
+    named = base.lazy().select("id_number", "name", "row").with_row_index("i").filter(pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
+    two_names = named.select("id_number", "name").unique().filter(pl.col("id_number").is_duplicated()).select("id_number").unique()
+    dup = named.filter(pl.col("id_number").is_in(two_names.collect().get_column("id_number").implode())).collect()
     if dup.height:
         names_by_id: dict[str, list[tuple[str, int]]] = {}
         for idn, name, row in dup.select("id_number", "name", "row").iter_rows():
@@ -707,10 +722,10 @@ def audit(
                                "zh": f"同一户重复申报“每户限一次”的项目（{yr.rules[rid].name.zh}）：首次见第{first_row}行",
                                "en": f"a once-per-household subsidy ({yr.rules[rid].name.en}) is claimed again; first on row {first_row}"})
     # consistency of subject/category within one applicant (only an applicant on several rows can differ)
-    incons = (base.select("row", "key", "subject", "category").with_row_index("i").filter(pl.col("key").is_not_null())
-              .filter(pl.col("key").is_duplicated())
-              .with_columns(pl.col("subject").n_unique().over("key").alias("ns"), pl.col("category").n_unique().over("key").alias("nc"))
-              .filter((pl.col("ns") > 1) | (pl.col("nc") > 1)))
+    # (subject or category differs ⇔ the key is in two distinct (key, subject, category) combinations)
+    mixed = (base.lazy().select("key", "subject", "category").filter(pl.col("key").is_not_null()).unique()
+             .filter(pl.col("key").is_duplicated()).select("key").unique().collect().get_column("key"))
+    incons = base.select("row", "key").with_row_index("i").filter(pl.col("key").is_in(mixed.implode()))
     for i, row in incons.select("i", "row").iter_rows():
         issues.append({"row": row, "_i": i, "column": fx.get("category") or fx["subject"], "kind": "cross",
                        "zh": "同一申请人在不同行填写的主体类型或农户类型不一致：跨行上限按各自填写分别核算，请核实",
@@ -1021,31 +1036,50 @@ def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl
         pl.col("diff_fen").sum().alias("diff_fen"),
     ]
     unknown = "（未填）" if lang == "zh" else "(blank)"
-    s = st.with_columns(pl.col("township").fill_null(unknown), pl.col("village").fill_null(unknown),
-                        pl.col("rule").fill_null(pl.col("rule_raw")).fill_null(unknown))
-    by_town = s.group_by("township", maintain_order=True).agg(agg)
-    by_village = s.group_by(["township", "village"], maintain_order=True).agg(agg)
+    s = st.lazy().select("township", "village", "rule", "rule_raw", "status", "claimed_fen", "award_fen", "diff_fen", "key", "tier").with_columns(
+        pl.col("township").fill_null(unknown), pl.col("village").fill_null(unknown),
+        pl.col("rule").fill_null(pl.col("rule_raw")).fill_null(unknown))
+    tier_rules = [rid for rid, r in yr.rules.items() if isinstance(r.formula, TierTable)]
+    cy = s.filter(pl.col("rule").is_in(tier_rules))
+    toilet_tables = [(doc_id, tname, table) for doc_id, tables in yr.tasks.items() for tname, table in tables.items() if table.rules]
+    # every table of the summaries in one polars run (shared scans, both cores)
+    queries = [
+        s.group_by("township", maintain_order=True).agg(agg),
+        s.group_by(["township", "village"], maintain_order=True).agg(agg),
+        s.group_by("rule", maintain_order=True).agg(agg),
+        s.select(agg),
+        cy.group_by("township").agg(pl.col("key").n_unique()),
+        cy.filter((pl.col("award_fen") > 0) & pl.col("tier").is_not_null()).group_by(["township", "tier"]).agg(pl.col("key").n_unique(), pl.col("award_fen").sum()),
+        cy.select(pl.col("township").unique(maintain_order=True)),
+    ]
+    for _, _, table in toilet_tables:
+        tl = s.filter(pl.col("rule").is_in(table.rules))
+        queries += [
+            tl.select(pl.col("township").unique(maintain_order=True)),
+            tl.filter(pl.col("award_fen") > 0).group_by(["township", "rule"]).agg(pl.col("key").n_unique()),
+            tl.group_by("township").agg(pl.len(), pl.col("award_fen").sum()),
+        ]
+    results = pl.collect_all(queries)
+    by_town, by_village, by_rule_raw, total_raw, cy_applied, cy_by_tier, cy_towns = results[:7]
+    toilet_results = [results[7 + 3 * k: 10 + 3 * k] for k in range(len(toilet_tables))]
     names = {rid: r.name.get(lang) for rid, r in yr.rules.items()}
-    by_rule = s.group_by("rule", maintain_order=True).agg(agg).with_columns(
+    by_rule = by_rule_raw.with_columns(
         pl.col("rule").replace_strict(names, default=None).alias("rule_name")).select(["rule", "rule_name", *[a.meta.output_name() for a in agg]])
-    total = s.select(agg).with_columns(pl.lit("合计" if lang == "zh" else "total").alias("township")).select(by_town.columns)
+    total = total_raw.with_columns(pl.lit("合计" if lang == "zh" else "total").alias("township")).select(by_town.columns)
     by_town = pl.concat([by_town, total])
     summaries = {"by_township": by_town, "by_village": by_village, "by_rule": by_rule}
 
     # 庭院经济: 附件7 layout per township (tier_table rules)
     texts: list[str] = []
-    tier_rules = [rid for rid, r in yr.rules.items() if isinstance(r.formula, TierTable)]
     tier_labels: list[str] = []
     for rid in tier_rules:
         f = yr.rules[rid].formula
         assert isinstance(f, TierTable)
         tier_labels += [t.label.zh for t in f.tiers if t.label.zh not in tier_labels]
-    cy = s.filter(pl.col("rule").is_in(tier_rules))
     cy_rows = []
-    applied = dict(cy.group_by("township").agg(pl.col("key").n_unique()).iter_rows())
-    by_tier = {(t, lb): (h, f) for t, lb, h, f in cy.filter((pl.col("award_fen") > 0) & pl.col("tier").is_not_null())
-               .group_by(["township", "tier"]).agg(pl.col("key").n_unique(), pl.col("award_fen").sum()).iter_rows()}
-    for town in cy.get_column("township").unique(maintain_order=True).to_list():
+    applied = dict(cy_applied.iter_rows())
+    by_tier = {(t, lb): (h, f) for t, lb, h, f in cy_by_tier.iter_rows()}
+    for town in cy_towns.get_column("township").to_list():
         row: dict[str, Any] = {"township": town, "households": applied[town]}
         paid_total = 0
         for label in tier_labels:
@@ -1065,38 +1099,33 @@ def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl
 
     # 户厕: count by model (rule) against each township's 2024 task (rule data: tasks)
     toilet_rows = []
-    for doc_id, tables in yr.tasks.items():
-        for tname, table in tables.items():
-            if not table.rules:
-                continue
-            tl = s.filter(pl.col("rule").is_in(table.rules))
-            towns = list(table.values) + [t for t in tl.get_column("township").unique(maintain_order=True).to_list() if t not in table.values]
-            done_by = {(t, r): k for t, r, k in tl.filter(pl.col("award_fen") > 0).group_by(["township", "rule"])
-                       .agg(pl.col("key").n_unique()).iter_rows()}
-            per_town = {t: (n_rows, f) for t, n_rows, f in tl.group_by("township").agg(pl.len(), pl.col("award_fen").sum()).iter_rows()}
-            for town in towns:
-                row = {"township": town, "task": table.values.get(town)}
-                done_total = 0
-                for rid in table.rules:
-                    k = done_by.get((town, rid), 0)
-                    row[yr.rules[rid].name.get(lang)] = k
-                    done_total += k
-                n_rows, fen = per_town.get(town, (0, 0))
-                row["claimed_rows"] = n_rows
-                row["completed"] = done_total
-                task = table.values.get(town)
-                row["completion"] = f"{Decimal(done_total * 100) / Decimal(task):.1f}%" if task else None
-                row["award_fen"] = int(fen or 0)
-                toilet_rows.append(row)
-            tot = {"township": "合计" if lang == "zh" else "total", "task": table.total}
+    for (_doc_id, _tname, table), (tl_towns, tl_done, tl_per_town) in zip(toilet_tables, toilet_results):
+        towns = list(table.values) + [t for t in tl_towns.get_column("township").to_list() if t not in table.values]
+        done_by = {(t, r): k for t, r, k in tl_done.iter_rows()}
+        per_town = {t: (n_rows, f) for t, n_rows, f in tl_per_town.iter_rows()}
+        for town in towns:
+            row = {"township": town, "task": table.values.get(town)}
+            done_total = 0
             for rid in table.rules:
-                nm = yr.rules[rid].name.get(lang)
-                tot[nm] = sum(r[nm] for r in toilet_rows)
-            tot["claimed_rows"] = sum(r["claimed_rows"] for r in toilet_rows)
-            tot["completed"] = sum(r["completed"] for r in toilet_rows)
-            tot["completion"] = f"{Decimal(tot['completed'] * 100) / Decimal(table.total):.1f}%"
-            tot["award_fen"] = sum(r["award_fen"] for r in toilet_rows)
-            toilet_rows.append(tot)
+                k = done_by.get((town, rid), 0)
+                row[yr.rules[rid].name.get(lang)] = k
+                done_total += k
+            n_rows, fen = per_town.get(town, (0, 0))
+            row["claimed_rows"] = n_rows
+            row["completed"] = done_total
+            task = table.values.get(town)
+            row["completion"] = f"{Decimal(done_total * 100) / Decimal(task):.1f}%" if task else None
+            row["award_fen"] = int(fen or 0)
+            toilet_rows.append(row)
+        tot = {"township": "合计" if lang == "zh" else "total", "task": table.total}
+        for rid in table.rules:
+            nm = yr.rules[rid].name.get(lang)
+            tot[nm] = sum(r[nm] for r in toilet_rows)
+        tot["claimed_rows"] = sum(r["claimed_rows"] for r in toilet_rows)
+        tot["completed"] = sum(r["completed"] for r in toilet_rows)
+        tot["completion"] = f"{Decimal(tot['completed'] * 100) / Decimal(table.total):.1f}%"
+        tot["award_fen"] = sum(r["award_fen"] for r in toilet_rows)
+        toilet_rows.append(tot)
     summaries["toilet_tasks"] = pl.DataFrame(toilet_rows) if toilet_rows else pl.DataFrame({"township": []}, schema={"township": pl.String})
     return summaries, texts
 
