@@ -13,10 +13,12 @@ that uses it):
 * ``<doc>.<param>*1.1``   a parameter's value times 1.1;
 * ``<doc>.<param>+step``  a parameter's value plus one unit of its last written
   digit (``400`` → ``401``, ``0.60`` → ``0.61``): the off-by-one at a threshold;
-* ``<doc>.<param>-step``  a cap parameter lowered by one step (a case must reach the cap);
+* ``<doc>.<param>-step``  a parameter lowered by one step (for a cap, a case must reach the cap;
+  for a threshold, a case just below it);
 * ``<rule>/<condition>:ge->gt`` (and gt->ge, le->lt, lt->le) a threshold's
   inclusivity flipped, with its boundary word changed to match (以上 → 超过,
   超过 → 以上, 不超过 → 低于, 低于 → 不超过), as the loader demands;
+* ``<rule>/<condition>:is_true->is_false`` (and back) a yes/no requirement negated (是 ↔ 否);
 * ``<rule>/tier@<param>:flip`` every inclusivity flag of a tier table at one
   bound flipped together (1500 moves from 一档 to 二档; the lowest bound 1000
   leaves 一档). Flipping only one side of a shared bound would make the tiers
@@ -67,7 +69,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # Inclusive/exclusive flips, each with a boundary word the loader accepts for the new op.
-FLIP = {"ge": ("gt", "超过"), "gt": ("ge", "以上"), "le": ("lt", "低于"), "lt": ("le", "不超过")}
+FLIP = {"ge": ("gt", "超过"), "gt": ("ge", "以上"), "le": ("lt", "低于"), "lt": ("le", "不超过"),
+        "is_true": ("is_false", "否"), "is_false": ("is_true", "是")}
 
 # Mutants whose amounts no case can change, because the rule data makes them change nothing; each
 # with its reason. They are not required to be killed. (Today the two below are "killed" anyway, by a
@@ -180,9 +183,9 @@ def build_mutants(pack_dir: Path, pack: RulePack) -> list[DocFile]:
                     doc.mutants.append(Mutant(f"{mid}*1.1", f"{name}: {node.value} → {_text(new)}", doc.rel, [_set(node, _text(new))], users[name]))
                 new = value + _step(value)
                 doc.mutants.append(Mutant(f"{mid}+step", f"{name}: {node.value} → {_text(new)}", doc.rel, [_set(node, _text(new))], users[name]))
-                if name in caps:
-                    new = value - _step(value)
-                    doc.mutants.append(Mutant(f"{mid}-step", f"cap {name}: {node.value} → {_text(new)}", doc.rel, [_set(node, _text(new))], users[name]))
+                new = value - _step(value)
+                what = f"{'cap ' if name in caps else ''}{name}: {node.value} → {_text(new)}"
+                doc.mutants.append(Mutant(f"{mid}-step", what, doc.rel, [_set(node, _text(new))], users[name]))
 
             # conditions: a node shared through a YAML anchor is one place in the file
             seen: dict[int, tuple[yaml.Node, list[str]]] = {}
@@ -204,6 +207,12 @@ def build_mutants(pack_dir: Path, pack: RulePack) -> list[DocFile]:
                     continue
                 assert isinstance(word, yaml.ScalarNode)
                 new_op, new_word = FLIP[op.value]
+                if new_op in ("is_true", "is_false"):
+                    cid = _get(cond, "id").value  # type: ignore[union-attr]
+                    doc.mutants.append(Mutant(
+                        f"{rule_ids[0]}/{cid}:{op.value}->{new_op}", f"condition {cid}: {op.value}/{word.value} → {new_op}/{new_word}",
+                        doc.rel, [_set(op, new_op), _set(word, new_word)], frozenset(rule_ids)))
+                    continue
                 cid = _get(cond, "id").value  # type: ignore[union-attr]
                 shared = f" (shared with {', '.join(rule_ids[1:])})" if len(rule_ids) > 1 else ""
                 doc.mutants.append(Mutant(
@@ -349,9 +358,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
 def test_mutants_exist_for_every_family(report: Report) -> None:
     ids = [o.mutant.id for o in report.outcomes]
     assert len(ids) == len(set(ids)), "mutant ids must be unique (they are used in the allowlist)"
-    for family in ("*1.1", "+step", "-step", ":ge->gt", ":flip"):
+    for family in ("*1.1", "+step", "-step", ":ge->gt", ":is_true->is_false", ":is_false->is_true", ":flip"):
         assert any(i.endswith(family) or family in i for i in ids), f"no mutant of family {family}"
-    assert len(ids) >= 150
+    assert len(ids) >= 300
 
 
 def test_every_rule_data_mutant_is_killed(report: Report) -> None:
@@ -382,8 +391,8 @@ def main() -> None:  # pragma: no cover - a report for people: python tests/test
         rep = run_mutation(RULES, Path(tmp), load_cases())
     families: dict[str, list[Outcome]] = {}
     for o in rep.outcomes:
-        fam = next(f for f in ("*1.1", "+step", "-step", "->", ":flip") if f in o.mutant.id)
-        families.setdefault({"->": "condition flip", ":flip": "tier bound flip", "-step": "cap -step"}.get(fam, "param " + fam), []).append(o)
+        fam = next(f for f in ("*1.1", "+step", "-step", ":is_", "->", ":flip") if f in o.mutant.id)
+        families.setdefault({"->": "threshold flip", ":is_": "yes/no negated", ":flip": "tier bound flip"}.get(fam, "param " + fam), []).append(o)
     killed = sum(1 for o in rep.outcomes if o.killed_by)
     print(f"{rep.cases} cases, {len(rep.outcomes)} mutants, "
           f"{killed} killed ({sum(1 for o in rep.outcomes if o.killed_by == 'loader')} by the loader), "
