@@ -474,6 +474,17 @@ def test_minus_zero_never_gives_a_negative_looking_amount(zero: Any) -> None:
     assert out["total"] == "0.00"
 
 
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_a_50_mb_file_is_refused_with_a_message(tmp_path: Path, suffix: str) -> None:
+    """One applicant's file is a few KB; 50 MB (of a claims list, or of noise) is refused, not parsed for minutes."""
+    path = tmp_path / f"big{suffix}"
+    claim = b'{"rule": "xzf5.s3-1.soybean", "inputs": {"area_mu": "1.5"}}, '
+    body = b'{"year": 2024, "applicant": {"name": "x", "subject": "cooperative"}, "claims": [' + claim * (50_000_000 // len(claim)) + b"]}"
+    path.write_bytes(body)
+    result = run_calc(path)
+    assert result.exit_code == 2 and "MB" in result.stderr
+
+
 def test_calc_json_with_floats_is_read_exactly(tmp_path: Path) -> None:
     """A JSON float is read as the decimal written in the file (12.35 亩 × 300 = 3705.00), never as a binary float."""
     path = tmp_path / "a.json"
