@@ -318,6 +318,16 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
     subjects: dict[str, str | None] = {}
     categories: dict[str, str | None] = {}
     rules_: dict[str, str | None] = {}
+    # parse_value is pure: each distinct (input, text) is parsed once per call
+    memo: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+    def parse_cell(spec: InputSpec, raw: str) -> tuple[Any, Any]:
+        k = (id(spec), raw)
+        hit = memo.get(k)
+        if hit is None:
+            hit = memo[k] = parse_value(spec, raw)
+        return hit
+
     # one gather of the wanted rows instead of a DataFrame.row call per row
     recs = df.rows() if indices is None else (df[idx_list].rows() if idx_list else [])
     for i, rec in zip(idx_list, recs):
@@ -366,7 +376,7 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
         pr.project = cell("project")
         raw_claimed = cell("claimed")
         if raw_claimed is not None:
-            value, msg = parse_value(_CLAIMED_SPEC, raw_claimed)
+            value, msg = parse_cell(_CLAIMED_SPEC, raw_claimed)
             if msg is not None:
                 problem(fx["claimed"], msg.zh, msg.en)
             else:
@@ -378,7 +388,7 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
                     raw = rec[col_pos[col]]
                     if raw is None:
                         continue
-                    value, msg = parse_value(spec, raw)
+                    value, msg = parse_cell(spec, raw)
                     if msg is not None:
                         problem(col, msg.zh, msg.en)
                     else:

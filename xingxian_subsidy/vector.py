@@ -351,11 +351,12 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
     group_members = yr.vocabulary.groups
     pieces: list[pl.LazyFrame] = []
     present = [r for r in base.get_column("_rule").unique(maintain_order=True).to_list() if r is not None]
+    wide = pl.concat([base.select("_i", "_rule", "_subject", "_category"), df], how="horizontal").lazy()
     for rid in present:
         rule = yr.rules[rid]
         cols = sorted({c for cs in cmap.inputs[rid].values() for c in cs})
         # only this rule's rows and the columns it reads
-        raw = pl.concat([base.select("_i", "_rule", "_subject", "_category"), df.select(cols)], how="horizontal").lazy().filter(pl.col("_rule") == rid)
+        raw = wide.select("_i", "_rule", "_subject", "_category", *cols).filter(pl.col("_rule") == rid)
         try:
             piece = _rule_rows(yr, rule, raw, cmap, group_members)
         except Unsupported:
