@@ -44,7 +44,7 @@ from .models import (
     Text,
     TierTable,
 )
-from .money import FEN, MAX_INPUT, MAX_PLACES, MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, fmt_yuan, num_text, pct_text, to_fen
+from .money import FEN, MAX_INPUT, MAX_PLACES, MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, exact_yuan, fmt_yuan, num_text, pct_text, to_fen
 from .rules import RulePack, YearRules
 from .yamlio import line_for
 
@@ -206,6 +206,13 @@ def parse_applicant(
     top = {k: v for k, v in data.items() if k not in ("applicant", "claims")}
     head = part(_Top, top, ())
     info = part(ApplicantInfo, data.get("applicant"), ("applicant",)) if "applicant" in data else None
+    if info is None and isinstance(data.get("applicant"), dict):
+        # already reported; check the rest of the applicant without its unknown keys
+        known = {k: v for k, v in data["applicant"].items() if k in ApplicantInfo.model_fields}
+        try:
+            info = ApplicantInfo.model_validate(known)
+        except ValidationError:
+            info = None
     if "applicant" not in data:
         problem(("applicant",), "缺少必填字段", "required field is missing")
     raw_claims = data.get("claims", [])
@@ -476,8 +483,8 @@ def _formula(ctx: _Ctx, draft: _Draft) -> Decimal | None:
                 return None
             amount = qty * p.value
             draft.steps.append(Step(
-                text=_t(f"{p.label.zh}：{num_text(qty)} {_unit_of(ctx, f.quantity)} × {num_text(p.value)} {p.unit} = {fmt_yuan(amount)} 元",
-                        f"{p.label.en}: {num_text(qty)} {_unit_of(ctx, f.quantity)} × {num_text(p.value)} {p.unit} = {fmt_yuan(amount)} yuan"),
+                text=_t(f"{p.label.zh}：{num_text(qty)} {_unit_of(ctx, f.quantity)} × {num_text(p.value)} {p.unit} = {exact_yuan(amount)} 元",
+                        f"{p.label.en}: {num_text(qty)} {_unit_of(ctx, f.quantity)} × {num_text(p.value)} {p.unit} = {exact_yuan(amount)} yuan"),
                 amount=amount))
             return amount
         if isinstance(f, Fixed):
@@ -494,8 +501,8 @@ def _formula(ctx: _Ctx, draft: _Draft) -> Decimal | None:
             amount = cost * p.value
             label = ctx.rule.input_spec(f.cost)
             draft.steps.append(Step(
-                text=_t(f"{p.label.zh}：{label.label.zh if label else f.cost} {fmt_yuan(cost)} 元 × {pct_text(p.value)} = {fmt_yuan(amount)} 元",
-                        f"{p.label.en}: {label.label.en if label else f.cost} {fmt_yuan(cost)} yuan × {pct_text(p.value)} = {fmt_yuan(amount)} yuan"),
+                text=_t(f"{p.label.zh}：{label.label.zh if label else f.cost} {fmt_yuan(cost)} 元 × {pct_text(p.value)} = {exact_yuan(amount)} 元",
+                        f"{p.label.en}: {label.label.en if label else f.cost} {fmt_yuan(cost)} yuan × {pct_text(p.value)} = {exact_yuan(amount)} yuan"),
                 amount=amount))
             return amount
         if isinstance(f, TierTable):
@@ -565,8 +572,8 @@ def _formula(ctx: _Ctx, draft: _Draft) -> Decimal | None:
             interest = principal * rate / 100 * days / basis.value
             amount = min(interest, paid)
             draft.steps.append(Step(
-                text=_t(f"{fmt_yuan(principal)} 元 × {num_text(rate)}% × {num_text(days)} 天 ÷ {num_text(basis.value)} = {fmt_yuan(interest)} 元；不超过实付利息 {fmt_yuan(paid)} 元 → {fmt_yuan(amount)} 元",
-                        f"{fmt_yuan(principal)} × {num_text(rate)}% × {num_text(days)} days ÷ {num_text(basis.value)} = {fmt_yuan(interest)}; at most the interest paid {fmt_yuan(paid)} → {fmt_yuan(amount)} yuan"),
+                text=_t(f"{fmt_yuan(principal)} 元 × {num_text(rate)}% × {num_text(days)} 天 ÷ {num_text(basis.value)} = {exact_yuan(interest)} 元；不超过实付利息 {fmt_yuan(paid)} 元 → {exact_yuan(amount)} 元",
+                        f"{fmt_yuan(principal)} × {num_text(rate)}% × {num_text(days)} days ÷ {num_text(basis.value)} = {exact_yuan(interest)}; at most the interest paid {fmt_yuan(paid)} → {exact_yuan(amount)} yuan"),
                 amount=amount))
             return amount
         if isinstance(f, NotQuantified):
@@ -640,8 +647,8 @@ def _modifiers(ctx: _Ctx, draft: _Draft, amount: Decimal) -> Decimal | None:
                 factor = ctx.param(up.factor)
                 new = amount * (1 + factor.value)
                 draft.steps.append(Step(
-                    text=_t(f"{factor.label.zh}：{fmt_yuan(amount)} 元 ×（1 + {pct_text(factor.value)}）= {fmt_yuan(new)} 元",
-                            f"{factor.label.en}: {fmt_yuan(amount)} × (1 + {pct_text(factor.value)}) = {fmt_yuan(new)} yuan"),
+                    text=_t(f"{factor.label.zh}：{exact_yuan(amount)} 元 ×（1 + {pct_text(factor.value)}）= {exact_yuan(new)} 元",
+                            f"{factor.label.en}: {exact_yuan(amount)} × (1 + {pct_text(factor.value)}) = {exact_yuan(new)} yuan"),
                     amount=new, interpretations=up.interpretations))
                 draft.use(up.interpretations)
                 draft.use(_group_interps(ctx))
@@ -658,8 +665,8 @@ def _modifiers(ctx: _Ctx, draft: _Draft, amount: Decimal) -> Decimal | None:
             p = ctx.param(cap.param)
             if amount > p.value:
                 draft.steps.append(Step(
-                    text=_t(f"{p.label.zh} {fmt_yuan(p.value)} 元：{fmt_yuan(amount)} 元调减为 {fmt_yuan(p.value)} 元",
-                            f"{p.label.en} {fmt_yuan(p.value)}: {fmt_yuan(amount)} reduced to {fmt_yuan(p.value)} yuan"),
+                    text=_t(f"{p.label.zh} {fmt_yuan(p.value)} 元：{exact_yuan(amount)} 元调减为 {fmt_yuan(p.value)} 元",
+                            f"{p.label.en} {fmt_yuan(p.value)}: {exact_yuan(amount)} reduced to {fmt_yuan(p.value)} yuan"),
                     amount=p.value, interpretations=cap.interpretations))
                 draft.use(cap.interpretations)
                 amount = p.value

@@ -10,9 +10,9 @@ quantized to 0.01 元 with ROUND_HALF_UP; totals are sums of rounded lines.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
-__all__ = ["D", "to_fen", "FEN", "ZERO", "fmt_yuan", "MONEY_CONTEXT", "ROUNDING_STATEMENT", "MAX_INPUT", "MAX_PLACES", "num_text", "pct_text"]
+__all__ = ["D", "to_fen", "FEN", "ZERO", "fmt_yuan", "MONEY_CONTEXT", "ROUNDING_STATEMENT", "MAX_INPUT", "MAX_PLACES", "num_text", "pct_text", "exact_yuan"]
 
 FEN = Decimal("0.01")
 # Bounds on what a user may type (not policy): quantities and amounts up to 10^15 with at most
@@ -86,3 +86,16 @@ def num_text(value: Decimal) -> str:
 def pct_text(share: Decimal) -> str:
     """A share as a percentage: 0.65 → 65%."""
     return num_text(share * 100) + "%"
+
+
+_SHOWN_PLACES = Decimal("0.0001")
+
+
+def exact_yuan(amount: Decimal) -> str:
+    """An intermediate amount before its rounding step: 分 when it is whole 分, else up to four
+    decimals and "…" if it goes on (a quotient by 360 may not terminate)."""
+    if amount == to_fen(amount):
+        return fmt_yuan(amount)
+    shown = amount.quantize(_SHOWN_PLACES, rounding=ROUND_DOWN)
+    text = f"{shown:,f}".rstrip("0")
+    return text + ("…" if shown != amount else "")

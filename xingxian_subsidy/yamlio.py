@@ -23,14 +23,11 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when av
 
 
 def _decimal_constructor(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    text = loader.construct_scalar(node)
-    cleaned = str(text).replace("_", "")
-    if cleaned.lower() in (".nan", ".inf", "-.inf", "+.inf"):
-        return str(text)
+    text = str(loader.construct_scalar(node))
     try:
-        return Decimal(cleaned)
-    except Exception:
-        return str(text)
+        return Decimal(text)  # accepts 1_000; YAML's .nan / .inf are not Decimal syntax and stay text
+    except ArithmeticError:
+        return text
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
