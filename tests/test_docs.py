@@ -1,0 +1,45 @@
+"""The docs match the code: the generated rule list is current, and the README names every command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from xingxian_subsidy.cli import app, rules_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_docs_rules_md_is_generated_from_the_current_pack(yr):
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown(yr, "zh"), (
+        "regenerate: xingxian-subsidy rules list --markdown > docs/rules.md")
+
+
+def test_readme_counts_the_rules(yr):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"the {len(yr.rules)} rules" in readme
+
+
+def test_readme_names_every_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = {c.name or c.callback.__name__ for c in app.registered_commands}
+    commands |= {f"rules {c.name or c.callback.__name__.removeprefix('rules_')}" for g in app.registered_groups for c in g.typer_instance.registered_commands}
+    missing = sorted(c for c in commands if f"xingxian-subsidy {c}" not in readme)
+    assert missing == []
+
+
+def test_readme_setup_is_two_commands_that_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## 快速开始.*?```bash\n(.*?)```", readme, re.S).group(1).strip().splitlines()
+    assert len(block) == 2
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert block[1].strip() in ci  # the README's test command is the one CI runs
+    assert "examples/" in block[0] and (ROOT / block[0].split()[-1]).exists()
+
+
+def test_every_command_help_is_bilingual():
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "兴县" in result.output and "Xing County" in result.output
