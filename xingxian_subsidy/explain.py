@@ -190,7 +190,7 @@ def to_rich(award: Award, lang: str = "zh", subject_label: str = "", category_la
     header = RText(" · ".join(_header(award, lang, subject_label or award.applicant.subject, category_label)), style="bold")
     table = Table(show_lines=True, expand=True, title=_m("title", lang))
     table.add_column("#", justify="right", width=3)
-    table.add_column("奖补项目与说明" if lang == "zh" else "Subsidy and explanation", ratio=1)
+    table.add_column("奖补项目与说明" if lang == "zh" else "Subsidy and explanation", ratio=1, overflow="fold")
     table.add_column("金额（元）" if lang == "zh" else "Amount (yuan)", justify="right", width=14)
     for n, line in enumerate(award.lines, 1):
         body = [f"[bold]{escape(line.name.get(lang))}[/bold]  [{colour[line.status]}]{STATUS[line.status][lang]}[/]  [dim]{line.rule_id}[/dim]"]
