@@ -769,6 +769,7 @@ def audit(
     # problem rows of fallback-group applicants the vector path did itself: the reference engine,
     # on the whole applicant, for their reasons
     done_fallback = fallback_group.difference(fallback)
+    jobs: list[tuple[str, list[ParsedRow]]] = []  # rows for the reference engine, run below
     need = [i for i in want if i in done_fallback]
     if need:
         keys = st.get_column("key")
@@ -777,10 +778,7 @@ def audit(
                   .filter(pl.col("key").is_in(pl.Series(list(need_keys), dtype=pl.String).implode()))
                   .get_column("i").to_list())
         parsed = parse_rows(roster, cmap, yr, [i for i in rows_g if i in done_fallback])
-        res = _reference_in_chunks(parsed, yr, pack, tick, stage="explain")
-        for i, r in res.items():
-            if r.line is not None:
-                lines[i] = r.line
+        jobs.append(("need", parsed))
         for p in parsed:
             if p.problems:
                 problems_by_row[p.index] = p.problems
@@ -797,14 +795,32 @@ def audit(
                       .get_column("i").to_list())
         group_rows = [i for i in group_rows if i not in fallback_group]
         parsed = parse_rows(roster, cmap, yr, group_rows)
-        res = _reference_in_chunks(parsed, yr, pack, tick, stage="explain")
-        for i, r in res.items():
-            if r.line is not None:
-                lines[i] = r.line
-                n_lines += 1
+        jobs.append(("explain", parsed))
         for p in parsed:
             if p.problems:
                 problems_by_row[p.index] = p.problems
+    # The reference engine (pure Python) runs in a thread while polars, which releases the GIL,
+    # places the tiers and builds the summaries (neither depends on the reasons).
+    pool = None
+    if jobs:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        fut = pool.submit(lambda: [(kind, _reference_in_chunks(parsed, yr, pack, tick, stage="explain")) for kind, parsed in jobs])
+    try:
+        # tier of each courtyard-type row (tier_table rules), from the rule data
+        tier_s = _tiers(roster, cmap, yr, st)
+        summaries, texts = _summaries(st.with_columns(tier_s), yr, lang)
+    finally:
+        job_results = fut.result() if pool is not None else []
+        if pool is not None:
+            pool.shutdown()
+    for kind, res in job_results:
+        for i, r in res.items():
+            if r.line is not None:
+                lines[i] = r.line
+                if kind == "explain":
+                    n_lines += 1
     wanted = st.select("status", "claimed_fen", "award_fen", "row").gather(want) if want else st.select("status", "claimed_fen", "award_fen", "row").clear()
     status_w = wanted.get_column("status").to_list()
     claimed_w = wanted.get_column("claimed_fen").to_list()
@@ -877,9 +893,7 @@ def audit(
     }, schema={"row": pl.Int64, "column": pl.String, "kind": pl.String, "status": pl.String,
                "name": pl.String, "id_number": pl.String, "message": pl.String})
 
-    # tier of each courtyard-type row (tier_table rules), from the rule data
-    st = st.with_columns(_tiers(roster, cmap, yr, st))
-    summaries, texts = _summaries(st, yr, lang)
+    st = st.with_columns(tier_s)
     stamp = {
         "tool": "xingxian-subsidy",
         "rule_pack": pack.label,
