@@ -168,6 +168,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sample", type=int, default=5_000, help="rows for the per-row reference engine")
     ap.add_argument("--xlsx", type=int, default=100_000, help="rows of the .xlsx audit (0 to skip)")
+    ap.add_argument("--no-save", action="store_true", help="print the table only; leave benchmarks/results.md as it is "
+                    "(for a partial run such as --sizes 1000000 --xlsx 0)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -204,7 +206,8 @@ def main() -> None:
         print(f"{args.xlsx:>9} xlsx audit {xrow[2][0]:8.3f}s {xrow[2][1]:8.0f} MB", file=sys.stderr)
     text = render(rows, xrow, args)
     print(text)
-    (ROOT / "benchmarks" / "results.md").write_text(text, encoding="utf-8")
+    if not args.no_save:
+        (ROOT / "benchmarks" / "results.md").write_text(text, encoding="utf-8")
 
 
 def measure_fresh(task: str, path: Path, runs: int) -> tuple[float, float]:
