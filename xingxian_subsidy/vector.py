@@ -12,9 +12,11 @@ groups in row order, in the engine's order.
 The path does only what it can do exactly. A row falls back to the reference engine
 (``engine.compute``) — and so does every row of the same applicant — when a cell is
 not plain text it recognises (``1,500``, ``１５００``, ``1e3``, a word not in the
-boolean list, …), when a value is too large for the exact integer bounds below, when
-the row has an input error, or when its rule uses a construct this module does not
-compile. ``tests/test_vector.py`` proves both paths equal on generated rosters.
+boolean list, …), when a value is too large for the exact integer bounds below, or
+when its rule uses a construct this module does not compile. A row with an input error
+(found by the reference parser, ``roster.parse_rows``) is left to the reference path's
+report and, as there, takes part in no cross-row limit: the applicant's other rows stay
+here. ``tests/test_vector.py`` proves both paths equal on generated rosters.
 
 Three-valued logic mirrors the engine: a condition or a match is True, False or
 None (depends on an input not given); polars ``null`` stands for None.
