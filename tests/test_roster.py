@@ -241,3 +241,25 @@ def test_template_round_trip(pack, tmp_path):
     assert _statuses(rep) == {2: "match"}
     res = runner.invoke(app, ["template", "no.such.rule", "--out", str(out)])
     assert res.exit_code == 2
+
+
+def test_a_header_written_twice_is_refused_naming_it(tmp_path):
+    """polars would rename the second 建设成本 and its values would go unread: refuse instead."""
+    import xlsxwriter
+
+    from xingxian_subsidy.errors import InputError
+    from xingxian_subsidy.roster import read_roster
+
+    csv_path = tmp_path / "dup.csv"
+    csv_path.write_text("姓名,主体类型,项目,建设成本,建设成本,申报金额\n甲,合作社,xzf5.s3-2.vegetable_facility,100,200,40\n", encoding="utf-8")
+    xlsx_path = tmp_path / "dup.xlsx"
+    wb = xlsxwriter.Workbook(str(xlsx_path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["姓名", "建设成本", "建设成本"])
+    ws.write_row(1, 0, ["甲", "100", "200"])
+    wb.close()
+    for path in (csv_path, xlsx_path):
+        with pytest.raises(InputError) as err:
+            read_roster(path)
+        text = err.value.text("zh")
+        assert str(path) in text and "建设成本" in text and "不止一次" in text

@@ -183,6 +183,7 @@ def read_roster(path: Path | str) -> Roster:
         raise InputError([Problem(source=source, message=_t(f"无法读取表格：{msg}", f"cannot read the table: {msg}"))]) from None
     if df.width == 0:
         raise InputError([Problem(source=source, message=_t("表格为空：没有表头", "the table is empty: no header row"))])
+    _refuse_duplicate_headers(df.columns, source)
     df = df.select([pl.col(c).cast(pl.String) for c in df.columns])
     # trim the columns that hold a cell with surrounding blanks (or a blank cell); a blank is None
     padded = df.lazy().select([(pl.col(c).str.contains(r"^\s|\s$") | (pl.col(c).str.len_bytes() == 0)).any().alias(c) for c in df.columns]).collect().row(0)
@@ -198,6 +199,19 @@ def read_roster(path: Path | str) -> Roster:
     else:
         rows = list(range(2, df.height + 2))
     return Roster(source=source, frame=df, rows=rows, sha256=digest.result(), file_format=fmt)
+
+
+_RENAMED = re.compile(r"^(.*?)(?:_duplicated_\d+|_\d+)$")  # how polars' CSV and Excel readers rename a repeated header
+
+
+def _refuse_duplicate_headers(columns: list[str], source: str) -> None:
+    """A header written twice would leave one column's values unread: refuse, naming the header."""
+    names = set(columns)
+    repeated = sorted({m.group(1) for c in columns if (m := _RENAMED.match(c)) and m.group(1) in names})
+    if repeated:
+        heads = "、".join(f"“{h}”" for h in repeated)
+        raise InputError([Problem(source=source, field=repeated[0], message=_t(
+            f"表头 {heads} 出现了不止一次：请删除或改名重复的列", f"header(s) {', '.join(repeated)} appear more than once: remove or rename the repeated column"))])
 
 
 def _blank_to_null(c: pl.Expr) -> pl.Expr:
