@@ -64,13 +64,23 @@ def fail(exc: Exception, lang: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _year_rules(rules: Path | None, year: int, lang: Lang):
-    """The rules in force in ``year`` from the pack at ``rules``, or exit 2 with the located problems."""
+def load_pack(rules: Path | None, lang: Lang):
+    """The rule pack at ``rules`` (default: the bundled one), or exit 2 with the located problems."""
     from .errors import SubsidyError
     from .rules import load_rules
 
     try:
-        return load_rules(rules).for_year(year)
+        return load_rules(rules)
+    except SubsidyError as exc:
+        fail(exc, lang.value)
+
+
+def _year_rules(rules: Path | None, year: int, lang: Lang):
+    """The rules in force in ``year`` from the pack at ``rules``, or exit 2 with the located problems."""
+    from .errors import SubsidyError
+
+    try:
+        return load_pack(rules, lang).for_year(year)
     except SubsidyError as exc:
         fail(exc, lang.value)
 
@@ -251,14 +261,9 @@ def rules_validate(
     lang: LangOpt = Lang.zh,
 ) -> None:
     """校验规则包：结构、引用、单位、边界用语；可核对引文。Validate a rule pack (and, with --sources, its quotes)."""
-    from .errors import SubsidyError
-    from .rules import load_rules
     from .selfcheck import check_quotes
 
-    try:
-        pack = load_rules(directory)
-    except SubsidyError as exc:
-        fail(exc, lang.value)
+    pack = load_pack(directory, lang)
     problems = check_quotes(pack, sources) if sources else []
     if problems:
         for p in problems:

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import Lang, app, fail
+from .cli import Lang, app, fail, load_pack
 
 LangOpt = Annotated[Lang, typer.Option("--lang", help="语言 zh（默认）或 en。Language.")]
 RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="规则包目录（默认为内置规则包）。Rule pack directory.")]
@@ -95,14 +95,9 @@ def serve(
     """启动本地网页（手机可用）与 JSON 接口；不记录任何填写内容。Start the local web page and JSON API."""
     import uvicorn
 
-    from .errors import SubsidyError
-    from .rules import load_rules
     from .web import create_app
 
-    try:
-        pack = load_rules(rules)
-    except SubsidyError as exc:
-        fail(exc, lang.value)
+    pack = load_pack(rules, lang)
     print(f"打开 http://{host}:{port}/ （Ctrl+C 退出）" if lang is Lang.zh else f"open http://{host}:{port}/ (Ctrl+C to stop)")
     # access_log=False: no request line (and so no query string) is ever logged.
     uvicorn.run(create_app(pack), host=host, port=port, access_log=False, log_level="warning", server_header=False)
