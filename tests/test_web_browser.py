@@ -178,3 +178,17 @@ def test_english_toggle(server, driver):
     _click(driver, _css(driver, "#lang"))
     assert _css(driver, "#title").text == "Xing County subsidy self-check"
     assert _css(driver, "#submit").text == "Calculate"
+
+
+def test_typed_markup_is_shown_as_text_never_run(server, driver):
+    """A name written as HTML comes back as literal text: no element is made from it, no script runs."""
+    payload = '<img src=x onerror="document.body.dataset.pwned=1"><b>王</b>'
+    driver.get(server + "/")
+    _wait(driver, lambda d: d.find_element("tag name", "body").get_attribute("data-state") == "ready")
+    _css(driver, "#name").send_keys(payload)
+    _fill_form(driver, "2300")
+    _click(driver, _css(driver, "#submit"))
+    _wait(driver, lambda d: d.find_element("id", "result").is_displayed())
+    assert payload in _css(driver, "#result").text  # shown literally
+    assert driver.find_elements("css selector", "#result img, #result b") == []
+    assert driver.execute_script("return document.body.dataset.pwned") is None
