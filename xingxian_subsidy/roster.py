@@ -186,7 +186,9 @@ def read_roster(path: Path | str) -> Roster:
     _refuse_duplicate_headers(df.columns, source)
     df = df.select([pl.col(c).cast(pl.String) for c in df.columns])
     # trim the columns that hold a cell with surrounding blanks (or a blank cell); a blank is None
-    padded = df.lazy().select([(pl.col(c).str.contains(r"^\s|\s$") | (pl.col(c).str.len_bytes() == 0)).any().alias(c) for c in df.columns]).collect().row(0)
+    # (a cell is padded when stripping shortens it: the same Unicode blanks that the trim removes)
+    padded = df.lazy().select([((pl.col(c).str.strip_chars().str.len_bytes() != pl.col(c).str.len_bytes()) | (pl.col(c).str.len_bytes() == 0))
+                               .any().alias(c) for c in df.columns]).collect().row(0)
     if any(padded):
         df = df.with_columns([_blank_to_null(pl.col(c).str.strip_chars()).alias(c) for c, p in zip(df.columns, padded) if p])
     if all(df.get_column(c).null_count() for c in df.columns):
@@ -549,7 +551,10 @@ def neutralise(value: Any) -> Any:
 
 def neutralise_expr(col: str) -> pl.Expr:
     c = pl.col(col)
-    return pl.when(c.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + c).otherwise(c).alias(col)
+    return pl.when(c.str.contains(_FORMULA_START)).then(pl.lit("'") + c).otherwise(c).alias(col)
+
+
+_FORMULA_START = r"^[=+\-@\t\r]"
 
 
 # ---------------------------------------------------------------- the audit
@@ -747,9 +752,17 @@ def audit(
                                "en": f"a once-per-household subsidy ({yr.rules[rid].name.en}) is claimed again; first on row {first_row}"})
     # consistency of subject/category within one applicant (only an applicant on several rows can differ)
     # (subject or category differs ⇔ the key is in two distinct (key, subject, category) combinations)
-    mixed = (base.lazy().select("key", "subject", "category").filter(pl.col("key").is_not_null()).unique()
-             .filter(pl.col("key").is_duplicated()).select("key").unique().collect().get_column("key"))
-    incons = base.select("row", "key").with_row_index("i").filter(pl.col("key").is_in(mixed.implode()))
+    # Prefilter on a hash of the key and an exact integer code of (subject, category): a row whose
+    # key-hash group holds two codes is a candidate. A hash collision can only add candidates (the
+    # code is exact), and the exact check below runs on the candidates only.
+    subj_code = {s.id: i for i, s in enumerate(yr.vocabulary.subjects)}
+    cat_code = {c.id: i for i, c in enumerate(yr.vocabulary.categories)}
+    width = len(cat_code) + 1
+    code = (pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * width
+            + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
+    cand = (base.lazy().select("row", "key", code.alias("code")).with_row_index("i").filter(pl.col("key").is_not_null())
+            .filter(pl.col("code").n_unique().over(pl.col("key").hash(0x5EED)) > 1).collect())
+    incons = cand.filter(pl.col("code").n_unique().over("key") > 1).select("i", "row")
     for i, row in incons.select("i", "row").iter_rows():
         issues.append({"row": row, "_i": i, "column": fx.get("category") or fx["subject"], "kind": "cross",
                        "zh": "同一申请人在不同行填写的主体类型或农户类型不一致：跨行上限按各自填写分别核算，请核实",
@@ -1354,8 +1367,11 @@ def _neutralised(df: pl.DataFrame) -> pl.DataFrame:
 def _write_csv(df: pl.DataFrame, path: Path) -> None:
     # one pass (money text and neutralised text cells are disjoint columns), written straight to the
     # file after the BOM: no 200 MB Python string in between
+    # a text column with no cell to neutralise is written as it is (checking is cheaper than rewriting)
     money = set(_money_cols(df))
-    text = df.lazy().with_columns(_money_text_exprs(df) + [neutralise_expr(c) for c, t in df.schema.items() if t == pl.String and c not in money]).collect()
+    texts = [c for c, t in df.schema.items() if t == pl.String and c not in money]
+    flags = df.select([pl.col(c).str.contains(_FORMULA_START).any() for c in texts]).row(0) if texts and df.height else ()
+    text = df.lazy().with_columns(_money_text_exprs(df) + [neutralise_expr(c) for c, f in zip(texts, flags) if f]).collect()
     with path.open("wb") as fh:
         fh.write(b"\xef\xbb\xbf")
         text.write_csv(fh)
