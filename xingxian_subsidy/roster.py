@@ -699,30 +699,68 @@ def audit(
     # no amount is recomputed for a line that is undecided or that the document does not quantify
     base = base.with_columns(
         pl.when(pl.col("line_status").is_in(["undecided", "not_quantified"])).then(None).otherwise(pl.col("award_fen")).alias("award_fen"))
-    # claimed in 分: plain decimal text vectorised; anything else through parse_value
-    base = base.with_columns(_claimed_fen(base.get_column("claimed_raw")).alias("claimed_fen"))
-    base = base.with_columns(
-        pl.when(pl.col("id_number").is_not_null()).then(pl.lit("id:") + pl.col("id_number"))
-        .otherwise(pl.lit("nv:") + pl.col("name").fill_null("") + pl.lit("|") + pl.col("village").fill_null("")).alias("key")
-    )
+    # the applicant key: 身份证号, else 姓名 + 村
+    key = (pl.when(pl.col("id_number").is_not_null()).then(pl.lit("id:") + pl.col("id_number"))
+           .otherwise(pl.lit("nv:") + pl.col("name").fill_null("") + pl.lit("|") + pl.col("village").fill_null("")).alias("key"))
 
     # 2. cross-row checks (on the raw columns; the same for both engines)
+    once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
+    subj_code = {s.id: i for i, s in enumerate(yr.vocabulary.subjects)}
+    cat_code = {c.id: i for i, c in enumerate(yr.vocabulary.categories)}
+    width = len(cat_code) + 1
+
+    def cross_frames(b: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
+        """The polars part of the cross-row checks (the messages are built below, in order)."""
+        b = b.with_columns(key)
+        checked = b.select("id_number", "subject").with_columns(_ids_ok(b.get_column("id_number")))
+        idx_bad = checked.with_row_index("i").filter(
+            pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
+        )
+        # same 身份证号 under two names (only an ID on several rows can have two names)
+        # (an ID with two names is an ID in two distinct (ID, name) pairs)
+        named = b.lazy().select("id_number", "name", "row").with_row_index("i").filter(pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
+        two_names = named.select("id_number", "name").unique().filter(pl.col("id_number").is_duplicated()).select("id_number").unique()
+        dup = named.filter(pl.col("id_number").is_in(two_names.collect().get_column("id_number").implode())).collect()
+        # once-per-household rules claimed more than once (e.g. two 户厕 for one 户)
+        tw = None
+        if once:
+            tw = (b.select("row", "rule", "key").with_row_index("i").filter(pl.col("rule").is_in(list(once)))
+                  .with_columns(pl.col("rule").replace_strict(once, default=None).alias("once_group"))
+                  .filter(pl.struct("key", "once_group").is_duplicated())
+                  .with_columns(pl.col("row").first().over(["key", "once_group"]).alias("first_row"),
+                                pl.len().over(["key", "once_group"]).alias("n_once"))
+                  .filter(pl.col("n_once") > 1))
+        # consistency of subject/category within one applicant (only an applicant on several rows can differ)
+        # (subject or category differs ⇔ the key is in two distinct (key, subject, category) combinations)
+        # Prefilter on a hash of the key and an exact integer code of (subject, category): a row whose
+        # key-hash group holds two codes is a candidate. A hash collision can only add candidates (the
+        # code is exact), and the exact check runs on the candidates only.
+        code = (pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * width
+                + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
+        cand = (b.lazy().select("row", "key", code.alias("code")).with_row_index("i").filter(pl.col("key").is_not_null())
+                .filter(pl.col("code").n_unique().over(pl.col("key").hash(0x5EED)) > 1).collect())
+        incons = cand.filter(pl.col("code").n_unique().over("key") > 1).select("i", "row")
+        return b.get_column("key"), idx_bad, dup, tw, incons
+
+    # the checks run in a thread beside the claimed-amount parsing (polars releases the GIL; an
+    # eager column operation uses one core)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as cross_pool:
+        cross_fut = cross_pool.submit(cross_frames, base)
+        # claimed in 分: plain decimal text vectorised; anything else through parse_value
+        claimed_s = _claimed_fen(base.get_column("claimed_raw")).alias("claimed_fen")
+        key_s, idx_bad, dup, tw, incons = cross_fut.result()
+    base = base.with_columns(claimed_s)
+    base = base.with_columns(key_s)
+
     issues: list[dict[str, Any]] = []
     bad_rows: dict[int, list[dict[str, str]]] = {}
     id_col = fx.get("id_number") or "身份证号"
-    checked = base.select("id_number", "subject").with_columns(_ids_ok(base.get_column("id_number")))
-    idx_bad = checked.with_row_index("i").filter(
-        pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
-    )
     for i, idn in zip(idx_bad.get_column("i").to_list(), idx_bad.get_column("id_number").to_list()):
         ok, msg = id_check(idn)
         if not ok and msg:
             bad_rows.setdefault(i, []).append({"column": id_col, "kind": "id", **msg})
-    # same 身份证号 under two names (only an ID on several rows can have two names)
-    # (an ID with two names is an ID in two distinct (ID, name) pairs)
-    named = base.lazy().select("id_number", "name", "row").with_row_index("i").filter(pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
-    two_names = named.select("id_number", "name").unique().filter(pl.col("id_number").is_duplicated()).select("id_number").unique()
-    dup = named.filter(pl.col("id_number").is_in(two_names.collect().get_column("id_number").implode())).collect()
     if dup.height:
         names_by_id: dict[str, list[tuple[str, int]]] = {}
         for idn, name, row in dup.select("id_number", "name", "row").iter_rows():
@@ -736,33 +774,12 @@ def audit(
             bad_rows.setdefault(i, []).append({"column": id_col, "kind": "dup_id",
                                               "zh": f"同一身份证号 {mask_id(idn)} 对应不同姓名：{zh}",
                                               "en": f"the same ID number {mask_id(idn)} appears under different names: {en}"})
-    # once-per-household rules claimed more than once (e.g. two 户厕 for one 户)
-    once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
-    if once:
-        tw = (base.select("row", "rule", "key").with_row_index("i").filter(pl.col("rule").is_in(list(once)))
-              .with_columns(pl.col("rule").replace_strict(once, default=None).alias("once_group"))
-              .filter(pl.struct("key", "once_group").is_duplicated())
-              .with_columns(pl.col("row").first().over(["key", "once_group"]).alias("first_row"),
-                            pl.len().over(["key", "once_group"]).alias("n_once"))
-              .filter(pl.col("n_once") > 1))
+    if tw is not None:
         for i, row, first_row, rid in tw.select("i", "row", "first_row", "rule").iter_rows():
             if row != first_row:
                 issues.append({"row": row, "_i": i, "column": fx["rule"], "kind": "cross",
                                "zh": f"同一户重复申报“每户限一次”的项目（{yr.rules[rid].name.zh}）：首次见第{first_row}行",
                                "en": f"a once-per-household subsidy ({yr.rules[rid].name.en}) is claimed again; first on row {first_row}"})
-    # consistency of subject/category within one applicant (only an applicant on several rows can differ)
-    # (subject or category differs ⇔ the key is in two distinct (key, subject, category) combinations)
-    # Prefilter on a hash of the key and an exact integer code of (subject, category): a row whose
-    # key-hash group holds two codes is a candidate. A hash collision can only add candidates (the
-    # code is exact), and the exact check below runs on the candidates only.
-    subj_code = {s.id: i for i, s in enumerate(yr.vocabulary.subjects)}
-    cat_code = {c.id: i for i, c in enumerate(yr.vocabulary.categories)}
-    width = len(cat_code) + 1
-    code = (pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * width
-            + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
-    cand = (base.lazy().select("row", "key", code.alias("code")).with_row_index("i").filter(pl.col("key").is_not_null())
-            .filter(pl.col("code").n_unique().over(pl.col("key").hash(0x5EED)) > 1).collect())
-    incons = cand.filter(pl.col("code").n_unique().over("key") > 1).select("i", "row")
     for i, row in incons.select("i", "row").iter_rows():
         issues.append({"row": row, "_i": i, "column": fx.get("category") or fx["subject"], "kind": "cross",
                        "zh": "同一申请人在不同行填写的主体类型或农户类型不一致：跨行上限按各自填写分别核算，请核实",
