@@ -219,6 +219,7 @@ class _RuleCompiler:
             v, vs = self.num(f.input)
             scale = max(_scaled(self.param(t.award))[1] for t in f.tiers)
             expr: Any = None
+            in_none = pl.lit(True)
             for t in f.tiers:
                 ok = pl.lit(True)
                 if t.lower:
@@ -229,17 +230,8 @@ class _RuleCompiler:
                     ok = ok & ((v <= hi) if t.upper_inclusive else (v < hi))
                 award = _lit(_at(self.param(t.award), scale))
                 expr = pl.when(ok).then(award) if expr is None else expr.when(ok).then(award)
-            amount = expr.otherwise(_lit(0))
-            in_none = pl.lit(True)
-            for t in f.tiers:
-                ok = pl.lit(True)
-                if t.lower:
-                    lo = _lit(_at(self.param(t.lower), vs))
-                    ok = ok & ((v >= lo) if t.lower_inclusive else (v > lo))
-                if t.upper:
-                    hi = _lit(_at(self.param(t.upper), vs))
-                    ok = ok & ((v <= hi) if t.upper_inclusive else (v < hi))
                 in_none = in_none & ~ok
+            amount = expr.otherwise(_lit(0))
             return pl.when(v.is_null()).then(pl.lit(None, dtype=I128)).otherwise(amount), scale, in_none.fill_null(False)
         if isinstance(f, FirstPlusAdditional):
             n, ns = self.num(f.count)
