@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -339,3 +341,24 @@ def test_missing_inputs_are_named_not_zeroed():
     ]
     table = run("calc", path).stdout
     assert "需补充" in table and "县农业农村局复验通过" in table
+
+
+def test_a_percentage_above_100_is_refused_and_100_is_accepted(tmp_path):
+    """成活率 is a percentage: 100 is the most it can be; 850 (a slipped 85.0) is an input error, not a pass."""
+    import yaml as _yaml
+
+    base = {"year": 2024, "applicant": {"name": "王", "subject": "household", "category": "一般户"},
+            "claims": [{"rule": "xzbf12.s5.courtyard_tiered", "inputs": {
+                "income_gain": "1200", "project_kind": "特色种植", "passed_acceptance": "是", "land_use_compliant": "是",
+                "within_courtyard": "是", "new_this_year": "是", "disorderly_or_polluting": "否", "raises_income": "是"}}]}
+    results = {}
+    for rate in ("100", "100.01", "850"):
+        base["claims"][0]["inputs"]["survival_rate"] = rate
+        path = tmp_path / f"r{rate}.yaml"
+        path.write_text(_yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
+        results[rate] = subprocess.run([sys.executable, "-m", "xingxian_subsidy", "calc", str(path), "--format", "json"],
+                                       capture_output=True, text=True)
+    assert results["100"].returncode == 0 and '"total": "300.00"' in results["100"].stdout
+    for rate in ("100.01", "850"):
+        assert results[rate].returncode == 2
+        assert "survival_rate" in results[rate].stderr and "百分数不能超过 100" in results[rate].stderr

@@ -12,6 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import polars as pl
+
+from xingxian_subsidy.money import MAX_PERCENT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -153,7 +155,8 @@ def _plain_frame(seed: int, n: int) -> pl.DataFrame:
             elif spec.type == "choice":
                 rec[spec.name] = rng.choice(spec.choices).value
             else:
-                d = rng.choice(bounds)
+                usable = [b for b in bounds if spec.unit != "%" or b <= MAX_PERCENT] or [MAX_PERCENT]  # above 100% is an input error
+                d = rng.choice(usable)
                 rec[spec.name] = _fmt(d.to_integral_value() if spec.type == "integer" else d, 0 if spec.type == "integer" else 2)
         records.append(rec)
     return pl.DataFrame(records, schema={c: pl.String for c in FIXED + INPUT_NAMES})

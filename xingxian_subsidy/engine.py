@@ -44,7 +44,7 @@ from .models import (
     Text,
     TierTable,
 )
-from .money import FEN, MAX_INPUT, MAX_PLACES, MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, exact_yuan, fmt_yuan, num_text, pct_text, to_fen
+from .money import FEN, MAX_INPUT, MAX_PERCENT, MAX_PLACES, MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, exact_yuan, fmt_yuan, num_text, pct_text, to_fen
 from .rules import RulePack, YearRules
 from .yamlio import line_for
 
@@ -101,6 +101,8 @@ def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
         value = value.copy_abs()  # -0 is zero, and must never print as -0.00
         if value > MAX_INPUT:
             return None, _t("数值过大（超过 10^15）", "number too large (over 10^15)")
+        if spec.unit == "%" and value > MAX_PERCENT:
+            return None, _t(f"百分数不能超过 {num_text(MAX_PERCENT)}（得到 {num_text(value)}）", f"a percentage cannot exceed {num_text(MAX_PERCENT)} (got {num_text(value)})")
         if -value.as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
             trimmed = value.quantize(Decimal(1).scaleb(-MAX_PLACES), rounding=ROUND_DOWN)
             if trimmed != value:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
-__all__ = ["D", "to_fen", "FEN", "ZERO", "fmt_yuan", "MONEY_CONTEXT", "ROUNDING_STATEMENT", "MAX_INPUT", "MAX_PLACES", "num_text", "pct_text", "exact_yuan"]
+__all__ = ["D", "to_fen", "FEN", "ZERO", "fmt_yuan", "MONEY_CONTEXT", "ROUNDING_STATEMENT", "MAX_INPUT", "MAX_PLACES", "MAX_PERCENT", "num_text", "pct_text", "exact_yuan"]
 
 FEN = Decimal("0.01")
 # Bounds on what a user may type (not policy): quantities and amounts up to 10^15 with at most
 # 6 decimal places; amounts up to 10^12 元 are the audited range and stay exact.
 MAX_INPUT = Decimal("1e15")
 MAX_PLACES = 6
+# A quantity in "%" (survival rate, interest rate) is a percentage of a whole: at most 100.
+MAX_PERCENT = Decimal(100)
 ZERO = Decimal("0")
 # Exact for every product the engine forms: inputs are bounded to 10^15 with at most a few
 # decimals, and a formula multiplies at most three of them (principal × rate × days), so no

@@ -30,6 +30,7 @@ from typing import Any
 import polars as pl
 
 from .engine import FALSE_WORDS, TRUE_WORDS
+from .money import MAX_PERCENT
 from .models import (
     Condition,
     DecidedWithinRange,
@@ -262,6 +263,10 @@ def _parse_numeric(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
     frac = parts.struct.field("field_1").fill_null("").str.pad_end(scale, "0").str.slice(0, scale)
     frac_v = frac.cast(I128, strict=False).fill_null(0) if scale else _lit(0)
     value = pl.when(col.is_null() | ~ok).then(pl.lit(None, dtype=I128)).otherwise(whole * _lit(10**scale) + frac_v)
+    if spec.unit == "%":  # above 100% is an input error: leave it to the reference engine's message
+        too_big = (value > _lit(int(MAX_PERCENT) * 10**scale)).fill_null(False)
+        ok = ok & ~too_big
+        value = pl.when(too_big).then(pl.lit(None, dtype=I128)).otherwise(value)
     return value, ok
 
 
