@@ -13,18 +13,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import Lang, app, fail, load_pack
-
-LangOpt = Annotated[Lang, typer.Option("--lang", help="语言 zh（默认）或 en。Language.")]
-RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="规则包目录（默认为内置规则包）。Rule pack directory.")]
+from .cli import Lang, LangOpt, RulesOpt, app, fail, load_pack
 
 
 def _year_rules(rules: Path | None, year: int, lang: str):
+    """The pack and its rules for ``year``, or exit 2 (shares cli.load_pack)."""
     from .errors import SubsidyError
-    from .rules import load_rules
 
+    pack = load_pack(rules, Lang(lang))
     try:
-        pack = load_rules(rules)
         return pack, pack.for_year(year)
     except SubsidyError as exc:
         fail(exc, lang)

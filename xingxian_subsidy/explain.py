@@ -90,7 +90,7 @@ def line_summary(line: LineItem, lang: str = "zh") -> str:
         names = "、".join(m.label.get(lang) for m in line.missing) if lang == "zh" else ", ".join(m.label.get(lang) for m in line.missing)
         return (f"需补充：{names}" if lang == "zh" else f"needs: {names}") if names else STATUS["undecided"][lang]
     if line.status in ("ineligible", "excluded"):
-        failed = [c for c in line.checks if c.passed is False and c.op != "any_of" or (c.op == "any_of" and c.passed is False)]
+        failed = [c for c in line.checks if c.passed is False]
         if failed:
             parts = []
             for c in failed:
