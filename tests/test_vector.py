@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xingxian_subsidy.models import Condition, InputSpec, Rule, TierTable
-from xingxian_subsidy.roster import audit, map_columns, parse_rows, reference_results, roster_from_frame
+from xingxian_subsidy.roster import audit, map_columns, parse_rows, reference_results, roster_from_frame, tier_of
 from xingxian_subsidy.rules import load_rules, param_refs
 from xingxian_subsidy.vector import compute_vector
 
@@ -117,6 +117,14 @@ def test_vector_rows_equal_reference(frame):
         if status is None:
             continue  # left to the reference engine
         assert (status, fen) == ref[i], f"row {i + 2}: vector {(status, fen)} != reference {ref[i]}\n{frame.row(i, named=True)}"
+    # the tier the vector path places equals the reference placement of the same cell
+    for p, status, tier in zip(parse_rows(roster, cmap, YR), vec.get_column("line_status").to_list(), vec.get_column("tier").to_list()):
+        rule = YR.rules.get(p.rule_id or "")
+        if status is None or rule is None or not isinstance(rule.formula, TierTable):
+            assert status is None or tier is None
+            continue
+        value = p.inputs.get(rule.formula.input)
+        assert tier == (tier_of(YR, rule, value) if value is not None else None), (p.row, value, tier)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -181,3 +189,21 @@ def test_every_rule_compiles():
     vec = compute_vector(roster, cmap, YR)
     done = frame.with_columns(vec.get_column("line_status")).filter(pl.col("line_status").is_not_null())
     assert set(done.get_column("项目").unique()) == {r.id for r in RULES if r.formula.kind != "not_quantified"} & set(frame.get_column("项目"))
+
+
+def test_vector_tier_equals_reference_placement_at_every_bound():
+    """Each tier_table rule's input at, just below and just above every bound: the vector path's
+    tier label is the reference placement (``roster.tier_of``) of the same value."""
+    for rule in (r for r in RULES if isinstance(r.formula, TierTable)):
+        values = [v for v in _boundaries(rule) if v >= 0]
+        spec = rule.input_spec(rule.formula.input)
+        places = 0 if spec.type == "integer" else 2
+        texts = [_fmt(v, places) for v in values]
+        frame = pl.DataFrame({"姓名": [f"户{i}" for i in range(len(texts))], "村": "碾子", "主体类型": YR.vocabulary.subjects[0].label.zh,
+                              "项目": rule.id, "申报金额": "0", spec.name: texts})
+        roster = roster_from_frame(frame)
+        vec = compute_vector(roster, map_columns(roster.frame.columns, YR), YR)
+        got = vec.get_column("tier").to_list()
+        want = [tier_of(YR, rule, Decimal(t)) for t in texts]
+        assert got == want
+        assert len({w for w in want if w}) == len(rule.formula.tiers)  # every tier was reached

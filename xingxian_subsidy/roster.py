@@ -640,11 +640,13 @@ def audit(
         fen_s = vec.get_column("award_fen").alias("award_fen")
         fallback = status_s.is_null().arg_true().to_list()
         fallback_group = set(vec.get_column("fallback_group").arg_true().to_list())
+        known_tier = vec.get_column("tier")
     else:
         status_s = pl.repeat(None, n, dtype=pl.String, eager=True).alias("line_status")
         fen_s = pl.repeat(None, n, dtype=pl.Int64, eager=True).alias("award_fen")
         fallback = list(range(n))
         fallback_group = set(fallback)
+        known_tier = pl.repeat(None, n, dtype=pl.String, eager=True)
     n_problem_rows = 0
     tick("compute", 0, max(len(fallback), 1))
     if fallback:
@@ -853,7 +855,7 @@ def audit(
         fut = pool.submit(lambda: [(kind, _reference_in_chunks(parsed, yr, pack, tick, stage="explain")) for kind, parsed in jobs])
     try:
         # tier of each courtyard-type row (tier_table rules), from the rule data
-        tier_s = _tiers(roster, cmap, yr, st)
+        tier_s = _tiers(roster, cmap, yr, st, known_tier)
         summaries, texts = _summaries(st.with_columns(tier_s), yr, lang)
     finally:
         job_results = fut.result() if pool is not None else []
@@ -1018,68 +1020,48 @@ def fen_to_text(fen: int | None) -> str | None:
     return f"{sign}{fen // 100}.{fen % 100:02d}"
 
 
-def _tiers(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame) -> pl.Series:
+def tier_of(yr: YearRules, rule: Rule, value: Decimal) -> str | None:
+    """The label (一档…) of the tier of a tier_table rule that ``value`` lies in, or None."""
+    f = rule.formula
+    assert isinstance(f, TierTable)
+    for tier in f.tiers:
+        lo = yr.param(rule, tier.lower).value if tier.lower else None
+        hi = yr.param(rule, tier.upper).value if tier.upper else None
+        if lo is not None and (value < lo or (value == lo and not tier.lower_inclusive)):
+            continue
+        if hi is not None and (value > hi or (value == hi and not tier.upper_inclusive)):
+            continue
+        return tier.label.zh
+    return None
+
+
+def _tiers(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame, known: pl.Series) -> pl.Series:
     """Tier label (一档…) of paid rows of tier_table rules, from the rule data's bounds.
 
-    Plain numbers are placed in polars; other text (``2,600元``) through ``engine.parse_value``.
+    ``known`` holds the tiers the vectorised path placed; the paid rows it did not place
+    (rows the reference engine computed) are placed here, their cell read by ``engine.parse_value``.
     """
-    from .vector import _parse_numeric
-
-    out = pl.repeat(None, st.height, dtype=pl.String, eager=True).alias("tier")
+    paid = st.get_column("line_status").is_in(["awarded", "limited"]).fill_null(False)
+    out = pl.select(pl.when(paid).then(known)).to_series().alias("tier")
+    tier_rules = {rid: rule for rid, rule in yr.rules.items() if isinstance(rule.formula, TierTable)}
+    todo = (paid & out.is_null() & st.get_column("rule").is_in(list(tier_rules)).fill_null(False)).arg_true()
+    if not len(todo):
+        return out
     df = roster.frame
-    paid = st.get_column("line_status").is_in(["awarded", "limited"])
-    for rid, rule in yr.rules.items():
-        f = rule.formula
-        if not isinstance(f, TierTable):
+    at, labels = [], []
+    for i, rid in zip(todo.to_list(), st.get_column("rule").gather(todo).to_list()):
+        rule = tier_rules[rid]
+        spec = rule.input_spec(rule.formula.input)
+        cols = cmap.inputs[rid].get(rule.formula.input, [])
+        text = next((t for t in (df.get_column(c)[i] for c in cols) if t is not None), None)
+        if spec is None or text is None:
             continue
-        cols = cmap.inputs[rid].get(f.input, [])
-        spec = rule.input_spec(f.input)
-        if not cols or spec is None:
-            continue
-        mine = (st.get_column("rule") == rid).fill_null(False) & paid.fill_null(False)
-        if not mine.any():
-            continue
-        raw = pl.coalesce([df.get_column(c) for c in cols]) if len(cols) > 1 else df.get_column(cols[0])
-        frame = pl.DataFrame({"raw": raw, "mine": mine, "prev": out})
-        value, ok = _parse_numeric(pl.col("raw"), spec)
-        scale = {"integer": 0, "money": 2, "decimal": 6}[spec.type]
-        expr = None
-        for tier in f.tiers:
-            cond = pl.lit(True)
-            if tier.lower:
-                lo = int(yr.param(rule, tier.lower).value.scaleb(scale))
-                cond = cond & ((pl.col("v") >= lo) if tier.lower_inclusive else (pl.col("v") > lo))
-            if tier.upper:
-                hi = int(yr.param(rule, tier.upper).value.scaleb(scale))
-                cond = cond & ((pl.col("v") <= hi) if tier.upper_inclusive else (pl.col("v") < hi))
-            expr = (pl.when(cond) if expr is None else expr.when(cond)).then(pl.lit(tier.label.zh))
-        assert expr is not None
-        placed = frame.with_columns(value.alias("v"), ok.alias("ok")).select(
-            pl.when(pl.col("mine") & pl.col("ok") & pl.col("raw").is_not_null()).then(expr.otherwise(None)).otherwise(pl.col("prev")).alias("tier"),
-            (pl.col("mine") & ~pl.col("ok") & pl.col("raw").is_not_null()).alias("slow"))
-        out = placed.get_column("tier")
-        slow = placed.get_column("slow").arg_true()
-        if not len(slow):
-            continue
-        values: list[str | None] = []
-        for text in raw.gather(slow).to_list():
-            label = None
-            v, msg = parse_value(spec, text)
-            if v is not None and msg is None:
-                for tier in f.tiers:
-                    lo = yr.param(rule, tier.lower).value if tier.lower else None
-                    hi = yr.param(rule, tier.upper).value if tier.upper else None
-                    if lo is not None and (v < lo or (v == lo and not tier.lower_inclusive)):
-                        continue
-                    if hi is not None and (v > hi or (v == hi and not tier.upper_inclusive)):
-                        continue
-                    label = tier.label.zh
-                    break
-            values.append(label)
-        # a cell that does not parse, or falls in no tier, keeps what the row had
-        keep = out.gather(slow).to_list()
-        out = out.scatter(slow, pl.Series([v if v is not None else k for v, k in zip(values, keep)], dtype=pl.String))
-    return out
+        v, msg = parse_value(spec, text)
+        label = tier_of(yr, rule, v) if v is not None and msg is None else None
+        if label is not None:
+            at.append(i)
+            labels.append(label)
+    return out.scatter(at, pl.Series(labels, dtype=pl.String)) if at else out
 
 
 # ---------------------------------------------------------------- summaries

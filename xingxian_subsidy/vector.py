@@ -217,18 +217,11 @@ class _RuleCompiler:
             (c, cs), (r, rs) = self.num(f.cost), self.value_ref(f.share)
             return c * r, cs + rs, no
         if isinstance(f, TierTable):
-            v, vs = self.num(f.input)
+            v, _ = self.num(f.input)
             scale = max(_scaled(self.param(t.award))[1] for t in f.tiers)
             expr: Any = None
             in_none = pl.lit(True)
-            for t in f.tiers:
-                ok = pl.lit(True)
-                if t.lower:
-                    lo = _lit(_at(self.param(t.lower), vs))
-                    ok = ok & ((v >= lo) if t.lower_inclusive else (v > lo))
-                if t.upper:
-                    hi = _lit(_at(self.param(t.upper), vs))
-                    ok = ok & ((v <= hi) if t.upper_inclusive else (v < hi))
+            for t, ok in self.tier_bounds():
                 award = _lit(_at(self.param(t.award), scale))
                 expr = pl.when(ok).then(award) if expr is None else expr.when(ok).then(award)
                 in_none = in_none & ~ok
@@ -248,6 +241,30 @@ class _RuleCompiler:
             out = (a < lo) | (a > hi)
             return pl.when(out).then(_lit(0)).otherwise(a), s, out.fill_null(False)
         raise Unsupported(type(f).__name__)
+
+    def tier_bounds(self) -> list[tuple[Any, pl.Expr]]:
+        """(tier, whether the input lies in it) for each tier of a tier_table rule, in order."""
+        f = self.rule.formula
+        assert isinstance(f, TierTable)
+        v, vs = self.num(f.input)
+        out = []
+        for t in f.tiers:
+            ok = pl.lit(True)
+            if t.lower:
+                lo = _lit(_at(self.param(t.lower), vs))
+                ok = ok & ((v >= lo) if t.lower_inclusive else (v > lo))
+            if t.upper:
+                hi = _lit(_at(self.param(t.upper), vs))
+                ok = ok & ((v <= hi) if t.upper_inclusive else (v < hi))
+            out.append((t, ok))
+        return out
+
+    def tier_label(self) -> pl.Expr:
+        """The tier's label (一档…) of a tier_table rule's row; null when the input is missing or in no tier."""
+        expr: Any = None
+        for t, ok in self.tier_bounds():
+            expr = pl.when(ok).then(pl.lit(t.label.zh)) if expr is None else expr.when(ok).then(pl.lit(t.label.zh))
+        return expr.otherwise(pl.lit(None, dtype=pl.String))
 
 
 def _parse_numeric(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
@@ -302,7 +319,9 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
         names it; such a row takes part in no cross-row limit, as in ``engine.compute``'s
         caller) and every row of an applicant with a row this path cannot do.
         ``fallback_group`` is True for every row of an applicant that has any row this
-        path did not do itself (input errors included).
+        path did not do itself (input errors included). ``tier`` is the tier label
+        (一档…) of a tier_table rule's row whose input lies in a tier, whatever its
+        status; null for rows left to the reference engine.
     """
     df: pl.DataFrame = roster.frame
     fx = cmap.fixed
@@ -359,17 +378,19 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
         try:
             piece = _rule_rows(yr, rule, raw, cmap, group_members)
         except Unsupported:
-            piece = raw.select("_i", pl.lit(None, dtype=pl.String).alias("_status"), pl.lit(None, dtype=pl.Int64).alias("_fen"), pl.lit(True).alias("_fb"))
+            piece = raw.select("_i", pl.lit(None, dtype=pl.String).alias("_status"), pl.lit(None, dtype=pl.Int64).alias("_fen"), pl.lit(True).alias("_fb"),
+                               pl.lit(None, dtype=pl.String).alias("_tier"))
         pieces.append(piece)
     if pieces:
         computed = pl.concat(pl.collect_all(pieces), how="vertical")
     else:
-        computed = pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64, "_fb": pl.Boolean})
+        computed = pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64, "_fb": pl.Boolean, "_tier": pl.String})
     # the rows of a rule are scattered back into input order (every row of a known rule has a piece)
     at = computed.get_column("_i")
     status = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_status")) if n else pl.Series([], dtype=pl.String)
     fen = pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(at, computed.get_column("_fen")) if n else pl.Series([], dtype=pl.Int64)
     fb = pl.repeat(True, n, dtype=pl.Boolean, eager=True).scatter(at, computed.get_column("_fb")) if n else pl.Series([], dtype=pl.Boolean)
+    tier = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_tier")) if n else pl.Series([], dtype=pl.String)
     all_rows = base.with_columns(status.alias("_status"), fen.alias("_fen"), (pl.col("_fallback") | fb).alias("_fallback"))
 
     # rows this path did not do: those with an input error (named by the reference parser) take part
@@ -394,7 +415,10 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
         done = _cross_row(done.lazy(), yr).select("_i", "_status", "_fen").collect()
         status = status.scatter(done.get_column("_i"), done.get_column("_status"))
         fen = fen.scatter(done.get_column("_i"), done.get_column("_fen"))
-    return pl.DataFrame([status.alias("line_status"), fen.alias("award_fen"), all_rows.get_column("_group").alias("fallback_group")])
+    # the tier (tier_table rules) of the rows done here; a row left to the reference engine has none
+    tier = pl.select(pl.when(status.is_not_null()).then(tier)).to_series()
+    return pl.DataFrame([status.alias("line_status"), fen.alias("award_fen"), all_rows.get_column("_group").alias("fallback_group"),
+                         tier.alias("tier")])
 
 
 def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: Any, group_members: dict[str, list[str]]) -> pl.LazyFrame:
@@ -475,6 +499,7 @@ def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: Any, group_me
         "_i", "_status",
         pl.when(too_big).then(None).otherwise(pl.col("_fen128")).cast(pl.Int64).alias("_fen"),
         (~pl.col("_ok") | too_big.fill_null(False)).alias("_fb"),
+        (comp.tier_label() if isinstance(rule.formula, TierTable) else pl.lit(None, dtype=pl.String)).alias("_tier"),
     )
 
 
