@@ -175,6 +175,17 @@ def test_duplicate_rule_document_and_interpretation_ids(tmp_path: Path) -> None:
     assert reg.line == _line(d3, REGISTER, "  - id: I-001", nth=2)
 
 
+def test_a_word_that_names_two_subjects_or_two_rules_is_refused(tmp_path: Path) -> None:
+    """Rosters name subjects and rules by label or alias: a word naming two of them would be read as either."""
+    d = _pack(tmp_path, {VOCAB: _replace("aliases: [家庭农场]", "aliases: [家庭农场, 农户]")})
+    (p,) = _problems(d)
+    assert p.source == str(d.resolve() / VOCAB)
+    assert p.message["zh"].startswith("“农户”同时指主体类型 household 和 family_farm")
+    d2 = _pack(tmp_path / "r", {INDUSTRY: _replace("name: {zh: 大豆种植奖补, en: soybean award}", "name: {zh: 大豆玉米带状复合种植奖补, en: soybean award}")})
+    (p2,) = _problems(d2)
+    assert p2.message["en"] == "'大豆玉米带状复合种植奖补' names both xzf5.s3-1.soy_corn_strip and xzf5.s3-1.soybean: a roster could not tell them apart"
+
+
 def test_an_interpretation_no_rule_uses_is_reported_on_the_register(tmp_path: Path) -> None:
     entry = ("  - id: I-999\n    title: {zh: 未用, en: unused}\n    document: x\n    section: x\n"
              "    question: {zh: 问, en: q}\n    reading: {zh: 读, en: r}\n    reason: {zh: 因, en: why}\n")

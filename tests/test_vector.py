@@ -17,7 +17,7 @@ from xingxian_subsidy.money import MAX_PERCENT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xingxian_subsidy.models import Condition, InputSpec, Rule, TierTable
+from xingxian_subsidy.models import InputSpec, Rule, TierTable
 from xingxian_subsidy.roster import audit, map_columns, parse_rows, reference_results, roster_from_frame, tier_of
 from xingxian_subsidy.rules import load_rules, param_refs
 from xingxian_subsidy.vector import compute_vector

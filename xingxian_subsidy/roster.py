@@ -38,11 +38,10 @@ from typing import Any, Callable, Iterable
 
 import polars as pl
 
-from .engine import compute, normalise_text, parse_value, resolve_category, resolve_subject
+from .engine import compute, parse_value, resolve_category, resolve_subject
 from .errors import InputError, Problem
 from .explain import line_summary
 from .models import ApplicantFile, ApplicantInfo, Claim, InputSpec, LineItem, Rule, Text, TierTable
-from .money import ZERO, D
 from .rules import RulePack, YearRules, load_rules
 
 __all__ = [
@@ -557,6 +556,60 @@ def neutralise_expr(col: str) -> pl.Expr:
 _FORMULA_START = r"^[=+\-@\t\r]"
 
 
+# ---------------------------------------------------------------- the fixed columns
+
+
+def vocab_maps(yr: YearRules) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Words a roster may use → id, for subject types, household categories and rules.
+
+    A subject or category is named by its id, Chinese or English label or an alias; a rule by its
+    id or its Chinese or English name (the rule loader refuses a word that names two things).
+    """
+    subjects = {a: s.id for s in yr.vocabulary.subjects for a in [s.id, s.label.zh, s.label.en, *s.aliases]}
+    categories = {a: c.id for c in yr.vocabulary.categories for a in [c.id, c.label.zh, c.label.en, *c.aliases]}
+    rules = {a: rid for rid, r in yr.rules.items() for a in [rid, r.name.zh, r.name.en]}
+    return subjects, categories, rules
+
+
+def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
+    """The fixed columns of every row, read once for both engines and the cross-row checks.
+
+    Columns: ``row`` (spreadsheet row), ``township``, ``village``, ``name``, ``id_number``
+    (upper case), ``subject_raw``/``category_raw``/``rule_raw`` as written and ``subject``/
+    ``category``/``rule`` as ids (null when not recognised), ``project``, ``claimed_raw``,
+    ``claimed_fen`` (the claimed amount in 分, null when blank or unreadable),
+    ``claimed_plain`` (written as plain decimal text, which the vector path reads itself) and
+    ``key`` (the applicant: ``id:`` + 身份证号, else ``nv:`` + 姓名 ``|`` 村).
+    """
+    fx = cmap.fixed
+
+    def col_or_null(fieldname: str) -> pl.Expr:
+        c = fx.get(fieldname)
+        return pl.col(c) if c is not None else pl.lit(None, dtype=pl.String)
+
+    subj_map, cat_map, rule_map = vocab_maps(yr)
+    base = roster.frame.select(
+        pl.Series("row", roster.rows, dtype=pl.Int64),
+        col_or_null("township").alias("township"),
+        col_or_null("village").alias("village"),
+        col_or_null("name").alias("name"),
+        col_or_null("id_number").str.to_uppercase().alias("id_number"),
+        col_or_null("subject").alias("subject_raw"),
+        col_or_null("category").alias("category_raw"),
+        col_or_null("rule").alias("rule_raw"),
+        col_or_null("project").alias("project"),
+        col_or_null("claimed").alias("claimed_raw"),
+    ).with_columns(
+        pl.col("subject_raw").replace_strict(subj_map, default=None).alias("subject"),
+        pl.col("category_raw").replace_strict(cat_map, default=None).alias("category"),
+        pl.col("rule_raw").replace_strict(rule_map, default=None).alias("rule"),
+        pl.when(pl.col("id_number").is_not_null()).then(pl.lit("id:") + pl.col("id_number"))
+        .otherwise(pl.lit("nv:") + pl.col("name").fill_null("") + pl.lit("|") + pl.col("village").fill_null("")).alias("key"),
+    )
+    fen, plain = _claimed_fen(base.get_column("claimed_raw"))
+    return base.with_columns(fen.alias("claimed_fen"), plain.alias("claimed_plain"))
+
+
 # ---------------------------------------------------------------- the audit
 
 
@@ -623,6 +676,8 @@ def audit(
     n = roster.frame.height
     tick("read", n, n)
 
+    # the fixed columns, resolved once for both engines and the checks
+    base = base_frame(roster, cmap, yr)
     # 1. per-row award, status before the roster comparison (kept as polars Series: no per-row Python objects)
     lines: dict[int, LineItem] = {}
     problems_by_row: dict[int, list[Problem]] = {}
@@ -635,7 +690,7 @@ def audit(
     if engine == "vector":
         from .vector import compute_vector
 
-        vec = compute_vector(roster, cmap, yr)
+        vec = compute_vector(roster, cmap, yr, base)
         status_s = vec.get_column("line_status").alias("line_status")
         fen_s = vec.get_column("award_fen").alias("award_fen")
         fallback = status_s.is_null().arg_true().to_list()
@@ -668,52 +723,18 @@ def audit(
 
     df = roster.frame
     fx = cmap.fixed
-
-    def col_or_null(fieldname: str) -> pl.Expr:
-        c = fx.get(fieldname)
-        return pl.col(c) if c is not None else pl.lit(None, dtype=pl.String)
-
-    subj_map = {a: s.id for s in yr.vocabulary.subjects for a in [s.id, s.label.zh, s.label.en, *s.aliases]}
-    cat_map = {a: c.id for c in yr.vocabulary.categories for a in [c.id, c.label.zh, c.label.en, *c.aliases]}
-    rule_map: dict[str, str] = {}
-    for rid, r in yr.rules.items():
-        rule_map[r.name.en] = rid
-        rule_map[r.name.zh] = rid
-        rule_map[rid] = rid
-    base = df.select(
-        pl.Series("row", roster.rows, dtype=pl.Int64),
-        col_or_null("township").alias("township"),
-        col_or_null("village").alias("village"),
-        col_or_null("name").alias("name"),
-        col_or_null("id_number").str.to_uppercase().alias("id_number"),
-        col_or_null("subject").alias("subject_raw"),
-        col_or_null("category").alias("category_raw"),
-        col_or_null("rule").alias("rule_raw"),
-        col_or_null("project").alias("project"),
-        col_or_null("claimed").alias("claimed_raw"),
-    ).with_columns(
-        status_s,
-        fen_s,
-        pl.col("subject_raw").replace_strict(subj_map, default=None).alias("subject"),
-        pl.col("category_raw").replace_strict(cat_map, default=None).alias("category"),
-        pl.col("rule_raw").replace_strict(rule_map, default=None).alias("rule"),
-    )
+    base = base.with_columns(status_s, fen_s)
     # no amount is recomputed for a line that is undecided or that the document does not quantify
     base = base.with_columns(
         pl.when(pl.col("line_status").is_in(["undecided", "not_quantified"])).then(None).otherwise(pl.col("award_fen")).alias("award_fen"))
-    # the applicant key: 身份证号, else 姓名 + 村
-    key = (pl.when(pl.col("id_number").is_not_null()).then(pl.lit("id:") + pl.col("id_number"))
-           .otherwise(pl.lit("nv:") + pl.col("name").fill_null("") + pl.lit("|") + pl.col("village").fill_null("")).alias("key"))
-
     # 2. cross-row checks (on the raw columns; the same for both engines)
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     subj_code = {s.id: i for i, s in enumerate(yr.vocabulary.subjects)}
     cat_code = {c.id: i for i, c in enumerate(yr.vocabulary.categories)}
     width = len(cat_code) + 1
 
-    def cross_frames(b: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
+    def cross_frames(b: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
         """The polars part of the cross-row checks (the messages are built below, in order)."""
-        b = b.with_columns(key)
         checked = b.select("id_number", "subject").with_columns(_ids_ok(b.get_column("id_number")))
         idx_bad = checked.with_row_index("i").filter(
             pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
@@ -742,19 +763,9 @@ def audit(
         cand = (b.lazy().select("row", "key", code.alias("code")).with_row_index("i").filter(pl.col("key").is_not_null())
                 .filter(pl.col("code").n_unique().over(pl.col("key").hash(0x5EED)) > 1).collect())
         incons = cand.filter(pl.col("code").n_unique().over("key") > 1).select("i", "row")
-        return b.get_column("key"), idx_bad, dup, tw, incons
+        return idx_bad, dup, tw, incons
 
-    # the checks run in a thread beside the claimed-amount parsing (polars releases the GIL; an
-    # eager column operation uses one core)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as cross_pool:
-        cross_fut = cross_pool.submit(cross_frames, base)
-        # claimed in 分: plain decimal text vectorised; anything else through parse_value
-        claimed_s = _claimed_fen(base.get_column("claimed_raw")).alias("claimed_fen")
-        key_s, idx_bad, dup, tw, incons = cross_fut.result()
-    base = base.with_columns(claimed_s)
-    base = base.with_columns(key_s)
+    idx_bad, dup, tw, incons = cross_frames(base)
 
     issues: list[dict[str, Any]] = []
     bad_rows: dict[int, list[dict[str, str]]] = {}
@@ -985,8 +996,9 @@ def _reference_in_chunks(parsed: list[ParsedRow], yr: YearRules, pack: RulePack,
 
 
 
-def _claimed_fen(series: pl.Series) -> pl.Series:
-    """申报金额 in 分: plain ``123.45`` text directly, anything else through ``engine.parse_value``."""
+def _claimed_fen(series: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(申报金额 in 分, whether written as plain ``123.45`` text): plain text is read in polars,
+    anything else through ``engine.parse_value`` (null when blank or unreadable)."""
     plain = series.str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(False)
     parts = series.str.split_exact(".", 1)
     whole = parts.struct.field("field_0").cast(pl.Int64, strict=False)
@@ -1000,7 +1012,7 @@ def _claimed_fen(series: pl.Series) -> pl.Series:
             value, msg = parse_value(_CLAIMED_SPEC, r)
             values.append(None if msg is not None else int(value * 100))
         out = out.scatter(odd, pl.Series(values, dtype=pl.Int64))
-    return out
+    return out, plain
 
 
 def _yuan(fen: int | None) -> str:

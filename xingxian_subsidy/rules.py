@@ -369,6 +369,17 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     if vocabulary is not None:
         for interps in vocabulary.group_interpretations.values():
             used_interps.update(interps)
+        # a roster names a subject type, a category or a rule by any of these words: one word, one thing
+        for kind, named in (("主体类型", [(s.id, [s.id, s.label.zh, s.label.en, *s.aliases]) for s in vocabulary.subjects]),
+                            ("农户类型", [(c.id, [c.id, c.label.zh, c.label.en, *c.aliases]) for c in vocabulary.categories]),
+                            ("规则", [(rid, [rid, r.name.zh, r.name.en]) for rid, r in rules.items()])):
+            owner: dict[str, str] = {}
+            for ident, words in named:
+                for word in words:
+                    if owner.setdefault(word, ident) != ident:
+                        problems.append(Problem(source=str(vocab_path if kind != "规则" else folder), message={
+                            "zh": f"“{word}”同时指{kind} {owner[word]} 和 {ident}：名册中无法判断",
+                            "en": f"{word!r} names both {owner[word]} and {ident}: a roster could not tell them apart"}))
     files_failed = any(p.source.startswith(str(folder)) for p in problems)
     for entry in register:
         if entry not in used_interps and not files_failed:  # a file that failed to load uses none

@@ -304,13 +304,14 @@ def _parse_choice(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
     return col.replace_strict(mapping, default=None), ok
 
 
-def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
+def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per-row line status and award in 分 for every row this path can do exactly.
 
     Args:
         roster: a ``roster.Roster`` (string cells).
         cmap: its ``roster.ColumnMap``.
         yr: the rules in force.
+        base: the roster's ``roster.base_frame`` if the caller has it (else it is built here).
 
     Returns:
         A frame with one row per roster row, in order: ``line_status`` (the engine's
@@ -324,46 +325,21 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules) -> pl.DataFrame:
         status; null for rows left to the reference engine.
     """
     df: pl.DataFrame = roster.frame
-    fx = cmap.fixed
     n = df.height
 
-    def col(fieldname: str) -> pl.Expr:
-        c = fx.get(fieldname)
-        return pl.col(c) if c is not None else pl.lit(None, dtype=pl.String)
+    if base is None:
+        from .roster import base_frame
 
-    subj_map = {}
-    for s in yr.vocabulary.subjects:
-        for a in [s.id, s.label.zh, s.label.en, *s.aliases]:
-            subj_map.setdefault(a, s.id)
-    cat_map = {}
-    for c in yr.vocabulary.categories:
-        for a in [c.id, c.label.zh, c.label.en, *c.aliases]:
-            cat_map.setdefault(a, c.id)
-    rule_map: dict[str, str] = {}
-    for rid, r in yr.rules.items():
-        rule_map.setdefault(rid, rid)
-    for rid, r in yr.rules.items():
-        rule_map.setdefault(r.name.zh, rid)
-        rule_map.setdefault(r.name.en, rid)
-
-    # a claimed amount the roster cannot read is an input error: the reference engine reports it
-    base = df.lazy().select(
+        base = base_frame(roster, cmap, yr)
+    # a row this path does not do: no name, an unknown subject, category or rule, or a claimed
+    # amount that is not plain decimal text (the reference engine reads it, or names the error)
+    base = base.lazy().select(
         pl.int_range(0, pl.len(), dtype=pl.Int64).alias("_i"),
-        col("name").alias("_name"),
-        col("id_number").alias("_id"),
-        col("village").alias("_village"),
-        col("subject").replace_strict(subj_map, default=None).alias("_subject"),
-        col("category").replace_strict(cat_map, default=None).alias("_category"),
-        col("category").alias("_category_raw"),
-        col("rule").replace_strict(rule_map, default=None).alias("_rule"),
-        col("project").alias("_project"),
-        (~col("claimed").str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(True)).alias("_bad_claimed"),
-    ).select(
-        "_i", "_subject", "_category", "_rule", "_project",
-        pl.when(pl.col("_id").is_not_null()).then(pl.lit("id:") + pl.col("_id").str.to_uppercase())
-        .otherwise(pl.lit("nv:") + pl.col("_name").fill_null("") + pl.lit("|") + pl.col("_village").fill_null("")).alias("_key"),
-        (pl.col("_name").is_null() | pl.col("_subject").is_null() | pl.col("_rule").is_null()
-         | (pl.col("_category_raw").is_not_null() & pl.col("_category").is_null()) | pl.col("_bad_claimed")).alias("_fallback"),
+        pl.col("subject").alias("_subject"), pl.col("category").alias("_category"), pl.col("rule").alias("_rule"),
+        pl.col("project").alias("_project"), pl.col("key").alias("_key"),
+        (pl.col("name").is_null() | pl.col("subject").is_null() | pl.col("rule").is_null()
+         | (pl.col("category_raw").is_not_null() & pl.col("category").is_null())
+         | (pl.col("claimed_raw").is_not_null() & ~pl.col("claimed_plain"))).alias("_fallback"),
     ).collect()
 
     group_members = yr.vocabulary.groups
