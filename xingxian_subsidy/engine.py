@@ -12,7 +12,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, localcontext
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+from weakref import WeakValueDictionary
 
 from pydantic import ValidationError
 
@@ -60,8 +61,48 @@ def _t(zh: str, en: str) -> Text:
 
 
 _YES, _NO = Text(zh="是", en="yes"), Text(zh="否", en="no")
+_SUBJECT_TYPE = Text(zh="申请主体类型", en="subject type")
+
+# Shared output parts. Citations, checks and inputs are frozen models wholly determined by
+# their field values, and a roster repeats the same few hundred of them across thousands of
+# lines (the same rule, condition and yes/no answer). Building each once and sharing it
+# keeps every line equal field for field, while sparing pydantic's validation and, above
+# all, the cyclic GC: an audit keeps all its lines alive, and rescanning ~30 fresh models
+# per line was two thirds of the reference engine's time. The keys hold the exact field
+# values (strings, bools, None and other frozen models), never object ids, so a key can
+# only ever find an equal object. The caches hold their objects weakly: an entry lasts as
+# long as some result still uses it, so a long-running process does not accumulate them.
+# (Sharing is what saves the time: model_construct is no faster than validating these
+# small models.) The models are frozen; like the rule data's labels they already share,
+# their lists are not to be changed in place.
+_CITATIONS: WeakValueDictionary[tuple, Citation] = WeakValueDictionary()
+_CHECKS: WeakValueDictionary[tuple, Check] = WeakValueDictionary()
+_INPUTS_USED: WeakValueDictionary[tuple, InputUsed] = WeakValueDictionary()
 
 
+def _shared(cache: WeakValueDictionary[tuple, Any], key: tuple, make: Callable[[], Any]) -> Any:
+    """The object cached under ``key``, built (validated) by ``make()`` when there is none alive."""
+    obj = cache.get(key)
+    if obj is None:
+        obj = cache[key] = make()
+    return obj
+
+
+def _check(**fields: Any) -> Check:
+    """A Check, shared between lines with the same field values (see _shared).
+
+    Takes exactly the keywords a direct ``Check(...)`` call would, so the fields set are the same.
+    """
+    interps = fields.pop("interpretations", None)  # a list: keyed as a tuple
+    key = (tuple(fields.items()), None if interps is None else tuple(interps))
+    if interps is None:
+        return _shared(_CHECKS, key, lambda: Check(**fields))
+    return _shared(_CHECKS, key, lambda: Check(**fields, interpretations=interps))
+
+
+def _input_used(name: str, label: Text, value: str, unit: str | None) -> InputUsed:
+    """An InputUsed, shared between lines with the same field values (see _shared)."""
+    return _shared(_INPUTS_USED, (name, label, value, unit), lambda: InputUsed(name=name, label=label, value=value, unit=unit))
 
 
 # ---------------------------------------------------------------- parsing input
@@ -351,16 +392,19 @@ class _Ctx:
 
 
 def _citation(rule: Rule, section: str | None = None, quote: str | None = None) -> Citation:
+    """The rule's source (or a given section and quote of its document), shared (see _shared)."""
     doc = rule.document
     assert doc is not None
-    return Citation(
+    section, quote = section or rule.section, quote or rule.quote
+    key = (doc.number, doc.title, section, doc.gazette, doc.gazette_page, quote)
+    return _shared(_CITATIONS, key, lambda: Citation(
         document_number=doc.number,
         document_title=doc.title,
-        section=section or rule.section,
+        section=section,
         gazette=doc.gazette,
         gazette_page=doc.gazette_page,
-        quote=quote or rule.quote,
-    )
+        quote=quote,
+    ))
 
 
 def _value_text(spec: InputSpec | None, value: Any) -> str:
@@ -388,8 +432,8 @@ def _check_condition(ctx: _Ctx, cond: Condition, draft: _Draft) -> bool | None:
         draft.checks.extend(sub_draft.checks)
         draft.use(sub_draft.interps)
         draft.checks.append(
-            Check(id=cond.id, label=cond.label, value=None, threshold=None, op="any_of", boundary_word=None, passed=passed,
-                  kind=cond.kind, citation=_citation(ctx.rule, cond.section, cond.quote), interpretations=cond.interpretations)
+            _check(id=cond.id, label=cond.label, value=None, threshold=None, op="any_of", boundary_word=None, passed=passed,
+                   kind=cond.kind, citation=_citation(ctx.rule, cond.section, cond.quote), interpretations=cond.interpretations)
         )
         draft.use(cond.interpretations)
         return passed
@@ -440,9 +484,9 @@ def _check_condition(ctx: _Ctx, cond: Condition, draft: _Draft) -> bool | None:
         if isinstance(value, bool):
             value_i18n = _YES if value else _NO
     draft.checks.append(
-        Check(id=cond.id, label=cond.label, value=value_text, threshold=threshold_text, op=cond.op, boundary_word=cond.boundary_word,
-              passed=passed2, kind=cond.kind, citation=_citation(ctx.rule, cond.section, cond.quote), interpretations=cond.interpretations,
-              value_i18n=value_i18n, threshold_i18n=threshold_i18n)
+        _check(id=cond.id, label=cond.label, value=value_text, threshold=threshold_text, op=cond.op, boundary_word=cond.boundary_word,
+               passed=passed2, kind=cond.kind, citation=_citation(ctx.rule, cond.section, cond.quote), interpretations=cond.interpretations,
+               value_i18n=value_i18n, threshold_i18n=threshold_i18n)
     )
     draft.use(cond.interpretations)
     return passed2
@@ -555,7 +599,7 @@ def _formula(ctx: _Ctx, draft: _Draft) -> Decimal | None:
             if amount is None:
                 return None
             ok = lo.value <= amount <= hi.value
-            draft.checks.append(Check(
+            draft.checks.append(_check(
                 id="amount_in_range", label=_t(f"金额在 {num_text(lo.value)}–{num_text(hi.value)} 元之间", f"amount within {num_text(lo.value)}–{num_text(hi.value)} yuan"),
                 value=f"{num_text(amount)} 元", threshold=f"{num_text(lo.value)}–{num_text(hi.value)} 元", op="between", boundary_word=None,
                 passed=ok, kind="eligibility", citation=_citation(ctx.rule, lo.section, lo.quote)))
@@ -588,7 +632,7 @@ def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> _Draft:
     rule = yr.rules[claim.rule]
     ctx = _Ctx(yr, rule, info, dict(claim.inputs))
     inputs_used = [
-        InputUsed(name=s.name, label=s.label, value=_value_text(s, claim.inputs[s.name]), unit=s.unit)
+        _input_used(s.name, s.label, _value_text(s, claim.inputs[s.name]), s.unit)
         for s in rule.inputs if s.name in claim.inputs
     ]
     draft = _Draft(rule=rule, project=claim.project, status="awarded", amount=ZERO, inputs=inputs_used, checks=[], steps=[], missing=[])
@@ -597,8 +641,8 @@ def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> _Draft:
     subject_ok = info.subject in rule.subjects
     subject_labels = {s.id: s.label for s in yr.vocabulary.subjects}
     allowed = "、".join(subject_labels[s].zh for s in rule.subjects)
-    draft.checks.append(Check(
-        id="subject", label=_t("申请主体类型", "subject type"),
+    draft.checks.append(_check(
+        id="subject", label=_SUBJECT_TYPE,
         value=subject_labels[info.subject].zh if info.subject in subject_labels else info.subject, threshold=allowed, op="in", boundary_word="属于",
         passed=subject_ok, kind="eligibility", citation=_citation(rule),
         value_i18n=subject_labels.get(info.subject),
