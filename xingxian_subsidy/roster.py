@@ -998,12 +998,10 @@ def _reference_in_chunks(parsed: list[ParsedRow], yr: YearRules, pack: RulePack,
 
 def _claimed_fen(series: pl.Series) -> tuple[pl.Series, pl.Series]:
     """(申报金额 in 分, whether written as plain ``123.45`` text): plain text is read in polars,
-    anything else through ``engine.parse_value`` (null when blank or unreadable)."""
+    exactly (a decimal at scale 2 is an integer of 分), anything else through
+    ``engine.parse_value`` (null when blank or unreadable)."""
     plain = series.str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(False)
-    parts = series.str.split_exact(".", 1)
-    whole = parts.struct.field("field_0").cast(pl.Int64, strict=False)
-    frac = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False).fill_null(0)
-    fen = (whole * 100 + frac)
+    fen = series.str.to_decimal(scale=2).to_physical()
     out = pl.select(pl.when(plain).then(fen).otherwise(None).cast(pl.Int64)).to_series().alias("claimed_fen")
     odd = (out.is_null() & series.is_not_null()).arg_true()
     if len(odd):

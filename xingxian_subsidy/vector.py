@@ -275,11 +275,8 @@ def _parse_numeric(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
     else:
         pattern = rf"^[0-9]{{1,{MAX_INT_DIGITS}}}(\.[0-9]{{1,{scale}}})?$"
     ok = col.str.contains(pattern).fill_null(True)
-    parts = col.str.split_exact(".", 1)
-    whole = parts.struct.field("field_0").cast(I128, strict=False)
-    frac = parts.struct.field("field_1").fill_null("").str.pad_end(scale, "0").str.slice(0, scale)
-    frac_v = frac.cast(I128, strict=False).fill_null(0) if scale else _lit(0)
-    value = pl.when(col.is_null() | ~ok).then(pl.lit(None, dtype=I128)).otherwise(whole * _lit(10**scale) + frac_v)
+    # a decimal at the type's scale is stored as the integer value × 10^scale: read exactly
+    value = pl.when(col.is_null() | ~ok).then(pl.lit(None, dtype=I128)).otherwise(col.str.to_decimal(scale=scale).to_physical().cast(I128))
     if spec.unit == "%":  # above 100% is an input error: leave it to the reference engine's message
         too_big = (value > _lit(int(MAX_PERCENT) * 10**scale)).fill_null(False)
         ok = ok & ~too_big
