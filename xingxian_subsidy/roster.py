@@ -767,7 +767,6 @@ def audit(
 
     idx_bad, dup, tw, incons = cross_frames(base)
 
-    issues: list[dict[str, Any]] = []
     bad_rows: dict[int, list[dict[str, str]]] = {}
     id_col = fx.get("id_number") or "身份证号"
     for i, idn in zip(idx_bad.get_column("i").to_list(), idx_bad.get_column("id_number").to_list()):
@@ -787,16 +786,19 @@ def audit(
             bad_rows.setdefault(i, []).append({"column": id_col, "kind": "dup_id",
                                               "zh": f"同一身份证号 {mask_id(idn)} 对应不同姓名：{zh}",
                                               "en": f"the same ID number {mask_id(idn)} appears under different names: {en}"})
+    # cross-row notes, as frames (a province roster can hold many): row, _i, column, kind, zh, en
+    notes: list[pl.DataFrame] = []
     if tw is not None:
-        for i, row, first_row, rid in tw.select("i", "row", "first_row", "rule").iter_rows():
-            if row != first_row:
-                issues.append({"row": row, "_i": i, "column": fx["rule"], "kind": "cross",
-                               "zh": f"同一户重复申报“每户限一次”的项目（{yr.rules[rid].name.zh}）：首次见第{first_row}行",
-                               "en": f"a once-per-household subsidy ({yr.rules[rid].name.en}) is claimed again; first on row {first_row}"})
-    for i, row in incons.select("i", "row").iter_rows():
-        issues.append({"row": row, "_i": i, "column": fx.get("category") or fx["subject"], "kind": "cross",
-                       "zh": "同一申请人在不同行填写的主体类型或农户类型不一致：跨行上限按各自填写分别核算，请核实",
-                       "en": "this applicant's subject or category differs between rows; cross-row limits were applied per combination; please check"})
+        rule_zh = {rid: r.name.zh for rid, r in yr.rules.items()}
+        rule_en = {rid: r.name.en for rid, r in yr.rules.items()}
+        notes.append(tw.filter(pl.col("row") != pl.col("first_row")).select(
+            "row", pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(fx.get("rule"), dtype=pl.String).alias("column"), pl.lit("cross").alias("kind"),
+            pl.format("同一户重复申报“每户限一次”的项目（{}）：首次见第{}行", pl.col("rule").replace_strict(rule_zh), "first_row").alias("zh"),
+            pl.format("a once-per-household subsidy ({}) is claimed again; first on row {}", pl.col("rule").replace_strict(rule_en), "first_row").alias("en")))
+    notes.append(incons.select(
+        "row", pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(fx.get("category") or fx.get("subject"), dtype=pl.String).alias("column"), pl.lit("cross").alias("kind"),
+        pl.lit("同一申请人在不同行填写的主体类型或农户类型不一致：跨行上限按各自填写分别核算，请核实").alias("zh"),
+        pl.lit("this applicant's subject or category differs between rows; cross-row limits were applied per combination; please check").alias("en")))
 
     # 3. statuses
     st = base.with_columns(
@@ -935,20 +937,15 @@ def audit(
         if not problems_by_row.get(i) and not bad_rows.get(i):
             col = fx["claimed"] if s in ("over", "under") or c is None else None
             prob.append({"row": row, "_i": i, "column": col, "kind": s, "zh": reason if lang == "zh" else None, "en": reason if lang == "en" else None})
-    for it in issues:
-        prob.append(it)
-    prob.sort(key=lambda d: d["row"])
-    at = st.select("status", "name", "id_number").gather([d["_i"] for d in prob]) if prob else st.select("status", "name", "id_number").clear()
-    issues_df = pl.DataFrame({
-        "row": [d["row"] for d in prob],
-        "column": [d.get("column") for d in prob],
-        "kind": [d["kind"] for d in prob],
-        "status": at.get_column("status"),
-        "name": at.get_column("name"),
-        "id_number": at.get_column("id_number"),
-        "message": [d.get(lang) or d.get("zh") or "" for d in prob],
-    }, schema={"row": pl.Int64, "column": pl.String, "kind": pl.String, "status": pl.String,
-               "name": pl.String, "id_number": pl.String, "message": pl.String})
+    # the problem list in row order: a row's own problems first, then the cross-row notes
+    note_schema = {"row": pl.Int64, "_i": pl.Int64, "column": pl.String, "kind": pl.String, "zh": pl.String, "en": pl.String}
+    own = pl.DataFrame({k: [d.get(k) for d in prob] for k in note_schema}, schema=note_schema)
+    allp = pl.concat([own, *[nt.cast(note_schema) for nt in notes]]).with_row_index("_seq").sort("row", "_seq")
+    at = st.select("status", "name", "id_number").gather(allp.get_column("_i"))
+    message = pl.col(lang)
+    message = pl.when(message.is_null() | (message == "")).then(pl.col("zh").fill_null("")).otherwise(message)
+    issues_df = pl.concat([allp.select("row", "column", "kind"), at.select("status", "name", "id_number"),
+                           allp.select(message.alias("message"))], how="horizontal")
 
     st = st.with_columns(tier_s)
     stamp = {
