@@ -7,6 +7,7 @@ summary, map errors to exit codes (0 all rows 一致 or no --fail-on-mismatch, 1
 
 from __future__ import annotations
 
+import gc
 import sys
 from enum import Enum
 from pathlib import Path
@@ -45,6 +46,10 @@ def audit(
     show_progress = progress if progress is not None else sys.stderr.isatty()
     try:
         pack = load_rules(rules)
+        # What exists now (modules, the rule pack) lives as long as the process: move it out of
+        # the cyclic collector's way, whose full passes otherwise rescan it while an audit
+        # builds its many small objects. Reference counting still frees everything as usual.
+        gc.freeze()
         if show_progress:
             report = _with_progress(lambda tick: run_audit(roster, pack, year=year, lang=L, engine=engine.value, explain=explain,
                                                         explain_limit=explain_limit or None, progress=tick), L)
