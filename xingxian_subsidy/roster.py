@@ -610,6 +610,47 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     return base.with_columns(fen.alias("claimed_fen"), plain.alias("claimed_plain"))
 
 
+def _cross_frames(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
+    """The polars part of the cross-row checks on ``base_frame`` (the audit builds the messages, in order):
+    bad 身份证号, one 身份证号 under two names, once-per-household claims repeated, and an applicant
+    whose subject or category differs between rows."""
+    once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
+    subj_code = {s.id: i for i, s in enumerate(yr.vocabulary.subjects)}
+    cat_code = {c.id: i for i, c in enumerate(yr.vocabulary.categories)}
+    width = len(cat_code) + 1
+
+    checked = b.select("id_number", "subject").with_columns(_ids_ok(b.get_column("id_number")))
+    idx_bad = checked.with_row_index("i").filter(
+        pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
+    )
+    # same 身份证号 under two names (only an ID on several rows can have two names)
+    # (an ID with two names is an ID in two distinct (ID, name) pairs)
+    named = b.lazy().select("id_number", "name", "row").with_row_index("i").filter(pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
+    two_names = named.select("id_number", "name").unique().filter(pl.col("id_number").is_duplicated()).select("id_number").unique()
+    dup = named.filter(pl.col("id_number").is_in(two_names.collect().get_column("id_number").implode())).collect()
+    # once-per-household rules claimed more than once (e.g. two 户厕 for one 户)
+    tw = None
+    if once:
+        tw = (b.select("row", "rule", "key").with_row_index("i").filter(pl.col("rule").is_in(list(once)))
+              .with_columns(pl.col("rule").replace_strict(once, default=None).alias("once_group"))
+              .filter(pl.struct("key", "once_group").is_duplicated())
+              .with_columns(pl.col("row").first().over(["key", "once_group"]).alias("first_row"),
+                            pl.len().over(["key", "once_group"]).alias("n_once"))
+              .filter(pl.col("n_once") > 1))
+    # consistency of subject/category within one applicant (only an applicant on several rows can differ)
+    # (subject or category differs ⇔ the key is in two distinct (key, subject, category) combinations)
+    # Prefilter on a hash of the key and an exact integer code of (subject, category): a row whose
+    # key-hash group holds two codes is a candidate. A hash collision can only add candidates (the
+    # code is exact), and the exact check runs on the candidates only.
+    code = (pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * width
+            + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
+    cand = (b.lazy().select("row", "key", code.alias("code")).with_row_index("i").filter(pl.col("key").is_not_null())
+            .filter(pl.col("code").n_unique().over(pl.col("key").hash(0x5EED)) > 1).collect())
+    incons = cand.filter(pl.col("code").n_unique().over("key") > 1).select("i", "row")
+    return idx_bad, dup, tw, incons
+
+
+
 # ---------------------------------------------------------------- the audit
 
 
@@ -678,6 +719,12 @@ def audit(
 
     # the fixed columns, resolved once for both engines and the checks
     base = base_frame(roster, cmap, yr)
+    # the cross-row checks need only these: they run in a thread (polars releases the GIL) beside
+    # the computation, whose Python parts would leave a core idle
+    from concurrent.futures import ThreadPoolExecutor
+
+    cross_pool = ThreadPoolExecutor(max_workers=1)
+    cross_fut = cross_pool.submit(_cross_frames, base, yr)
     # 1. per-row award, status before the roster comparison (kept as polars Series: no per-row Python objects)
     lines: dict[int, LineItem] = {}
     problems_by_row: dict[int, list[Problem]] = {}
@@ -727,45 +774,9 @@ def audit(
     # no amount is recomputed for a line that is undecided or that the document does not quantify
     base = base.with_columns(
         pl.when(pl.col("line_status").is_in(["undecided", "not_quantified"])).then(None).otherwise(pl.col("award_fen")).alias("award_fen"))
-    # 2. cross-row checks (on the raw columns; the same for both engines)
-    once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
-    subj_code = {s.id: i for i, s in enumerate(yr.vocabulary.subjects)}
-    cat_code = {c.id: i for i, c in enumerate(yr.vocabulary.categories)}
-    width = len(cat_code) + 1
-
-    def cross_frames(b: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
-        """The polars part of the cross-row checks (the messages are built below, in order)."""
-        checked = b.select("id_number", "subject").with_columns(_ids_ok(b.get_column("id_number")))
-        idx_bad = checked.with_row_index("i").filter(
-            pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
-        )
-        # same 身份证号 under two names (only an ID on several rows can have two names)
-        # (an ID with two names is an ID in two distinct (ID, name) pairs)
-        named = b.lazy().select("id_number", "name", "row").with_row_index("i").filter(pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
-        two_names = named.select("id_number", "name").unique().filter(pl.col("id_number").is_duplicated()).select("id_number").unique()
-        dup = named.filter(pl.col("id_number").is_in(two_names.collect().get_column("id_number").implode())).collect()
-        # once-per-household rules claimed more than once (e.g. two 户厕 for one 户)
-        tw = None
-        if once:
-            tw = (b.select("row", "rule", "key").with_row_index("i").filter(pl.col("rule").is_in(list(once)))
-                  .with_columns(pl.col("rule").replace_strict(once, default=None).alias("once_group"))
-                  .filter(pl.struct("key", "once_group").is_duplicated())
-                  .with_columns(pl.col("row").first().over(["key", "once_group"]).alias("first_row"),
-                                pl.len().over(["key", "once_group"]).alias("n_once"))
-                  .filter(pl.col("n_once") > 1))
-        # consistency of subject/category within one applicant (only an applicant on several rows can differ)
-        # (subject or category differs ⇔ the key is in two distinct (key, subject, category) combinations)
-        # Prefilter on a hash of the key and an exact integer code of (subject, category): a row whose
-        # key-hash group holds two codes is a candidate. A hash collision can only add candidates (the
-        # code is exact), and the exact check runs on the candidates only.
-        code = (pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * width
-                + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
-        cand = (b.lazy().select("row", "key", code.alias("code")).with_row_index("i").filter(pl.col("key").is_not_null())
-                .filter(pl.col("code").n_unique().over(pl.col("key").hash(0x5EED)) > 1).collect())
-        incons = cand.filter(pl.col("code").n_unique().over("key") > 1).select("i", "row")
-        return idx_bad, dup, tw, incons
-
-    idx_bad, dup, tw, incons = cross_frames(base)
+    # 2. cross-row checks (started beside the computation, above)
+    idx_bad, dup, tw, incons = cross_fut.result()
+    cross_pool.shutdown()
 
     bad_rows: dict[int, list[dict[str, str]]] = {}
     id_col = fx.get("id_number") or "身份证号"
