@@ -34,7 +34,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Collection, Iterable
 
 import polars as pl
 
@@ -556,6 +556,15 @@ def neutralise_expr(col: str) -> pl.Expr:
 _FORMULA_START = r"^[=+\-@\t\r]"
 
 
+def _formula_columns(df: pl.DataFrame) -> set[str]:
+    """The text columns of ``df`` with a cell that ``neutralise`` would change."""
+    texts = [c for c, t in df.schema.items() if t == pl.String]
+    if not texts or not df.height:
+        return set()
+    flags = df.select([pl.col(c).str.contains(_FORMULA_START).any() for c in texts]).row(0)
+    return {c for c, f in zip(texts, flags) if f}
+
+
 # ---------------------------------------------------------------- the fixed columns
 
 
@@ -667,6 +676,9 @@ class AuditReport:
     stamp: dict[str, Any]
     texts: list[str]
     lang: str = "zh"
+    # columns of ``rows`` known to hold no cell a spreadsheet would run as a formula (the writers
+    # need not look at them again)
+    formula_free: frozenset[str] = frozenset()
 
     @property
     def all_match(self) -> bool:
@@ -725,6 +737,8 @@ def audit(
 
     cross_pool = ThreadPoolExecutor(max_workers=1)
     cross_fut = cross_pool.submit(_cross_frames, base, yr)
+    # then, which input columns hold a cell to neutralise when written (for the writers)
+    formula_fut = cross_pool.submit(_formula_columns, roster.frame)
     # 1. per-row award, status before the roster comparison (kept as polars Series: no per-row Python objects)
     lines: dict[int, LineItem] = {}
     problems_by_row: dict[int, list[Problem]] = {}
@@ -776,7 +790,6 @@ def audit(
         pl.when(pl.col("line_status").is_in(["undecided", "not_quantified"])).then(None).otherwise(pl.col("award_fen")).alias("award_fen"))
     # 2. cross-row checks (started beside the computation, above)
     idx_bad, dup, tw, incons = cross_fut.result()
-    cross_pool.shutdown()
 
     bad_rows: dict[int, list[dict[str, str]]] = {}
     id_col = fx.get("id_number") or "身份证号"
@@ -981,7 +994,13 @@ def audit(
         pl.col("rule").replace_strict({rid: r.name.get(lang) for rid, r in yr.rules.items()}, default=None).alias("rule_name"))
     quantities = df.select([pl.col(c) for c in df.columns if c not in fx.values()])
     rows_out = pl.concat([rows_out, quantities.rename({c: f"q:{c}" for c in quantities.columns})], how="horizontal")
-    return AuditReport(rows=rows_out, issues=issues_df, summaries=summaries, stamp=stamp, texts=texts, lang=lang)
+    formulas = formula_fut.result()
+    cross_pool.shutdown()
+    sources = {"township": fx.get("township"), "village": fx.get("village"), "name": fx.get("name"), "id_number": fx.get("id_number"),
+               "subject_raw": fx.get("subject"), "category_raw": fx.get("category"), "rule_raw": fx.get("rule"), "project": fx.get("project"),
+               **{f"q:{c}": c for c in quantities.columns}}
+    formula_free = frozenset(out for out, src in sources.items() if src not in formulas)
+    return AuditReport(rows=rows_out, issues=issues_df, summaries=summaries, stamp=stamp, texts=texts, lang=lang, formula_free=formula_free)
 
 
 def _reference_in_chunks(parsed: list[ParsedRow], yr: YearRules, pack: RulePack, tick: Callable, stage: str = "compute") -> dict[int, RowResult]:
@@ -1256,9 +1275,14 @@ def detail_table(report: AuditReport, show_id: bool = False) -> pl.DataFrame:
         pl.col("claimed_fen").alias("claimed"), pl.col("award_fen").alias("award"), pl.col("diff_fen").alias("diff"),
         pl.col("status").replace_strict(status_map).alias("status"), pl.col("reason"), *q,
     )
-    rename = {c: COLUMN_TITLES[c].get(lang) for c in out.columns if c in COLUMN_TITLES}
-    rename.update({c: c[2:] for c in q})
-    return out.rename(rename)
+    return out.rename(_detail_titles(out.columns, lang))
+
+
+def _detail_titles(columns: list[str], lang: str) -> dict[str, str]:
+    """detail_table's column titles: a known column's title, a quantity column's own header."""
+    rename = {c: COLUMN_TITLES[c].get(lang) for c in columns if c in COLUMN_TITLES}
+    rename.update({c: c[2:] for c in columns if c.startswith("q:")})
+    return rename
 
 
 def _issue_table(report: AuditReport, show_id: bool) -> pl.DataFrame:
@@ -1329,8 +1353,9 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False)
         return [out]
     if suffix == ".csv":
         written = []
-        for path, df in ((out, detail), (out.with_name(out.stem + ".issues.csv"), issues)):
-            _write_csv(df, path)
+        titles = _detail_titles(list(report.formula_free), report.lang)
+        for path, df, clean in ((out, detail, {titles.get(c, c) for c in report.formula_free}), (out.with_name(out.stem + ".issues.csv"), issues, set())):
+            _write_csv(df, path, clean)
             written.append(path)
         summ_path = out.with_name(out.stem + ".summary.csv")
         with summ_path.open("w", encoding="utf-8-sig", newline="") as fh:
@@ -1381,14 +1406,20 @@ def _neutralised(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns([neutralise_expr(c) for c, t in df.schema.items() if t == pl.String and c not in money])
 
 
-def _write_csv(df: pl.DataFrame, path: Path) -> None:
-    # one pass (money text and neutralised text cells are disjoint columns), written straight to the
+def _write_csv(df: pl.DataFrame, path: Path, clean: Collection[str] = ()) -> None:
+    """Write ``df`` as UTF-8 CSV with a BOM (Excel's cue): money columns (分) as exact decimal 元,
+    text cells that would run as formulas neutralised. ``clean`` names columns already known to
+    hold no such cell."""
+    # one pass (money and neutralised text cells are disjoint columns), written straight to the
     # file after the BOM: no 200 MB Python string in between
     # a text column with no cell to neutralise is written as it is (checking is cheaper than rewriting)
-    money = set(_money_cols(df))
-    texts = [c for c, t in df.schema.items() if t == pl.String and c not in money]
+    money = _money_cols(df)
+    texts = [c for c, t in df.schema.items() if t == pl.String and c not in money and c not in clean]
     flags = df.select([pl.col(c).str.contains(_FORMULA_START).any() for c in texts]).row(0) if texts and df.height else ()
-    text = df.lazy().with_columns(_money_text_exprs(df) + [neutralise_expr(c) for c, f in zip(texts, flags) if f]).collect()
+    # 分 as a decimal at scale 2 (exact: an integer times 0.01), which polars writes with its two places
+    cents = pl.lit(Decimal("0.01"), dtype=pl.Decimal(38, 2))
+    text = df.lazy().with_columns([(pl.col(c).cast(pl.Decimal(38, 0)) * cents).alias(c) for c in money]
+                                  + [neutralise_expr(c) for c, f in zip(texts, flags) if f]).collect()
     with path.open("wb") as fh:
         fh.write(b"\xef\xbb\xbf")
         text.write_csv(fh)
