@@ -154,6 +154,20 @@ def test_gbk_csv(pack, report, tmp_path):
     assert rep.rows.select("row", "name", "status", "award_fen").equals(report.rows.select("row", "name", "status", "award_fen"))
 
 
+def test_a_file_name_with_wildcards_is_read_as_named(pack, report, tmp_path):
+    """The CSV reader is handed the path: ``*`` and ``[...]`` in a name are not patterns."""
+    import hashlib
+
+    folder = tmp_path / "乡镇[1]"
+    folder.mkdir()
+    path = folder / "名册*.csv"
+    path.write_bytes(EX_CSV.read_bytes())
+    (folder / "名册2.csv").write_text("姓名\n别的\n", encoding="utf-8")  # what the pattern would also match
+    rep = audit(path, pack)
+    assert rep.rows.select("row", "name", "status", "award_fen").equals(report.rows.select("row", "name", "status", "award_fen"))
+    assert rep.stamp["input_sha256"] == hashlib.sha256(EX_CSV.read_bytes()).hexdigest()
+
+
 def test_parquet(pack, report, tmp_path):
     path = tmp_path / "r.parquet"
     pl.read_csv(EX_CSV, infer_schema=False).write_parquet(path)

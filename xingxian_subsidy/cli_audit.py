@@ -62,8 +62,7 @@ def audit(
         target = exc.filename or out
         print(("无法写入报告：" if L == "zh" else "cannot write the report: ") + f"{target}: {exc.strerror or exc}", file=sys.stderr)
         raise typer.Exit(2)
-    counts = report.rows.group_by("status").len()
-    by = {s: c for s, c in counts.iter_rows()}
+    by = report.status_counts
     parts = [f"{STATUSES[k].get(L)} {by[k]}" for k in STATUSES if by.get(k)]
     total = report.summaries["by_township"].tail(1)
     claimed, award = total.get_column("claimed_fen")[0] or 0, total.get_column("award_fen")[0] or 0

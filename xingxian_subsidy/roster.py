@@ -29,6 +29,8 @@ import datetime as dt
 import hashlib
 import io
 import json
+import mmap
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -145,11 +147,14 @@ def read_roster(path: Path | str) -> Roster:
     """
     path = Path(path)
     source = str(path)
+    # The file is mapped, not copied: the checksum (hashlib releases the GIL) runs over the mapping
+    # in a thread while polars reads the same file. (A file rewritten during the read is not supported.)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            raw: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
     except OSError as exc:
         raise InputError([Problem(source=source, message=_t(f"无法读取文件：{exc.strerror or exc}", f"cannot read the file: {exc.strerror or exc}"))]) from None
-    # the checksum (hashlib releases the GIL) runs beside polars' reader
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=1)
@@ -158,19 +163,19 @@ def read_roster(path: Path | str) -> Roster:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
-            df = pl.read_excel(io.BytesIO(raw), infer_schema_length=0, drop_empty_rows=False, raise_if_empty=False)
+            df = pl.read_excel(io.BytesIO(raw[:]), infer_schema_length=0, drop_empty_rows=False, raise_if_empty=False)
             fmt = "xlsx"
         elif suffix in (".csv", ".txt"):
             try:  # polars refuses invalid UTF-8, so a GBK/GB18030 export is detected by trying UTF-8 first
-                df = pl.read_csv(io.BytesIO(raw), infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
+                df = pl.read_csv(path if size else io.BytesIO(b""), glob=False, infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
             except pl.exceptions.ComputeError as exc:
                 if "utf-8" not in str(exc).lower() and "utf8" not in str(exc).lower():
                     raise
-                data = _decode(raw, source).encode("utf-8")
+                data = _decode(raw[:], source).encode("utf-8")
                 df = pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False)
             fmt = "csv"
         elif suffix == ".parquet":
-            df = pl.read_parquet(io.BytesIO(raw))
+            df = pl.read_parquet(io.BytesIO(raw[:]))
             fmt = "parquet"
         else:
             raise InputError([Problem(source=source, message=_t(f"不支持的文件类型“{suffix or '（无扩展名）'}”；应为 .xlsx、.csv 或 .parquet",
@@ -199,7 +204,10 @@ def read_roster(path: Path | str) -> Roster:
         df = df.drop("__row")
     else:
         rows = list(range(2, df.height + 2))
-    return Roster(source=source, frame=df, rows=rows, sha256=digest.result(), file_format=fmt)
+    sha256 = digest.result()
+    if isinstance(raw, mmap.mmap):
+        raw.close()
+    return Roster(source=source, frame=df, rows=rows, sha256=sha256, file_format=fmt)
 
 
 _RENAMED = re.compile(r"^(.*?)(?:_duplicated_\d+|_\d+)$")  # how polars' CSV and Excel readers rename a repeated header
@@ -679,6 +687,7 @@ class AuditReport:
     # columns of ``rows`` known to hold no cell a spreadsheet would run as a formula (the writers
     # need not look at them again)
     formula_free: frozenset[str] = frozenset()
+    status_counts: dict[str, int] = field(default_factory=dict)  # rows of each status (match, over, …)
 
     @property
     def all_match(self) -> bool:
@@ -893,7 +902,7 @@ def audit(
     try:
         # tier of each courtyard-type row (tier_table rules), from the rule data
         tier_s = _tiers(roster, cmap, yr, st, known_tier)
-        summaries, texts = _summaries(st.with_columns(tier_s), yr, lang)
+        summaries, texts, status_counts = _summaries(st.with_columns(tier_s), yr, lang)
     finally:
         job_results = fut.result() if pool is not None else []
         if pool is not None:
@@ -1000,7 +1009,8 @@ def audit(
                "subject_raw": fx.get("subject"), "category_raw": fx.get("category"), "rule_raw": fx.get("rule"), "project": fx.get("project"),
                **{f"q:{c}": c for c in quantities.columns}}
     formula_free = frozenset(out for out, src in sources.items() if src not in formulas)
-    return AuditReport(rows=rows_out, issues=issues_df, summaries=summaries, stamp=stamp, texts=texts, lang=lang, formula_free=formula_free)
+    return AuditReport(rows=rows_out, issues=issues_df, summaries=summaries, stamp=stamp, texts=texts, lang=lang, formula_free=formula_free,
+                       status_counts=status_counts)
 
 
 def _reference_in_chunks(parsed: list[ParsedRow], yr: YearRules, pack: RulePack, tick: Callable, stage: str = "compute") -> dict[int, RowResult]:
@@ -1113,7 +1123,8 @@ def _wan(fen: int) -> str:
     return text
 
 
-def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
+def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.DataFrame], list[str], dict[str, int]]:
+    """The signed summaries, the 附件7 request texts and the number of rows of each status."""
     agg = [
         pl.len().alias("rows"),
         (pl.col("status") == "match").sum().alias("match_rows"),
@@ -1146,7 +1157,9 @@ def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl
             tl.filter(pl.col("award_fen") > 0).group_by(["township", "rule"]).agg(pl.col("key").n_unique()),
             tl.group_by("township").agg(pl.len(), pl.col("award_fen").sum()),
         ]
+    queries.append(s.group_by("status").len())
     results = pl.collect_all(queries)
+    status_counts = {st_: c for st_, c in results.pop().iter_rows()}
     by_town, by_village, by_rule_raw, total_raw, cy_applied, cy_by_tier, cy_towns = results[:7]
     toilet_results = [results[7 + 3 * k: 10 + 3 * k] for k in range(len(toilet_tables))]
     names = {rid: r.name.get(lang) for rid, r in yr.rules.items()}
@@ -1214,7 +1227,7 @@ def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl
         tot["award_fen"] = sum(r["award_fen"] for r in toilet_rows)
         toilet_rows.append(tot)
     summaries["toilet_tasks"] = pl.DataFrame(toilet_rows) if toilet_rows else pl.DataFrame({"township": []}, schema={"township": pl.String})
-    return summaries, texts
+    return summaries, texts, status_counts
 
 
 # ---------------------------------------------------------------- writing
