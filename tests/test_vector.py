@@ -207,3 +207,21 @@ def test_vector_tier_equals_reference_placement_at_every_bound():
         want = [tier_of(YR, rule, Decimal(t)) for t in texts]
         assert got == want
         assert len({w for w in want if w}) == len(rule.formula.tiers)  # every tier was reached
+
+
+def test_cross_row_limits_are_exact_when_applicant_hashes_collide(monkeypatch):
+    """The cross-row step orders applicants by a hash; every applicant sharing one hash must still
+    be kept apart (here all hashes collide)."""
+    import xingxian_subsidy.vector as vector
+
+    frame = _plain_frame(5, 600)
+    roster = roster_from_frame(frame)
+    cmap = map_columns(roster.frame.columns, YR)
+    ref = _reference(roster)
+    normal = compute_vector(roster, cmap, YR)
+    monkeypatch.setattr(vector, "_group_hash", lambda cols: pl.lit(0, dtype=pl.UInt64))
+    collided = compute_vector(roster, cmap, YR)
+    assert collided.equals(normal)
+    assert list(zip(collided.get_column("line_status").to_list(), collided.get_column("award_fen").to_list())) == ref
+    # the roster has applicants whose lines limit each other (else this would prove nothing)
+    assert "limited" in collided.get_column("line_status").to_list()

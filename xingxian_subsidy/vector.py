@@ -385,7 +385,7 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | N
     status = pl.repeat(None, n, dtype=pl.String, eager=True)
     fen = pl.repeat(None, n, dtype=pl.Int64, eager=True)
     if done.height:
-        done = _cross_row(done.lazy(), yr).select("_i", "_status", "_fen").collect()
+        done = _cross_row(done.select("_i", "_key", "_subject", "_category", "_rule", "_project", "_status", "_fen"), yr)
         status = status.scatter(done.get_column("_i"), done.get_column("_status"))
         fen = fen.scatter(done.get_column("_i"), done.get_column("_fen"))
     # the tier (tier_table rules) of the rows done here; a row left to the reference engine has none
@@ -504,51 +504,44 @@ def _interest(comp: _RuleCompiler, rule: Rule) -> tuple[pl.Expr, pl.Expr, pl.Exp
     return fen, any_null, pl.lit(False)
 
 
-def _cross_row(done: pl.LazyFrame, yr: YearRules) -> pl.LazyFrame:
+def _group_hash(cols: list[str]) -> pl.Expr:
+    """A hash of an applicant group's columns. It only orders rows and picks out the rows alone in
+    their group; every grouping decision compares the columns themselves, so a collision costs
+    time, never a wrong answer (tests/test_vector.py forces one)."""
+    return pl.struct(cols).hash(0x5EED)
+
+
+def _runs(keys: list[str]) -> pl.Expr:
+    """On rows sorted so that equal keys are adjacent: True at the first row of each run of equal keys."""
+    changed = [pl.col(k).ne_missing(pl.col(k).shift(1)) for k in keys]
+    return pl.any_horizontal(changed) | (pl.int_range(0, pl.len()) == 0)
+
+
+def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     """Once-per-household, exclusive groups and shared caps, per applicant group, in row order.
 
     Mirrors ``engine._cross_claim``: of lines that exclude each other (once per household; one
     construction award per project) the highest is paid, the first of equals winning; then
     shared caps in row order, where the amount used after line k is min(cap, running sum).
 
-    An applicant group is (key, subject, category). Only the rows that meet another row of
-    their group in a step can change in that step, so each window runs over those rows
-    alone and its result is scattered back; every other row keeps its own values.
+    An applicant group is (key, subject, category). Only lines awarded before this step, of a
+    rule with a once-group, an exclusive group or a shared cap, can change; of those, a line
+    alone in its group only meets its own cap. The others are sorted once by group and row, and
+    every step works on runs of equal keys in that order (segments, not windows).
+
+    Args:
+        done: ``_i``, ``_key``, ``_subject``, ``_category``, ``_rule``, ``_project``, ``_status``,
+            ``_fen`` of the rows this path did, in row order.
+
+    Returns:
+        ``_i``, ``_status``, ``_fen`` after the cross-row limits, in the same order.
     """
     g = ["_key", "_subject", "_category"]
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     excl = {rid: r.exclusive_group for rid, r in yr.rules.items() if r.exclusive_group}
-    d = done.select("_i", *g, "_rule", "_project", "_status", "_fen").sort("_i").with_columns(
-        pl.col("_rule").replace_strict(once, default=None, return_dtype=pl.String).alias("_once"),
-        pl.col("_rule").replace_strict(excl, default=None, return_dtype=pl.String).alias("_excl"),
-    ).collect()
-    # membership is decided on the status before any cross-row step (as the engine collects both at once)
-    d = d.with_columns((pl.col("_status") == "awarded").alias("_aw0"))
-
-    def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
-        """Of members that exclude each other, pay the highest (first of equals); the rest become 0, limited."""
-        m = frame.select("_i", *keys, "_fen", member.alias("_m")).with_row_index("_r").filter(pl.col("_m"))
-        m = m.filter(pl.len().over(keys) > 1)
-        if not m.height:
-            return frame
-        m = m.with_columns(pl.col("_fen").max().over(keys).alias("_best_fen"))
-        m = m.with_columns(pl.when(pl.col("_fen") == pl.col("_best_fen")).then(pl.col("_i")).otherwise(None).min().over(keys).alias("_best_i"))
-        lose = m.filter(pl.col("_i") != pl.col("_best_i")).get_column("_r")
-        if not len(lose):
-            return frame
-        return frame.with_columns(
-            frame.get_column("_status").scatter(lose, "limited"),
-            frame.get_column("_fen").scatter(lose, 0),
-        )
-
-    # 1. once per applicant: the highest awarded line of the group is paid
-    d = keep_highest(d, pl.col("_aw0") & pl.col("_once").is_not_null(), [*g, "_once"])
-    # 2. exclusive groups per project: the highest is paid (a claim without a project label stands alone)
-    d = keep_highest(d, pl.col("_aw0") & pl.col("_excl").is_not_null() & pl.col("_project").is_not_null(), [*g, "_project", "_excl"])
-    # 3. shared caps (applicant or project scope): used after row k = min(cap, running sum)
     cap_of: dict[str, tuple[str, str, int]] = {}
     cap_values: dict[tuple[str, str], set[int]] = {}
-    whens: dict[str, Match] = {}
+    applies = pl.lit(None, dtype=pl.Boolean)
     for rid, r in yr.rules.items():
         shared = [c for c in r.caps if c.scope != "claim"]
         if not shared:
@@ -559,50 +552,80 @@ def _cross_row(done: pl.LazyFrame, yr: YearRules) -> pl.LazyFrame:
         fen = _at(yr.param(r, cap.param).value, 2)
         cap_of[rid] = (cap.scope, cap.group or "", fen)
         cap_values.setdefault((cap.scope, cap.group or ""), set()).add(fen)
-        whens[rid] = cap.when
+        m = _RuleCompiler(yr, r, yr.vocabulary.groups).match(cap.when, with_inputs=False)
+        applies = pl.when(pl.col("_rule") == rid).then(m).otherwise(applies)
     if any(len(v) > 1 for v in cap_values.values()):
         raise Unsupported("one cap group with different limits")
-    if not cap_of:
-        return d.lazy()
+    out = done.select("_i", "_status", "_fen")
+    # what each rule takes part in, as small codes (one row per rule that takes part in anything)
+    involved = sorted({*once, *excl, *cap_of})
+    codes = {name: sorted({v for v in d.values()}) for name, d in (("once", once), ("excl", excl))}
+    cap_keys = sorted({v[:2] for v in cap_of.values()})
+    table = pl.DataFrame({
+        "_rule": involved,
+        "_once": [codes["once"].index(once[rid]) if rid in once else None for rid in involved],
+        "_excl": [codes["excl"].index(excl[rid]) if rid in excl else None for rid in involved],
+        "_cap": [cap_keys.index(cap_of[rid][:2]) if rid in cap_of else None for rid in involved],
+        "_cproj": [rid in cap_of and cap_of[rid][0] == "project" for rid in involved],
+        "_climit": [cap_of[rid][2] if rid in cap_of else None for rid in involved],
+    }, schema={"_rule": pl.String, "_once": pl.Int32, "_excl": pl.Int32, "_cap": pl.Int32, "_cproj": pl.Boolean, "_climit": pl.Int64})
+    # membership is decided on the status before any cross-row step (as the engine collects both at once);
+    # a line's state here: 0 awarded, 1 limited, 2 undecided
+    states = ["awarded", "limited", "undecided"]
+    r = (done.with_row_index("_r").filter(pl.col("_status") == "awarded")
+         .join(table, on="_rule", how="inner", maintain_order="left")
+         .select("_r", "_i", *g, "_project", "_fen", "_once", "_excl", "_cap", "_cproj", "_climit",
+                 applies.alias("_capplies"), _group_hash(g).alias("_h"), pl.lit(0, dtype=pl.UInt8).alias("_st")))
+    if not r.height:
+        return out
+    # sorted by group, then row: a group's rows are one run, in row order. The hash orders the
+    # groups; if two groups share a hash (their rows would interleave), sort by the columns too.
+    r = r.sort("_h", "_i")
+    new_group = _runs(["_h", *g])
+    collided = (pl.col("_h").eq_missing(pl.col("_h").shift(1)) & new_group).any()
+    r = r.with_columns(new_group.cum_sum().alias("_gid"))
+    if r.select(collided).item():
+        r = r.sort("_h", *g, "_i").with_columns(new_group.cum_sum().alias("_gid"))
+    r = r.drop("_h", *g)
 
-    applies = pl.lit(False)
-    for rid, (scope, group, fen) in cap_of.items():
-        comp = _RuleCompiler(yr, yr.rules[rid], yr.vocabulary.groups)
-        m = comp.match(whens[rid], with_inputs=False)
-        applies = pl.when(pl.col("_rule") == rid).then(m).otherwise(applies)
-    d = d.with_columns(
-        pl.col("_rule").replace_strict({k: v[0] for k, v in cap_of.items()}, default=None).alias("_cscope"),
-        pl.col("_rule").replace_strict({k: v[1] for k, v in cap_of.items()}, default=None).alias("_cgroup"),
-        pl.col("_rule").replace_strict({k: v[2] for k, v in cap_of.items()}, default=None, return_dtype=pl.Int64).alias("_climit"),
-    )
-    d = d.with_columns(applies.alias("_capplies"))
+    def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
+        """Of members that exclude each other, pay the highest (first of equals); the rest become 0, limited."""
+        m = frame.with_row_index("_m").filter(member)
+        if not m.height:
+            return frame
+        m = m.sort("_gid", *keys, "_fen", "_i", descending=[False] * (1 + len(keys)) + [True, False])
+        lose = m.filter(~_runs(["_gid", *keys])).get_column("_m")
+        if not len(lose):
+            return frame
+        return frame.with_columns(frame.get_column("_st").scatter(lose, 1), frame.get_column("_fen").scatter(lose, 0))
+
+    # 1. once per applicant: the highest awarded line of the group is paid
+    r = keep_highest(r, pl.col("_once").is_not_null(), ["_once"])
+    # 2. exclusive groups per project: the highest is paid (a claim without a project label stands alone)
+    r = keep_highest(r, pl.col("_excl").is_not_null() & pl.col("_project").is_not_null(), ["_excl", "_project"])
+    # 3. shared caps (applicant or project scope) in row order: used after line k = min(cap, running sum)
+    awarded = (pl.col("_st") == 0) & pl.col("_cap").is_not_null()
     # whether the cap binds depends on an input not given (the category): the line is undecided
-    unknown = (pl.col("_status") == "awarded") & pl.col("_cscope").is_not_null() & pl.col("_capplies").is_null()
-    d = d.with_columns(pl.when(unknown).then(pl.lit("undecided")).otherwise(pl.col("_status")).alias("_status"),
+    unknown = awarded & pl.col("_capplies").is_null()
+    r = r.with_columns(pl.when(unknown).then(pl.lit(2, dtype=pl.UInt8)).otherwise(pl.col("_st")).alias("_st"),
                        pl.when(unknown).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
-    inside = (pl.col("_status") == "awarded") & pl.col("_cscope").is_not_null() & pl.col("_capplies").fill_null(False)
-    d = d.with_columns(
-        pl.when(pl.col("_cscope") == "project")
-        .then(pl.coalesce([pl.col("_project"), pl.lit("#claim") + pl.col("_i").cast(pl.String)]))
-        .otherwise(pl.lit("applicant")).alias("_cskey"),
-        pl.when(inside).then(pl.col("_fen")).otherwise(0).alias("_camt"),
-        inside.alias("_inside"),
-    )
-    # running sum per cap group: a row outside the cap adds 0, so only the rows inside a cap group
-    # with several such rows need the window; a row alone in its group is its own sum
-    ck = [*g, "_cscope", "_cskey", "_cgroup"]
-    sub = d.select("_inside", "_camt", *ck).with_row_index("_r").filter(pl.col("_inside")).filter(pl.len().over(ck) > 1)
-    csum = d.get_column("_camt")
-    if sub.height:
-        csum = csum.scatter(sub.get_column("_r"), sub.select(pl.col("_camt").cum_sum().over(ck)).to_series())
-    d = d.with_columns(csum.alias("_csum"))
-    d = d.with_columns(
-        pl.min_horizontal(pl.col("_climit"), pl.col("_csum")).alias("_used"),
-        pl.min_horizontal(pl.col("_climit"), pl.col("_csum") - pl.col("_camt")).alias("_used_before"),
-    )
-    new = pl.col("_used") - pl.col("_used_before")
-    d = d.with_columns(
-        pl.when(inside & (pl.col("_fen") > new) & (new == 0)).then(pl.lit("limited")).otherwise(pl.col("_status")).alias("_status"),
-        pl.when(inside).then(new).otherwise(pl.col("_fen")).alias("_fen"),
-    )
-    return d.lazy()
+    inside = awarded & pl.col("_capplies").fill_null(False)
+    c = r.with_row_index("_m").filter(inside)
+    if c.height:
+        # a project-scope line without a project label is alone under its cap
+        c = c.with_columns(pl.when(pl.col("_cproj")).then(pl.col("_project")).alias("_cproject"),
+                           pl.when(pl.col("_cproj") & pl.col("_project").is_null()).then(pl.col("_i")).alias("_alone"))
+        keys = ["_gid", "_cap", "_cproject", "_alone"]
+        c = c.sort(*keys, "_i")
+        start = _runs(keys)
+        csum = pl.col("_fen").cum_sum()
+        c = c.with_columns((csum - pl.when(start).then(csum - pl.col("_fen")).forward_fill()).alias("_csum"))
+        used = pl.min_horizontal(pl.col("_climit"), pl.col("_csum"))
+        used_before = pl.min_horizontal(pl.col("_climit"), pl.col("_csum") - pl.col("_fen"))
+        c = c.select("_m", pl.when((pl.col("_fen") > used - used_before) & (used - used_before == 0)).then(pl.lit(1, dtype=pl.UInt8))
+                     .otherwise(pl.col("_st")).alias("_st"), (used - used_before).alias("_fen"))
+        r = r.with_columns(r.get_column("_st").scatter(c.get_column("_m"), c.get_column("_st")),
+                           r.get_column("_fen").scatter(c.get_column("_m"), c.get_column("_fen")))
+    status = r.select(pl.col("_st").replace_strict(dict(enumerate(states)), return_dtype=pl.String)).to_series()
+    return out.with_columns(out.get_column("_status").scatter(r.get_column("_r"), status),
+                            out.get_column("_fen").scatter(r.get_column("_r"), r.get_column("_fen")))
