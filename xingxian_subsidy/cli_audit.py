@@ -38,23 +38,34 @@ def audit(
     engine: Annotated[Engine, typer.Option("--engine", help="vector（默认，向量化）或 reference（逐行参考引擎）。Computation path.")] = Engine.vector,
 ) -> None:
     """审核奖补名册：逐行重算、标出差异与原因、跨行核查、出汇总表。Recompute a roster row by row, flag mismatches, summarise."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from .errors import SubsidyError
-    from .roster import STATUSES, audit as run_audit, write_report
-    from .rules import load_rules
+    from .tableio import read_roster
 
     L = lang.value
     show_progress = progress if progress is not None else sys.stderr.isatty()
+    # polars reads the file (releasing the GIL) while the engine is imported and the rule pack loaded
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        table = reader.submit(read_roster, roster)
+        from .roster import STATUSES, audit as run_audit, write_report
+        from .rules import load_rules
+
+        try:
+            pack = load_rules(rules)
+            # What exists now (modules, the rule pack) lives as long as the process: move it out of
+            # the cyclic collector's way, whose full passes otherwise rescan it while an audit
+            # builds its many small objects. Reference counting still frees everything as usual.
+            gc.freeze()
+            source = table.result()
+        except SubsidyError as exc:
+            fail(exc, L)
     try:
-        pack = load_rules(rules)
-        # What exists now (modules, the rule pack) lives as long as the process: move it out of
-        # the cyclic collector's way, whose full passes otherwise rescan it while an audit
-        # builds its many small objects. Reference counting still frees everything as usual.
-        gc.freeze()
         if show_progress:
-            report = _with_progress(lambda tick: run_audit(roster, pack, year=year, lang=L, engine=engine.value, explain=explain,
+            report = _with_progress(lambda tick: run_audit(source, pack, year=year, lang=L, engine=engine.value, explain=explain,
                                                         explain_limit=explain_limit or None, progress=tick), L)
         else:
-            report = run_audit(roster, pack, year=year, lang=L, engine=engine.value, explain=explain, explain_limit=explain_limit or None)
+            report = run_audit(source, pack, year=year, lang=L, engine=engine.value, explain=explain, explain_limit=explain_limit or None)
         written = write_report(report, out, show_id=show_id) if out is not None else []
     except SubsidyError as exc:
         fail(exc, L)
