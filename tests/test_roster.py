@@ -277,3 +277,17 @@ def test_a_header_written_twice_is_refused_naming_it(tmp_path):
             read_roster(path)
         text = err.value.text("zh")
         assert str(path) in text and "建设成本" in text and "不止一次" in text
+
+
+def test_applicant_ids_number_distinct_keys_exactly(monkeypatch):
+    import xingxian_subsidy.roster as roster_mod
+    from xingxian_subsidy.roster import applicant_ids
+
+    keys = pl.Series(["id:1", "nv:甲|村", "id:2", "id:1", None, "nv:甲|村", None, "id:3"])
+    for hashed in (None, lambda key: pl.repeat(7, len(key), dtype=pl.UInt64, eager=True)):  # real hash, then all colliding
+        if hashed is not None:
+            monkeypatch.setattr(roster_mod, "_key_hash", hashed)
+        ids = applicant_ids(keys).to_list()
+        assert len(set(ids)) == 5
+        assert all((ids[a] == ids[b]) == (keys[a] == keys[b]) for a in range(len(keys)) for b in range(len(keys)))
+    assert applicant_ids(pl.Series([], dtype=pl.String)).to_list() == []

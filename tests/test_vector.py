@@ -210,18 +210,21 @@ def test_vector_tier_equals_reference_placement_at_every_bound():
 
 
 def test_cross_row_limits_are_exact_when_applicant_hashes_collide(monkeypatch):
-    """The cross-row step orders applicants by a hash; every applicant sharing one hash must still
-    be kept apart (here all hashes collide)."""
-    import xingxian_subsidy.vector as vector
+    """Applicants are numbered by sorting a hash of their key; applicants sharing one hash must
+    still be kept apart (here every hash collides), in the limits and in the audit's checks."""
+    import xingxian_subsidy.roster as roster_mod
 
     frame = _plain_frame(5, 600)
     roster = roster_from_frame(frame)
     cmap = map_columns(roster.frame.columns, YR)
     ref = _reference(roster)
-    normal = compute_vector(roster, cmap, YR)
-    monkeypatch.setattr(vector, "_group_hash", lambda cols: pl.lit(0, dtype=pl.UInt64))
-    collided = compute_vector(roster, cmap, YR)
+    normal, normal_report = compute_vector(roster, cmap, YR), audit(roster, PACK)
+    monkeypatch.setattr(roster_mod, "_key_hash", lambda key: pl.repeat(0, len(key), dtype=pl.UInt64, eager=True))
+    collided, collided_report = compute_vector(roster, cmap, YR), audit(roster, PACK)
     assert collided.equals(normal)
     assert list(zip(collided.get_column("line_status").to_list(), collided.get_column("award_fen").to_list())) == ref
+    assert collided_report.issues.equals(normal_report.issues)
+    for key in normal_report.summaries:
+        assert collided_report.summaries[key].equals(normal_report.summaries[key]), key
     # the roster has applicants whose lines limit each other (else this would prove nothing)
     assert "limited" in collided.get_column("line_status").to_list()

@@ -507,7 +507,33 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
         .otherwise(pl.lit("nv:") + pl.col("name").fill_null("") + pl.lit("|") + pl.col("village").fill_null("")).alias("key"),
     )
     fen, plain = _claimed_fen(base.get_column("claimed_raw"))
-    return base.with_columns(fen.alias("claimed_fen"), plain.alias("claimed_plain"))
+    return base.with_columns(fen.alias("claimed_fen"), plain.alias("claimed_plain"), applicant_ids(base.get_column("key")).alias("aid"))
+
+
+def _key_hash(key: pl.Series) -> pl.Series:
+    return key.hash(0x5EED)
+
+
+def applicant_ids(key: pl.Series) -> pl.Series:
+    """One integer per distinct applicant key (exact; the numbers carry no meaning).
+
+    The keys are sorted by a hash and numbered by runs of equal keys; if two keys share a hash
+    (their rows could interleave) they are sorted by the key itself too
+    (tests/test_roster.py forces that).
+    """
+    n = len(key)
+    if not n:
+        return pl.Series([], dtype=pl.UInt32)
+    h = _key_hash(key)
+    order = h.arg_sort()
+    k, hs = key.gather(order), h.gather(order)
+    new = k.ne_missing(k.shift(1)).fill_null(True)
+    if (new & (hs == hs.shift(1)).fill_null(False)).any():
+        order = pl.DataFrame({"h": h, "k": key}).select(pl.arg_sort_by("h", "k")).to_series()
+        k = key.gather(order)
+        new = k.ne_missing(k.shift(1)).fill_null(True)
+    ids = new.cast(pl.UInt32).cum_sum() - 1
+    return pl.Series("aid", [0], dtype=pl.UInt32).extend_constant(0, n - 1).scatter(order, ids)
 
 
 def _cross_frames(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
@@ -523,30 +549,32 @@ def _cross_frames(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame, pl.Data
     idx_bad = checked.with_row_index("i").filter(
         pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
     )
-    # same 身份证号 under two names (only an ID on several rows can have two names)
-    # (an ID with two names is an ID in two distinct (ID, name) pairs)
-    named = b.lazy().select("id_number", "name", "row").with_row_index("i").filter(pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
-    two_names = named.select("id_number", "name").unique().filter(pl.col("id_number").is_duplicated()).select("id_number").unique()
-    dup = named.filter(pl.col("id_number").is_in(two_names.collect().get_column("id_number").implode())).collect()
+    # Rows sorted by applicant: a run of equal ``aid`` is one applicant (one 身份证号, or one 姓名+村).
+    # A run holds two different values of a column exactly when two adjacent rows of it differ.
+    code = (pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * width
+            + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
+    srt = b.select("aid", "name", pl.col("id_number").is_not_null().alias("has_id"), code.alias("code")).with_row_index("i")
+    srt = srt.gather(srt.get_column("aid").arg_sort())
+
+    def rows_of_runs_where(frame: pl.DataFrame, differs: str) -> pl.Series:
+        """Frame indices (ascending) of the rows of every run whose ``differs`` column takes two values."""
+        runs = frame.with_columns(pl.col("aid").ne_missing(pl.col("aid").shift(1)).fill_null(True).cum_sum().alias("run"))
+        bad = runs.filter(pl.col("run").eq_missing(pl.col("run").shift(1)) & pl.col(differs).ne_missing(pl.col(differs).shift(1))).get_column("run")
+        return runs.filter(pl.col("run").is_in(bad.unique().implode())).get_column("i").sort()
+
+    # the same 身份证号 under two names (rows with both)
+    dup_i = rows_of_runs_where(srt.filter(pl.col("has_id") & pl.col("name").is_not_null()), "name")
+    dup = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "id_number", "name", "row").gather(dup_i)
     # once-per-household rules claimed more than once (e.g. two 户厕 for one 户)
     tw = None
     if once:
-        tw = (b.select("row", "rule", "key").with_row_index("i").filter(pl.col("rule").is_in(list(once)))
+        tw = (b.select("row", "rule", "aid").with_row_index("i").filter(pl.col("rule").is_in(list(once)))
               .with_columns(pl.col("rule").replace_strict(once, default=None).alias("once_group"))
-              .filter(pl.struct("key", "once_group").is_duplicated())
-              .with_columns(pl.col("row").first().over(["key", "once_group"]).alias("first_row"),
-                            pl.len().over(["key", "once_group"]).alias("n_once"))
-              .filter(pl.col("n_once") > 1))
-    # consistency of subject/category within one applicant (only an applicant on several rows can differ)
-    # (subject or category differs ⇔ the key is in two distinct (key, subject, category) combinations)
-    # Prefilter on a hash of the key and an exact integer code of (subject, category): a row whose
-    # key-hash group holds two codes is a candidate. A hash collision can only add candidates (the
-    # code is exact), and the exact check runs on the candidates only.
-    code = (pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * width
-            + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
-    cand = (b.lazy().select("row", "key", code.alias("code")).with_row_index("i").filter(pl.col("key").is_not_null())
-            .filter(pl.col("code").n_unique().over(pl.col("key").hash(0x5EED)) > 1).collect())
-    incons = cand.filter(pl.col("code").n_unique().over("key") > 1).select("i", "row")
+              .filter(pl.struct("aid", "once_group").is_duplicated())
+              .with_columns(pl.col("row").first().over(["aid", "once_group"]).alias("first_row")))
+    # subject or category differs between the rows of one applicant
+    inc_i = rows_of_runs_where(srt, "code")
+    incons = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "row").gather(inc_i)
     return idx_bad, dup, tw, incons
 
 
@@ -1017,7 +1045,7 @@ def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl
         pl.col("diff_fen").sum().alias("diff_fen"),
     ]
     unknown = "（未填）" if lang == "zh" else "(blank)"
-    s = st.lazy().select("township", "village", "rule", "rule_raw", "status", "claimed_fen", "award_fen", "diff_fen", "key", "tier").with_columns(
+    s = st.lazy().select("township", "village", "rule", "rule_raw", "status", "claimed_fen", "award_fen", "diff_fen", "aid", "tier").with_columns(
         pl.col("township").fill_null(unknown), pl.col("village").fill_null(unknown),
         pl.col("rule").fill_null(pl.col("rule_raw")).fill_null(unknown))
     tier_rules = [rid for rid, r in yr.rules.items() if isinstance(r.formula, TierTable)]
@@ -1029,15 +1057,15 @@ def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl
         s.group_by(["township", "village"], maintain_order=True).agg(agg),
         s.group_by("rule", maintain_order=True).agg(agg),
         s.select(agg),
-        cy.group_by("township").agg(pl.col("key").n_unique()),
-        cy.filter((pl.col("award_fen") > 0) & pl.col("tier").is_not_null()).group_by(["township", "tier"]).agg(pl.col("key").n_unique(), pl.col("award_fen").sum()),
+        cy.group_by("township").agg(pl.col("aid").n_unique()),
+        cy.filter((pl.col("award_fen") > 0) & pl.col("tier").is_not_null()).group_by(["township", "tier"]).agg(pl.col("aid").n_unique(), pl.col("award_fen").sum()),
         cy.select(pl.col("township").unique(maintain_order=True)),
     ]
     for _, _, table in toilet_tables:
         tl = s.filter(pl.col("rule").is_in(table.rules))
         queries += [
             tl.select(pl.col("township").unique(maintain_order=True)),
-            tl.filter(pl.col("award_fen") > 0).group_by(["township", "rule"]).agg(pl.col("key").n_unique()),
+            tl.filter(pl.col("award_fen") > 0).group_by(["township", "rule"]).agg(pl.col("aid").n_unique()),
             tl.group_by("township").agg(pl.len(), pl.col("award_fen").sum()),
         ]
     queries.append(s.group_by("status").len())

@@ -333,7 +333,7 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | N
     base = base.lazy().select(
         pl.int_range(0, pl.len(), dtype=pl.Int64).alias("_i"),
         pl.col("subject").alias("_subject"), pl.col("category").alias("_category"), pl.col("rule").alias("_rule"),
-        pl.col("project").alias("_project"), pl.col("key").alias("_key"),
+        pl.col("project").alias("_project"), pl.col("aid").alias("_aid"),
         (pl.col("name").is_null() | pl.col("subject").is_null() | pl.col("rule").is_null()
          | (pl.col("category_raw").is_not_null() & pl.col("category").is_null())
          | (pl.col("claimed_raw").is_not_null() & ~pl.col("claimed_plain"))).alias("_fallback"),
@@ -376,16 +376,16 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | N
         problem = [p.index for p in parse_rows(roster, cmap, yr, flagged) if p.problems]
     is_problem = pl.int_range(0, pl.len(), dtype=pl.Int64).is_in(pl.Series(problem, dtype=pl.Int64).implode())
     all_rows = all_rows.with_columns(is_problem.alias("_problem"))
-    fallback_keys = all_rows.filter(pl.col("_fallback") & ~pl.col("_problem")).get_column("_key").unique()
-    group_keys = all_rows.filter(pl.col("_fallback")).get_column("_key").unique()
+    fallback_keys = all_rows.filter(pl.col("_fallback") & ~pl.col("_problem")).get_column("_aid").unique()
+    group_keys = all_rows.filter(pl.col("_fallback")).get_column("_aid").unique()
     all_rows = all_rows.with_columns(
-        (pl.col("_problem") | pl.col("_key").is_in(fallback_keys.implode())).alias("_fallback"),
-        pl.col("_key").is_in(group_keys.implode()).alias("_group"))
+        (pl.col("_problem") | pl.col("_aid").is_in(fallback_keys.implode())).alias("_fallback"),
+        pl.col("_aid").is_in(group_keys.implode()).alias("_group"))
     done = all_rows.filter(~pl.col("_fallback"))
     status = pl.repeat(None, n, dtype=pl.String, eager=True)
     fen = pl.repeat(None, n, dtype=pl.Int64, eager=True)
     if done.height:
-        done = _cross_row(done.select("_i", "_key", "_subject", "_category", "_rule", "_project", "_status", "_fen"), yr)
+        done = _cross_row(done.select("_i", "_aid", "_subject", "_category", "_rule", "_project", "_status", "_fen"), yr)
         status = status.scatter(done.get_column("_i"), done.get_column("_status"))
         fen = fen.scatter(done.get_column("_i"), done.get_column("_fen"))
     # the tier (tier_table rules) of the rows done here; a row left to the reference engine has none
@@ -504,13 +504,6 @@ def _interest(comp: _RuleCompiler, rule: Rule) -> tuple[pl.Expr, pl.Expr, pl.Exp
     return fen, any_null, pl.lit(False)
 
 
-def _group_hash(cols: list[str]) -> pl.Expr:
-    """A hash of an applicant group's columns. It only orders rows and picks out the rows alone in
-    their group; every grouping decision compares the columns themselves, so a collision costs
-    time, never a wrong answer (tests/test_vector.py forces one)."""
-    return pl.struct(cols).hash(0x5EED)
-
-
 def _runs(keys: list[str]) -> pl.Expr:
     """On rows sorted so that equal keys are adjacent: True at the first row of each run of equal keys."""
     changed = [pl.col(k).ne_missing(pl.col(k).shift(1)) for k in keys]
@@ -524,19 +517,23 @@ def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     construction award per project) the highest is paid, the first of equals winning; then
     shared caps in row order, where the amount used after line k is min(cap, running sum).
 
-    An applicant group is (key, subject, category). Only lines awarded before this step, of a
-    rule with a once-group, an exclusive group or a shared cap, can change; of those, a line
-    alone in its group only meets its own cap. The others are sorted once by group and row, and
-    every step works on runs of equal keys in that order (segments, not windows).
+    An applicant group is (applicant, subject, category). Only lines awarded before this step,
+    of a rule with a once-group, an exclusive group or a shared cap, can change. They are sorted
+    once by group and row, and every step works on runs of equal keys in that order (segments,
+    not windows).
 
     Args:
-        done: ``_i``, ``_key``, ``_subject``, ``_category``, ``_rule``, ``_project``, ``_status``,
-            ``_fen`` of the rows this path did, in row order.
+        done: ``_i``, ``_aid`` (``roster.applicant_ids``), ``_subject``, ``_category``, ``_rule``,
+            ``_project``, ``_status``, ``_fen`` of the rows this path did, in row order.
 
     Returns:
         ``_i``, ``_status``, ``_fen`` after the cross-row limits, in the same order.
     """
-    g = ["_key", "_subject", "_category"]
+    subj_code = {sub.id: k for k, sub in enumerate(yr.vocabulary.subjects)}
+    cat_code = {cat.id: k for k, cat in enumerate(yr.vocabulary.categories)}
+    # (subject, category) as one exact integer (-1: none or unknown)
+    group_code = (pl.col("_subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * (len(cat_code) + 1)
+                  + pl.col("_category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     excl = {rid: r.exclusive_group for rid, r in yr.rules.items() if r.exclusive_group}
     cap_of: dict[str, tuple[str, str, int]] = {}
@@ -574,19 +571,13 @@ def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     states = ["awarded", "limited", "undecided"]
     r = (done.with_row_index("_r").filter(pl.col("_status") == "awarded")
          .join(table, on="_rule", how="inner", maintain_order="left")
-         .select("_r", "_i", *g, "_project", "_fen", "_once", "_excl", "_cap", "_cproj", "_climit",
-                 applies.alias("_capplies"), _group_hash(g).alias("_h"), pl.lit(0, dtype=pl.UInt8).alias("_st")))
+         .select("_r", "_i", "_aid", group_code.alias("_code"), "_project", "_fen", "_once", "_excl", "_cap", "_cproj", "_climit",
+                 applies.alias("_capplies"), pl.lit(0, dtype=pl.UInt8).alias("_st")))
     if not r.height:
         return out
-    # sorted by group, then row: a group's rows are one run, in row order. The hash orders the
-    # groups; if two groups share a hash (their rows would interleave), sort by the columns too.
-    r = r.sort("_h", "_i")
-    new_group = _runs(["_h", *g])
-    collided = (pl.col("_h").eq_missing(pl.col("_h").shift(1)) & new_group).any()
-    r = r.with_columns(new_group.cum_sum().alias("_gid"))
-    if r.select(collided).item():
-        r = r.sort("_h", *g, "_i").with_columns(new_group.cum_sum().alias("_gid"))
-    r = r.drop("_h", *g)
+    # sorted by group, then row: a group's rows are one run, in row order
+    r = r.sort("_aid", "_code", "_i")
+    r = r.with_columns(_runs(["_aid", "_code"]).cum_sum().alias("_gid")).drop("_aid", "_code")
 
     def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
         """Of members that exclude each other, pay the highest (first of equals); the rest become 0, limited."""
