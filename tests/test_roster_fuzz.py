@@ -172,3 +172,19 @@ def test_reports_neutralise_formula_text(tmp_path: Path) -> None:
         for cell in line:
             assert not cell or cell[0] not in "=+-@\t\r" or cell.lstrip("-").replace(".", "", 1).isdigit(), cell
     assert "'=1+1" in text
+
+
+CELL_STARTS = ["=", "+", "-", "@", "\t", "\r", ".", "/", "0", "9", ":", "<", ">", "?", "A", "a", "是", "\u3000", " ", "'", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.tuples(st.sampled_from(CELL_STARTS), st.sampled_from(["", "1", "x", "元"])).map("".join)),
+                         min_size=1, max_size=6), min_size=1, max_size=4))
+def test_formula_columns_are_found_exactly(columns):
+    """The writers' shortcut (a column's least and greatest cells) never misses a cell to neutralise."""
+    from xingxian_subsidy.roster import _formula_columns, neutralise
+
+    n = min(len(c) for c in columns)
+    frame = pl.DataFrame({f"c{k}": col[:n] for k, col in enumerate(columns)}, schema={f"c{k}": pl.String for k in range(len(columns))})
+    expected = {c for c in frame.columns if any(v is not None and neutralise(v) != v for v in frame.get_column(c).to_list())}
+    assert _formula_columns(frame) == expected

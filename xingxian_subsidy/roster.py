@@ -447,13 +447,23 @@ def neutralise_expr(col: str) -> pl.Expr:
 _FORMULA_START = r"^[=+\-@\t\r]"
 
 
-def _formula_columns(df: pl.DataFrame) -> set[str]:
-    """The text columns of ``df`` with a cell that ``neutralise`` would change."""
-    texts = [c for c, t in df.schema.items() if t == pl.String]
+def _formula_columns(df: pl.DataFrame, columns: Collection[str] | None = None) -> set[str]:
+    """The text columns of ``df`` (or of ``columns``) with a cell that ``neutralise`` would change.
+
+    A column whose least and greatest cells show that every cell begins with a character that
+    cannot start a formula (all at or after "A": letters, Chinese; or all between "." and "<":
+    digits) is clear without looking at each cell; the others are searched.
+    """
+    texts = [c for c, t in df.schema.items() if t == pl.String and (columns is None or c in columns)]
     if not texts or not df.height:
         return set()
-    flags = df.select([pl.col(c).str.contains(_FORMULA_START).any() for c in texts]).row(0)
-    return {c for c, f in zip(texts, flags) if f}
+    bounds = df.select([e for k, c in enumerate(texts) for e in (pl.col(c).min().alias(f"{k}min"), pl.col(c).max().alias(f"{k}max"))]).row(0)
+    unclear = [c for k, c in enumerate(texts)
+               if bounds[2 * k] is not None and not (bounds[2 * k] >= "A" or (bounds[2 * k] >= "." and bounds[2 * k + 1] < "="))]
+    if not unclear:
+        return set()
+    flags = df.select([pl.col(c).str.contains(_FORMULA_START).any() for c in unclear]).row(0)
+    return {c for c, f in zip(unclear, flags) if f}
 
 
 # ---------------------------------------------------------------- the fixed columns
@@ -1338,12 +1348,11 @@ def _write_csv(df: pl.DataFrame, path: Path, clean: Collection[str] = ()) -> Non
     # file after the BOM: no 200 MB Python string in between
     # a text column with no cell to neutralise is written as it is (checking is cheaper than rewriting)
     money = _money_cols(df)
-    texts = [c for c, t in df.schema.items() if t == pl.String and c not in money and c not in clean]
-    flags = df.select([pl.col(c).str.contains(_FORMULA_START).any() for c in texts]).row(0) if texts and df.height else ()
+    formulas = _formula_columns(df, [c for c in df.columns if c not in money and c not in clean])
     # 分 as a decimal at scale 2 (exact: an integer times 0.01), which polars writes with its two places
     cents = pl.lit(Decimal("0.01"), dtype=pl.Decimal(38, 2))
     text = df.lazy().with_columns([(pl.col(c).cast(pl.Decimal(38, 0)) * cents).alias(c) for c in money]
-                                  + [neutralise_expr(c) for c, f in zip(texts, flags) if f]).collect()
+                                  + [neutralise_expr(c) for c in df.columns if c in formulas]).collect()
     with path.open("wb") as fh:
         fh.write(b"\xef\xbb\xbf")
         text.write_csv(fh)
