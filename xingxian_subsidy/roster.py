@@ -498,8 +498,11 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
         return pl.col(c) if c is not None else pl.lit(None, dtype=pl.String)
 
     subj_map, cat_map, rule_map = vocab_maps(yr)
+    n, rows = roster.frame.height, roster.rows
+    # row numbers rise strictly: from 2 to n + 1 they are every number (no blank row was dropped)
+    contiguous = not rows or (rows[0] == 2 and rows[-1] == n + 1)
     base = roster.frame.select(
-        pl.Series("row", roster.rows, dtype=pl.Int64),
+        pl.int_range(2, n + 2, dtype=pl.Int64).alias("row") if contiguous else pl.Series("row", rows, dtype=pl.Int64),
         col_or_null("township").alias("township"),
         col_or_null("village").alias("village"),
         col_or_null("name").alias("name"),
@@ -678,10 +681,11 @@ def audit(
     # path left (input errors, applicants it cannot do), and for the problem rows of the other
     # fallback-group applicants (their reasons); tests/test_vector.py proves both paths equal.
     fallback_group: set[int]
+    already_parsed: dict[int, ParsedRow] = {}  # rows the vector path read with the reference parser
     if engine == "vector":
         from .vector import compute_vector
 
-        vec = compute_vector(roster, cmap, yr, base)
+        vec = compute_vector(roster, cmap, yr, base, parsed=already_parsed)
         status_s = vec.get_column("line_status").alias("line_status")
         fen_s = vec.get_column("award_fen").alias("award_fen")
         fallback = status_s.is_null().arg_true().to_list()
@@ -696,7 +700,8 @@ def audit(
     n_problem_rows = 0
     tick("compute", 0, max(len(fallback), 1))
     if fallback:
-        parsed = parse_rows(roster, cmap, yr, fallback)
+        fresh = iter(parse_rows(roster, cmap, yr, [i for i in fallback if i not in already_parsed]))
+        parsed = [already_parsed[i] if i in already_parsed else next(fresh) for i in fallback]
         # a fallback row's whole applicant group goes to the reference engine (cross-row limits)
         n_problem_rows = sum(1 for p in parsed if p.problems)
         res = _reference_in_chunks(parsed, yr, pack, tick)

@@ -301,7 +301,7 @@ def _parse_choice(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
     return col.replace_strict(mapping, default=None), ok
 
 
-def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | None = None) -> pl.DataFrame:
+def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | None = None, parsed: dict[int, Any] | None = None) -> pl.DataFrame:
     """Per-row line status and award in 分 for every row this path can do exactly.
 
     Args:
@@ -309,6 +309,8 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | N
         cmap: its ``roster.ColumnMap``.
         yr: the rules in force.
         base: the roster's ``roster.base_frame`` if the caller has it (else it is built here).
+        parsed: if given, filled with the rows this path read with the reference parser
+            (``roster.ParsedRow`` by frame index), so that the caller need not read them again.
 
     Returns:
         A frame with one row per roster row, in order: ``line_status`` (the engine's
@@ -373,7 +375,10 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | N
     if flagged:
         from .roster import parse_rows
 
-        problem = [p.index for p in parse_rows(roster, cmap, yr, flagged) if p.problems]
+        rows = parse_rows(roster, cmap, yr, flagged)
+        problem = [p.index for p in rows if p.problems]
+        if parsed is not None:
+            parsed.update((p.index, p) for p in rows)
     is_problem = pl.int_range(0, pl.len(), dtype=pl.Int64).is_in(pl.Series(problem, dtype=pl.Int64).implode())
     all_rows = all_rows.with_columns(is_problem.alias("_problem"))
     fallback_keys = all_rows.filter(pl.col("_fallback") & ~pl.col("_problem")).get_column("_aid").unique()
