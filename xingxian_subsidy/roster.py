@@ -787,19 +787,17 @@ def audit(
     # problem rows of fallback-group applicants the vector path did itself: the reference engine,
     # on the whole applicant, for their reasons
     done_fallback = fallback_group.difference(fallback)
-    jobs: list[tuple[str, list[ParsedRow]]] = []  # rows for the reference engine, run below
+    aids = st.get_column("aid")
+
+    def rows_of_applicants(rows: list[int]) -> list[int]:
+        """Every row (index) of the applicants of these rows."""
+        wanted = aids.gather(rows).unique()
+        return aids.is_in(wanted.implode()).arg_true().to_list()
+
+    jobs: list[tuple[str, list[int]]] = []  # rows for the reference engine, read and run below
     need = [i for i in want if i in done_fallback]
     if need:
-        keys = st.get_column("key")
-        need_keys = set(keys.gather(need).to_list())
-        rows_g = (st.select(pl.col("key")).with_row_index("i")
-                  .filter(pl.col("key").is_in(pl.Series(list(need_keys), dtype=pl.String).implode()))
-                  .get_column("i").to_list())
-        parsed = parse_rows(roster, cmap, yr, [i for i in rows_g if i in done_fallback])
-        jobs.append(("need", parsed))
-        for p in parsed:
-            if p.problems:
-                problems_by_row[p.index] = p.problems
+        jobs.append(("need", [i for i in rows_of_applicants(need) if i in done_fallback]))
     n_lines = len(fallback_group) - n_problem_rows  # a fallback-group row has a line unless it has an input error
     missing_rows = [i for i in want if i not in fallback_group]
     unexplained = 0
@@ -807,24 +805,23 @@ def audit(
         unexplained = len(missing_rows) - explain_limit
         missing_rows = missing_rows[:explain_limit]
     if missing_rows:
-        want_keys = set(st.get_column("key").gather(missing_rows).to_list())
-        group_rows = (st.select(pl.col("key")).with_row_index("i")
-                      .filter(pl.col("key").is_in(pl.Series(list(want_keys), dtype=pl.String).implode()))
-                      .get_column("i").to_list())
-        group_rows = [i for i in group_rows if i not in fallback_group]
-        parsed = parse_rows(roster, cmap, yr, group_rows)
-        jobs.append(("explain", parsed))
-        for p in parsed:
-            if p.problems:
-                problems_by_row[p.index] = p.problems
-    # The reference engine (pure Python) runs in a thread while polars, which releases the GIL,
-    # places the tiers and builds the summaries (neither depends on the reasons).
+        jobs.append(("explain", [i for i in rows_of_applicants(missing_rows) if i not in fallback_group]))
+
+    def run_jobs() -> list[tuple[str, list[ParsedRow], dict[int, RowResult]]]:
+        out = []
+        for kind, rows in jobs:
+            parsed = parse_rows(roster, cmap, yr, rows)
+            out.append((kind, parsed, _reference_in_chunks(parsed, yr, pack, tick, stage="explain")))
+        return out
+
+    # The reference parser and engine (pure Python) run in a thread while polars, which releases
+    # the GIL, places the tiers and builds the summaries (neither depends on the reasons).
     pool = None
     if jobs:
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(max_workers=1)
-        fut = pool.submit(lambda: [(kind, _reference_in_chunks(parsed, yr, pack, tick, stage="explain")) for kind, parsed in jobs])
+        fut = pool.submit(run_jobs)
     try:
         # tier of each courtyard-type row (tier_table rules), from the rule data
         tier_s = _tiers(roster, cmap, yr, st, known_tier)
@@ -833,7 +830,11 @@ def audit(
         job_results = fut.result() if pool is not None else []
         if pool is not None:
             pool.shutdown()
-    for kind, res in job_results:
+    for _, parsed, _ in job_results:
+        for p in parsed:
+            if p.problems:
+                problems_by_row[p.index] = p.problems
+    for kind, _, res in job_results:
         for i, r in res.items():
             if r.line is not None:
                 lines[i] = r.line
