@@ -360,16 +360,20 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | N
         computed = pl.concat(pl.collect_all(pieces), how="vertical")
     else:
         computed = pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64, "_fb": pl.Boolean, "_tier": pl.String})
-    # the rows of a rule are scattered back into input order (every row of a known rule has a piece)
-    at = computed.get_column("_i")
-    status = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_status")) if n else pl.Series([], dtype=pl.String)
-    fen = pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(at, computed.get_column("_fen")) if n else pl.Series([], dtype=pl.Int64)
-    fb = pl.repeat(True, n, dtype=pl.Boolean, eager=True).scatter(at, computed.get_column("_fb")) if n else pl.Series([], dtype=pl.Boolean)
-    tier = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_tier")) if n else pl.Series([], dtype=pl.String)
+    # the rows of a rule back in input order: a row of no known rule has no piece
+    if computed.height == n:  # every row has one: the pieces are the rows, reordered
+        computed = computed.sort("_i")
+        status, fen, fb, tier = (computed.get_column(c) for c in ("_status", "_fen", "_fb", "_tier"))
+    else:
+        at = computed.get_column("_i")
+        status = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_status"))
+        fen = pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(at, computed.get_column("_fen"))
+        fb = pl.repeat(True, n, dtype=pl.Boolean, eager=True).scatter(at, computed.get_column("_fb"))
+        tier = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_tier"))
     all_rows = base.with_columns(status.alias("_status"), fen.alias("_fen"), (pl.col("_fallback") | fb).alias("_fallback"))
 
     # rows this path did not do: those with an input error (named by the reference parser) take part
-    # in nothing; any other one takes its whole applicant (by key) to the reference engine
+    # in nothing; any other one takes its whole applicant to the reference engine
     flagged = all_rows.get_column("_fallback").arg_true().to_list()
     problem: list[int] = []
     if flagged:
@@ -380,21 +384,18 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | N
         if parsed is not None:
             parsed.update((p.index, p) for p in rows)
     is_problem = pl.int_range(0, pl.len(), dtype=pl.Int64).is_in(pl.Series(problem, dtype=pl.Int64).implode())
-    all_rows = all_rows.with_columns(is_problem.alias("_problem"))
-    fallback_keys = all_rows.filter(pl.col("_fallback") & ~pl.col("_problem")).get_column("_aid").unique()
-    group_keys = all_rows.filter(pl.col("_fallback")).get_column("_aid").unique()
+    fallback_aids = all_rows.filter(pl.col("_fallback") & ~is_problem).get_column("_aid").unique()
+    group_aids = all_rows.filter(pl.col("_fallback")).get_column("_aid").unique()
     all_rows = all_rows.with_columns(
-        (pl.col("_problem") | pl.col("_aid").is_in(fallback_keys.implode())).alias("_fallback"),
-        pl.col("_aid").is_in(group_keys.implode()).alias("_group"))
-    done = all_rows.filter(~pl.col("_fallback"))
-    status = pl.repeat(None, n, dtype=pl.String, eager=True)
-    fen = pl.repeat(None, n, dtype=pl.Int64, eager=True)
-    if done.height:
-        done = _cross_row(done.select("_i", "_aid", "_subject", "_category", "_rule", "_project", "_status", "_fen"), yr)
-        status = status.scatter(done.get_column("_i"), done.get_column("_status"))
-        fen = fen.scatter(done.get_column("_i"), done.get_column("_fen"))
+        (is_problem | pl.col("_aid").is_in(fallback_aids.implode())).alias("_fallback"),
+        pl.col("_aid").is_in(group_aids.implode()).alias("_group"))
+    # the cross-row limits change some lines; a row not done here has no line
+    changed = _cross_row(all_rows.select("_i", "_aid", "_subject", "_category", "_rule", "_project", "_status", "_fen", "_fallback"), yr)
+    done = ~all_rows.get_column("_fallback")
+    status = pl.select(pl.when(done).then(status.scatter(changed.get_column("_i"), changed.get_column("_status")))).to_series()
+    fen = pl.select(pl.when(done).then(fen.scatter(changed.get_column("_i"), changed.get_column("_fen")))).to_series()
     # the tier (tier_table rules) of the rows done here; a row left to the reference engine has none
-    tier = pl.select(pl.when(status.is_not_null()).then(tier)).to_series()
+    tier = pl.select(pl.when(done).then(tier)).to_series()
     return pl.DataFrame([status.alias("line_status"), fen.alias("award_fen"), all_rows.get_column("_group").alias("fallback_group"),
                          tier.alias("tier")])
 
@@ -515,7 +516,7 @@ def _runs(keys: list[str]) -> pl.Expr:
     return pl.any_horizontal(changed) | (pl.int_range(0, pl.len()) == 0)
 
 
-def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
+def _cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     """Once-per-household, exclusive groups and shared caps, per applicant group, in row order.
 
     Mirrors ``engine._cross_claim``: of lines that exclude each other (once per household; one
@@ -528,11 +529,13 @@ def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     not windows).
 
     Args:
-        done: ``_i``, ``_aid`` (``roster.applicant_ids``), ``_subject``, ``_category``, ``_rule``,
-            ``_project``, ``_status``, ``_fen`` of the rows this path did, in row order.
+        rows: ``_i`` (row index), ``_aid`` (``roster.applicant_ids``), ``_subject``, ``_category``,
+            ``_rule``, ``_project``, ``_status``, ``_fen`` and ``_fallback`` (the row is not done
+            here: it takes part in nothing) of every row.
 
     Returns:
-        ``_i``, ``_status``, ``_fen`` after the cross-row limits, in the same order.
+        ``_i``, ``_status``, ``_fen`` of the rows that took part, after the cross-row limits
+        (every other row keeps its own).
     """
     subj_code = {sub.id: k for k, sub in enumerate(yr.vocabulary.subjects)}
     cat_code = {cat.id: k for k, cat in enumerate(yr.vocabulary.categories)}
@@ -558,7 +561,6 @@ def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
         applies = pl.when(pl.col("_rule") == rid).then(m).otherwise(applies)
     if any(len(v) > 1 for v in cap_values.values()):
         raise Unsupported("one cap group with different limits")
-    out = done.select("_i", "_status", "_fen")
     # what each rule takes part in, as small codes (one row per rule that takes part in anything)
     involved = sorted({*once, *excl, *cap_of})
     codes = {name: sorted({v for v in d.values()}) for name, d in (("once", once), ("excl", excl))}
@@ -574,12 +576,12 @@ def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     # membership is decided on the status before any cross-row step (as the engine collects both at once);
     # a line's state here: 0 awarded, 1 limited, 2 undecided
     states = ["awarded", "limited", "undecided"]
-    r = (done.with_row_index("_r").filter(pl.col("_status") == "awarded")
+    r = (rows.filter((pl.col("_status") == "awarded") & ~pl.col("_fallback"))
          .join(table, on="_rule", how="inner", maintain_order="left")
-         .select("_r", "_i", "_aid", group_code.alias("_code"), "_project", "_fen", "_once", "_excl", "_cap", "_cproj", "_climit",
+         .select("_i", "_aid", group_code.alias("_code"), "_project", "_fen", "_once", "_excl", "_cap", "_cproj", "_climit",
                  applies.alias("_capplies"), pl.lit(0, dtype=pl.UInt8).alias("_st")))
     if not r.height:
-        return out
+        return pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64})
     # sorted by group, then row: a group's rows are one run, in row order
     r = r.sort("_aid", "_code", "_i")
     r = r.with_columns(_runs(["_aid", "_code"]).cum_sum().alias("_gid")).drop("_aid", "_code")
@@ -622,6 +624,4 @@ def _cross_row(done: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
                      .otherwise(pl.col("_st")).alias("_st"), (used - used_before).alias("_fen"))
         r = r.with_columns(r.get_column("_st").scatter(c.get_column("_m"), c.get_column("_st")),
                            r.get_column("_fen").scatter(c.get_column("_m"), c.get_column("_fen")))
-    status = r.select(pl.col("_st").replace_strict(dict(enumerate(states)), return_dtype=pl.String)).to_series()
-    return out.with_columns(out.get_column("_status").scatter(r.get_column("_r"), status),
-                            out.get_column("_fen").scatter(r.get_column("_r"), r.get_column("_fen")))
+    return r.select("_i", pl.col("_st").replace_strict(dict(enumerate(states)), return_dtype=pl.String).alias("_status"), "_fen")
