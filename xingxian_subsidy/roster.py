@@ -549,47 +549,51 @@ def applicant_ids(key: pl.Series) -> pl.Series:
     return pl.Series("aid", [0], dtype=pl.UInt32).extend_constant(0, n - 1).scatter(order, ids)
 
 
-def _cross_frames(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, pl.DataFrame]:
-    """The polars part of the cross-row checks on ``base_frame`` (the audit builds the messages, in order):
-    bad 身份证号, one 身份证号 under two names, once-per-household claims repeated, and an applicant
-    whose subject or category differs between rows."""
-    once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
+def _sorted_by_applicant(b: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
+    """Rows (``i``: frame index) sorted by applicant: a run of equal ``aid`` is one applicant (one
+    身份证号, or one 姓名+村); ``code`` is (subject, category) as one exact integer."""
     subj_code = {s.id: i for i, s in enumerate(yr.vocabulary.subjects)}
     cat_code = {c.id: i for i, c in enumerate(yr.vocabulary.categories)}
-    width = len(cat_code) + 1
+    code = (pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * (len(cat_code) + 1)
+            + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
+    srt = b.select("aid", "name", pl.col("id_number").is_not_null().alias("has_id"), code.alias("code")).with_row_index("i")
+    return srt.gather(srt.get_column("aid").arg_sort())
 
+
+def _rows_of_runs_where(frame: pl.DataFrame, differs: str) -> pl.Series:
+    """Frame indices (ascending) of the rows of every applicant run whose ``differs`` column takes
+    two values (a run holds two values exactly when two adjacent rows of it differ)."""
+    runs = frame.with_columns(pl.col("aid").ne_missing(pl.col("aid").shift(1)).fill_null(True).cum_sum().alias("run"))
+    bad = runs.filter(pl.col("run").eq_missing(pl.col("run").shift(1)) & pl.col(differs).ne_missing(pl.col(differs).shift(1))).get_column("run")
+    return runs.filter(pl.col("run").is_in(bad.unique().implode())).get_column("i").sort()
+
+
+def _id_checks(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The cross-row checks that make a row an input error, on ``base_frame``: a household's
+    身份证号 that is not valid, and one 身份证号 under two names (the audit builds the messages)."""
     checked = b.select("id_number", "subject").with_columns(_ids_ok(b.get_column("id_number")))
     idx_bad = checked.with_row_index("i").filter(
         pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
     )
-    # Rows sorted by applicant: a run of equal ``aid`` is one applicant (one 身份证号, or one 姓名+村).
-    # A run holds two different values of a column exactly when two adjacent rows of it differ.
-    code = (pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * width
-            + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
-    srt = b.select("aid", "name", pl.col("id_number").is_not_null().alias("has_id"), code.alias("code")).with_row_index("i")
-    srt = srt.gather(srt.get_column("aid").arg_sort())
-
-    def rows_of_runs_where(frame: pl.DataFrame, differs: str) -> pl.Series:
-        """Frame indices (ascending) of the rows of every run whose ``differs`` column takes two values."""
-        runs = frame.with_columns(pl.col("aid").ne_missing(pl.col("aid").shift(1)).fill_null(True).cum_sum().alias("run"))
-        bad = runs.filter(pl.col("run").eq_missing(pl.col("run").shift(1)) & pl.col(differs).ne_missing(pl.col(differs).shift(1))).get_column("run")
-        return runs.filter(pl.col("run").is_in(bad.unique().implode())).get_column("i").sort()
-
-    # the same 身份证号 under two names (rows with both)
-    dup_i = rows_of_runs_where(srt.filter(pl.col("has_id") & pl.col("name").is_not_null()), "name")
+    srt = _sorted_by_applicant(b, yr)
+    dup_i = _rows_of_runs_where(srt.filter(pl.col("has_id") & pl.col("name").is_not_null()), "name")
     dup = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "id_number", "name", "row").gather(dup_i)
-    # once-per-household rules claimed more than once (e.g. two 户厕 for one 户)
+    return idx_bad, dup
+
+
+def _cross_notes(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    """The cross-row checks that only add a note, on ``base_frame``: a once-per-household subsidy
+    claimed again, and an applicant whose subject or category differs between rows."""
+    once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     tw = None
     if once:
         tw = (b.select("row", "rule", "aid").with_row_index("i").filter(pl.col("rule").is_in(list(once)))
               .with_columns(pl.col("rule").replace_strict(once, default=None).alias("once_group"))
               .filter(pl.struct("aid", "once_group").is_duplicated())
               .with_columns(pl.col("row").first().over(["aid", "once_group"]).alias("first_row")))
-    # subject or category differs between the rows of one applicant
-    inc_i = rows_of_runs_where(srt, "code")
+    inc_i = _rows_of_runs_where(_sorted_by_applicant(b, yr), "code")
     incons = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "row").gather(inc_i)
-    return idx_bad, dup, tw, incons
-
+    return tw, incons
 
 
 # ---------------------------------------------------------------- the audit
@@ -669,9 +673,7 @@ def audit(
     from concurrent.futures import ThreadPoolExecutor
 
     cross_pool = ThreadPoolExecutor(max_workers=1)
-    cross_fut = cross_pool.submit(_cross_frames, base, yr)
-    # then, which input columns hold a cell to neutralise when written (for the writers)
-    formula_fut = cross_pool.submit(_formula_columns, roster.frame)
+    id_fut = cross_pool.submit(_id_checks, base, yr)
     # 1. per-row award, status before the roster comparison (kept as polars Series: no per-row Python objects)
     lines: dict[int, LineItem] = {}
     problems_by_row: dict[int, list[Problem]] = {}
@@ -724,7 +726,11 @@ def audit(
     base = base.with_columns(
         pl.when(pl.col("line_status").is_in(["undecided", "not_quantified"])).then(None).otherwise(pl.col("award_fen")).alias("award_fen"))
     # 2. cross-row checks (started beside the computation, above)
-    idx_bad, dup, tw, incons = cross_fut.result()
+    idx_bad, dup = id_fut.result()
+    # what only adds notes, and which input columns hold a cell to neutralise when written (for the
+    # writers), in the same thread while the statuses, summaries and reasons are made
+    notes_fut = cross_pool.submit(_cross_notes, base, yr)
+    formula_fut = cross_pool.submit(_formula_columns, roster.frame)
 
     bad_rows: dict[int, list[dict[str, str]]] = {}
     id_col = fx.get("id_number") or "身份证号"
@@ -745,20 +751,6 @@ def audit(
             bad_rows.setdefault(i, []).append({"column": id_col, "kind": "dup_id",
                                               "zh": f"同一身份证号 {mask_id(idn)} 对应不同姓名：{zh}",
                                               "en": f"the same ID number {mask_id(idn)} appears under different names: {en}"})
-    # cross-row notes, as frames (a province roster can hold many): row, _i, column, kind, zh, en
-    notes: list[pl.DataFrame] = []
-    if tw is not None:
-        rule_zh = {rid: r.name.zh for rid, r in yr.rules.items()}
-        rule_en = {rid: r.name.en for rid, r in yr.rules.items()}
-        notes.append(tw.filter(pl.col("row") != pl.col("first_row")).select(
-            "row", pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(fx.get("rule"), dtype=pl.String).alias("column"), pl.lit("cross").alias("kind"),
-            pl.format("同一户重复申报“每户限一次”的项目（{}）：首次见第{}行", pl.col("rule").replace_strict(rule_zh), "first_row").alias("zh"),
-            pl.format("a once-per-household subsidy ({}) is claimed again; first on row {}", pl.col("rule").replace_strict(rule_en), "first_row").alias("en")))
-    notes.append(incons.select(
-        "row", pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(fx.get("category") or fx.get("subject"), dtype=pl.String).alias("column"), pl.lit("cross").alias("kind"),
-        pl.lit("同一申请人在不同行填写的主体类型或农户类型不一致：跨行上限按各自填写分别核算，请核实").alias("zh"),
-        pl.lit("this applicant's subject or category differs between rows; cross-row limits were applied per combination; please check").alias("en")))
-
     # 3. statuses
     st = base.with_columns(
         pl.when(pl.col("line_status").is_null()).then(pl.lit("bad_input"))
@@ -897,6 +889,20 @@ def audit(
         if not problems_by_row.get(i) and not bad_rows.get(i):
             col = fx["claimed"] if s in ("over", "under") or c is None else None
             prob.append({"row": row, "_i": i, "column": col, "kind": s, "zh": reason if lang == "zh" else None, "en": reason if lang == "en" else None})
+    # cross-row notes, as frames (a province roster can hold many): row, _i, column, kind, zh, en
+    tw, incons = notes_fut.result()
+    notes: list[pl.DataFrame] = []
+    if tw is not None:
+        rule_zh = {rid: r.name.zh for rid, r in yr.rules.items()}
+        rule_en = {rid: r.name.en for rid, r in yr.rules.items()}
+        notes.append(tw.filter(pl.col("row") != pl.col("first_row")).select(
+            "row", pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(fx.get("rule"), dtype=pl.String).alias("column"), pl.lit("cross").alias("kind"),
+            pl.format("同一户重复申报“每户限一次”的项目（{}）：首次见第{}行", pl.col("rule").replace_strict(rule_zh), "first_row").alias("zh"),
+            pl.format("a once-per-household subsidy ({}) is claimed again; first on row {}", pl.col("rule").replace_strict(rule_en), "first_row").alias("en")))
+    notes.append(incons.select(
+        "row", pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(fx.get("category") or fx.get("subject"), dtype=pl.String).alias("column"), pl.lit("cross").alias("kind"),
+        pl.lit("同一申请人在不同行填写的主体类型或农户类型不一致：跨行上限按各自填写分别核算，请核实").alias("zh"),
+        pl.lit("this applicant's subject or category differs between rows; cross-row limits were applied per combination; please check").alias("en")))
     # the problem list in row order: a row's own problems first, then the cross-row notes
     note_schema = {"row": pl.Int64, "_i": pl.Int64, "column": pl.String, "kind": pl.String, "zh": pl.String, "en": pl.String}
     own = pl.DataFrame({k: [d.get(k) for d in prob] for k in note_schema}, schema=note_schema)
