@@ -582,9 +582,13 @@ def _cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
                  applies.alias("_capplies"), pl.lit(0, dtype=pl.UInt8).alias("_st")))
     if not r.height:
         return pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64})
-    # sorted by group, then row: a group's rows are one run, in row order
-    r = r.sort("_aid", "_code", "_i")
-    r = r.with_columns(_runs(["_aid", "_code"]).cum_sum().alias("_gid")).drop("_aid", "_code")
+    # sorted by group, then row: a group's rows are one run, in row order (the rows are in row
+    # order already, so a stable sort on the group alone; applicant and code in one integer)
+    offset = len(cat_code) + 2  # the least code is -offset (no subject, no category)
+    width = (len(subj_code) + 1) * (len(cat_code) + 1)  # more than the greatest code + offset
+    r = r.with_columns((pl.col("_aid").cast(pl.UInt64) * width + (pl.col("_code") + offset)).alias("_grp"))
+    r = r.sort("_grp", maintain_order=True)
+    r = r.with_columns(_runs(["_grp"]).cum_sum().alias("_gid")).drop("_aid", "_code", "_grp")
 
     def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
         """Of members that exclude each other, pay the highest (first of equals); the rest become 0, limited."""
