@@ -49,7 +49,7 @@ BAD_CELLS = ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "=1+1", "=SUM(A1:A3)", "+1",
 def _check_report(roster: Roster, report: AuditReport) -> None:
     rows = report.rows
     assert rows.height == roster.frame.height, "every roster row once"
-    assert rows.get_column("row").to_list() == roster.rows, "in input order, with the sheet's row numbers"
+    assert rows.get_column("row").to_list() == list(roster.rows), "in input order, with the sheet's row numbers"
     assert set(rows.get_column("status").to_list()) <= set(STATUSES)
     for col in ("claimed_fen", "award_fen", "diff_fen"):
         assert rows.schema[col] in (pl.Int64, pl.Int32, pl.Null), (col, rows.schema[col])

@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import polars as pl
 
@@ -32,7 +32,7 @@ class Roster:
 
     source: str
     frame: pl.DataFrame  # all String columns, original headers, blank rows removed
-    rows: list[int]  # spreadsheet row number of each frame row (header = row 1)
+    rows: Sequence[int]  # spreadsheet row number of each frame row (header = row 1); a range when no row was dropped
     sha256: str
     file_format: str
 
@@ -114,7 +114,7 @@ def read_roster(path: Path | str) -> Roster:
         rows = df.get_column("__row").to_list()
         df = df.drop("__row")
     else:
-        rows = list(range(2, df.height + 2))
+        rows: Sequence[int] = range(2, df.height + 2)
     sha256 = digest.result()
     if isinstance(raw, mmap.mmap):
         raw.close()
