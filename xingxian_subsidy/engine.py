@@ -13,7 +13,7 @@ import difflib
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any, Callable, Iterable
-from weakref import WeakValueDictionary
+from weakref import WeakValueDictionary, finalize, ref
 
 from pydantic import ValidationError
 
@@ -62,8 +62,9 @@ def _t(zh: str, en: str) -> Text:
 
 _YES, _NO = Text(zh="是", en="yes"), Text(zh="否", en="no")
 _SUBJECT_TYPE = Text(zh="申请主体类型", en="subject type")
+_ROUNDING = Text(**ROUNDING_STATEMENT)
 
-# Shared output parts. Citations, checks and inputs are frozen models wholly determined by
+# Shared output parts. Citations, checks and inputs used are frozen models wholly determined by
 # their field values, and a roster repeats the same few hundred of them across thousands of
 # lines (the same rule, condition and yes/no answer). Building each once and sharing it
 # keeps every line equal field for field, while sparing pydantic's validation and, above
@@ -74,10 +75,11 @@ _SUBJECT_TYPE = Text(zh="申请主体类型", en="subject type")
 # long as some result still uses it, so a long-running process does not accumulate them.
 # (Sharing is what saves the time: model_construct is no faster than validating these
 # small models.) The models are frozen; like the rule data's labels they already share,
-# their lists are not to be changed in place.
+# their lists are not to be changed in place. Most of these caches now live in the rule
+# plans (see _RulePlan), one per rule or condition, keyed by just the few field values that
+# vary within it; the caches here serve the rest.
 _CITATIONS: WeakValueDictionary[tuple, Citation] = WeakValueDictionary()
 _CHECKS: WeakValueDictionary[tuple, Check] = WeakValueDictionary()
-_INPUTS_USED: WeakValueDictionary[tuple, InputUsed] = WeakValueDictionary()
 
 
 def _shared(cache: WeakValueDictionary[tuple, Any], key: tuple, make: Callable[[], Any]) -> Any:
@@ -98,11 +100,6 @@ def _check(**fields: Any) -> Check:
     if interps is None:
         return _shared(_CHECKS, key, lambda: Check(**fields))
     return _shared(_CHECKS, key, lambda: Check(**fields, interpretations=interps))
-
-
-def _input_used(name: str, label: Text, value: str, unit: str | None) -> InputUsed:
-    """An InputUsed, shared between lines with the same field values (see _shared)."""
-    return _shared(_INPUTS_USED, (name, label, value, unit), lambda: InputUsed(name=name, label=label, value=value, unit=unit))
 
 
 # ---------------------------------------------------------------- parsing input
@@ -355,7 +352,9 @@ class _Draft:
 class _Ctx:
     def __init__(self, yr: YearRules, rule: Rule, info: ApplicantInfo, values: dict[str, Any]):
         self.yr, self.rule, self.info, self.values = yr, rule, info, values
-        self.groups = yr.groups_of(info.category)
+        year = _year_plan(yr)
+        self.plan = year.rule(rule)
+        self.groups = year.groups_of(yr, info.category)
         self.missing: list[str] = []
 
     def need(self, name: str) -> Any:
@@ -391,6 +390,112 @@ class _Ctx:
         return True
 
 
+# ---------------------------------------------------------------- plans: what depends on the rule data alone
+#
+# Much of a claim's explanation depends on the rule data alone: the rule's citation, the
+# subject check's threshold, each condition's citation, threshold parameter and its text, the
+# input specs, the list of a year's sources. A roster evaluates the same few dozen rules
+# thousands of times, so these are worked out once per rule (and year) and kept in a plan.
+# A plan also holds the caches of shared output parts (see _shared) for its rule, with cheap
+# keys: within one condition, a Check is wholly determined by the value's text, passed and
+# whether the value is a yes/no, so those are its key, instead of every field value of the
+# Check (which hashes its label Text and Citation through pydantic at every lookup).
+#
+# Rule data are not changed once loaded (the models are frozen; nothing alters a YearRules
+# after load_rules). A year's plans live as long as its YearRules object: they are found by
+# id(yr), checked against a weak reference to it, and dropped by a finalizer when it is
+# collected (a plan never refers to its YearRules, which would keep it alive). A rule's plan
+# holds the Rule itself, so the id(rule) it is found by cannot pass to another object while
+# the plan exists.
+
+
+class _CondPlan:
+    """What one condition's Check takes from the rule data: its citation, threshold and texts."""
+
+    __slots__ = ("checks", "citation", "threshold", "threshold_i18n", "threshold_text", "unit_suffix")
+
+    def __init__(self, ctx: _Ctx, cond: Condition):
+        self.citation = _citation(ctx.rule, cond.section, cond.quote)
+        self.threshold: Decimal | None = None
+        self.threshold_text: str | None = None
+        self.threshold_i18n: Text | None = None
+        if cond.threshold:
+            p = ctx.param(cond.threshold)
+            self.threshold = p.value
+            self.threshold_text = f"{num_text(p.value)} {p.unit}" if p.unit != "比例" else pct_text(p.value)
+        if cond.op in ("is_true", "is_false"):
+            self.threshold_text = "是" if cond.op == "is_true" else "否"
+            self.threshold_i18n = _YES if cond.op == "is_true" else _NO
+        # the input's unit, written after a value that is not a yes/no
+        spec = ctx.plan.specs.get(cond.input) if cond.input is not None else None
+        self.unit_suffix = f" {spec.unit}" if spec and spec.unit else ""
+        # (value text, passed, None or whether the yes/no value is yes) → Check; for any_of, (passed,)
+        self.checks: WeakValueDictionary[tuple, Check] = WeakValueDictionary()
+
+
+class _RulePlan:
+    """What a rule's lines take from the rule data alone (see the comment above _CondPlan)."""
+
+    __slots__ = ("citation", "conds", "inputs", "rule", "specs", "subject_checks")
+
+    def __init__(self, rule: Rule):
+        self.rule = rule  # held, so that id(rule) keeps naming this rule (see above)
+        self.citation = _citation(rule)
+        self.specs = {s.name: s for s in reversed(rule.inputs)}  # the first spec of a name, as Rule.input_spec
+        # (name, label, unit, InputUsed by value text) per input spec, in the rule's order
+        self.inputs: list[tuple[str, Text, str | None, WeakValueDictionary[str, InputUsed]]] = [
+            (s.name, s.label, s.unit, WeakValueDictionary()) for s in rule.inputs]
+        self.conds: dict[int, _CondPlan] = {}  # id(condition) → plan; the conditions belong to self.rule
+        self.subject_checks: WeakValueDictionary[str, Check] = WeakValueDictionary()  # applicant's subject → Check
+
+    def cond(self, ctx: _Ctx, cond: Condition) -> _CondPlan:
+        """The condition's plan, worked out at its first use (as the engine used to, per claim)."""
+        plan = self.conds.get(id(cond))
+        if plan is None:
+            plan = self.conds[id(cond)] = _CondPlan(ctx, cond)
+        return plan
+
+
+class _YearPlan:
+    """A YearRules's rule plans, and what every award of the year repeats."""
+
+    def __init__(self, yr: YearRules):
+        self.yr = ref(yr)
+        self.rules: dict[int, _RulePlan] = {}  # id(rule) → plan
+        self.subject_labels = {s.id: s.label for s in yr.vocabulary.subjects}
+        self.sources = [f"{doc.number} {doc.title}（{doc.gazette} 第{doc.gazette_page}页）" for doc in yr.documents.values()]
+        # the year's rules open to each subject type, in document order
+        self.open_to = {sid: [rid for rid, r in yr.rules.items() if sid in r.subjects] for sid in self.subject_labels}
+        self.groups = {c.id: frozenset(yr.groups_of(c.id)) for c in yr.vocabulary.categories}
+
+    def rule(self, rule: Rule) -> _RulePlan:
+        plan = self.rules.get(id(rule))
+        if plan is None or plan.rule is not rule:
+            plan = self.rules[id(rule)] = _RulePlan(rule)
+        return plan
+
+    def groups_of(self, yr: YearRules, category: str | None) -> frozenset[str] | set[str]:
+        """yr.groups_of(category), kept for the vocabulary's categories."""
+        groups = self.groups.get(category) if category is not None else None
+        return groups if groups is not None else yr.groups_of(category)
+
+    def open_rules(self, yr: YearRules, subject: str) -> list[str]:
+        """The ids of the year's rules open to ``subject``, in document order."""
+        rids = self.open_to.get(subject)
+        return rids if rids is not None else [rid for rid, r in yr.rules.items() if subject in r.subjects]
+
+
+_YEAR_PLANS: dict[int, _YearPlan] = {}  # id(yr) → plan, while that YearRules lives
+
+
+def _year_plan(yr: YearRules) -> _YearPlan:
+    plan = _YEAR_PLANS.get(id(yr))
+    if plan is None or plan.yr() is not yr:
+        plan = _YEAR_PLANS[id(yr)] = _YearPlan(yr)
+        finalize(yr, _YEAR_PLANS.pop, id(yr), None).atexit = False
+    return plan
+
+
 def _citation(rule: Rule, section: str | None = None, quote: str | None = None) -> Citation:
     """The rule's source (or a given section and quote of its document), shared (see _shared)."""
     doc = rule.document
@@ -423,6 +528,8 @@ def _check_condition(ctx: _Ctx, cond: Condition, draft: _Draft) -> bool | None:
             return True  # not applicable to this claim
         if applies is None:
             return None
+    plan = ctx.plan.cond(ctx, cond)
+    check: Check | None
     if cond.any_of is not None:
         results = []
         sub_draft = _Draft(draft.rule, draft.project, "", ZERO, [], [], [], [])
@@ -431,18 +538,15 @@ def _check_condition(ctx: _Ctx, cond: Condition, draft: _Draft) -> bool | None:
         passed: bool | None = True if any(r is True for r in results) else (None if any(r is None for r in results) else False)
         draft.checks.extend(sub_draft.checks)
         draft.use(sub_draft.interps)
-        draft.checks.append(
-            _check(id=cond.id, label=cond.label, value=None, threshold=None, op="any_of", boundary_word=None, passed=passed,
-                   kind=cond.kind, citation=_citation(ctx.rule, cond.section, cond.quote), interpretations=cond.interpretations)
-        )
+        check = plan.checks.get((passed,))
+        if check is None:
+            check = plan.checks[(passed,)] = Check(
+                id=cond.id, label=cond.label, value=None, threshold=None, op="any_of", boundary_word=None, passed=passed,
+                kind=cond.kind, citation=plan.citation, interpretations=cond.interpretations)
+        draft.checks.append(check)
         draft.use(cond.interpretations)
         return passed
-    threshold_text = None
-    threshold: Decimal | None = None
-    if cond.threshold:
-        p = ctx.param(cond.threshold)
-        threshold = p.value
-        threshold_text = f"{num_text(p.value)} {p.unit}" if p.unit != "比例" else pct_text(p.value)
+    threshold = plan.threshold
     value: Any
     value_text: str | None
     if cond.ratio_of is not None:
@@ -458,8 +562,12 @@ def _check_condition(ctx: _Ctx, cond: Condition, draft: _Draft) -> bool | None:
     else:
         assert cond.input is not None
         value = ctx.need(cond.input)
-        spec = ctx.rule.input_spec(cond.input)
-        value_text = None if value is None else _value_text(spec, value) + (f" {spec.unit}" if spec and spec.unit and not isinstance(value, bool) else "")
+        if value is None:
+            value_text = None
+        elif isinstance(value, bool):
+            value_text = "是" if value else "否"
+        else:
+            value_text = _value_text(None, value) + plan.unit_suffix
     passed2: bool | None
     if value is None:
         passed2 = None
@@ -477,17 +585,15 @@ def _check_condition(ctx: _Ctx, cond: Condition, draft: _Draft) -> bool | None:
             passed2 = False
         else:
             passed2 = {"ge": value >= threshold, "gt": value > threshold, "le": value <= threshold, "lt": value < threshold}[cond.op]  # type: ignore[index]
-    value_i18n = threshold_i18n = None
-    if cond.op in ("is_true", "is_false"):
-        threshold_text = "是" if cond.op == "is_true" else "否"
-        threshold_i18n = _YES if cond.op == "is_true" else _NO
-        if isinstance(value, bool):
-            value_i18n = _YES if value else _NO
-    draft.checks.append(
-        _check(id=cond.id, label=cond.label, value=value_text, threshold=threshold_text, op=cond.op, boundary_word=cond.boundary_word,
-               passed=passed2, kind=cond.kind, citation=_citation(ctx.rule, cond.section, cond.quote), interpretations=cond.interpretations,
-               value_i18n=value_i18n, threshold_i18n=threshold_i18n)
-    )
+    yes_no = value if cond.op in ("is_true", "is_false") and isinstance(value, bool) else None  # shown as 是/否 in both languages
+    key = (value_text, passed2, yes_no)
+    check = plan.checks.get(key)
+    if check is None:
+        check = plan.checks[key] = Check(
+            id=cond.id, label=cond.label, value=value_text, threshold=plan.threshold_text, op=cond.op, boundary_word=cond.boundary_word,
+            passed=passed2, kind=cond.kind, citation=plan.citation, interpretations=cond.interpretations,
+            value_i18n=None if yes_no is None else (_YES if yes_no else _NO), threshold_i18n=plan.threshold_i18n)
+    draft.checks.append(check)
     draft.use(cond.interpretations)
     return passed2
 
@@ -515,7 +621,7 @@ def _group_interps(ctx: _Ctx) -> list[str]:
 
 
 def _unit_of(ctx: _Ctx, name: str) -> str:
-    spec = ctx.rule.input_spec(name)
+    spec = ctx.plan.specs.get(name)
     return spec.unit or "" if spec else ""
 
 
@@ -545,7 +651,7 @@ def _formula(ctx: _Ctx, draft: _Draft) -> Decimal | None:
             if cost is None or p is None:
                 return None
             amount = cost * p.value
-            label = ctx.rule.input_spec(f.cost)
+            label = ctx.plan.specs.get(f.cost)
             draft.steps.append(Step(
                 text=_t(f"{p.label.zh}：{label.label.zh if label else f.cost} {fmt_yuan(cost)} 元 × {pct_text(p.value)} = {exact_yuan(amount)} 元",
                         f"{p.label.en}: {label.label.en if label else f.cost} {fmt_yuan(cost)} yuan × {pct_text(p.value)} = {exact_yuan(amount)} yuan"),
@@ -630,23 +736,25 @@ def _formula(ctx: _Ctx, draft: _Draft) -> Decimal | None:
 def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> _Draft:
     """Evaluate one claim on its own (before cross-claim limits)."""
     rule = yr.rules[claim.rule]
-    ctx = _Ctx(yr, rule, info, dict(claim.inputs))
-    inputs_used = [
-        _input_used(s.name, s.label, _value_text(s, claim.inputs[s.name]), s.unit)
-        for s in rule.inputs if s.name in claim.inputs
-    ]
+    inputs = claim.inputs
+    ctx = _Ctx(yr, rule, info, dict(inputs))
+    plan = ctx.plan
+    inputs_used = []
+    for name, label, unit, shared in plan.inputs:  # an InputUsed is shared between lines (see _shared)
+        if name in inputs:
+            text = _value_text(None, inputs[name])
+            used = shared.get(text)
+            if used is None:
+                used = shared[text] = InputUsed(name=name, label=label, value=text, unit=unit)
+            inputs_used.append(used)
     draft = _Draft(rule=rule, project=claim.project, status="awarded", amount=ZERO, inputs=inputs_used, checks=[], steps=[], missing=[])
     draft.use(rule.interpretations)
 
     subject_ok = info.subject in rule.subjects
-    subject_labels = {s.id: s.label for s in yr.vocabulary.subjects}
-    allowed = "、".join(subject_labels[s].zh for s in rule.subjects)
-    draft.checks.append(_check(
-        id="subject", label=_SUBJECT_TYPE,
-        value=subject_labels[info.subject].zh if info.subject in subject_labels else info.subject, threshold=allowed, op="in", boundary_word="属于",
-        passed=subject_ok, kind="eligibility", citation=_citation(rule),
-        value_i18n=subject_labels.get(info.subject),
-        threshold_i18n=_t(allowed, "; ".join(subject_labels[s].en for s in rule.subjects))))
+    check = plan.subject_checks.get(info.subject)
+    if check is None:
+        check = plan.subject_checks[info.subject] = _subject_check(_year_plan(yr).subject_labels, rule, plan.citation, info.subject)
+    draft.checks.append(check)
 
     results = [_check_condition(ctx, c, draft) for c in rule.conditions]
     failed = [c for c, r in zip(rule.conditions, results) if r is False]
@@ -672,6 +780,17 @@ def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> _Draft:
     if ctx.missing:
         draft.missing = [_missing_used(yr, rule, name) for name in ctx.missing]
     return draft
+
+
+def _subject_check(subject_labels: dict[str, Text], rule: Rule, citation: Citation, subject: str) -> Check:
+    """The check that the applicant's subject type is one the rule is open to."""
+    allowed = "、".join(subject_labels[s].zh for s in rule.subjects)
+    return Check(
+        id="subject", label=_SUBJECT_TYPE,
+        value=subject_labels[subject].zh if subject in subject_labels else subject, threshold=allowed, op="in", boundary_word="属于",
+        passed=subject in rule.subjects, kind="eligibility", citation=citation,
+        value_i18n=subject_labels.get(subject),
+        threshold_i18n=_t(allowed, "; ".join(subject_labels[s].en for s in rule.subjects)))
 
 
 def _missing_used(yr: YearRules, rule: Rule, name: str) -> InputUsed:
@@ -805,18 +924,18 @@ def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = Non
     info = applicant.applicant
     drafts = [evaluate_claim(yr, info, c) for c in applicant.claims]
     _cross_claim(yr, info, drafts)
+    year = _year_plan(yr)
     lines = [
         LineItem(rule_id=d.rule.id, name=d.rule.name, project=d.project, status=d.status, amount=to_fen(d.amount), inputs=d.inputs,
-                 checks=d.checks, steps=d.steps, missing=d.missing, citation=_citation(d.rule), interpretations=d.interps)
+                 checks=d.checks, steps=d.steps, missing=d.missing, citation=year.rule(d.rule).citation, interpretations=d.interps)
         for d in drafts
     ]
     total = to_fen(sum((line.amount for line in lines), ZERO))  # exact: a sum of whole 分
     claimed = {c.rule for c in applicant.claims}
-    also = [rid for rid, r in yr.rules.items() if info.subject in r.subjects and rid not in claimed]
-    sources = [f"{doc.number} {doc.title}（{doc.gazette} 第{doc.gazette_page}页）" for doc in yr.documents.values()]
+    also = [rid for rid in year.open_rules(yr, info.subject) if rid not in claimed]
     used = sorted({i for line in lines for i in line.interpretations})
     return Award(
         applicant=info, year=applicant.year, lines=lines, total=total, also_eligible=also,
         interpretations=[yr.interpretations[i] for i in used],
-        rule_pack=pack.label if pack else "unknown", sources=sources, rounding=Text(**ROUNDING_STATEMENT),
+        rule_pack=pack.label if pack else "unknown", sources=year.sources, rounding=_ROUNDING,
     )
