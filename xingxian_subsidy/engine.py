@@ -10,10 +10,11 @@ exclusive groups, shared caps) work on the rounded amounts, which are whole 分.
 from __future__ import annotations
 
 import difflib
+import weakref
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any, Callable, Iterable
-from weakref import WeakValueDictionary, finalize, ref
+from weakref import WeakValueDictionary
 
 from pydantic import ValidationError
 
@@ -43,6 +44,7 @@ from .models import (
     ShareOfCost,
     Step,
     Text,
+    Tier,
     TierTable,
 )
 from .money import FEN, MAX_INPUT, MAX_PERCENT, MAX_PLACES, MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, D, exact_yuan, fmt_yuan, num_text, pct_text, to_fen
@@ -436,7 +438,7 @@ class _CondPlan:
 class _RulePlan:
     """What a rule's lines take from the rule data alone (see the comment above _CondPlan)."""
 
-    __slots__ = ("citation", "conds", "inputs", "rule", "specs", "subject_checks")
+    __slots__ = ("citation", "conds", "fixed_steps", "inputs", "rule", "specs", "subject_checks", "tier_steps", "tiers")
 
     def __init__(self, rule: Rule):
         self.rule = rule  # held, so that id(rule) keeps naming this rule (see above)
@@ -447,6 +449,31 @@ class _RulePlan:
             (s.name, s.label, s.unit, WeakValueDictionary()) for s in rule.inputs]
         self.conds: dict[int, _CondPlan] = {}  # id(condition) → plan; the conditions belong to self.rule
         self.subject_checks: WeakValueDictionary[str, Check] = WeakValueDictionary()  # applicant's subject → Check
+        # Steps of the formulas whose text depends on the rule data and at most one value:
+        self.fixed_steps: dict[int, tuple[Parameter, Step]] = {}  # Fixed: id(amount parameter) → (it, its Step)
+        self.tiers: list[tuple[Tier, Decimal | None, Decimal | None, Parameter, str]] | None = None  # TierTable: see tier_bounds
+        self.tier_steps: WeakValueDictionary[tuple[int, str], Step] = WeakValueDictionary()  # (tier index, value text) → Step
+
+    def fixed_step(self, p: Parameter) -> Step:
+        """The step of a Fixed formula paying ``p``."""
+        entry = self.fixed_steps.get(id(p))
+        if entry is None or entry[0] is not p:  # the entry holds p, so its id names p while it exists
+            step = Step(text=_t(f"{p.label.zh}：{num_text(p.value)} {p.unit}", f"{p.label.en}: {num_text(p.value)} {p.unit}"), amount=p.value)
+            entry = self.fixed_steps[id(p)] = (p, step)
+        return entry[1]
+
+    def tier_bounds(self, ctx: _Ctx, f: TierTable) -> list[tuple[Tier, Decimal | None, Decimal | None, Parameter, str]]:
+        """Each tier of the rule's TierTable with its lower and upper bound, award and bounds text."""
+        if self.tiers is None:
+            tiers = []
+            for tier in f.tiers:
+                lo = ctx.param(tier.lower).value if tier.lower else None
+                hi = ctx.param(tier.upper).value if tier.upper else None
+                bounds = (f"{num_text(lo)}{' ≤ ' if tier.lower_inclusive else ' < '}" if lo is not None else "") + "x" + (
+                    f"{' ≤ ' if tier.upper_inclusive else ' < '}{num_text(hi)}" if hi is not None else "")
+                tiers.append((tier, lo, hi, ctx.param(tier.award), bounds))
+            self.tiers = tiers
+        return self.tiers
 
     def cond(self, ctx: _Ctx, cond: Condition) -> _CondPlan:
         """The condition's plan, worked out at its first use (as the engine used to, per claim)."""
@@ -460,7 +487,7 @@ class _YearPlan:
     """A YearRules's rule plans, and what every award of the year repeats."""
 
     def __init__(self, yr: YearRules):
-        self.yr = ref(yr)
+        self.yr = weakref.ref(yr)
         self.rules: dict[int, _RulePlan] = {}  # id(rule) → plan
         self.subject_labels = {s.id: s.label for s in yr.vocabulary.subjects}
         self.sources = [f"{doc.number} {doc.title}（{doc.gazette} 第{doc.gazette_page}页）" for doc in yr.documents.values()]
@@ -492,7 +519,7 @@ def _year_plan(yr: YearRules) -> _YearPlan:
     plan = _YEAR_PLANS.get(id(yr))
     if plan is None or plan.yr() is not yr:
         plan = _YEAR_PLANS[id(yr)] = _YearPlan(yr)
-        finalize(yr, _YEAR_PLANS.pop, id(yr), None).atexit = False
+        weakref.finalize(yr, _YEAR_PLANS.pop, id(yr), None).atexit = False
     return plan
 
 
@@ -643,7 +670,7 @@ def _formula(ctx: _Ctx, draft: _Draft) -> Decimal | None:
             p = _pick(ctx, f.amount, draft)
             if p is None:
                 return None
-            draft.steps.append(Step(text=_t(f"{p.label.zh}：{num_text(p.value)} {p.unit}", f"{p.label.en}: {num_text(p.value)} {p.unit}"), amount=p.value))
+            draft.steps.append(ctx.plan.fixed_step(p))
             return p.value
         if isinstance(f, ShareOfCost):
             cost = ctx.need(f.cost)
@@ -661,20 +688,19 @@ def _formula(ctx: _Ctx, draft: _Draft) -> Decimal | None:
             value = ctx.need(f.input)
             if value is None:
                 return None
-            for tier in f.tiers:
-                lo = ctx.param(tier.lower).value if tier.lower else None
-                hi = ctx.param(tier.upper).value if tier.upper else None
+            for i, (tier, lo, hi, award, bounds) in enumerate(ctx.plan.tier_bounds(ctx, f)):
                 if lo is not None and (value < lo or (value == lo and not tier.lower_inclusive)):
                     continue
                 if hi is not None and (value > hi or (value == hi and not tier.upper_inclusive)):
                     continue
-                award = ctx.param(tier.award)
-                bounds = (f"{num_text(lo)}{' ≤ ' if tier.lower_inclusive else ' < '}" if lo is not None else "") + "x" + (
-                    f"{' ≤ ' if tier.upper_inclusive else ' < '}{num_text(hi)}" if hi is not None else "")
-                draft.steps.append(Step(
-                    text=_t(f"{num_text(value)} 元落在{tier.label.zh}（{bounds}）→ {num_text(award.value)} 元",
-                            f"{num_text(value)} yuan falls in {tier.label.en} ({bounds}) → {num_text(award.value)} yuan"),
-                    amount=award.value))
+                value_text = num_text(value)
+                step = ctx.plan.tier_steps.get((i, value_text))
+                if step is None:  # the step is shared between lines (see _shared)
+                    step = ctx.plan.tier_steps[(i, value_text)] = Step(
+                        text=_t(f"{value_text} 元落在{tier.label.zh}（{bounds}）→ {num_text(award.value)} 元",
+                                f"{value_text} yuan falls in {tier.label.en} ({bounds}) → {num_text(award.value)} yuan"),
+                        amount=award.value)
+                draft.steps.append(step)
                 return award.value
             first = f.tiers[0]
             lo = ctx.param(first.lower).value if first.lower else None
@@ -880,10 +906,12 @@ def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[_Draft]) -> No
     for i, d in enumerate(drafts):
         if d.status != "awarded":
             continue
-        ctx = _Ctx(yr, d.rule, info, {})
+        ctx: _Ctx | None = None  # made at the first cap across claims (most lines have none)
         for cap in d.rule.caps:
             if cap.scope == "claim":
                 continue
+            if ctx is None:
+                ctx = _Ctx(yr, d.rule, info, {})
             applies = ctx.matches(cap.when)
             if applies is None:  # whether the cap binds depends on an input not given (the category)
                 d.status, d.amount = "undecided", ZERO
