@@ -1058,14 +1058,6 @@ def _wan(fen: int) -> str:
 
 def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.DataFrame], list[str], dict[str, int]]:
     """The signed summaries, the 附件7 request texts and the number of rows of each status."""
-    agg = [
-        pl.len().alias("rows"),
-        (pl.col("status") == "match").sum().alias("match_rows"),
-        (pl.col("status") != "match").sum().alias("problem_rows"),
-        pl.col("claimed_fen").sum().alias("claimed_fen"),
-        pl.col("award_fen").sum().alias("award_fen"),
-        pl.col("diff_fen").sum().alias("diff_fen"),
-    ]
     unknown = "（未填）" if lang == "zh" else "(blank)"
     s = st.lazy().select("township", "village", "rule", "rule_raw", "status", "claimed_fen", "award_fen", "diff_fen", "aid", "tier").with_columns(
         pl.col("township").fill_null(unknown), pl.col("village").fill_null(unknown),
@@ -1073,12 +1065,12 @@ def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl
     tier_rules = [rid for rid, r in yr.rules.items() if isinstance(r.formula, TierTable)]
     cy = s.filter(pl.col("rule").is_in(tier_rules))
     toilet_tables = [(doc_id, tname, table) for doc_id, tables in yr.tasks.items() for tname, table in tables.items() if table.rules]
-    # every table of the summaries in one polars run (shared scans, both cores)
+    # every table of the summaries in one polars run (shared scans, both cores); the totals by
+    # township, village, subsidy and status are sums, so one pass over the rows groups them by all
+    # four and the tables add those groups up (groups kept in the order the rows first show them)
     queries = [
-        s.group_by("township", maintain_order=True).agg(agg),
-        s.group_by(["township", "village"], maintain_order=True).agg(agg),
-        s.group_by("rule", maintain_order=True).agg(agg),
-        s.select(agg),
+        s.group_by(["township", "village", "rule", "status"], maintain_order=True).agg(
+            pl.len().alias("rows"), pl.col("claimed_fen").sum(), pl.col("award_fen").sum(), pl.col("diff_fen").sum()),
         cy.group_by("township").agg(pl.col("aid").n_unique()),
         cy.filter((pl.col("award_fen") > 0) & pl.col("tier").is_not_null()).group_by(["township", "tier"]).agg(pl.col("aid").n_unique(), pl.col("award_fen").sum()),
         cy.select(pl.col("township").unique(maintain_order=True)),
@@ -1090,11 +1082,21 @@ def _summaries(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl
             tl.filter(pl.col("award_fen") > 0).group_by(["township", "rule"]).agg(pl.col("aid").n_unique()),
             tl.group_by("township").agg(pl.len(), pl.col("award_fen").sum()),
         ]
-    queries.append(s.group_by("status").len())
     results = pl.collect_all(queries)
-    status_counts = {st_: c for st_, c in results.pop().iter_rows()}
-    by_town, by_village, by_rule_raw, total_raw, cy_applied, cy_by_tier, cy_towns = results[:7]
-    toilet_results = [results[7 + 3 * k: 10 + 3 * k] for k in range(len(toilet_tables))]
+    groups = results[0]
+    agg = [
+        pl.col("rows").sum().cast(pl.UInt32).alias("rows"),
+        pl.col("rows").filter(pl.col("status") == "match").sum().cast(pl.UInt32).alias("match_rows"),
+        pl.col("rows").filter(pl.col("status") != "match").sum().cast(pl.UInt32).alias("problem_rows"),
+        pl.col("claimed_fen").sum(), pl.col("award_fen").sum(), pl.col("diff_fen").sum(),
+    ]
+    by_town = groups.group_by("township", maintain_order=True).agg(agg)
+    by_village = groups.group_by(["township", "village"], maintain_order=True).agg(agg)
+    by_rule_raw = groups.group_by("rule", maintain_order=True).agg(agg)
+    total_raw = groups.select(agg)
+    status_counts = {st_: c for st_, c in groups.group_by("status").agg(pl.col("rows").sum()).iter_rows()}
+    cy_applied, cy_by_tier, cy_towns = results[1:4]
+    toilet_results = [results[4 + 3 * k: 7 + 3 * k] for k in range(len(toilet_tables))]
     names = {rid: r.name.get(lang) for rid, r in yr.rules.items()}
     by_rule = by_rule_raw.with_columns(
         pl.col("rule").replace_strict(names, default=None).alias("rule_name")).select(["rule", "rule_name", *[a.meta.output_name() for a in agg]])
