@@ -188,3 +188,24 @@ def test_formula_columns_are_found_exactly(columns):
     frame = pl.DataFrame({f"c{k}": col[:n] for k, col in enumerate(columns)}, schema={f"c{k}": pl.String for k in range(len(columns))})
     expected = {c for c in frame.columns if any(v is not None and neutralise(v) != v for v in frame.get_column(c).to_list())}
     assert _formula_columns(frame) == expected
+
+
+PADDED_CELLS = ["x", " x", "x ", "\u3000是", "否\u3000", "\xa012", "12\t", "=1", " =1", "+5", "-5", "@a", "a@", "1-2", "", " ", None]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(PADDED_CELLS), min_size=3, max_size=3), min_size=1, max_size=8))
+def test_read_trims_padded_cells_and_finds_formula_columns(tmp_path_factory, rows):
+    """Reading picks the columns to trim and to neutralise with one search per column: the result
+    is what trimming every cell and looking at every cell gives."""
+    path = tmp_path_factory.mktemp("pad") / "r.csv"
+    frame = pl.DataFrame({"id": [str(k) for k in range(len(rows))], **{f"c{j}": [r[j] for r in rows] for j in range(3)}},
+                         schema={"id": pl.String, "c0": pl.String, "c1": pl.String, "c2": pl.String})
+    frame.write_csv(path)
+    roster = read_roster(path)
+    written = pl.read_csv(path, infer_schema=False)  # what the file holds (a written None reads back as blank)
+    for c in ["c0", "c1", "c2"]:
+        want = [None if v is None or not v.strip(" \t\u3000\xa0") else v.strip(" \t\u3000\xa0") for v in written.get_column(c).to_list()]
+        assert roster.frame.get_column(c).to_list() == want, c
+    expected = {c for c in ["id", "c0", "c1", "c2"] if any(v is not None and v[0] in "=+-@\t\r" for v in roster.frame.get_column(c).to_list())}
+    assert roster.formula_columns == expected

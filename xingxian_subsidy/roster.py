@@ -39,7 +39,7 @@ import polars as pl
 
 from .engine import compute, parse_value, resolve_category, resolve_subject
 from .errors import InputError, Problem
-from .tableio import Roster, read_roster
+from .tableio import FORMULA_START, Roster, read_roster
 from .explain import line_summary
 from .models import ApplicantFile, ApplicantInfo, Claim, InputSpec, LineItem, Rule, Text, TierTable
 from .rules import RulePack, YearRules, load_rules
@@ -444,26 +444,16 @@ def neutralise_expr(col: str) -> pl.Expr:
     return pl.when(c.str.contains(_FORMULA_START)).then(pl.lit("'") + c).otherwise(c).alias(col)
 
 
-_FORMULA_START = r"^[=+\-@\t\r]"
+_FORMULA_START = FORMULA_START
 
 
 def _formula_columns(df: pl.DataFrame, columns: Collection[str] | None = None) -> set[str]:
-    """The text columns of ``df`` (or of ``columns``) with a cell that ``neutralise`` would change.
-
-    A column whose least and greatest cells show that every cell begins with a character that
-    cannot start a formula (all at or after "A": letters, Chinese; or all between "." and "<":
-    digits) is clear without looking at each cell; the others are searched.
-    """
+    """The text columns of ``df`` (or of ``columns``) with a cell that ``neutralise`` would change."""
     texts = [c for c, t in df.schema.items() if t == pl.String and (columns is None or c in columns)]
     if not texts or not df.height:
         return set()
-    bounds = df.select([e for k, c in enumerate(texts) for e in (pl.col(c).min().alias(f"{k}min"), pl.col(c).max().alias(f"{k}max"))]).row(0)
-    unclear = [c for k, c in enumerate(texts)
-               if bounds[2 * k] is not None and not (bounds[2 * k] >= "A" or (bounds[2 * k] >= "." and bounds[2 * k + 1] < "="))]
-    if not unclear:
-        return set()
-    flags = df.select([pl.col(c).str.contains(_FORMULA_START).any() for c in unclear]).row(0)
-    return {c for c, f in zip(unclear, flags) if f}
+    flags = df.select([pl.col(c).str.contains(_FORMULA_START).any() for c in texts]).row(0)
+    return {c for c, f in zip(texts, flags) if f}
 
 
 # ---------------------------------------------------------------- the fixed columns
@@ -730,7 +720,7 @@ def audit(
     # what only adds notes, and which input columns hold a cell to neutralise when written (for the
     # writers), in the same thread while the statuses, summaries and reasons are made
     notes_fut = cross_pool.submit(_cross_notes, base, yr)
-    formula_fut = cross_pool.submit(_formula_columns, roster.frame)
+    formula_fut = cross_pool.submit(_formula_columns, roster.frame) if roster.formula_columns is None else None
 
     bad_rows: dict[int, list[dict[str, str]]] = {}
     id_col = fx.get("id_number") or "身份证号"
@@ -936,7 +926,7 @@ def audit(
         pl.col("rule").replace_strict({rid: r.name.get(lang) for rid, r in yr.rules.items()}, default=None).alias("rule_name"))
     quantities = df.select([pl.col(c) for c in df.columns if c not in fx.values()])
     rows_out = pl.concat([rows_out, quantities.rename({c: f"q:{c}" for c in quantities.columns})], how="horizontal")
-    formulas = formula_fut.result()
+    formulas = formula_fut.result() if formula_fut is not None else roster.formula_columns
     cross_pool.shutdown()
     sources = {"township": fx.get("township"), "village": fx.get("village"), "name": fx.get("name"), "id_number": fx.get("id_number"),
                "subject_raw": fx.get("subject"), "category_raw": fx.get("category"), "rule_raw": fx.get("rule"), "project": fx.get("project"),

@@ -35,6 +35,8 @@ class Roster:
     rows: Sequence[int]  # spreadsheet row number of each frame row (header = row 1); a range when no row was dropped
     sha256: str
     file_format: str
+    # the columns with a cell that would run as a formula in a spreadsheet (None: not looked at)
+    formula_columns: frozenset[str] | None = None
 
 
 def _decode(raw: bytes, source: str) -> str:
@@ -100,12 +102,21 @@ def read_roster(path: Path | str) -> Roster:
         raise InputError([Problem(source=source, message=_t("表格为空：没有表头", "the table is empty: no header row"))])
     _refuse_duplicate_headers(df.columns, source)
     df = df.select([pl.col(c).cast(pl.String) for c in df.columns])
-    # trim the columns that hold a cell with surrounding blanks (or a blank cell); a blank is None
-    # (a cell is padded when stripping shortens it: the same Unicode blanks that the trim removes)
-    padded = df.lazy().select([((pl.col(c).str.strip_chars().str.len_bytes() != pl.col(c).str.len_bytes()) | (pl.col(c).str.len_bytes() == 0))
-                               .any().alias(c) for c in df.columns]).collect().row(0)
-    if any(padded):
-        df = df.with_columns([_blank_to_null(pl.col(c).str.strip_chars()).alias(c) for c, p in zip(df.columns, padded) if p])
+    # One search per column picks out the few that need a closer look: a blank cell, a cell with
+    # surrounding blanks (\\s is the same Unicode blanks the trim removes) or one that starts like a
+    # formula. Those are trimmed where a cell is padded (a blank cell becomes None), then searched for
+    # formula cells (for the writers).
+    suspect = df.lazy().select([((pl.col(c).str.len_bytes() == 0) | pl.col(c).str.contains(_SUSPECT)).any().alias(c)
+                                for c in df.columns]).collect().row(0)
+    look = [c for c, f in zip(df.columns, suspect) if f]
+    formula_columns: set[str] = set()
+    if look:
+        padded = df.select([((pl.col(c).str.strip_chars().str.len_bytes() != pl.col(c).str.len_bytes()) | (pl.col(c).str.len_bytes() == 0))
+                            .any().alias(c) for c in look]).row(0)
+        if any(padded):
+            df = df.with_columns([_blank_to_null(pl.col(c).str.strip_chars()).alias(c) for c, p in zip(look, padded) if p])
+        flags = df.select([pl.col(c).str.contains(FORMULA_START).any().alias(c) for c in look]).row(0)
+        formula_columns = {c for c, f in zip(look, flags) if f}
     if all(df.get_column(c).null_count() for c in df.columns):
         # only when every column has a blank can a row be fully blank
         numbers = pl.int_range(2, df.height + 2, eager=True).alias("__row")
@@ -118,8 +129,13 @@ def read_roster(path: Path | str) -> Roster:
     sha256 = digest.result()
     if isinstance(raw, mmap.mmap):
         raw.close()
-    return Roster(source=source, frame=df, rows=rows, sha256=sha256, file_format=fmt)
+    return Roster(source=source, frame=df, rows=rows, sha256=sha256, file_format=fmt, formula_columns=frozenset(formula_columns))
 
+
+# a cell that a spreadsheet would run as a formula (neutralised in written reports)
+FORMULA_START = r"^[=+\-@\t\r]"
+# a cell worth a closer look: starts with a blank or like a formula, or ends with a blank
+_SUSPECT = r"^[\s=+\-@]|\s$"
 
 _RENAMED = re.compile(r"^(.*?)(?:_duplicated_\d+|_\d+)$")  # how polars' CSV and Excel readers rename a repeated header
 
