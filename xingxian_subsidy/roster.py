@@ -558,22 +558,28 @@ def _rows_of_runs_where(frame: pl.DataFrame, differs: str) -> pl.Series:
     return runs.filter(pl.col("run").is_in(bad.unique().implode())).get_column("i").sort()
 
 
-def _id_checks(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _id_checks(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The cross-row checks that make a row an input error, on ``base_frame``: a household's
-    身份证号 that is not valid, and one 身份证号 under two names (the audit builds the messages)."""
-    checked = b.select("id_number", "subject").with_columns(_ids_ok(b.get_column("id_number")))
-    idx_bad = checked.with_row_index("i").filter(
+    身份证号 that is not valid, and one 身份证号 under two names (the audit builds the messages).
+    Also returns the rows sorted by applicant, for ``_cross_notes``."""
+    # an applicant with an ID is that ID: its first row's ID is checked for all its rows
+    aid = b.get_column("aid")
+    first = aid.is_first_distinct()
+    ok_first = _ids_ok(b.get_column("id_number").filter(first))
+    ok_by_aid = pl.repeat(False, len(aid) and int(aid.max()) + 1, dtype=pl.Boolean, eager=True).scatter(aid.filter(first), ok_first)
+    idx_bad = b.select("id_number", "subject", ok_by_aid.gather(aid).alias("id_ok")).with_row_index("i").filter(
         pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
     )
     srt = _sorted_by_applicant(b, yr)
     dup_i = _rows_of_runs_where(srt.filter(pl.col("has_id") & pl.col("name").is_not_null()), "name")
     dup = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "id_number", "name", "row").gather(dup_i)
-    return idx_bad, dup
+    return idx_bad, dup, srt
 
 
-def _cross_notes(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame | None, pl.DataFrame]:
-    """The cross-row checks that only add a note, on ``base_frame``: a once-per-household subsidy
-    claimed again, and an applicant whose subject or category differs between rows."""
+def _cross_notes(b: pl.DataFrame, yr: YearRules, srt: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    """The cross-row checks that only add a note, on ``base_frame`` (``srt``: its rows sorted by
+    applicant): a once-per-household subsidy claimed again, and an applicant whose subject or
+    category differs between rows."""
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     tw = None
     if once:
@@ -581,7 +587,7 @@ def _cross_notes(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame | None, p
               .with_columns(pl.col("rule").replace_strict(once, default=None).alias("once_group"))
               .filter(pl.struct("aid", "once_group").is_duplicated())
               .with_columns(pl.col("row").first().over(["aid", "once_group"]).alias("first_row")))
-    inc_i = _rows_of_runs_where(_sorted_by_applicant(b, yr), "code")
+    inc_i = _rows_of_runs_where(srt, "code")
     incons = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "row").gather(inc_i)
     return tw, incons
 
@@ -716,10 +722,10 @@ def audit(
     base = base.with_columns(
         pl.when(pl.col("line_status").is_in(["undecided", "not_quantified"])).then(None).otherwise(pl.col("award_fen")).alias("award_fen"))
     # 2. cross-row checks (started beside the computation, above)
-    idx_bad, dup = id_fut.result()
+    idx_bad, dup, by_applicant = id_fut.result()
     # what only adds notes, and which input columns hold a cell to neutralise when written (for the
     # writers), in the same thread while the statuses, summaries and reasons are made
-    notes_fut = cross_pool.submit(_cross_notes, base, yr)
+    notes_fut = cross_pool.submit(_cross_notes, base, yr, by_applicant)
     formula_fut = cross_pool.submit(_formula_columns, roster.frame) if roster.formula_columns is None else None
 
     bad_rows: dict[int, list[dict[str, str]]] = {}
