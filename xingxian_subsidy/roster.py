@@ -937,7 +937,10 @@ def audit(
     sources = {"township": fx.get("township"), "village": fx.get("village"), "name": fx.get("name"), "id_number": fx.get("id_number"),
                "subject_raw": fx.get("subject"), "category_raw": fx.get("category"), "rule_raw": fx.get("rule"), "project": fx.get("project"),
                **{f"q:{c}": c for c in quantities.columns}}
-    formula_free = frozenset(out for out, src in sources.items() if src not in formulas)
+    # and the columns written in the audit's own words (rule ids and names, status words)
+    own_words = {"rule": list(yr.rules), "rule_name": [r.name.get(lang) for r in yr.rules.values()], "status": [v.get(lang) for v in STATUSES.values()]}
+    formula_free = frozenset([*(out for out, src in sources.items() if src not in formulas),
+                              *(c for c, words in own_words.items() if all(neutralise(w) == w for w in words))])
     return AuditReport(rows=rows_out, issues=issues_df, summaries=summaries, stamp=stamp, texts=texts, lang=lang, formula_free=formula_free,
                        status_counts=status_counts)
 
