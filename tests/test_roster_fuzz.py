@@ -209,3 +209,19 @@ def test_read_trims_padded_cells_and_finds_formula_columns(tmp_path_factory, row
         assert roster.frame.get_column(c).to_list() == want, c
     expected = {c for c in ["id", "c0", "c1", "c2"] if any(v is not None and v[0] in "=+-@\t\r" for v in roster.frame.get_column(c).to_list())}
     assert roster.formula_columns == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["甲", "乙", None])), max_size=30))
+def test_rows_of_applicants_whose_values_differ(pairs):
+    """The two-names and subject/category checks: every row of an applicant whose values are not all
+    the same (a missing value is a value), and no other row."""
+    from xingxian_subsidy.roster import _rows_of_applicants_where_differs
+
+    aid = pl.Series([a for a, _ in pairs], dtype=pl.UInt32)
+    values = pl.Series([v for _, v in pairs], dtype=pl.String)
+    by_aid: dict[int, set] = {}
+    for a, v in pairs:
+        by_aid.setdefault(a, set()).add(v)
+    expected = [i for i, (a, _) in enumerate(pairs) if len(by_aid[a]) > 1]
+    assert _rows_of_applicants_where_differs(aid, values).to_list() == expected

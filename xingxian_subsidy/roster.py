@@ -539,29 +539,25 @@ def applicant_ids(key: pl.Series) -> pl.Series:
     return pl.Series("aid", [0], dtype=pl.UInt32).extend_constant(0, n - 1).scatter(order, ids)
 
 
-def _sorted_by_applicant(b: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
-    """Rows (``i``: frame index) sorted by applicant: a run of equal ``aid`` is one applicant (one
-    身份证号, or one 姓名+村); ``code`` is (subject, category) as one exact integer."""
-    subj_code = {s.id: i for i, s in enumerate(yr.vocabulary.subjects)}
-    cat_code = {c.id: i for i, c in enumerate(yr.vocabulary.categories)}
-    code = (pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * (len(cat_code) + 1)
-            + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
-    srt = b.select("aid", "name", pl.col("id_number").is_not_null().alias("has_id"), code.alias("code")).with_row_index("i")
-    return srt.gather(srt.get_column("aid").arg_sort())
+def _rows_of_applicants_where_differs(aid: pl.Series, values: pl.Series) -> pl.Series:
+    """Indices (ascending) of the rows of every applicant whose ``values`` are not all the same.
+
+    Exact, with no sort: an applicant's values differ exactly when some row's value differs
+    from the value on the applicant's first row.
+    """
+    if not len(aid):
+        return pl.Series([], dtype=pl.UInt32)
+    first = aid.is_first_distinct()
+    size = int(aid.max()) + 1
+    first_value = pl.repeat(None, size, dtype=values.dtype, eager=True).scatter(aid.filter(first), values.filter(first))
+    differs = values.ne_missing(first_value.gather(aid))
+    bad = pl.repeat(False, size, dtype=pl.Boolean, eager=True).scatter(aid.filter(differs), True)
+    return bad.gather(aid).arg_true()
 
 
-def _rows_of_runs_where(frame: pl.DataFrame, differs: str) -> pl.Series:
-    """Frame indices (ascending) of the rows of every applicant run whose ``differs`` column takes
-    two values (a run holds two values exactly when two adjacent rows of it differ)."""
-    runs = frame.with_columns(pl.col("aid").ne_missing(pl.col("aid").shift(1)).fill_null(True).cum_sum().alias("run"))
-    bad = runs.filter(pl.col("run").eq_missing(pl.col("run").shift(1)) & pl.col(differs).ne_missing(pl.col(differs).shift(1))).get_column("run")
-    return runs.filter(pl.col("run").is_in(bad.unique().implode())).get_column("i").sort()
-
-
-def _id_checks(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _id_checks(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The cross-row checks that make a row an input error, on ``base_frame``: a household's
-    身份证号 that is not valid, and one 身份证号 under two names (the audit builds the messages).
-    Also returns the rows sorted by applicant, for ``_cross_notes``."""
+    身份证号 that is not valid, and one 身份证号 under two names (the audit builds the messages)."""
     # an applicant with an ID is that ID: its first row's ID is checked for all its rows
     aid = b.get_column("aid")
     first = aid.is_first_distinct()
@@ -570,16 +566,16 @@ def _id_checks(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame, pl.DataFra
     idx_bad = b.select("id_number", "subject", ok_by_aid.gather(aid).alias("id_ok")).with_row_index("i").filter(
         pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | (pl.col("subject") == "household"))
     )
-    srt = _sorted_by_applicant(b, yr)
-    dup_i = _rows_of_runs_where(srt.filter(pl.col("has_id") & pl.col("name").is_not_null()), "name")
-    dup = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "id_number", "name", "row").gather(dup_i)
-    return idx_bad, dup, srt
+    # the same 身份证号 under two names (among rows with both)
+    named = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "aid", "id_number", "name", "row").filter(
+        pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
+    dup = named.gather(_rows_of_applicants_where_differs(named.get_column("aid"), named.get_column("name"))).select("i", "id_number", "name", "row")
+    return idx_bad, dup
 
 
-def _cross_notes(b: pl.DataFrame, yr: YearRules, srt: pl.DataFrame) -> tuple[pl.DataFrame | None, pl.DataFrame]:
-    """The cross-row checks that only add a note, on ``base_frame`` (``srt``: its rows sorted by
-    applicant): a once-per-household subsidy claimed again, and an applicant whose subject or
-    category differs between rows."""
+def _cross_notes(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    """The cross-row checks that only add a note, on ``base_frame``: a once-per-household subsidy
+    claimed again, and an applicant whose subject or category differs between rows."""
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     tw = None
     if once:
@@ -587,7 +583,12 @@ def _cross_notes(b: pl.DataFrame, yr: YearRules, srt: pl.DataFrame) -> tuple[pl.
               .with_columns(pl.col("rule").replace_strict(once, default=None).alias("once_group"))
               .filter(pl.struct("aid", "once_group").is_duplicated())
               .with_columns(pl.col("row").first().over(["aid", "once_group"]).alias("first_row")))
-    inc_i = _rows_of_runs_where(srt, "code")
+    # (subject, category) as one exact integer
+    subj_code = {s.id: i for i, s in enumerate(yr.vocabulary.subjects)}
+    cat_code = {c.id: i for i, c in enumerate(yr.vocabulary.categories)}
+    code = b.select(pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * (len(cat_code) + 1)
+                    + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1)).to_series()
+    inc_i = _rows_of_applicants_where_differs(b.get_column("aid"), code)
     incons = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "row").gather(inc_i)
     return tw, incons
 
@@ -722,10 +723,10 @@ def audit(
     base = base.with_columns(
         pl.when(pl.col("line_status").is_in(["undecided", "not_quantified"])).then(None).otherwise(pl.col("award_fen")).alias("award_fen"))
     # 2. cross-row checks (started beside the computation, above)
-    idx_bad, dup, by_applicant = id_fut.result()
+    idx_bad, dup = id_fut.result()
     # what only adds notes, and which input columns hold a cell to neutralise when written (for the
     # writers), in the same thread while the statuses, summaries and reasons are made
-    notes_fut = cross_pool.submit(_cross_notes, base, yr, by_applicant)
+    notes_fut = cross_pool.submit(_cross_notes, base, yr)
     formula_fut = cross_pool.submit(_formula_columns, roster.frame) if roster.formula_columns is None else None
 
     bad_rows: dict[int, list[dict[str, str]]] = {}
