@@ -228,3 +228,17 @@ def test_cross_row_limits_are_exact_when_applicant_hashes_collide(monkeypatch):
         assert collided_report.summaries[key].equals(normal_report.summaries[key]), key
     # the roster has applicants whose lines limit each other (else this would prove nothing)
     assert "limited" in collided.get_column("line_status").to_list()
+
+
+def test_yes_no_columns_read_the_same_by_comparison_and_by_lookup():
+    """A yes/no column written only with 是/否 is read by comparing with 是; any other word sends
+    the column to the lookup. Both readings of the same answers must agree row for row."""
+    frame = _plain_frame(3, 400)
+    bools = sorted({s.name for r in RULES for s in r.inputs if s.type == "boolean"})
+    spelled = frame.with_columns([pl.col(c).replace({"是": "有", "否": "无"}) for c in bools])
+    results = []
+    for f in (frame, spelled):
+        roster = roster_from_frame(f)
+        results.append(compute_vector(roster, map_columns(roster.frame.columns, YR), YR))
+    assert results[0].equals(results[1])
+    assert results[0].get_column("line_status").null_count() == 0

@@ -166,14 +166,14 @@ class _RuleCompiler:
         assert c.input is not None
         spec = self.spec(c.input)
         col = pl.col(f"in:{c.input}")
-        if c.op == "is_true":
+        if c.op == "is_true":  # a missing value stays missing (null)
             if spec.type != "boolean":
                 raise Unsupported("is_true on a non-boolean")
-            return pl.when(col.is_null()).then(null).otherwise(col)
-        if c.op == "is_false":
+            return col
+        if c.op == "is_false":  # (negating null gives null)
             if spec.type != "boolean":
                 raise Unsupported("is_false on a non-boolean")
-            return pl.when(col.is_null()).then(null).otherwise(~col)
+            return ~col
         if c.op in ("in", "not_in"):
             if spec.type != "choice":
                 raise Unsupported("in on a non-choice")
@@ -284,12 +284,33 @@ def _parse_numeric(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
     return value, ok
 
 
-def _parse_bool(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    low = col.str.to_lowercase()
-    t, f = sorted(TRUE_WORDS), sorted(FALSE_WORDS)
-    ok = (col.is_null() | low.is_in(t) | low.is_in(f))
-    value = pl.when(low.is_in(t)).then(pl.lit(True)).when(low.is_in(f)).then(pl.lit(False)).otherwise(pl.lit(None, dtype=pl.Boolean))
-    return value, ok
+# the words a yes/no cell is written with in nearly every roster
+_YES, _NO = "是", "否"
+assert _YES in TRUE_WORDS and _NO in FALSE_WORDS
+
+
+def _parse_bool(col: pl.Expr, plain: bool = False) -> tuple[pl.Expr, pl.Expr]:
+    """(value, ok) of a yes/no cell. ``plain``: every cell of the column is 是, 否 or blank (checked
+    on the data beforehand), so one comparison reads it; else one lookup per cell."""
+    if plain:
+        return col == _YES, pl.lit(True)
+    # the engine's words as written, in lower, upper and title case: one lookup per cell (other
+    # spellings, such as "yEs", are not read here: the row goes to the reference engine)
+    words: dict[str, bool] = {}
+    for value, group in ((True, TRUE_WORDS), (False, FALSE_WORDS)):
+        for w in sorted(group):
+            for form in (w, w.upper(), w.title()):
+                words.setdefault(form, value)
+    value = col.replace_strict(words, default=None, return_dtype=pl.Boolean)
+    return value, col.is_null() | value.is_not_null()
+
+
+def _plain_bool_columns(df: pl.DataFrame, columns: list[str]) -> set[str]:
+    """The columns whose every cell is 是, 否 or blank (``_parse_bool``'s fast case)."""
+    if not columns or not df.height:
+        return set(columns)
+    flags = df.select([(pl.col(c).is_null() | (pl.col(c) == _YES) | (pl.col(c) == _NO)).all().alias(c) for c in columns]).row(0)
+    return {c for c, f in zip(columns, flags) if f}
 
 
 def _parse_choice(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
@@ -297,8 +318,12 @@ def _parse_choice(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
     for ch in spec.choices:
         for text in (ch.value, ch.label.zh, ch.label.en):
             mapping.setdefault(text, ch.value)
-    ok = col.is_null() | col.is_in(list(mapping))
-    return col.replace_strict(mapping, default=None), ok
+    # a handful of words: comparing with each is much cheaper than a hash lookup per cell
+    value: Any = None
+    for text, v in mapping.items():
+        value = (pl.when(col == text) if value is None else value.when(col == text)).then(pl.lit(v))
+    value = value.otherwise(pl.lit(None, dtype=pl.String)) if value is not None else pl.lit(None, dtype=pl.String)
+    return value, col.is_null() | value.is_not_null()
 
 
 def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | None = None, parsed: dict[int, Any] | None = None) -> pl.DataFrame:
@@ -345,13 +370,16 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | N
     pieces: list[pl.LazyFrame] = []
     present = [r for r in base.get_column("_rule").unique(maintain_order=True).to_list() if r is not None]
     wide = pl.concat([base.select("_i", "_rule", "_subject", "_category"), df], how="horizontal").lazy()
+    bool_columns = sorted({c for rid in present for spec in yr.rules[rid].inputs if spec.type == "boolean"
+                           for c in cmap.inputs[rid].get(spec.name, [])})
+    plain_bools = _plain_bool_columns(df, bool_columns)
     for rid in present:
         rule = yr.rules[rid]
         cols = sorted({c for cs in cmap.inputs[rid].values() for c in cs})
         # only this rule's rows and the columns it reads
         raw = wide.select("_i", "_rule", "_subject", "_category", *cols).filter(pl.col("_rule") == rid)
         try:
-            piece = _rule_rows(yr, rule, raw, cmap, group_members)
+            piece = _rule_rows(yr, rule, raw, cmap, group_members, plain_bools)
         except Unsupported:
             piece = raw.select("_i", pl.lit(None, dtype=pl.String).alias("_status"), pl.lit(None, dtype=pl.Int64).alias("_fen"), pl.lit(True).alias("_fb"),
                                pl.lit(None, dtype=pl.String).alias("_tier"))
@@ -400,7 +428,8 @@ def compute_vector(roster: Any, cmap: Any, yr: YearRules, base: pl.DataFrame | N
                          tier.alias("tier")])
 
 
-def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: Any, group_members: dict[str, list[str]]) -> pl.LazyFrame:
+def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: Any, group_members: dict[str, list[str]],
+               plain_bools: set[str] = frozenset()) -> pl.LazyFrame:
     """Evaluate one rule's rows: status and amount in 分 before cross-row limits."""
     comp = _RuleCompiler(yr, rule, group_members)
     if not isinstance(rule.formula, SUPPORTED_FORMULAS):
@@ -413,7 +442,7 @@ def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: Any, group_me
         if spec.type in SCALE:
             value, ok = _parse_numeric(cell, spec)
         elif spec.type == "boolean":
-            value, ok = _parse_bool(cell)
+            value, ok = _parse_bool(cell, plain=bool(cols) and all(c in plain_bools for c in cols))
         else:
             value, ok = _parse_choice(cell, spec)
         parsed_cols.append(value.alias(f"in:{spec.name}"))
