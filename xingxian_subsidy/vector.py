@@ -553,9 +553,10 @@ def _cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     shared caps in row order, where the amount used after line k is min(cap, running sum).
 
     An applicant group is (applicant, subject, category). Only lines awarded before this step,
-    of a rule with a once-group, an exclusive group or a shared cap, can change. They are sorted
-    once by group and row, and every step works on runs of equal keys in that order (segments,
-    not windows).
+    of a rule with a once-group, an exclusive group or a shared cap, can change. Each step sorts
+    its own lines by group and row and works on runs of equal keys in that order (segments, not
+    windows); the group is one exact integer made of the applicant's number and its subject and
+    category.
 
     Args:
         rows: ``_i`` (row index), ``_aid`` (``roster.applicant_ids``), ``_subject``, ``_category``,
@@ -605,19 +606,20 @@ def _cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     # membership is decided on the status before any cross-row step (as the engine collects both at once);
     # a line's state here: 0 awarded, 1 limited, 2 undecided
     states = ["awarded", "limited", "undecided"]
+    # the group (applicant, subject, category) as one exact integer
+    offset = len(cat_code) + 2  # the least code is -offset (no subject, no category)
+    width = (len(subj_code) + 1) * (len(cat_code) + 1)  # more than the greatest code + offset
     r = (rows.filter((pl.col("_status") == "awarded") & ~pl.col("_fallback"))
-         .join(table, on="_rule", how="inner", maintain_order="left")
-         .select("_i", "_aid", group_code.alias("_code"), "_project", "_fen", "_once", "_excl", "_cap", "_cproj", "_climit",
+         .with_columns(pl.col("_rule").replace_strict({rid: k for k, rid in enumerate(involved)}, default=None, return_dtype=pl.UInt32).alias("_t"))
+         .filter(pl.col("_t").is_not_null())
+         .select("_i", (pl.col("_aid").cast(pl.UInt64) * width + (group_code + offset)).alias("_gid"), "_project", "_fen", "_t",
                  applies.alias("_capplies"), pl.lit(0, dtype=pl.UInt8).alias("_st")))
     if not r.height:
         return pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64})
-    # sorted by group, then row: a group's rows are one run, in row order (the rows are in row
-    # order already, so a stable sort on the group alone; applicant and code in one integer)
-    offset = len(cat_code) + 2  # the least code is -offset (no subject, no category)
-    width = (len(subj_code) + 1) * (len(cat_code) + 1)  # more than the greatest code + offset
-    r = r.with_columns((pl.col("_aid").cast(pl.UInt64) * width + (pl.col("_code") + offset)).alias("_grp"))
-    r = r.sort("_grp", maintain_order=True)
-    r = r.with_columns(_runs(["_grp"]).cum_sum().alias("_gid")).drop("_aid", "_code", "_grp")
+    # what each line's rule takes part in, looked up by the rule's place in the table
+    t = r.get_column("_t")
+    r = r.with_columns(*(table.get_column(c).gather(t) for c in ("_once", "_excl", "_cap", "_cproj", "_climit"))).drop("_t")
+    # each step below sorts only its own lines, by group then row: a group's lines are one run
 
     def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
         """Of members that exclude each other, pay the highest (first of equals); the rest become 0, limited."""
