@@ -626,7 +626,8 @@ def _cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
         m = frame.with_row_index("_m").filter(member)
         if not m.height:
             return frame
-        m = m.sort("_gid", *keys, "_fen", "_i", descending=[False] * (1 + len(keys)) + [True, False])
+        # highest first; among equals the lines keep their row order (stable sort)
+        m = m.sort("_gid", *keys, "_fen", descending=[False] * (1 + len(keys)) + [True], maintain_order=True)
         lose = m.filter(~_runs(["_gid", *keys])).get_column("_m")
         if not len(lose):
             return frame
@@ -645,11 +646,13 @@ def _cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     inside = awarded & pl.col("_capplies").fill_null(False)
     c = r.with_row_index("_m").filter(inside)
     if c.height:
-        # a project-scope line without a project label is alone under its cap
-        c = c.with_columns(pl.when(pl.col("_cproj")).then(pl.col("_project")).alias("_cproject"),
-                           pl.when(pl.col("_cproj") & pl.col("_project").is_null()).then(pl.col("_i")).alias("_alone"))
-        keys = ["_gid", "_cap", "_cproject", "_alone"]
-        c = c.sort(*keys, "_i")
+        keys = ["_gid", "_cap"]
+        if c.get_column("_cproj").any():
+            # a project-scope cap is per project; a line without a project label is alone under it
+            c = c.with_columns(pl.when(pl.col("_cproj")).then(pl.col("_project")).alias("_cproject"),
+                               pl.when(pl.col("_cproj") & pl.col("_project").is_null()).then(pl.col("_i")).alias("_alone"))
+            keys += ["_cproject", "_alone"]
+        c = c.sort(*keys, maintain_order=True)  # the lines are in row order: stable keeps it within a run
         start = _runs(keys)
         csum = pl.col("_fen").cum_sum()
         c = c.with_columns((csum - pl.when(start).then(csum - pl.col("_fen")).forward_fill()).alias("_csum"))
