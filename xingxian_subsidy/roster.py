@@ -441,10 +441,7 @@ def neutralise(value: Any) -> Any:
 
 def neutralise_expr(col: str) -> pl.Expr:
     c = pl.col(col)
-    return pl.when(c.str.contains(_FORMULA_START)).then(pl.lit("'") + c).otherwise(c).alias(col)
-
-
-_FORMULA_START = FORMULA_START
+    return pl.when(c.str.contains(FORMULA_START)).then(pl.lit("'") + c).otherwise(c).alias(col)
 
 
 def _formula_columns(df: pl.DataFrame, columns: Collection[str] | None = None) -> set[str]:
@@ -452,7 +449,7 @@ def _formula_columns(df: pl.DataFrame, columns: Collection[str] | None = None) -
     texts = [c for c, t in df.schema.items() if t == pl.String and (columns is None or c in columns)]
     if not texts or not df.height:
         return set()
-    flags = df.select([pl.col(c).str.contains(_FORMULA_START).any() for c in texts]).row(0)
+    flags = df.select([pl.col(c).str.contains(FORMULA_START).any() for c in texts]).row(0)
     return {c for c, f in zip(texts, flags) if f}
 
 
