@@ -972,11 +972,11 @@ def _claimed_fen(series: pl.Series) -> tuple[pl.Series, pl.Series]:
     out = pl.select(pl.when(plain).then(fen).otherwise(None).cast(pl.Int64)).to_series().alias("claimed_fen")
     odd = (out.is_null() & series.is_not_null()).arg_true()
     if len(odd):
-        values = []
-        for r in series.gather(odd).to_list():
+        read: dict[str, int | None] = {}  # the same odd text (一千, 1,000) is often repeated: read it once
+        for r in series.gather(odd).unique().to_list():
             value, msg = parse_value(_CLAIMED_SPEC, r)
-            values.append(None if msg is not None else int(value * 100))
-        out = out.scatter(odd, pl.Series(values, dtype=pl.Int64))
+            read[r] = None if msg is not None else int(value * 100)
+        out = out.scatter(odd, series.gather(odd).replace_strict(read, return_dtype=pl.Int64))
     return out, plain
 
 
