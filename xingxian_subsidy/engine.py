@@ -176,7 +176,7 @@ def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
 def resolve_subject(yr: YearRules, raw: str) -> str | None:
     text = raw.strip()
     for s in yr.vocabulary.subjects:
-        if text in (s.id, s.label.zh, s.label.en) or text in s.aliases:
+        if text in s.names:
             return s.id
     return None
 
@@ -184,7 +184,7 @@ def resolve_subject(yr: YearRules, raw: str) -> str | None:
 def resolve_category(yr: YearRules, raw: str) -> str | None:
     text = raw.strip()
     for c in yr.vocabulary.categories:
-        if text in (c.id, c.label.zh, c.label.en) or text in c.aliases:
+        if text in c.names:
             return c.id
     return None
 

@@ -418,11 +418,21 @@ class SubjectType(_Model):
     label: Text
     aliases: list[str] = []
 
+    @property
+    def names(self) -> list[str]:
+        """Every word that names this subject type in an applicant file or a roster."""
+        return [self.id, self.label.zh, self.label.en, *self.aliases]
+
 
 class Category(_Model):
     id: str
     label: Text
     aliases: list[str] = []
+
+    @property
+    def names(self) -> list[str]:
+        """Every word that names this category in an applicant file or a roster."""
+        return [self.id, self.label.zh, self.label.en, *self.aliases]
 
 
 class Vocabulary(_Model):

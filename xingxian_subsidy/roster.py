@@ -462,8 +462,8 @@ def vocab_maps(yr: YearRules) -> tuple[dict[str, str], dict[str, str], dict[str,
     A subject or category is named by its id, Chinese or English label or an alias; a rule by its
     id or its Chinese or English name (the rule loader refuses a word that names two things).
     """
-    subjects = {a: s.id for s in yr.vocabulary.subjects for a in [s.id, s.label.zh, s.label.en, *s.aliases]}
-    categories = {a: c.id for c in yr.vocabulary.categories for a in [c.id, c.label.zh, c.label.en, *c.aliases]}
+    subjects = {a: s.id for s in yr.vocabulary.subjects for a in s.names}
+    categories = {a: c.id for c in yr.vocabulary.categories for a in c.names}
     rules = {a: rid for rid, r in yr.rules.items() for a in [rid, r.name.zh, r.name.en]}
     return subjects, categories, rules
 

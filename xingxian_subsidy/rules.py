@@ -370,8 +370,8 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
         for interps in vocabulary.group_interpretations.values():
             used_interps.update(interps)
         # a roster names a subject type, a category or a rule by any of these words: one word, one thing
-        for kind, named in (("主体类型", [(s.id, [s.id, s.label.zh, s.label.en, *s.aliases]) for s in vocabulary.subjects]),
-                            ("农户类型", [(c.id, [c.id, c.label.zh, c.label.en, *c.aliases]) for c in vocabulary.categories]),
+        for kind, named in (("主体类型", [(s.id, s.names) for s in vocabulary.subjects]),
+                            ("农户类型", [(c.id, c.names) for c in vocabulary.categories]),
                             ("规则", [(rid, [rid, r.name.zh, r.name.en]) for rid, r in rules.items()])):
             owner: dict[str, str] = {}
             for ident, words in named:
