@@ -580,11 +580,9 @@ def _cross_notes(b: pl.DataFrame, yr: YearRules) -> tuple[pl.DataFrame | None, p
               .with_columns(pl.col("rule").replace_strict(once, default=None).alias("once_group"))
               .filter(pl.struct("aid", "once_group").is_duplicated())
               .with_columns(pl.col("row").first().over(["aid", "once_group"]).alias("first_row")))
-    # (subject, category) as one exact integer
-    subj_code = {s.id: i for i, s in enumerate(yr.vocabulary.subjects)}
-    cat_code = {c.id: i for i, c in enumerate(yr.vocabulary.categories)}
-    code = b.select(pl.col("subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * (len(cat_code) + 1)
-                    + pl.col("category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1)).to_series()
+    from .vector import subject_category_code
+
+    code = b.select(subject_category_code(yr, "subject", "category")[0]).to_series()
     inc_i = _rows_of_applicants_where_differs(b.get_column("aid"), code)
     incons = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "row").gather(inc_i)
     return tw, incons

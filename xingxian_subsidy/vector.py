@@ -539,6 +539,16 @@ def _interest(comp: _RuleCompiler, rule: Rule) -> tuple[pl.Expr, pl.Expr, pl.Exp
     return fen, any_null, pl.lit(False)
 
 
+def subject_category_code(yr: YearRules, subject: str, category: str) -> tuple[pl.Expr, int]:
+    """(subject, category) ids in two columns as one exact integer in ``range(width)``, and width.
+    A missing or unknown id counts as its own value (0)."""
+    subjects = {s.id: k + 1 for k, s in enumerate(yr.vocabulary.subjects)}
+    categories = {c.id: k + 1 for k, c in enumerate(yr.vocabulary.categories)}
+    code = (pl.col(subject).replace_strict(subjects, default=0, return_dtype=pl.Int64).fill_null(0) * (len(categories) + 1)
+            + pl.col(category).replace_strict(categories, default=0, return_dtype=pl.Int64).fill_null(0))
+    return code, (len(subjects) + 1) * (len(categories) + 1)
+
+
 def _runs(keys: list[str]) -> pl.Expr:
     """On rows sorted so that equal keys are adjacent: True at the first row of each run of equal keys."""
     changed = [pl.col(k).ne_missing(pl.col(k).shift(1)) for k in keys]
@@ -567,11 +577,7 @@ def _cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
         ``_i``, ``_status``, ``_fen`` of the rows that took part, after the cross-row limits
         (every other row keeps its own).
     """
-    subj_code = {sub.id: k for k, sub in enumerate(yr.vocabulary.subjects)}
-    cat_code = {cat.id: k for k, cat in enumerate(yr.vocabulary.categories)}
-    # (subject, category) as one exact integer (-1: none or unknown)
-    group_code = (pl.col("_subject").replace_strict(subj_code, default=-1, return_dtype=pl.Int64).fill_null(-1) * (len(cat_code) + 1)
-                  + pl.col("_category").replace_strict(cat_code, default=-1, return_dtype=pl.Int64).fill_null(-1))
+    code, width = subject_category_code(yr, "_subject", "_category")
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     excl = {rid: r.exclusive_group for rid, r in yr.rules.items() if r.exclusive_group}
     cap_of: dict[str, tuple[str, str, int]] = {}
@@ -607,12 +613,10 @@ def _cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     # a line's state here: 0 awarded, 1 limited, 2 undecided
     states = ["awarded", "limited", "undecided"]
     # the group (applicant, subject, category) as one exact integer
-    offset = len(cat_code) + 2  # the least code is -offset (no subject, no category)
-    width = (len(subj_code) + 1) * (len(cat_code) + 1)  # more than the greatest code + offset
     r = (rows.filter((pl.col("_status") == "awarded") & ~pl.col("_fallback"))
          .with_columns(pl.col("_rule").replace_strict({rid: k for k, rid in enumerate(involved)}, default=None, return_dtype=pl.UInt32).alias("_t"))
          .filter(pl.col("_t").is_not_null())
-         .select("_i", (pl.col("_aid").cast(pl.UInt64) * width + (group_code + offset)).alias("_gid"), "_project", "_fen", "_t",
+         .select("_i", (pl.col("_aid").cast(pl.UInt64) * width + code).alias("_gid"), "_project", "_fen", "_t",
                  applies.alias("_capplies"), pl.lit(0, dtype=pl.UInt8).alias("_st")))
     if not r.height:
         return pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64})
