@@ -58,9 +58,11 @@ def generate(n: int, path: Path, seed: int = 20240522) -> None:
     """Write an n-row synthetic roster CSV (UTF-8) at ``path``."""
     import polars as pl
 
-    from xingxian_subsidy.roster import map_columns, roster_from_frame
-    from xingxian_subsidy.rules import load_rules
-    from xingxian_subsidy.vector import compute_vector
+    from xingxian_subsidy.audit.columns import map_columns
+
+    from xingxian_subsidy.audit.read import roster_from_frame
+    from xingxian_subsidy.pack.loader import load_rules
+    from xingxian_subsidy.audit.vector import compute_vector
 
     rng = random.Random(seed)
     yr = load_rules().for_year(2024)
@@ -130,9 +132,10 @@ def _child(task: str, path: str) -> None:
         t0 = time.perf_counter()
         pl.read_csv(path, infer_schema=False)
     elif task == "vector":
-        from xingxian_subsidy.roster import map_columns, read_roster
-        from xingxian_subsidy.rules import load_rules
-        from xingxian_subsidy.vector import compute_vector
+        from xingxian_subsidy.audit.columns import map_columns
+        from xingxian_subsidy.audit.read import read_roster
+        from xingxian_subsidy.pack.loader import load_rules
+        from xingxian_subsidy.audit.vector import compute_vector
 
         yr = load_rules().for_year(2024)
         roster = read_roster(path)
@@ -140,8 +143,11 @@ def _child(task: str, path: str) -> None:
         t0 = time.perf_counter()
         compute_vector(roster, cmap, yr)
     elif task.startswith("reference"):
-        from xingxian_subsidy.roster import map_columns, parse_rows, read_roster, reference_results
-        from xingxian_subsidy.rules import load_rules
+        from xingxian_subsidy.audit.columns import map_columns
+        from xingxian_subsidy.audit.parse import parse_rows
+        from xingxian_subsidy.audit.read import read_roster
+        from xingxian_subsidy.audit.reference import reference_results
+        from xingxian_subsidy.pack.loader import load_rules
 
         pack = load_rules()
         yr = pack.for_year(2024)

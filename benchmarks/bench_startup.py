@@ -30,9 +30,9 @@ def timed(cmd: list[str], runs: int) -> list[float]:
 def in_process() -> dict[str, float]:
     code = (
         "import time;t0=time.perf_counter();"
-        "from xingxian_subsidy.rules import load_rules;t1=time.perf_counter();"
+        "from xingxian_subsidy.pack.loader import load_rules;t1=time.perf_counter();"
         "p=load_rules();t2=time.perf_counter();"
-        "from xingxian_subsidy.api import read_applicant;from xingxian_subsidy.engine import compute;t3=time.perf_counter();"
+        "from xingxian_subsidy.engine.applicant import read_applicant;from xingxian_subsidy.engine.compute import compute;t3=time.perf_counter();"
         f"a,yr=read_applicant({str(ROOT / 'examples/courtyard_sanlei_household.yaml')!r},p);aw=compute(a,yr,p);t4=time.perf_counter();"
         "print(t1-t0,t2-t1,t3-t2,t4-t3)"
     )

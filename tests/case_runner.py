@@ -15,11 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xingxian_subsidy.engine import compute, parse_applicant
-from xingxian_subsidy.errors import SubsidyError
-from xingxian_subsidy.models import ApplicantFile, Award
-from xingxian_subsidy.rules import RulePack
-from xingxian_subsidy.yamlio import load_with_lines
+from xingxian_subsidy.engine.compute import compute
+
+from xingxian_subsidy.engine.applicant import parse_applicant
+from xingxian_subsidy.core.errors import SubsidyError
+from xingxian_subsidy.engine.models import ApplicantFile, Award
+from xingxian_subsidy.pack.loader import RulePack
+from xingxian_subsidy.core.yamlio import load_with_lines
 
 CASES_DIR = Path(__file__).parent / "cases"
 

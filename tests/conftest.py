@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from xingxian_subsidy.rules import load_rules
+from xingxian_subsidy.pack.loader import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT.parent / "shared" / "policy"

@@ -13,7 +13,7 @@ from typing import Any
 
 
 def pytest_sessionstart(session: Any) -> None:
-    from xingxian_subsidy import rules
+    from xingxian_subsidy.pack import loader as rules
 
     cached = getattr(rules, "_load_rules_cached", None)
     if cached is not None and hasattr(cached, "cache_clear"):

@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from xingxian_subsidy.engine import compute, parse_applicant
-from xingxian_subsidy.yamlio import load_with_lines
+from xingxian_subsidy.engine.compute import compute
+
+from xingxian_subsidy.engine.applicant import parse_applicant
+from xingxian_subsidy.core.yamlio import load_with_lines
 
 CASES_DIR = Path(__file__).parent / "cases"
 

@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from xingxian_subsidy.cli import app
-from xingxian_subsidy.questionnaire import Questionnaire
+from xingxian_subsidy.selfservice.questionnaire import Questionnaire
 
 runner = CliRunner()
 

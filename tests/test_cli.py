@@ -50,9 +50,9 @@ def write(tmp_path: Path, text: str, name: str = "applicant.yaml") -> Path:
 
 def test_there_are_examples_for_every_subject_type():
     assert len(EXAMPLES) >= 13
-    from xingxian_subsidy.engine import resolve_subject
-    from xingxian_subsidy.rules import load_rules
-    from xingxian_subsidy.yamlio import load_with_lines
+    from xingxian_subsidy.pack.semantics import resolve_subject
+    from xingxian_subsidy.pack.loader import load_rules
+    from xingxian_subsidy.core.yamlio import load_with_lines
 
     yr = load_rules().for_year(2024)
     subjects, categories = set(), set()
@@ -60,7 +60,7 @@ def test_there_are_examples_for_every_subject_type():
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("# ") and any("\u4e00" <= ch <= "\u9fff" for ch in first), path.name
         data, _ = load_with_lines(path)
-        subjects.add(resolve_subject(yr, data["applicant"]["subject"]))
+        subjects.add(resolve_subject(yr.vocabulary, data["applicant"]["subject"]))
         categories.add(data["applicant"].get("category"))
     assert subjects == {s.id for s in yr.vocabulary.subjects}
     assert {"一般户", "脱贫户"} <= categories
@@ -224,7 +224,7 @@ def test_json_applicant_file_floats_stay_exact(tmp_path):
 
 
 def test_rules_list_names_every_rule():
-    from xingxian_subsidy.rules import load_rules
+    from xingxian_subsidy.pack.loader import load_rules
 
     result = runner.invoke(app, ["rules", "list"], env={"COLUMNS": "250"})
     assert result.exit_code == 0

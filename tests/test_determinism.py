@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from case_runner import load_cases  # noqa: E402
 
-from xingxian_subsidy.api import calculate  # noqa: E402
+from xingxian_subsidy.engine.calculate import calculate  # noqa: E402
 from xingxian_subsidy.cli import app  # noqa: E402
-from xingxian_subsidy.explain import to_json, to_json_data  # noqa: E402
-from xingxian_subsidy.rules import load_rules  # noqa: E402
-from xingxian_subsidy.yamlio import load_with_lines  # noqa: E402
+from xingxian_subsidy.render.award import to_json, to_json_data  # noqa: E402
+from xingxian_subsidy.pack.loader import load_rules  # noqa: E402
+from xingxian_subsidy.core.yamlio import load_with_lines  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -97,7 +97,7 @@ def _calc_in_process(path: Path) -> str:
 
 def _calc_in_subprocess(path: Path, hash_seed: str) -> bytes:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    proc = subprocess.run([sys.executable, "-m", "xingxian_subsidy.cli", "calc", str(path), "--format", "json"],
+    proc = subprocess.run([sys.executable, "-m", "xingxian_subsidy", "calc", str(path), "--format", "json"],
                           capture_output=True, env=env, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     return proc.stdout

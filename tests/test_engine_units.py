@@ -17,10 +17,10 @@ from typing import Callable
 
 import pytest
 
-from xingxian_subsidy.errors import Problem, RuleDataError, YearNotCovered, format_problem
-from xingxian_subsidy.money import D, FEN, ZERO, fmt_yuan, to_fen
-from xingxian_subsidy.rules import default_rules_dir, load_rules, param_refs
-from xingxian_subsidy.yamlio import LoadFailure, line_for, load_with_lines
+from xingxian_subsidy.core.errors import Problem, RuleDataError, YearNotCovered, format_problem
+from xingxian_subsidy.core.money import D, FEN, ZERO, fmt_yuan, to_fen
+from xingxian_subsidy.pack.loader import default_rules_dir, load_rules
+from xingxian_subsidy.core.yamlio import LoadFailure, line_for, load_with_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -259,17 +259,17 @@ def test_vocabulary_errors_are_located(tmp_path: Path) -> None:
 
 def test_param_refs_lists_every_parameter_a_rule_uses() -> None:
     yr = load_rules().for_year(2024)
-    assert param_refs(yr.rules["xzbf12.s5.courtyard_tiered"]) == [
+    assert yr.rules["xzbf12.s5.courtyard_tiered"].parameter_names() == [
         "tier1_lower", "tier1_upper", "tier1_award", "tier1_upper", "tier2_upper", "tier2_award",
         "tier2_upper", "tier3_upper", "tier3_award", "tier3_upper", "tier4_upper", "tier4_award",
         "tier4_upper", "tier5_award", "min_planting_survival", "min_livestock_survival", "household_cap"]
-    assert param_refs(yr.rules["xzf5.s3-1.sanpin_yibiao"]) == ["sanpin_first", "sanpin_additional"]
-    assert param_refs(yr.rules["xzbf12.s5.demo_village"]) == ["demo_village_min", "demo_village_max", "demo_share_monitored", "demo_share_all"]
-    assert param_refs(yr.rules["xzf5.s3-8.loan_interest"]) == ["interest_day_basis"]
-    assert param_refs(yr.rules["xzf5.s3-3.cattle_shed"]) == ["cattle_shed_rate", "cattle_min", "cattle_shed_min", "livestock_sanlei_uplift"]
-    assert param_refs(yr.rules["xzf5.s3-10.direct_store"]) == ["store_county", "store_city", "store_capital", "store_tier1"]
-    assert param_refs(yr.rules["xzbf8.s5-4.indoor_flush"]) == ["indoor_flush_rate"]
-    assert param_refs(yr.rules["xzf5.s3-1.seed_base_support"]) == []
+    assert yr.rules["xzf5.s3-1.sanpin_yibiao"].parameter_names() == ["sanpin_first", "sanpin_additional"]
+    assert yr.rules["xzbf12.s5.demo_village"].parameter_names() == ["demo_village_min", "demo_village_max", "demo_share_monitored", "demo_share_all"]
+    assert yr.rules["xzf5.s3-8.loan_interest"].parameter_names() == ["interest_day_basis"]
+    assert yr.rules["xzf5.s3-3.cattle_shed"].parameter_names() == ["cattle_shed_rate", "cattle_min", "cattle_shed_min", "livestock_sanlei_uplift"]
+    assert yr.rules["xzf5.s3-10.direct_store"].parameter_names() == ["store_county", "store_city", "store_capital", "store_tier1"]
+    assert yr.rules["xzbf8.s5-4.indoor_flush"].parameter_names() == ["indoor_flush_rate"]
+    assert yr.rules["xzf5.s3-1.seed_base_support"].parameter_names() == []
 
 
 # ------------------------------------------------------------------ YAML and JSON reading
@@ -405,11 +405,15 @@ def test_problems_print_as_file_line_row_field() -> None:
 
 # ------------------------------------------------------------------ the explanation an auditor reads
 
-from xingxian_subsidy.api import calculate, read_applicant  # noqa: E402
-from xingxian_subsidy.inputforms import number_text  # noqa: E402
-from xingxian_subsidy.engine import normalise_text, num_text, parse_applicant, parse_value, pct_text  # noqa: E402
-from xingxian_subsidy.errors import InputError  # noqa: E402
-from xingxian_subsidy.models import Award, LineItem  # noqa: E402
+from xingxian_subsidy.engine.calculate import calculate  # noqa: E402
+
+from xingxian_subsidy.engine.applicant import read_applicant  # noqa: E402
+from xingxian_subsidy.core.inputforms import number_text  # noqa: E402
+from xingxian_subsidy.core.inputforms import normalise_text  # noqa: E402
+from xingxian_subsidy.core.money import num_text, pct_text  # noqa: E402
+from xingxian_subsidy.engine.applicant import parse_applicant, parse_value  # noqa: E402
+from xingxian_subsidy.core.errors import InputError  # noqa: E402
+from xingxian_subsidy.engine.models import Award, LineItem  # noqa: E402
 
 PACK = load_rules()
 YR = PACK.for_year(2024)
@@ -775,11 +779,11 @@ def test_rate_and_amount_cases_are_checked_against_the_vocabulary(tmp_path: Path
 
 
 def test_default_rules_dir_prefers_a_pack_beside_the_package_then_a_bundled_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from xingxian_subsidy import rules as rules_module
+    from xingxian_subsidy.pack import loader as rules_module
 
     pkg = tmp_path / "site" / "xingxian_subsidy"
-    pkg.mkdir(parents=True)
-    monkeypatch.setattr(rules_module, "__file__", str(pkg / "rules.py"))
+    (pkg / "pack").mkdir(parents=True)
+    monkeypatch.setattr(rules_module, "__file__", str(pkg / "pack" / "loader.py"))
     assert default_rules_dir() == tmp_path / "site" / "rules", "no pack anywhere: the repository location"
     (pkg / "_rules").mkdir()
     (pkg / "_rules" / "pack.yaml").write_text("name: x\n", "utf-8")

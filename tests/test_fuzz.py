@@ -39,11 +39,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from case_runner import load_cases  # noqa: E402
 
 from xingxian_subsidy.cli import app  # noqa: E402
-from xingxian_subsidy.engine import compute, parse_applicant  # noqa: E402
-from xingxian_subsidy.errors import InputError, SubsidyError, YearNotCovered  # noqa: E402
-from xingxian_subsidy.explain import to_json  # noqa: E402
-from xingxian_subsidy.models import Award  # noqa: E402
-from xingxian_subsidy.rules import load_rules  # noqa: E402
+from xingxian_subsidy.engine.compute import compute  # noqa: E402
+from xingxian_subsidy.engine.applicant import parse_applicant  # noqa: E402
+from xingxian_subsidy.core.errors import InputError, SubsidyError, YearNotCovered  # noqa: E402
+from xingxian_subsidy.render.award import to_json  # noqa: E402
+from xingxian_subsidy.engine.models import Award  # noqa: E402
+from xingxian_subsidy.pack.loader import load_rules  # noqa: E402
 
 PACK = load_rules()
 YR = PACK.for_year(2024)
@@ -507,7 +508,7 @@ def test_calc_json_with_floats_is_read_exactly(tmp_path: Path) -> None:
 def test_calc_in_a_real_process_never_prints_a_traceback(tmp_path: Path, raw: bytes) -> None:
     path = tmp_path / "applicant.yaml"
     path.write_bytes(raw)
-    proc = subprocess.run([sys.executable, "-m", "xingxian_subsidy.cli", "calc", str(path), "--format", "json"],
+    proc = subprocess.run([sys.executable, "-m", "xingxian_subsidy", "calc", str(path), "--format", "json"],
                           capture_output=True, timeout=60)
     assert proc.returncode in (0, 2), proc.stderr.decode(errors="replace")
     assert b"Traceback" not in proc.stderr and b"Traceback" not in proc.stdout

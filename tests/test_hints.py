@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from xingxian_subsidy.engine import compute, parse_applicant
-from xingxian_subsidy.hints import compute_hints, hint_data
+from xingxian_subsidy.engine.compute import compute
+
+from xingxian_subsidy.engine.applicant import parse_applicant
+from xingxian_subsidy.selfservice.hints import compute_hints, hint_data
 
 COURTYARD = "xzbf12.s5.courtyard_tiered"
 OK = {"project_kind": "特色种植", "passed_acceptance": "是", "land_use_compliant": "是", "survival_rate": "86",

@@ -13,7 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from xingxian_subsidy.cli import app
-from xingxian_subsidy.roster import audit, id_check, mask_id, neutralise, read_roster, write_report
+from xingxian_subsidy.audit.pipeline import audit
+from xingxian_subsidy.audit.identity import id_check, mask_id
+from xingxian_subsidy.audit.cells import neutralise
+from xingxian_subsidy.audit.read import read_roster
+from xingxian_subsidy.audit.writers import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 EX_XLSX = ROOT / "examples" / "roster_蔡家崖乡_2024.xlsx"
@@ -261,8 +265,8 @@ def test_a_header_written_twice_is_refused_naming_it(tmp_path):
     """polars would rename the second 建设成本 and its values would go unread: refuse instead."""
     import xlsxwriter
 
-    from xingxian_subsidy.errors import InputError
-    from xingxian_subsidy.roster import read_roster
+    from xingxian_subsidy.core.errors import InputError
+    from xingxian_subsidy.audit.read import read_roster
 
     csv_path = tmp_path / "dup.csv"
     csv_path.write_text("姓名,主体类型,项目,建设成本,建设成本,申报金额\n甲,合作社,xzf5.s3-2.vegetable_facility,100,200,40\n", encoding="utf-8")
@@ -280,8 +284,8 @@ def test_a_header_written_twice_is_refused_naming_it(tmp_path):
 
 
 def test_applicant_ids_number_distinct_keys_exactly(monkeypatch):
-    import xingxian_subsidy.roster as roster_mod
-    from xingxian_subsidy.roster import applicant_ids
+    import xingxian_subsidy.audit.frame as roster_mod
+    from xingxian_subsidy.audit.frame import applicant_ids
 
     keys = pl.Series(["id:1", "nv:甲|村", "id:2", "id:1", None, "nv:甲|村", None, "id:3"])
     for hashed in (None, lambda key: pl.repeat(7, len(key), dtype=pl.UInt64, eager=True)):  # real hash, then all colliding

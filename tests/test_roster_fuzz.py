@@ -28,9 +28,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xingxian_subsidy.errors import InputError
-from xingxian_subsidy.roster import FIXED_COLUMNS, REQUIRED, STATUSES, AuditReport, Roster, audit, read_roster, roster_from_frame, write_report
-from xingxian_subsidy.rules import load_rules
+from xingxian_subsidy.core.errors import InputError
+from xingxian_subsidy.audit.columns import FIXED_COLUMNS, REQUIRED
+from xingxian_subsidy.audit.report import STATUSES, AuditReport
+from xingxian_subsidy.audit.read import Roster, read_roster, roster_from_frame
+from xingxian_subsidy.audit.pipeline import audit
+from xingxian_subsidy.audit.writers import write_report
+from xingxian_subsidy.pack.loader import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "roster_蔡家崖乡_2024.csv"
@@ -180,14 +184,14 @@ CELL_STARTS = ["=", "+", "-", "@", "\t", "\r", ".", "/", "0", "9", ":", "<", ">"
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.one_of(st.none(), st.tuples(st.sampled_from(CELL_STARTS), st.sampled_from(["", "1", "x", "元"])).map("".join)),
                          min_size=1, max_size=6), min_size=1, max_size=4))
-def test_formula_columns_are_found_exactly(columns):
+def testformula_columns_are_found_exactly(columns):
     """The writers' shortcut (a column's least and greatest cells) never misses a cell to neutralise."""
-    from xingxian_subsidy.roster import _formula_columns, neutralise
+    from xingxian_subsidy.audit.cells import formula_columns, neutralise
 
     n = min(len(c) for c in columns)
     frame = pl.DataFrame({f"c{k}": col[:n] for k, col in enumerate(columns)}, schema={f"c{k}": pl.String for k in range(len(columns))})
     expected = {c for c in frame.columns if any(v is not None and neutralise(v) != v for v in frame.get_column(c).to_list())}
-    assert _formula_columns(frame) == expected
+    assert formula_columns(frame) == expected
 
 
 PADDED_CELLS = ["x", " x", "x ", "\u3000是", "否\u3000", "\xa012", "12\t", "=1", " =1", "+5", "-5", "@a", "a@", "1-2", "", " ", None]
@@ -195,7 +199,7 @@ PADDED_CELLS = ["x", " x", "x ", "\u3000是", "否\u3000", "\xa012", "12\t", "=1
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(st.sampled_from(PADDED_CELLS), min_size=3, max_size=3), min_size=1, max_size=8))
-def test_read_trims_padded_cells_and_finds_formula_columns(tmp_path_factory, rows):
+def test_read_trims_padded_cells_and_findsformula_columns(tmp_path_factory, rows):
     """Reading picks the columns to trim and to neutralise with one search per column: the result
     is what trimming every cell and looking at every cell gives."""
     path = tmp_path_factory.mktemp("pad") / "r.csv"
@@ -216,7 +220,7 @@ def test_read_trims_padded_cells_and_finds_formula_columns(tmp_path_factory, row
 def test_rows_of_applicants_whose_values_differ(pairs):
     """The two-names and subject/category checks: every row of an applicant whose values are not all
     the same (a missing value is a value), and no other row."""
-    from xingxian_subsidy.roster import _rows_of_applicants_where_differs
+    from xingxian_subsidy.audit.frame import rows_of_applicants_where_differs
 
     aid = pl.Series([a for a, _ in pairs], dtype=pl.UInt32)
     values = pl.Series([v for _, v in pairs], dtype=pl.String)
@@ -224,4 +228,4 @@ def test_rows_of_applicants_whose_values_differ(pairs):
     for a, v in pairs:
         by_aid.setdefault(a, set()).add(v)
     expected = [i for i, (a, _) in enumerate(pairs) if len(by_aid[a]) > 1]
-    assert _rows_of_applicants_where_differs(aid, values).to_list() == expected
+    assert rows_of_applicants_where_differs(aid, values).to_list() == expected

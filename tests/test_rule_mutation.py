@@ -57,8 +57,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from case_runner import Case, load_cases, parse, run_case  # noqa: E402
 
-from xingxian_subsidy.errors import RuleDataError, SubsidyError  # noqa: E402
-from xingxian_subsidy.rules import RulePack, load_rules, param_refs  # noqa: E402
+from xingxian_subsidy.core.errors import RuleDataError, SubsidyError  # noqa: E402
+from xingxian_subsidy.pack.loader import RulePack, load_rules  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -167,7 +167,7 @@ def build_mutants(pack_dir: Path, pack: RulePack) -> list[DocFile]:
             docs.append(doc)
             doc_id = _get(_get(root, "document"), "id").value  # type: ignore[union-attr]
             rules = [r for r in yr.rules.values() if r.document is not None and r.document.id == doc_id]
-            users = {name: frozenset(r.id for r in rules if name in param_refs(r)) for name in yr.parameters[doc_id]}
+            users = {name: frozenset(r.id for r in rules if name in r.parameter_names()) for name in yr.parameters[doc_id]}
             caps = {c.param for r in rules for c in r.caps}
 
             params = _get(root, "parameters")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from xingxian_subsidy.cli import app
-from xingxian_subsidy.screening import open_rules, rate_text
+from xingxian_subsidy.selfservice.screening import open_rules, rate_text
 
 runner = CliRunner()
 

@@ -13,14 +13,30 @@ from decimal import Decimal
 
 import polars as pl
 
-from xingxian_subsidy.money import MAX_PERCENT
+from xingxian_subsidy.core.money import MAX_PERCENT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xingxian_subsidy.models import InputSpec, Rule, TierTable
-from xingxian_subsidy.roster import audit, map_columns, parse_rows, reference_results, roster_from_frame, tier_of
-from xingxian_subsidy.rules import load_rules, param_refs
-from xingxian_subsidy.vector import compute_vector
+from xingxian_subsidy.pack.models import InputSpec
+
+from xingxian_subsidy.pack.rule import Rule
+
+from xingxian_subsidy.pack.formulas import TierTable
+from xingxian_subsidy.audit.pipeline import audit
+from xingxian_subsidy.audit.columns import map_columns
+from xingxian_subsidy.audit.parse import parse_rows
+from xingxian_subsidy.audit.reference import reference_results
+from xingxian_subsidy.audit.read import roster_from_frame
+from xingxian_subsidy.pack.loader import load_rules
+from xingxian_subsidy.audit.vector import compute_vector
+from xingxian_subsidy.pack.semantics import place, tier_bounds
+
+
+def tier_of(yr, rule, value):
+    """The label of the tier ``value`` falls in (pack.semantics), or None."""
+    bounds = tier_bounds(rule.formula, lambda name: yr.param(rule, name))
+    k = place(bounds, value)
+    return None if k is None else bounds[k].tier.label.zh
 
 PACK = load_rules()
 YR = PACK.for_year(2024)
@@ -30,7 +46,7 @@ FIXED = ["乡镇", "村", "姓名", "身份证号", "主体类型", "农户类�
 
 
 def _boundaries(rule: Rule) -> list[Decimal]:
-    vals = [YR.param(rule, p).value for p in param_refs(rule)]
+    vals = [YR.param(rule, p).value for p in rule.parameter_names()]
     out: set[Decimal] = {Decimal(0), Decimal(1)}
     for v in vals:
         for d in (Decimal(0), Decimal("0.01"), Decimal("-0.01"), Decimal(1), Decimal(-1)):
@@ -212,7 +228,7 @@ def test_vector_tier_equals_reference_placement_at_every_bound():
 def test_cross_row_limits_are_exact_when_applicant_hashes_collide(monkeypatch):
     """Applicants are numbered by sorting a hash of their key; applicants sharing one hash must
     still be kept apart (here every hash collides), in the limits and in the audit's checks."""
-    import xingxian_subsidy.roster as roster_mod
+    import xingxian_subsidy.audit.frame as roster_mod
 
     frame = _plain_frame(5, 600)
     roster = roster_from_frame(frame)

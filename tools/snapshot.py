@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import re
 import shutil
+import tempfile
 import subprocess
 import sys
 from pathlib import Path
@@ -25,12 +26,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXE = str(Path(sys.executable).with_name("xingxian-subsidy"))
 TIME = re.compile(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+PACK = re.compile(r"sha256:[0-9a-f]{12}\)")  # the rule pack's digest (with --mask-pack: a change of rule data's layout only)
+MASK_PACK = False
 
 
 def run(args: list[str], out: Path, name: str) -> None:
     p = subprocess.run([EXE, *args], cwd=ROOT, capture_output=True, text=True, env={"COLUMNS": "100", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
     text = f"$ xingxian-subsidy {' '.join(args)}\nexit {p.returncode}\n--- stdout\n{p.stdout}--- stderr\n{p.stderr}"
-    (out / f"{name}.txt").write_text(TIME.sub("<TIME>", text), encoding="utf-8")
+    (out / f"{name}.txt").write_text(_masked(text), encoding="utf-8")
+
+
+def _masked(text: str) -> str:
+    text = TIME.sub("<TIME>", text)
+    return PACK.sub("sha256:<PACK>)", text) if MASK_PACK else text
 
 
 def dump_xlsx(path: Path, dest: Path) -> None:
@@ -45,26 +53,30 @@ def dump_xlsx(path: Path, dest: Path) -> None:
                 if c.value is None:
                     continue
                 lines.append(f"{c.coordinate}\t{type(c.value).__name__}\t{c.value!r}\t{c.number_format}")
-    dest.write_text(TIME.sub("<TIME>", "\n".join(lines) + "\n"), encoding="utf-8")
+    dest.write_text(_masked("\n".join(lines) + "\n"), encoding="utf-8")
 
 
 def keep(path: Path, dest: Path) -> None:
     if path.suffix == ".xlsx":
         dump_xlsx(path, dest.with_suffix(".xlsx.txt"))
     else:
-        dest.write_text(TIME.sub("<TIME>", path.read_text(encoding="utf-8-sig")), encoding="utf-8")
+        dest.write_text(_masked(path.read_text(encoding="utf-8-sig")), encoding="utf-8")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("out", type=Path)
     ap.add_argument("--bench", type=Path, action="append", default=[], help="a larger roster to audit too (its CSV report is hashed)")
+    ap.add_argument("--mask-pack", action="store_true", help="replace the rule pack's digest (when only the rule data's layout changed)")
     args = ap.parse_args()
+    global MASK_PACK
+    MASK_PACK = args.mask_pack
     out: Path = args.out
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    work = out / "_work"
+    work = Path(tempfile.gettempdir()) / "xingxian-snapshot-work"  # one path, so that two snapshots print the same
+    shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     for ex in sorted((ROOT / "examples").glob("*.yaml")):
         for fmt in ("table", "json", "markdown"):
@@ -100,9 +112,7 @@ def main() -> None:
                 (out / f"{b.stem}-{produced.name}.sha256").write_text(digest + "\n")
             else:
                 keep(produced, out / f"{b.stem}-{produced.name}")
-    for p in work.iterdir():
-        p.unlink()
-    work.rmdir()
+    shutil.rmtree(work)
     print(f"snapshot written to {out} ({sum(1 for _ in out.iterdir())} files)")
 
 

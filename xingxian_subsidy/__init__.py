@@ -1,7 +1,10 @@
-"""xingxian-subsidy: compute, explain and audit Xing County's 2024 rural subsidies.
+"""xingxian-subsidy: compute, explain and audit rural-revitalisation subsidies from a rule pack
+(bundled: Xing County's 2024 policies).
 
 Library first: ``load_rules`` → ``calculate`` / ``calculate_file`` → an ``Award``
-whose lines carry their checks, steps, citations and interpretations.
+whose lines carry their checks, steps, citations and interpretations; ``audit`` recomputes a
+roster and ``write_report`` writes what it found. The layers are described in
+docs/architecture.md.
 
 Names are imported lazily (PEP 562) so that ``xingxian-subsidy --help`` does not
 pay for pydantic and the engine.
@@ -15,21 +18,25 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Award": "models",
-    "LineItem": "models",
-    "InputError": "errors",
-    "Problem": "errors",
-    "RuleDataError": "errors",
-    "SubsidyError": "errors",
-    "YearNotCovered": "errors",
-    "RulePack": "rules",
-    "YearRules": "rules",
-    "load_rules": "rules",
-    "compute": "engine",
-    "parse_applicant": "engine",
-    "calculate": "api",
-    "calculate_file": "api",
-    "read_applicant": "api",
+    "Award": "engine.models",
+    "LineItem": "engine.models",
+    "InputError": "core.errors",
+    "Problem": "core.errors",
+    "RuleDataError": "core.errors",
+    "SubsidyError": "core.errors",
+    "YearNotCovered": "core.errors",
+    "RulePack": "pack.loader",
+    "YearRules": "pack.loader",
+    "load_rules": "pack.loader",
+    "compute": "engine.compute",
+    "parse_applicant": "engine.applicant",
+    "read_applicant": "engine.applicant",
+    "calculate": "engine.calculate",
+    "calculate_file": "engine.calculate",
+    "AuditReport": "audit.report",
+    "audit": "audit.pipeline",
+    "read_roster": "audit.read",
+    "write_report": "audit.writers",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

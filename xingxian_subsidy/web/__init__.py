@@ -25,13 +25,15 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict
 
-from ..engine import compute, parse_applicant
-from ..errors import SubsidyError
-from ..explain import STATUS
-from ..hints import compute_hints, hint_data
-from ..models import ApplicantFile, Award, Text
-from ..rules import RulePack, load_rules
-from ..screening import category_choices, entry_data, rule_entry
+from ..core.errors import SubsidyError
+from ..core.text import Text
+from ..engine.applicant import parse_applicant
+from ..engine.compute import compute
+from ..engine.models import ApplicantFile, Award
+from ..engine.summary import STATUS
+from ..pack.loader import RulePack, load_rules
+from ..selfservice.hints import compute_hints, hint_data
+from ..selfservice.screening import category_choices, entry_data, rule_entry
 
 __all__ = ["create_app", "MAX_BODY", "STATIC_DIR"]
 

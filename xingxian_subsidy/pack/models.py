@@ -1,5 +1,6 @@
-"""Typed models: the rule data (documents, parameters, rules), the applicant file,
-and the explanation the engine returns (Award, LineItem).
+"""The rule data's models: documents, parameters, inputs, conditions, caps, the vocabulary of
+subjects and categories, task tables and report tables. The formula kinds are in ``formulas``
+and the rule that ties them together in ``rule``.
 
 All models are frozen and forbid unknown keys, so a misspelt key fails loudly.
 Amounts and quantities are Decimal; floats are rejected by a before-validator.
@@ -11,12 +12,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
-from .money import D
+from ..core.money import D
+from ..core.text import Model as _Model
+from ..core.text import Text
 
 __all__ = [
-    "Text",
     "Dec",
     "Period",
     "Document",
@@ -27,33 +29,16 @@ __all__ = [
     "Condition",
     "RateCase",
     "ValueRef",
-    "PerUnit",
-    "ShareOfCost",
-    "Fixed",
-    "Tier",
-    "TierTable",
-    "FirstPlusAdditional",
-    "DecidedWithinRange",
-    "InterestAtRate",
-    "NotQuantified",
-    "Formula",
     "Uplift",
     "Cap",
-    "Rule",
+    "TaskTable",
+    "TierReport",
+    "TaskReport",
+    "Report",
     "Interpretation",
     "SubjectType",
     "Category",
     "Vocabulary",
-    "Claim",
-    "ApplicantInfo",
-    "ApplicantFile",
-    "Check",
-    "Step",
-    "InputUsed",
-    "Citation",
-    "LineItem",
-    "Award",
-    "TaskTable",
     "UNITS",
     "BOUNDARY_WORDS",
 ]
@@ -64,20 +49,6 @@ def _dec(value: Any) -> Decimal:
 
 
 Dec = Annotated[Decimal, BeforeValidator(_dec), PlainSerializer(lambda d: str(d), return_type=str)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Text(_Model):
-    """A text in both languages the tool speaks."""
-
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
 
 
 # The closed set of units a quantity, rate or parameter may carry.
@@ -239,93 +210,14 @@ class Condition(_Model):
 
 
 class RateCase(_Model):
+    """One case of a value that depends on who applies: the first case whose ``when`` holds gives it."""
+
     when: Match = Match()
     param: str
     interpretations: list[str] = []
 
 
 ValueRef = Union[str, list[RateCase]]
-
-
-class PerUnit(_Model):
-    """rate × quantity (per mu, per m², per plant, per log, per item)."""
-
-    kind: Literal["per_unit"]
-    rate: ValueRef
-    quantity: str
-
-
-class Fixed(_Model):
-    """A fixed amount per claim (one toilet, one product, one store)."""
-
-    kind: Literal["fixed"]
-    amount: ValueRef
-
-
-class ShareOfCost(_Model):
-    """share × cost (cost shares by subject; 全额 is a share of 1)."""
-
-    kind: Literal["share_of_cost"]
-    share: ValueRef
-    cost: str
-
-
-class Tier(_Model):
-    label: Text
-    lower: str | None = None
-    lower_inclusive: bool = True
-    upper: str | None = None
-    upper_inclusive: bool = True
-    award: str
-
-
-class TierTable(_Model):
-    """A stepped table: the tier whose bounds hold the input's value gives the award."""
-
-    kind: Literal["tier_table"]
-    input: str
-    tiers: list[Tier] = Field(min_length=1)
-
-
-class FirstPlusAdditional(_Model):
-    """first item's amount, plus an amount for each additional item."""
-
-    kind: Literal["first_plus_additional"]
-    count: str
-    first: str
-    additional: str
-
-
-class DecidedWithinRange(_Model):
-    """An amount the county decides inside a range the text gives (e.g. 3-5万)."""
-
-    kind: Literal["decided_within_range"]
-    amount: str
-    min: str
-    max: str
-
-
-class InterestAtRate(_Model):
-    """Interest on a loan at a benchmark rate for the days held, bounded by interest actually paid."""
-
-    kind: Literal["interest_at_rate"]
-    principal: str
-    annual_rate_percent: str
-    days: str
-    day_basis: str
-    interest_paid: str
-
-
-class NotQuantified(_Model):
-    """Support the text names without a figure: listed, not computed."""
-
-    kind: Literal["not_quantified"]
-
-
-Formula = Annotated[
-    Union[PerUnit, Fixed, ShareOfCost, TierTable, FirstPlusAdditional, DecidedWithinRange, InterestAtRate, NotQuantified],
-    Field(discriminator="kind"),
-]
 
 
 class Uplift(_Model):
@@ -378,29 +270,32 @@ class TaskTable(_Model):
         return self
 
 
-class Rule(_Model):
-    id: str = Field(pattern=r"^[a-z0-9]+(\.[a-z0-9_\-]+)+$")
-    name: Text
-    section: str
-    quote: str = Field(min_length=4)
-    subjects: list[str] = Field(min_length=1)
-    inputs: list[InputSpec] = []
-    conditions: list[Condition] = []
-    formula: Formula
-    uplifts: list[Uplift] = []
-    caps: list[Cap] = []
-    exclusive_group: str | None = None
-    once_per_applicant: str | None = None
-    interpretations: list[str] = []
-    note: Text | None = None
-    # filled in by the loader
-    document: Document | None = None
+class TierReport(_Model):
+    """A table of the report (e.g. 附件7): per township, households and money by tier of tier-table rules.
 
-    def input_spec(self, name: str) -> InputSpec | None:
-        for spec in self.inputs:
-            if spec.name == name:
-                return spec
-        return None
+    ``text`` is the sentence each township files, with the fields ``{township}``, ``{year}``,
+    ``{households}``, ``{tiers}`` (the ``tier_text`` of each tier, joined) and ``{total_wan}``;
+    ``tier_text`` has ``{tier}``, ``{households}`` and ``{wan}``.
+    """
+
+    kind: Literal["tier_summary"]
+    title: Text
+    rules: list[str] = Field(min_length=1)
+    text: Text | None = None
+    tier_text: Text | None = None
+    text_title: Text | None = None
+
+
+class TaskReport(_Model):
+    """A table of the report (e.g. 附件2): per township, the claims paid by rule against a task table."""
+
+    kind: Literal["task_progress"]
+    title: Text
+    task: str
+    task_column: Text
+
+
+Report = Annotated[Union[TierReport, TaskReport], Field(discriminator="kind")]
 
 
 class Interpretation(_Model):
@@ -436,105 +331,41 @@ class Category(_Model):
 
 
 class Vocabulary(_Model):
-    """Subject types, household categories and named groups of categories."""
+    """Subject types, household categories and named groups of categories.
+
+    ``household_subjects`` are the subject types a household category (农户类型) belongs to; a
+    rule that depends on the category cannot be decided for them without it. ``label_groups``
+    are the groups whose name is shown after a member category's label (边缘易致贫户（三类户）).
+    """
 
     subjects: list[SubjectType]
     categories: list[Category]
     groups: dict[str, list[str]]
     group_labels: dict[str, Text]
     group_interpretations: dict[str, list[str]] = {}
+    household_subjects: list[str] = Field(min_length=1)
+    label_groups: list[str] = []
+
+    @model_validator(mode="after")
+    def _known(self) -> "Vocabulary":
+        subjects = {s.id for s in self.subjects}
+        categories = {c.id for c in self.categories}
+        for s in self.household_subjects:
+            if s not in subjects:
+                raise ValueError(f"household_subjects: unknown subject type {s!r}")
+        for g, members in self.groups.items():
+            for c in members:
+                if c not in categories:
+                    raise ValueError(f"group {g!r}: unknown category {c!r}")
+        for g in self.label_groups:
+            if g not in self.groups:
+                raise ValueError(f"label_groups: unknown group {g!r}")
+        return self
+
+    def groups_of(self, category: str | None) -> frozenset[str]:
+        """The named groups a category belongs to (none for no category)."""
+        if category is None:
+            return frozenset()
+        return frozenset(g for g, members in self.groups.items() if category in members)
 
 
-# ---------------------------------------------------------------- applicant file
-
-
-class Claim(_Model):
-    """One subsidy claimed: the rule, an optional project label, and the inputs."""
-
-    rule: str
-    project: str | None = None
-    inputs: dict[str, Any] = {}
-
-
-class ApplicantInfo(_Model):
-    name: str = Field(min_length=1)
-    subject: str
-    category: str | None = None
-    township: str | None = None
-    village: str | None = None
-    id_number: str | None = None
-
-
-class ApplicantFile(_Model):
-    year: int = Field(ge=2000, le=2100)
-    applicant: ApplicantInfo
-    claims: list[Claim] = []
-
-
-# ---------------------------------------------------------------- explanation
-
-
-class Citation(_Model):
-    document_number: str
-    document_title: str
-    section: str
-    gazette: str
-    gazette_page: int
-    quote: str
-
-
-class Check(_Model):
-    id: str
-    label: Text
-    value: str | None
-    threshold: str | None
-    op: str | None
-    boundary_word: str | None
-    passed: bool | None
-    kind: str
-    citation: Citation
-    interpretations: list[str] = []
-    value_i18n: Text | None = None  # value and threshold in both languages, where they are words
-    threshold_i18n: Text | None = None
-
-
-class Step(_Model):
-    text: Text
-    amount: Dec | None = None
-    interpretations: list[str] = []
-
-
-class InputUsed(_Model):
-    name: str
-    label: Text
-    value: str
-    unit: str | None
-
-
-Status = Literal["awarded", "ineligible", "excluded", "undecided", "not_quantified", "limited"]
-
-
-class LineItem(_Model):
-    rule_id: str
-    name: Text
-    project: str | None
-    status: Status
-    amount: Dec
-    inputs: list[InputUsed]
-    checks: list[Check]
-    steps: list[Step]
-    missing: list[InputUsed] = []
-    citation: Citation
-    interpretations: list[str]
-
-
-class Award(_Model):
-    applicant: ApplicantInfo
-    year: int
-    lines: list[LineItem]
-    total: Dec
-    also_eligible: list[str]
-    interpretations: list[Interpretation]
-    rule_pack: str
-    sources: list[str]
-    rounding: Text

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import Problem
-from .rules import RulePack
+from ..core.errors import Problem
+from .loader import RulePack
+from .rule import walk_conditions
 
 __all__ = ["check_quotes", "normalise", "all_quotes"]
 
@@ -29,13 +30,7 @@ def all_quotes(pack: RulePack) -> list[tuple[str, str, str]]:
         for rid, rule in yr.rules.items():
             assert rule.document is not None
             out.append((rule.document.source_file, rid, rule.quote))
-
-            def walk(conds, prefix):
-                for c in conds:
-                    out.append((rule.document.source_file, f"{prefix}.{c.id}", c.quote))
-                    walk(c.any_of or [], f"{prefix}.{c.id}")
-
-            walk(rule.conditions, rid)
+            out += [(rule.document.source_file, f"{rid}.{c.id}", c.quote) for c in walk_conditions(rule.conditions)]
     return out
 
 

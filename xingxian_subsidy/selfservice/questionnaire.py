@@ -22,9 +22,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from .engine import parse_value, resolve_category, resolve_subject
-from .models import Condition, InputSpec, Match, RateCase, Rule, Text
-from .rules import YearRules
+from ..core.text import Text
+from ..engine.applicant import parse_value
+from ..pack.loader import YearRules
+from ..pack.models import Condition, InputSpec, Match
+from ..pack.rule import Rule
+from ..pack.semantics import evaluate_match, match_steps, resolve_category, resolve_subject
 from .screening import category_choices, rate_text
 
 __all__ = ["Option", "Question", "Questionnaire", "needed_inputs"]
@@ -84,52 +87,28 @@ def _cond_refs(c: Condition) -> list[tuple[str, Match | None]]:
     return out
 
 
-def _value_names(ref: Any) -> list[str]:
-    if isinstance(ref, list):
-        return [n for case in ref if isinstance(case, RateCase) for n in (case.when.inputs or {})]
-    return []
-
-
 def _refs(rule: Rule) -> list[tuple[str, Match | None]]:
     """(input name, the Match that must hold for it to matter; None = always)."""
     out: list[tuple[str, Match | None]] = []
     for c in rule.conditions:
         out += _cond_refs(c)
-    f = rule.formula
-    for attr in ("quantity", "cost", "input", "count", "amount", "principal", "annual_rate_percent", "days", "interest_paid"):
-        v = getattr(f, attr, None)
-        if isinstance(v, str) and rule.input_spec(v) is not None:
-            out.append((v, None))
-    for attr in ("rate", "amount", "share"):
-        out += [(n, None) for n in _value_names(getattr(f, attr, None))]
-    for m in [u.when for u in rule.uplifts] + [c.when for c in rule.caps]:
-        out += [(n, None) for n in (m.inputs or {})]
+    out += [(v, None) for v in rule.formula.inputs() if rule.input_spec(v) is not None]
+    out += [(n, None) for m in rule.matches() for n in (m.inputs or {})]
     return out
 
 
-def _match_possible(m: Match, subject: str, groups: set[str], answers: dict[str, Any]) -> bool:
-    """False only when the Match surely does not hold given what is known."""
-    if m.subject is not None and subject not in m.subject:
-        return False
-    if m.not_subject is not None and subject in m.not_subject:
-        return False
-    if m.group is not None and not (groups & set(m.group)):
-        return False
-    if m.not_group is not None and (groups & set(m.not_group)):
-        return False
-    for name, allowed in (m.inputs or {}).items():
-        if name in answers and answers[name] is not None and str(answers[name]) not in allowed:
-            return False
-    return True
+def _match_possible(m: Match, yr: YearRules, subject: str, category: str | None, answers: dict[str, Any]) -> bool:
+    """False only when the Match surely does not hold given what is known (pack.semantics)."""
+    return evaluate_match(match_steps(m, yr.vocabulary), subject, category, answers.get)[0] is not False
 
 
-def needed_inputs(rule: Rule, subject: str, groups: set[str], answers: dict[str, Any]) -> list[InputSpec]:
+def needed_inputs(rule: Rule, yr: YearRules, subject: str, category: str | None, answers: dict[str, Any]) -> list[InputSpec]:
     """The rule's inputs still worth asking, given the answers so far (in the rule's order)."""
     refs = _refs(rule)
     out = []
     for spec in rule.inputs:
         uses = [m for n, m in refs if n == spec.name]
-        if not uses or any(m is None or _match_possible(m, subject, groups, answers) for m in uses):
+        if not uses or any(m is None or _match_possible(m, yr, subject, category, answers) for m in uses):
             out.append(spec)
     return out
 
@@ -157,9 +136,6 @@ class Questionnaire:
         self._current: Question | None = None
 
     # -- what to ask
-    def _groups(self) -> set[str]:
-        return self.yr.groups_of(self.category)
-
     def _subject_question(self) -> Question:
         opts = [Option(s.id, s.label) for s in self.yr.vocabulary.subjects]
         return Question("subject", "choice", _t("您是哪类申请主体？", "What kind of applicant are you?"), opts)
@@ -191,7 +167,7 @@ class Questionnaire:
             return Question("name", "text", _t("姓名或单位名称", "Your name or your organisation's"))
         if self.subject is None:
             return self._subject_question()
-        if self.subject == "household" and not self.category_asked:
+        if self.subject in self.yr.vocabulary.household_subjects and not self.category_asked:
             return self._category_question()
         if self.rules is None:
             return self._rules_question()
@@ -202,7 +178,7 @@ class Questionnaire:
                                                            "Project name (one construction award per project; optional)"),
                                 section=rule.name, optional=True)
             answers = self.inputs.setdefault(n, {})
-            for spec in needed_inputs(rule, self.subject, self._groups(), answers):
+            for spec in needed_inputs(rule, self.yr, self.subject, self.category, answers):
                 key = f"input:{n}:{spec.name}"
                 if key not in self.asked:
                     return Question(key, "value", spec.label, spec=spec, section=rule.name, optional=True)
@@ -272,9 +248,9 @@ class Questionnaire:
             i = int(text)
             return q.options[i - 1].value if 1 <= i <= len(q.options) else None
         if q.key == "subject":
-            return resolve_subject(self.yr, text)
+            return resolve_subject(self.yr.vocabulary, text)
         if q.key == "category":
-            return resolve_category(self.yr, text)
+            return resolve_category(self.yr.vocabulary, text)
         for o in q.options:
             if text in (o.value, o.label.zh, o.label.en):
                 return o.value

@@ -8,28 +8,28 @@ only knows how to describe each kind of formula. No I/O, no rendering.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, TypeVar
 
-from .models import (
-    Condition,
+from ..core.money import num_text
+from ..core.text import Text
+from ..pack.formulas import (
     DecidedWithinRange,
     FirstPlusAdditional,
     Fixed,
+    FormulaBase,
     InterestAtRate,
-    Match,
     NotQuantified,
-    Parameter,
     PerUnit,
-    RateCase,
-    Rule,
     ShareOfCost,
-    Text,
     TierTable,
+    kind_of,
 )
-from .rules import YearRules
-from .money import num_text
+from ..pack.loader import YearRules
+from ..pack.models import Condition, Match, Parameter, ValueRef
+from ..pack.rule import Rule
+from ..pack.semantics import category_label, evaluate_match, match_steps, tier_bounds
 
-__all__ = ["RuleEntry", "open_rules", "rule_entry", "rate_text", "condition_texts", "param_text", "subject_choices", "category_choices"]
+__all__ = ["RuleEntry", "DESCRIBE", "open_rules", "rule_entry", "rate_text", "condition_texts", "param_text", "category_choices", "entry_data"]
 
 OPS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
 
@@ -56,23 +56,8 @@ class RuleEntry:
 
 
 def _match_applies(yr: YearRules, m: Match, subject: str | None, category: str | None) -> bool | None:
-    """Does a Match (ignoring input-based parts) apply to this subject/category? None if unknown."""
-    if subject is not None:
-        if m.subject is not None and subject not in m.subject:
-            return False
-        if m.not_subject is not None and subject in m.not_subject:
-            return False
-    elif m.subject is not None or m.not_subject is not None:
-        return None
-    if m.group is not None or m.not_group is not None:
-        if category is None:
-            return None
-        groups = yr.groups_of(category)
-        if m.group is not None and not (groups & set(m.group)):
-            return False
-        if m.not_group is not None and (groups & set(m.not_group)):
-            return False
-    return True
+    """Does a Match (its input tests left out) apply to this subject and category? None if unknown."""
+    return evaluate_match(match_steps(m, yr.vocabulary), subject, category)[0]
 
 
 def _match_label(yr: YearRules, m: Match) -> Text | None:
@@ -99,12 +84,12 @@ def _match_label(yr: YearRules, m: Match) -> Text | None:
     return Text(zh="，".join(zh), en="; ".join(en))
 
 
-def _ref_text(yr: YearRules, rule: Rule, ref: str | list[RateCase], subject: str | None, category: str | None, fmt) -> Text:
+def _ref_text(yr: YearRules, rule: Rule, ref: ValueRef, subject: str | None, category: str | None, fmt) -> Text:
     """A rate reference: one parameter, or the case that applies (or all cases, labelled)."""
     if isinstance(ref, str):
         p = yr.param(rule, ref)
         return fmt(p)
-    applicable: list[RateCase] = []
+    applicable = []
     for case in ref:
         ok = _match_applies(yr, case.when, subject, category)
         if ok is False:
@@ -129,50 +114,89 @@ def _plain(p: Parameter) -> Text:
     return Text(zh=param_text(p), en=param_text(p))
 
 
+Describer = Callable[[YearRules, Rule, FormulaBase, "str | None", "str | None"], Text]
+DESCRIBE: dict[str, Describer] = {}  # formula kind → how it is described to an applicant
+
+F = TypeVar("F", bound=Callable)
+
+
+def describes(kind: type[FormulaBase]) -> Callable[[F], F]:
+    """Register the function that says in words how much a formula of ``kind`` pays."""
+    def register(fn: F) -> F:
+        DESCRIBE[kind_of(kind)] = fn
+        return fn
+    return register
+
+
+def _input_label(rule: Rule, name: str) -> Text:
+    spec = rule.input_spec(name)
+    return spec.label if spec else Text(zh=name, en=name)
+
+
+@describes(NotQuantified)
+def _not_quantified(yr: YearRules, rule: Rule, f: NotQuantified, subject: str | None, category: str | None) -> Text:
+    return Text(zh="文件未量化（列出以供申请，不计算金额）", en="not quantified by the document (listed, not computed)")
+
+
+@describes(PerUnit)
+def _per_unit(yr: YearRules, rule: Rule, f: PerUnit, subject: str | None, category: str | None) -> Text:
+    q = _input_label(rule, f.quantity)
+    r = _ref_text(yr, rule, f.rate, subject, category, _plain)
+    return Text(zh=f"{r.zh}（按{q.zh}）", en=f"{r.en} (by {q.en})")
+
+
+@describes(Fixed)
+def _fixed(yr: YearRules, rule: Rule, f: Fixed, subject: str | None, category: str | None) -> Text:
+    return _ref_text(yr, rule, f.amount, subject, category, _plain)
+
+
+@describes(ShareOfCost)
+def _share_of_cost(yr: YearRules, rule: Rule, f: ShareOfCost, subject: str | None, category: str | None) -> Text:
+    c = _input_label(rule, f.cost)
+    r = _ref_text(yr, rule, f.share, subject, category, _plain)
+    return Text(zh=f"{c.zh}的 {r.zh}", en=f"{r.en} of {c.en}")
+
+
+@describes(TierTable)
+def _tier_table(yr: YearRules, rule: Rule, f: TierTable, subject: str | None, category: str | None) -> Text:
+    zh, en = [], []
+    for b in tier_bounds(f, lambda name: yr.param(rule, name)):
+        tier = b.tier
+        bz = (f"{'≥' if tier.lower_inclusive else '>'}{num_text(b.lower)}" if b.lower is not None else "") + (
+            ("，" if b.lower is not None else "") + f"{'≤' if tier.upper_inclusive else '<'}{num_text(b.upper)}" if b.upper is not None else "")
+        be = bz.replace("，", ", ")
+        bound = tier.lower or tier.upper
+        unit = yr.param(rule, bound).unit if bound else ""
+        zh.append(f"{tier.label.zh}（{bz} {unit}）{param_text(b.award)}")
+        en.append(f"{tier.label.en} ({be} {unit}) {param_text(b.award)}")
+    spec = rule.input_spec(f.input)
+    return Text(zh=(f"按{spec.label.zh}：" if spec else "") + "；".join(zh), en=(f"by {spec.label.en}: " if spec else "") + "; ".join(en))
+
+
+@describes(FirstPlusAdditional)
+def _first_plus_additional(yr: YearRules, rule: Rule, f: FirstPlusAdditional, subject: str | None, category: str | None) -> Text:
+    a, b = yr.param(rule, f.first), yr.param(rule, f.additional)
+    return Text(zh=f"{a.label.zh} {param_text(a)}；{b.label.zh} {param_text(b)}", en=f"{a.label.en} {param_text(a)}; {b.label.en} {param_text(b)}")
+
+
+@describes(DecidedWithinRange)
+def _decided_within_range(yr: YearRules, rule: Rule, f: DecidedWithinRange, subject: str | None, category: str | None) -> Text:
+    lo, hi = yr.param(rule, f.min), yr.param(rule, f.max)
+    return Text(zh=f"{num_text(lo.value)}–{num_text(hi.value)} {hi.unit}（县级确定）",
+                en=f"{num_text(lo.value)}–{num_text(hi.value)} {hi.unit} (decided by the county)")
+
+
+@describes(InterestAtRate)
+def _interest_at_rate(yr: YearRules, rule: Rule, f: InterestAtRate, subject: str | None, category: str | None) -> Text:
+    basis = yr.param(rule, f.day_basis)
+    return Text(zh=f"按基准利率贴息（年利率÷{param_text(basis)}×天数，不超过实付利息）",
+                en=f"interest at the benchmark rate (annual rate ÷ {param_text(basis)} × days, at most the interest paid)")
+
+
 def rate_text(yr: YearRules, rule: Rule, subject: str | None = None, category: str | None = None) -> Text:
     """How much a rule pays, in words, from its parameters (the case for subject/category if given)."""
-    f = rule.formula
     P = lambda name: yr.param(rule, name)  # noqa: E731
-    if isinstance(f, NotQuantified):
-        t = Text(zh="文件未量化（列出以供申请，不计算金额）", en="not quantified by the document (listed, not computed)")
-    elif isinstance(f, PerUnit):
-        spec = rule.input_spec(f.quantity)
-        q = spec.label if spec else Text(zh=f.quantity, en=f.quantity)
-        r = _ref_text(yr, rule, f.rate, subject, category, _plain)
-        t = Text(zh=f"{r.zh}（按{q.zh}）", en=f"{r.en} (by {q.en})")
-    elif isinstance(f, Fixed):
-        t = _ref_text(yr, rule, f.amount, subject, category, _plain)
-    elif isinstance(f, ShareOfCost):
-        spec = rule.input_spec(f.cost)
-        c = spec.label if spec else Text(zh=f.cost, en=f.cost)
-        r = _ref_text(yr, rule, f.share, subject, category, _plain)
-        t = Text(zh=f"{c.zh}的 {r.zh}", en=f"{r.en} of {c.en}")
-    elif isinstance(f, TierTable):
-        zh, en = [], []
-        for tier in f.tiers:
-            lo = P(tier.lower) if tier.lower else None
-            hi = P(tier.upper) if tier.upper else None
-            award = param_text(P(tier.award))
-            bz = (f"{'≥' if tier.lower_inclusive else '>'}{num_text(lo.value)}" if lo else "") + (
-                ("，" if lo else "") + f"{'≤' if tier.upper_inclusive else '<'}{num_text(hi.value)}" if hi else "")
-            be = bz.replace("，", ", ")
-            unit = (lo or hi).unit if (lo or hi) else ""
-            zh.append(f"{tier.label.zh}（{bz} {unit}）{award}")
-            en.append(f"{tier.label.en} ({be} {unit}) {award}")
-        spec = rule.input_spec(f.input)
-        t = Text(zh=(f"按{spec.label.zh}：" if spec else "") + "；".join(zh), en=(f"by {spec.label.en}: " if spec else "") + "; ".join(en))
-    elif isinstance(f, FirstPlusAdditional):
-        a, b = P(f.first), P(f.additional)
-        t = Text(zh=f"{a.label.zh} {param_text(a)}；{b.label.zh} {param_text(b)}", en=f"{a.label.en} {param_text(a)}; {b.label.en} {param_text(b)}")
-    elif isinstance(f, DecidedWithinRange):
-        lo, hi = P(f.min), P(f.max)
-        t = Text(zh=f"{num_text(lo.value)}–{num_text(hi.value)} {hi.unit}（县级确定）", en=f"{num_text(lo.value)}–{num_text(hi.value)} {hi.unit} (decided by the county)")
-    elif isinstance(f, InterestAtRate):
-        basis = P(f.day_basis)
-        t = Text(zh=f"按基准利率贴息（年利率÷{param_text(basis)}×天数，不超过实付利息）",
-                 en=f"interest at the benchmark rate (annual rate ÷ {param_text(basis)} × days, at most the interest paid)")
-    else:  # pragma: no cover
-        t = Text(zh=f.kind, en=f.kind)
+    t = DESCRIBE[rule.formula.kind](yr, rule, rule.formula, subject, category)
     extra_zh, extra_en = [], []
     for up in rule.uplifts:
         ok = _match_applies(yr, up.when, subject, category)
@@ -224,7 +248,7 @@ def rule_entry(yr: YearRules, rule: Rule, subject: str | None = None, category: 
     return RuleEntry(
         id=rule.id,
         name=rule.name,
-        not_quantified=isinstance(rule.formula, NotQuantified),
+        not_quantified=rule.formula.kind == "not_quantified",
         formula=rule.formula.kind,
         conditions=condition_texts(yr, rule),
         rate=rate_text(yr, rule, subject, category),
@@ -244,19 +268,9 @@ def open_rules(yr: YearRules, subject: str, category: str | None = None) -> list
     return [rule_entry(yr, r, subject, category) for r in yr.rules.values() if subject in r.subjects]
 
 
-def subject_choices(yr: YearRules) -> list[tuple[str, Text]]:
-    return [(s.id, s.label) for s in yr.vocabulary.subjects]
-
-
 def category_choices(yr: YearRules) -> list[tuple[str, Text]]:
-    out = []
-    for c in yr.vocabulary.categories:
-        groups = [g for g, members in yr.vocabulary.groups.items() if c.id in members]
-        label = c.label
-        if "三类户" in groups:
-            label = Text(zh=f"{c.label.zh}（三类户）", en=f"{c.label.en} (三类户)")
-        out.append((c.id, label))
-    return out
+    """Each household category with its label as shown (边缘易致贫户（三类户）)."""
+    return [(c.id, category_label(yr.vocabulary, c.id)) for c in yr.vocabulary.categories]
 
 
 def entry_data(e: RuleEntry) -> dict[str, Any]:

@@ -13,18 +13,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import Lang, LangOpt, RulesOpt, app, fail, load_pack
+from .common import Lang, LangOpt, RulesOpt, YearOpt, fail, load_pack, year_rules
 
-
-def _year_rules(rules: Path | None, year: int, lang: str):
-    """The pack and its rules for ``year``, or exit 2 (shares cli.load_pack)."""
-    from .errors import SubsidyError
-
-    pack = load_pack(rules, Lang(lang))
-    try:
-        return pack, pack.for_year(year)
-    except SubsidyError as exc:
-        fail(exc, lang)
+__all__ = ["screen", "serve", "check"]
 
 
 def _unknown(kind_zh: str, kind_en: str, raw: str, options: list[str], lang: str) -> None:
@@ -35,29 +26,28 @@ def _unknown(kind_zh: str, kind_en: str, raw: str, options: list[str], lang: str
     raise typer.Exit(2)
 
 
-@app.command()
 def screen(
     subject: Annotated[str, typer.Option("--subject", "-s", help="主体类型，如 农户、合作社、household。Subject type.")],
     category: Annotated[Optional[str], typer.Option("--category", "-c", help="农户类型，如 边缘易致贫户（三类户）。Household category.")] = None,
     lang: LangOpt = Lang.zh,
     rules: RulesOpt = None,
-    year: Annotated[int, typer.Option("--year", help="年度。Year.")] = 2024,
+    year: YearOpt = None,
 ) -> None:
     """列出某类主体可申请的全部奖补：条件、标准、依据。List every subsidy a subject type may apply for."""
     from rich.console import Console
     from rich.table import Table
 
-    from .engine import resolve_category, resolve_subject
-    from .screening import open_rules
+    from ..pack.semantics import resolve_category, resolve_subject
+    from ..selfservice.screening import open_rules
 
     L = lang.value
-    _pack, yr = _year_rules(rules, year, L)
-    sid = resolve_subject(yr, subject)
+    _pack, yr = year_rules(rules, year, lang)
+    sid = resolve_subject(yr.vocabulary, subject)
     if sid is None:
         _unknown("主体类型", "subject type", subject, [s.label.zh if L == "zh" else s.id for s in yr.vocabulary.subjects], L)
     cid = None
     if category is not None:
-        cid = resolve_category(yr, category)
+        cid = resolve_category(yr.vocabulary, category)
         if cid is None:
             _unknown("农户类型", "household category", category, [c.label.zh if L == "zh" else c.id for c in yr.vocabulary.categories], L)
     entries = open_rules(yr, sid, cid)
@@ -66,7 +56,7 @@ def screen(
         label += "·" + next(c.label.get(L) for c in yr.vocabulary.categories if c.id == cid)
     zh = L == "zh"
     table = Table(
-        title=(f"{label}可申请的 {year} 年奖补（{len(entries)} 项）" if zh else f"{year} subsidies open to: {label} ({len(entries)})"),
+        title=(f"{label}可申请的 {yr.year} 年奖补（{len(entries)} 项）" if zh else f"{yr.year} subsidies open to: {label} ({len(entries)})"),
         show_lines=True,
     )
     table.add_column("#", justify="right")
@@ -82,7 +72,6 @@ def screen(
     Console().print(table)
 
 
-@app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="监听地址。Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="端口。Port.")] = 8000,
@@ -92,7 +81,7 @@ def serve(
     """启动本地网页（手机可用）与 JSON 接口；不记录任何填写内容。Start the local web page and JSON API."""
     import uvicorn
 
-    from .web import create_app
+    from ..web import create_app
 
     pack = load_pack(rules, lang)
     print(f"打开 http://{host}:{port}/ （Ctrl+C 退出）" if lang is Lang.zh else f"open http://{host}:{port}/ (Ctrl+C to stop)")
@@ -143,31 +132,33 @@ def _ask_all(q, console, L: str) -> None:
             console.print(f"[red]✗ {escape(error.get(L))}[/red]" + ("，请重新输入。" if zh else "; please try again."))
 
 
-@app.command()
 def check(
     save: Annotated[Optional[Path], typer.Option("--save", help="把回答保存为申请文件（YAML），可用 calc 复算。Save the answers as an applicant file.")] = None,
     lang: LangOpt = Lang.zh,
     rules: RulesOpt = None,
-    year: Annotated[int, typer.Option("--year", help="年度。Year.")] = 2024,
+    year: YearOpt = None,
 ) -> None:
     """交互式自查：回答几个问题，看能申请哪些奖补、能得多少、还差多少。Interactive self-check questionnaire."""
     import yaml
     from rich.console import Console
+    from rich.markup import escape
 
-    from .api import category_label, rule_names, subject_label
-    from .engine import compute, parse_applicant
-    from .errors import SubsidyError
-    from .explain import to_rich
-    from .hints import compute_hints
-    from .questionnaire import Questionnaire
+    from ..core.errors import SubsidyError
+    from ..engine.applicant import parse_applicant
+    from ..engine.calculate import category_label, rule_names, subject_label
+    from ..engine.compute import compute
+    from ..render.award import to_rich
+    from ..selfservice.hints import compute_hints
+    from ..selfservice.questionnaire import Questionnaire
 
     L = lang.value
     zh = L == "zh"
-    pack, yr = _year_rules(rules, year, L)
+    pack, yr = year_rules(rules, year, lang)
     console = Console(highlight=False)
-    console.print("[bold]兴县奖补自查[/bold]：回答几个问题，看看今年能申请哪些奖补。按 Ctrl+C 退出。" if zh else
-                  "[bold]Xing County subsidy self-check[/bold]: answer a few questions. Ctrl+C to quit.")
-    q = Questionnaire(yr, year)
+    title = escape(pack.title.get(L))
+    console.print(f"[bold]{title}自查[/bold]：回答几个问题，看看今年能申请哪些奖补。按 Ctrl+C 退出。" if zh else
+                  f"[bold]{title} self-check[/bold]: answer a few questions. Ctrl+C to quit.")
+    q = Questionnaire(yr)
     try:
         _ask_all(q, console, L)
     except (EOFError, KeyboardInterrupt):

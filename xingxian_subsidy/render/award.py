@@ -10,20 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import __version__
-from .models import Award, LineItem
-from .money import fmt_yuan
+from .. import __version__
+from ..core.money import fmt_yuan
+from ..engine.models import Award, LineItem
+from ..engine.summary import STATUS, check_text
 
-__all__ = ["STATUS", "to_json", "to_json_data", "to_markdown", "to_rich", "line_summary", "MSG"]
-
-STATUS = {
-    "awarded": {"zh": "予以奖补", "en": "awarded"},
-    "ineligible": {"zh": "不符合条件", "en": "not eligible"},
-    "excluded": {"zh": "不予补贴（排除情形）", "en": "excluded"},
-    "undecided": {"zh": "待补充信息", "en": "needs information"},
-    "not_quantified": {"zh": "文件未量化", "en": "not quantified by the document"},
-    "limited": {"zh": "受限计 0 元", "en": "limited to 0"},
-}
+__all__ = ["to_json", "to_json_data", "to_markdown", "to_rich", "MSG"]
 
 MSG = {
     "title": {"zh": "奖补测算明细", "en": "Subsidy calculation"},
@@ -42,7 +34,6 @@ MSG = {
     "also": {"zh": "还可关注（本主体类型可申请、本次未申报）", "en": "Also open to this subject (not claimed here)"},
     "rounding": {"zh": "取整规则", "en": "Rounding"},
     "pack": {"zh": "规则包", "en": "Rule pack"},
-    "required": {"zh": "要求", "en": "required"},
     "not_applicable": {"zh": "—", "en": "—"},
     "project": {"zh": "项目", "en": "project"},
 }
@@ -66,49 +57,6 @@ def to_json(award: Award) -> str:
     return json.dumps(to_json_data(award), ensure_ascii=False, indent=2) + "\n"
 
 
-def _check_text(check: Any, lang: str) -> str:
-    mark = {True: "✓", False: "✗", None: "?"}[check.passed]
-    text = f"{mark} {check.label.get(lang)}"
-    if check.value is not None or check.threshold is not None:
-        value = check.value_i18n.get(lang) if check.value_i18n else check.value
-        threshold = check.threshold_i18n.get(lang) if check.threshold_i18n else check.threshold
-        if value is None:
-            value = "（未填）" if lang == "zh" else "(not given)"
-        text += f"：{value}" if lang == "zh" else f": {value}"
-        if threshold is not None:
-            text += f"（{_m('required', lang)} {_op(check.op)} {threshold}）" if lang == "zh" else f" ({_m('required', lang)} {_op(check.op)} {threshold})"
-    return text
-
-
-def _op(op: str | None) -> str:
-    return {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "is_true": "=", "is_false": "=", "between": "∈", "in": "∈"}.get(op or "", "")
-
-
-def line_summary(line: LineItem, lang: str = "zh") -> str:
-    """One sentence on why a line is what it is (used by renderers and the audit)."""
-    if line.status == "undecided":
-        names = "、".join(m.label.get(lang) for m in line.missing) if lang == "zh" else ", ".join(m.label.get(lang) for m in line.missing)
-        return (f"需补充：{names}" if lang == "zh" else f"needs: {names}") if names else STATUS["undecided"][lang]
-    if line.status in ("ineligible", "excluded"):
-        failed = [c for c in line.checks if c.passed is False]
-        if failed:
-            parts = []
-            for c in failed:
-                if c.id == "subject":
-                    parts.append(("主体不符：" if lang == "zh" else "subject not eligible: ") + c.label.get(lang))
-                else:
-                    parts.append(_check_text(c, lang).lstrip("✗ "))
-            return ("未满足：" if lang == "zh" else "not met: ") + ("；" if lang == "zh" else "; ").join(parts)
-        for s in line.steps:
-            return s.text.get(lang)
-    if line.status == "limited":
-        for s in reversed(line.steps):
-            return s.text.get(lang)
-    if line.status == "not_quantified":
-        return STATUS["not_quantified"][lang]
-    return line.steps[-1].text.get(lang) if line.steps else ""
-
-
 def _citation_text(line: LineItem, lang: str) -> str:
     c = line.citation
     return f"{c.document_number} {c.section}（{_m('page', lang, p=c.gazette_page)}）“{c.quote}”"
@@ -119,7 +67,7 @@ def _line_blocks(line: LineItem, lang: str, interp_titles: dict[str, str]) -> li
     if line.project:
         out.append((_m("project", lang), line.project))
     for c in line.checks:
-        out.append((_m("checks", lang), _check_text(c, lang)))
+        out.append((_m("checks", lang), check_text(c, lang)))
     for s in line.steps:
         out.append((_m("steps", lang), s.text.get(lang)))
     if line.missing:

@@ -17,9 +17,10 @@ from typing import Any, Sequence
 
 import polars as pl
 
-from .errors import InputError, Problem
+from ..core.errors import InputError, Problem
+from .cells import FORMULA_START
 
-__all__ = ["Roster", "read_roster"]
+__all__ = ["Roster", "read_roster", "roster_from_frame"]
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
@@ -132,8 +133,6 @@ def read_roster(path: Path | str) -> Roster:
     return Roster(source=source, frame=df, rows=rows, sha256=sha256, file_format=fmt, formula_columns=frozenset(formula_columns))
 
 
-# a cell that a spreadsheet would run as a formula (neutralised in written reports)
-FORMULA_START = r"^[=+\-@\t\r]"
 # a cell worth a closer look: starts with a blank or like a formula, or ends with a blank
 _SUSPECT = r"^[\s=+\-@]|\s$"
 
@@ -152,3 +151,10 @@ def _refuse_duplicate_headers(columns: list[str], source: str) -> None:
 
 def _blank_to_null(c: pl.Expr) -> pl.Expr:
     return pl.when(c.str.len_bytes() == 0).then(None).otherwise(c)
+
+
+def roster_from_frame(frame: pl.DataFrame, source: str = "<roster>") -> Roster:
+    """A roster from a DataFrame already in memory (tests, benchmarks); rows numbered from 2."""
+    df = frame.select([pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in frame.columns])
+    digest = hashlib.sha256(df.write_csv().encode()).hexdigest()
+    return Roster(source=source, frame=df, rows=list(range(2, df.height + 2)), sha256=digest, file_format="frame")

@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from .engine import compute, num_text
-from .models import ApplicantFile, Award, Claim, InputSpec, NotQuantified, Text, TierTable
-from .money import fmt_yuan
-from .rules import YearRules
+from ..core.money import fmt_yuan, num_text
+from ..core.text import Text
+from ..engine.compute import compute
+from ..engine.models import ApplicantFile, Award, Claim
+from ..pack.formulas import TierTable
+from ..pack.loader import YearRules
+from ..pack.models import InputSpec
 from .screening import param_text, rate_text
 
 __all__ = ["Hint", "compute_hints", "hint_data"]
@@ -99,7 +102,7 @@ def _tier_hint(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) ->
     spec = rule.input_spec(f.input)
     if not isinstance(value, Decimal) or spec is None:
         return None
-    for tier in f.tiers:
+    for tier in f.tiers:  # the first tier that starts above the value (pack.semantics.TierBound: the bounds)
         if not tier.lower:
             continue
         lo = yr.param(rule, tier.lower)
@@ -167,7 +170,7 @@ def _related(applicant: ApplicantFile, yr: YearRules) -> list[Hint]:
             continue
         if rule.once_per_applicant and rule.once_per_applicant in once:
             continue  # e.g. a second household toilet: once per household
-        nq = isinstance(rule.formula, NotQuantified)
+        nq = rule.formula.kind == "not_quantified"
         rate = rate_text(yr, rule, info.subject, info.category)
         if nq:
             text = Text(zh=f"{rule.name.zh}（文件未量化金额）", en=f"{rule.name.en} (no figure in the document)")

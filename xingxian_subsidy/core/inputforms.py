@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["normalise_text", "number_text"]
+__all__ = ["normalise_text", "number_text", "yes_no", "TRUE_WORDS", "FALSE_WORDS", "MAX_APPLICANT_BYTES", "MB", "FIRST_YEAR", "LAST_YEAR"]
+
+# Bounds on what a user may hand over (not policy). One applicant's file is a few KB; anything
+# this large is a mistake (or a roster), not an applicant.
+MB = 1_000_000
+MAX_APPLICANT_BYTES = 5 * MB
+# The years an applicant file may name.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 # Full-width ASCII (Ｕ+FF01–FF5E) and the ideographic space to their half-width forms; nothing else
 # (NFKC would also turn ①, ² and other look-alikes into digits).
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+# The words that answer yes or no (compared in lower case, after normalise_text).
+TRUE_WORDS = frozenset({"是", "有", "true", "yes", "y", "1", "对", "通过", "合格", "√"})
+FALSE_WORDS = frozenset({"否", "无", "false", "no", "n", "0", "不", "未通过", "不合格", "×"})
 
 
 def normalise_text(raw: str) -> str:
@@ -34,3 +45,17 @@ def number_text(raw: str, unit: str | None) -> str | None:
     if any(ch.isspace() for ch in text):
         return None
     return text
+
+
+def yes_no(raw: object) -> bool | None:
+    """A yes/no answer as written (是/否, yes/no, 1/0, 通过/未通过 …), or None if it is neither."""
+    if isinstance(raw, bool):
+        return raw
+    if not isinstance(raw, (int, str)):
+        return None
+    word = normalise_text(str(raw)).lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None

@@ -14,40 +14,27 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import Problem, RuleDataError, YearNotCovered
-from .models import (
-    Condition,
-    DecidedWithinRange,
-    Document,
-    FirstPlusAdditional,
-    Fixed,
-    InterestAtRate,
-    Interpretation,
-    Match,
-    Parameter,
-    PerUnit,
-    Rule,
-    ShareOfCost,
-    TaskTable,
-    TierTable,
-    Vocabulary,
-)
-from .yamlio import LoadFailure, line_for, load_with_lines
+from ..core.errors import Problem, RuleDataError, YearNotCovered
+from ..core.text import Text
+from ..core.yamlio import LoadFailure, line_for, load_with_lines
+from .models import Document, Interpretation, Parameter, Report, TaskReport, TaskTable, Vocabulary
+from .rule import Rule
 
-__all__ = ["RulePack", "YearRules", "load_rules", "default_rules_dir", "param_refs"]
+__all__ = ["RulePack", "YearRules", "load_rules", "default_rules_dir"]
 
 
 def default_rules_dir() -> Path:
-    """The pack shipped with the package (``rules/`` at the repository root, or bundled)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "rules", here / "_rules"):
+    """The pack shipped with the package: ``rules/`` at the repository root (a checkout or an
+    editable install), or the copy a wheel carries inside the package (``_rules``)."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package.parent / "rules", package / "_rules"):
         if (candidate / "pack.yaml").exists():
             return candidate
-    return here.parent / "rules"
+    return package.parent / "rules"
 
 
 class _DocFile(BaseModel):
@@ -56,6 +43,7 @@ class _DocFile(BaseModel):
     parameters: dict[str, Parameter]
     rules: list[Rule]
     tasks: dict[str, TaskTable] = {}
+    reports: dict[str, Report] = {}
 
 
 class _RegisterFile(BaseModel):
@@ -68,6 +56,7 @@ class _PackFile(BaseModel):
     name: str
     version: str
     description: str | None = None
+    title: Text = Text(zh="奖补", en="subsidy")
 
 
 @dataclass
@@ -82,15 +71,17 @@ class YearRules:
     interpretations: dict[str, Interpretation]
     files: dict[str, Path] = field(default_factory=dict)  # rule id -> file
     tasks: dict[str, dict[str, TaskTable]] = field(default_factory=dict)  # document id -> name -> table
+    reports: dict[str, tuple[Document, Report]] = field(default_factory=dict)  # report id -> (its document, report)
 
     def param(self, rule: Rule, name: str) -> Parameter:
         assert rule.document is not None
         return self.parameters[rule.document.id][name]
 
-    def groups_of(self, category: str | None) -> set[str]:
-        if category is None:
-            return set()
-        return {g for g, members in self.vocabulary.groups.items() if category in members}
+    def groups_of(self, category: str | None) -> frozenset[str]:
+        return self.vocabulary.groups_of(category)
+
+    def task(self, document: Document, name: str) -> TaskTable:
+        return self.tasks[document.id][name]
 
 
 @dataclass
@@ -100,10 +91,20 @@ class RulePack:
     directory: Path
     years: dict[int, YearRules]
     digest: str
+    title: Text = Text(zh="奖补", en="subsidy")  # how the tool names itself to this pack's users
 
     @property
     def label(self) -> str:
         return f"{self.name} {self.version} (sha256:{self.digest[:12]})"
+
+    @property
+    def latest_year(self) -> int:
+        """The pack's latest year with rules: the default wherever a year is not given."""
+        years = [y for y, yr in self.years.items() if yr.rules]
+        if not years:
+            raise YearNotCovered([Problem(source=str(self.directory), field="year", message={
+                "zh": "规则包中没有任何年度的规则", "en": "the pack has no year with rules"})])
+        return max(years)
 
     def for_year(self, year: int) -> YearRules:
         """The rules in force in ``year``; a year no rule covers is an error, never zero."""
@@ -123,111 +124,6 @@ class RulePack:
                 ]
             )
         return yr
-
-
-def param_refs(rule: Rule) -> list[str]:
-    """Every parameter name a rule refers to (formula, cases, conditions, uplifts, caps)."""
-    refs: list[str] = []
-
-    def value(v: Any) -> None:
-        if isinstance(v, str):
-            refs.append(v)
-        else:
-            refs.extend(case.param for case in v)
-
-    f = rule.formula
-    if isinstance(f, PerUnit):
-        value(f.rate)
-    elif isinstance(f, ShareOfCost):
-        value(f.share)
-    elif isinstance(f, Fixed):
-        value(f.amount)
-    elif isinstance(f, TierTable):
-        for t in f.tiers:
-            refs.extend(x for x in (t.lower, t.upper, t.award) if x)
-    elif isinstance(f, FirstPlusAdditional):
-        refs += [f.first, f.additional]
-    elif isinstance(f, DecidedWithinRange):
-        refs += [f.min, f.max]
-    elif isinstance(f, InterestAtRate):
-        refs.append(f.day_basis)
-
-    def cond(c: Condition) -> None:
-        if c.threshold:
-            refs.append(c.threshold)
-        for sub in c.any_of or []:
-            cond(sub)
-
-    for c in rule.conditions:
-        cond(c)
-    refs += [u.factor for u in rule.uplifts]
-    refs += [c.param for c in rule.caps]
-    return refs
-
-
-def _input_refs(rule: Rule) -> list[str]:
-    refs: list[str] = []
-    f = rule.formula
-    if isinstance(f, PerUnit):
-        refs.append(f.quantity)
-    elif isinstance(f, ShareOfCost):
-        refs.append(f.cost)
-    elif isinstance(f, TierTable):
-        refs.append(f.input)
-    elif isinstance(f, FirstPlusAdditional):
-        refs.append(f.count)
-    elif isinstance(f, DecidedWithinRange):
-        refs.append(f.amount)
-    elif isinstance(f, InterestAtRate):
-        refs += [f.principal, f.annual_rate_percent, f.days, f.interest_paid]
-
-    def cond(c: Condition) -> None:
-        if c.input:
-            refs.append(c.input)
-        if c.ratio_of:
-            refs.extend(c.ratio_of)
-        if c.when and c.when.inputs:
-            refs.extend(c.when.inputs)
-        for sub in c.any_of or []:
-            cond(sub)
-
-    for c in rule.conditions:
-        cond(c)
-    for m in _matches(rule):
-        if m.inputs:
-            refs.extend(m.inputs)
-    return refs
-
-
-def _matches(rule: Rule) -> Iterable[Match]:
-    for v in _value_refs(rule):
-        if isinstance(v, list):
-            yield from (case.when for case in v)
-    yield from (u.when for u in rule.uplifts)
-    yield from (c.when for c in rule.caps)
-
-
-def _value_refs(rule: Rule) -> list[Any]:
-    f = rule.formula
-    return [getattr(f, name, None) for name in ("rate", "share", "amount")]
-
-
-def _interp_refs(rule: Rule) -> list[str]:
-    refs = list(rule.interpretations)
-
-    def cond(c: Condition) -> None:
-        refs.extend(c.interpretations)
-        for sub in c.any_of or []:
-            cond(sub)
-
-    for c in rule.conditions:
-        cond(c)
-    refs += [i for u in rule.uplifts for i in u.interpretations]
-    refs += [i for c in rule.caps for i in c.interpretations]
-    for v in _value_refs(rule):
-        if isinstance(v, list):
-            refs += [i for case in v for i in case.interpretations]
-    return refs
 
 
 def _pydantic_problems(exc: ValidationError, source: Path, lines: dict[tuple, int], prefix: tuple = ()) -> list[Problem]:
@@ -300,6 +196,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     rules: dict[str, Rule] = {}
     files: dict[str, Path] = {}
     tasks: dict[str, dict[str, TaskTable]] = {}
+    reports: dict[str, tuple[Document, Report]] = {}
     used_interps: set[str] = set()
     for path in sorted(folder.glob("*.yaml")):
         if path.name in ("vocabulary.yaml", "interpretations.yaml"):
@@ -319,6 +216,12 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
         if doc.document.id in documents:
             problems.append(_problem(path, lines, ("document", "id"), f"重复的文件编号 {doc.document.id}",
                                      f"duplicate document id {doc.document.id}"))
+        period = doc.document.effective
+        if not period.covers_year(year):
+            problems.append(_problem(path, lines, ("document", "effective"),
+                                     f"文件有效期 [{period.start}, {period.end}) 不覆盖 {year} 年，却放在 {year} 年的文件夹中",
+                                     f"the document's effective period [{period.start}, {period.end}) does not cover {year}, "
+                                     f"yet it is in the folder of {year}"))
         documents[doc.document.id] = doc.document
         parameters[doc.document.id] = doc.parameters
         if doc.tasks:
@@ -328,17 +231,17 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
             loc = ("rules", i)
             if rule.id in rules:
                 problems.append(_problem(path, lines, loc + ("id",), f"重复的规则编号 {rule.id}", f"duplicate rule id {rule.id}"))
-            for ref in param_refs(rule):
+            for ref in rule.parameter_names():
                 used_params.add(ref)
                 if ref not in doc.parameters:
                     problems.append(_problem(path, lines, loc, f"规则 {rule.id} 引用了不存在的参数 {ref}",
                                              f"rule {rule.id} refers to unknown parameter {ref}"))
             declared = {s.name for s in rule.inputs}
-            for ref in _input_refs(rule):
+            for ref in rule.input_names():
                 if ref not in declared:
                     problems.append(_problem(path, lines, loc, f"规则 {rule.id} 使用了未声明的输入 {ref}",
                                              f"rule {rule.id} uses undeclared input {ref}"))
-            for ref in _interp_refs(rule):
+            for ref in rule.interpretation_ids():
                 used_interps.add(ref)
                 if ref not in register:
                     problems.append(_problem(path, lines, loc, f"规则 {rule.id} 引用了解释登记册中不存在的条目 {ref}",
@@ -348,7 +251,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                 for s in rule.subjects:
                     if s not in known_subjects:
                         problems.append(_problem(path, lines, loc + ("subjects",), f"未知主体类型 {s}", f"unknown subject type {s}"))
-                for m in _matches(rule):
+                for m in rule.matches():
                     for s in (m.subject or []) + (m.not_subject or []):
                         if s not in known_subjects:
                             problems.append(_problem(path, lines, loc, f"未知主体类型 {s}", f"unknown subject type {s}"))
@@ -362,6 +265,21 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                 if ref not in {r.id for r in doc.rules}:
                     problems.append(_problem(path, lines, ("tasks", tname, "rules"), f"任务表 {tname} 引用了本文件中不存在的规则 {ref}",
                                              f"task table {tname} refers to rule {ref}, not in this document"))
+        for rid_, report in doc.reports.items():
+            loc = ("reports", rid_)
+            if rid_ in reports:
+                problems.append(_problem(path, lines, loc, f"重复的报表编号 {rid_}", f"duplicate report id {rid_}"))
+            if isinstance(report, TaskReport):
+                if report.task not in doc.tasks:
+                    problems.append(_problem(path, lines, loc + ("task",), f"报表 {rid_} 引用了本文件中不存在的任务表 {report.task}",
+                                             f"report {rid_} refers to task table {report.task}, not in this document"))
+            else:
+                for ref in report.rules:
+                    rule = next((r for r in doc.rules if r.id == ref), None)
+                    if rule is None or rule.formula.kind != "tier_table":
+                        problems.append(_problem(path, lines, loc + ("rules",), f"报表 {rid_} 引用的 {ref} 不是本文件中的阶梯表规则",
+                                                 f"report {rid_} refers to {ref}, not a tier-table rule of this document"))
+            reports[rid_] = (doc.document, report)
         for name in doc.parameters:
             if name not in used_params:
                 problems.append(_problem(path, lines, ("parameters", name), f"参数 {name} 未被任何规则使用",
@@ -388,7 +306,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     if vocabulary is None:
         return None
     return YearRules(year=year, documents=documents, parameters=parameters, rules=rules,
-                     vocabulary=vocabulary, interpretations=register, files=files, tasks=tasks)
+                     vocabulary=vocabulary, interpretations=register, files=files, tasks=tasks, reports=reports)
 
 
 def _digest(directory: Path) -> str:
@@ -421,14 +339,14 @@ def _load_rules_cached(directory: Path) -> RulePack:
     pack_path = directory / "pack.yaml"
     if not directory.is_dir():
         raise RuleDataError([Problem(source=str(directory), message={"zh": "规则目录不存在", "en": "rules directory does not exist"})])
-    name, version = directory.name, "unversioned"
+    name, version, title = directory.name, "unversioned", _PackFile.model_fields["title"].default
     if pack_path.exists():
         loaded = _load_yaml(pack_path, problems)
         if loaded:
             data, lines = loaded
             try:
                 pack = _PackFile.model_validate(data)
-                name, version = pack.name, pack.version
+                name, version, title = pack.name, pack.version, pack.title
             except ValidationError as exc:
                 problems += _pydantic_problems(exc, pack_path, lines)
     else:
@@ -442,4 +360,4 @@ def _load_rules_cached(directory: Path) -> RulePack:
         problems.append(Problem(source=str(directory), message={"zh": "规则目录中没有年份文件夹", "en": "no year folders in the rules directory"}))
     if problems:
         raise RuleDataError(problems)
-    return RulePack(name=name, version=version, directory=directory, years=years, digest=_digest(directory))
+    return RulePack(name=name, version=version, directory=directory, years=years, digest=_digest(directory), title=title)

@@ -1,6 +1,6 @@
 """Commands ``audit`` (recompute a roster) and ``template`` (a blank roster workbook).
 
-Thin: parse options, call ``roster.audit`` / ``template.write_template``, render a short
+Thin: parse options, call ``audit.pipeline.audit`` / ``render.template.write_template``, render a short
 summary, map errors to exit codes (0 all rows 一致 or no --fail-on-mismatch, 1 a row is not
 一致 with --fail-on-mismatch, 2 bad input).
 """
@@ -15,7 +15,9 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from .cli import Lang, app, fail
+from .common import Lang, LangOpt, RulesOpt, YearOpt, fail
+
+__all__ = ["Engine", "audit", "template"]
 
 
 class Engine(str, Enum):
@@ -23,13 +25,12 @@ class Engine(str, Enum):
     reference = "reference"
 
 
-@app.command()
 def audit(
     roster: Annotated[Path, typer.Argument(help="奖补名册：.xlsx、.csv（UTF-8 或 GBK）或 .parquet。The roster.")],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="审核报告：.xlsx、.csv 或 .json（按扩展名）。Report file, by suffix.")] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="输出语言 zh（默认）或 en。Language of the output.")] = Lang.zh,
-    rules: Annotated[Optional[Path], typer.Option("--rules", help="规则包目录（默认内置）。Rule pack directory.")] = None,
-    year: Annotated[int, typer.Option("--year", help="年度。Year whose rules apply.")] = 2024,
+    lang: LangOpt = Lang.zh,
+    rules: RulesOpt = None,
+    year: YearOpt = None,
     fail_on_mismatch: Annotated[bool, typer.Option("--fail-on-mismatch", help="有任何一行不是“一致”时退出码为 1。Exit 1 when any row is not 一致.")] = False,
     show_id: Annotated[bool, typer.Option("--show-id", help="报告中显示完整身份证号（默认只显示前 6 位和后 4 位）。Show full ID numbers.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="为每一行（不只问题行）给出原因。Give every row a reason.")] = False,
@@ -40,16 +41,18 @@ def audit(
     """审核奖补名册：逐行重算、标出差异与原因、跨行核查、出汇总表。Recompute a roster row by row, flag mismatches, summarise."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .errors import SubsidyError
-    from .tableio import read_roster
+    from ..audit.read import read_roster
+    from ..core.errors import SubsidyError
 
     L = lang.value
     show_progress = progress if progress is not None else sys.stderr.isatty()
     # polars reads the file (releasing the GIL) while the engine is imported and the rule pack loaded
     with ThreadPoolExecutor(max_workers=1) as reader:
         table = reader.submit(read_roster, roster)
-        from .roster import STATUSES, audit as run_audit, write_report
-        from .rules import load_rules
+        from ..audit.pipeline import audit as run_audit
+        from ..audit.report import STATUSES, yuan_text
+        from ..audit.writers import write_report
+        from ..pack.loader import load_rules
 
         try:
             pack = load_rules(rules)
@@ -77,16 +80,14 @@ def audit(
     parts = [f"{STATUSES[k].get(L)} {by[k]}" for k in STATUSES if by.get(k)]
     total = report.summaries["by_township"].tail(1)
     claimed, award = total.get_column("claimed_fen")[0] or 0, total.get_column("award_fen")[0] or 0
-    from .roster import _yuan
-
     if L == "zh":
         print(f"{report.stamp['input_file']}：共 {report.rows.height} 行；" + "，".join(parts))
-        print(f"申报合计 {_yuan(claimed)} 元，核定合计 {_yuan(award)} 元，差额 {_yuan(claimed - award)} 元；问题 {report.issues.height} 条")
+        print(f"申报合计 {yuan_text(claimed)} 元，核定合计 {yuan_text(award)} 元，差额 {yuan_text(claimed - award)} 元；问题 {report.issues.height} 条")
         for p in written:
             print(f"报告已写入：{p}")
     else:
         print(f"{report.stamp['input_file']}: {report.rows.height} rows; " + ", ".join(parts))
-        print(f"claimed {_yuan(claimed)}, recomputed {_yuan(award)}, difference {_yuan(claimed - award)} yuan; {report.issues.height} problems")
+        print(f"claimed {yuan_text(claimed)}, recomputed {yuan_text(award)}, difference {yuan_text(claimed - award)} yuan; {report.issues.height} problems")
         for p in written:
             print(f"report written: {p}")
     if fail_on_mismatch and not report.all_match:
@@ -111,22 +112,22 @@ def _with_progress(run, lang: str):
         return run(tick)
 
 
-@app.command()
 def template(
     rule_ids: Annotated[List[str], typer.Argument(help="规则编号（可多个），如 xzbf12.s5.courtyard_tiered。Rule ids.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="空白名册 .xlsx。The blank workbook.")] = Path("blank.xlsx"),
-    lang: Annotated[Lang, typer.Option("--lang", help="输出语言 zh（默认）或 en。Language.")] = Lang.zh,
-    rules: Annotated[Optional[Path], typer.Option("--rules", help="规则包目录（默认内置）。Rule pack directory.")] = None,
-    year: Annotated[int, typer.Option("--year", help="年度。Year.")] = 2024,
+    lang: LangOpt = Lang.zh,
+    rules: RulesOpt = None,
+    year: YearOpt = None,
     rows: Annotated[int, typer.Option("--rows", help="设置下拉校验的行数。Rows with data validation.")] = 2000,
 ) -> None:
     """生成空白奖补名册（表头、下拉选项、单位批注、填表说明）。Write a blank roster workbook for the chosen rules."""
-    from .errors import SubsidyError
-    from .rules import load_rules
-    from .template import write_template
+    from ..core.errors import SubsidyError
+    from ..pack.loader import load_rules
+    from ..render.template import write_template
 
     try:
-        yr = load_rules(rules).for_year(year)
+        pack = load_rules(rules)
+        yr = pack.for_year(pack.latest_year if year is None else year)
         write_template(yr, rule_ids, out, lang=lang.value, rows=rows)
     except SubsidyError as exc:
         fail(exc, lang.value)

@@ -1,6 +1,6 @@
 """A blank roster workbook for chosen rules: the right headers, dropdowns, units, instructions.
 
-The headers are exactly what ``roster.map_columns`` reads back: the fixed columns, then
+The headers are exactly what ``audit.columns.map_columns`` reads back: the fixed columns, then
 each chosen rule's inputs by their zh label (a label shared by several rules is one column).
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from .errors import InputError, Problem
-from .models import InputSpec
-from .roster import FIXED_COLUMNS
-from .rules import YearRules
+from ..audit.columns import FIXED_COLUMNS
+from ..core.errors import InputError, Problem
+from ..pack.loader import YearRules
+from ..pack.models import InputSpec
 
 __all__ = ["template_columns", "write_template"]
 

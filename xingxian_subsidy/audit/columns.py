@@ -1,0 +1,110 @@
+"""Which column holds what: the fixed columns a roster carries and each rule's inputs, found by
+their headers as people write them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..core.errors import InputError, Problem
+from ..pack.loader import YearRules
+from ..pack.models import UNITS
+from ..pack.rule import Rule
+
+__all__ = ["FIXED_COLUMNS", "REQUIRED", "ColumnMap", "norm_header", "rule_columns", "map_columns", "resolve_rule"]
+
+# The fixed columns and the headers staff write for them (zh first; English accepted).
+FIXED_COLUMNS: dict[str, list[str]] = {
+    "township": ["乡镇", "township", "乡（镇）", "乡镇名称"],
+    "village": ["村", "village", "行政村", "村名"],
+    "name": ["姓名", "name", "户主姓名", "申请人", "主体名称"],
+    "id_number": ["身份证号", "id_number", "身份证号码", "证件号码"],
+    "subject": ["主体类型", "subject"],
+    "category": ["农户类型", "category"],
+    "rule": ["项目", "rule", "奖补项目"],
+    "project": ["项目标签", "project", "project_label"],
+    "claimed": ["申报金额", "claimed", "拟发放金额"],
+}
+REQUIRED = ["name", "subject", "rule", "claimed"]
+
+_PAREN_UNIT = re.compile(r"[(（]([^()（）]*)[)）]$")
+
+
+
+
+def _t(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+def norm_header(text: str) -> str:
+    """A header as compared: NFKC, no white space, lower case, a trailing ``(unit)`` dropped."""
+    h = unicodedata.normalize("NFKC", str(text)).strip()
+    h = re.sub(r"\s+", "", h).lower()
+    m = _PAREN_UNIT.search(h)
+    if m and (m.group(1) in UNITS or m.group(1) in ("元", "万元", "%")):
+        h = h[: m.start()]
+    return h
+
+
+@dataclass
+class ColumnMap:
+    """Which column holds each fixed field, and each rule's inputs."""
+
+    fixed: dict[str, str]  # field -> column header
+    inputs: dict[str, dict[str, list[str]]]  # rule id -> input name -> candidate columns
+    unused: list[str]  # columns that are neither fixed nor any rule's input
+
+
+def rule_columns(rule: Rule) -> dict[str, list[str]]:
+    """The header texts that name each of a rule's inputs (zh label, name, en label)."""
+    return {s.name: [s.label.zh, s.name, s.label.en] for s in rule.inputs}
+
+
+def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> ColumnMap:
+    """Map headers to fields and rule inputs.
+
+    Raises:
+        InputError: a required column (姓名, 主体类型, 项目, 申报金额) is missing; the message names it.
+    """
+    normed = {c: norm_header(c) for c in columns}
+    fixed: dict[str, str] = {}
+    for fieldname, names in FIXED_COLUMNS.items():
+        wanted = [norm_header(n) for n in names]
+        for w in wanted:
+            hit = next((c for c in columns if normed[c] == w), None)
+            if hit is not None:
+                fixed[fieldname] = hit
+                break
+    missing = [f for f in REQUIRED if f not in fixed]
+    if missing:
+        problems = [
+            Problem(source=source, field=FIXED_COLUMNS[f][0], message=_t(
+                f"缺少必填列“{FIXED_COLUMNS[f][0]}”（也可写作：{'、'.join(FIXED_COLUMNS[f][1:])}）；表头为：{'、'.join(columns)}",
+                f"required column {FIXED_COLUMNS[f][0]!r} (or {FIXED_COLUMNS[f][1]!r}) is missing; the header is: {', '.join(columns)}"))
+            for f in missing
+        ]
+        raise InputError(problems)
+    used = set(fixed.values())
+    inputs: dict[str, dict[str, list[str]]] = {}
+    for rid, rule in yr.rules.items():
+        per: dict[str, list[str]] = {}
+        for name, texts in rule_columns(rule).items():
+            keys = [norm_header(t) for t in texts]
+            cols = [c for k in keys for c in columns if normed[c] == k and c not in fixed.values()]
+            per[name] = list(dict.fromkeys(cols))
+            used.update(cols)
+        inputs[rid] = per
+    unused = [c for c in columns if c not in used]
+    return ColumnMap(fixed=fixed, inputs=inputs, unused=unused)
+
+
+def resolve_rule(yr: YearRules, raw: str) -> str | None:
+    text = raw.strip()
+    if text in yr.rules:
+        return text
+    key = norm_header(text)
+    for rid, rule in yr.rules.items():
+        if key in (norm_header(rule.name.zh), norm_header(rule.name.en), rid.lower()):
+            return rid
+    return None

@@ -1,0 +1,98 @@
+"""The compute stage: every row's line status and award in 分, by the vectorised path where it can,
+by the reference engine for the rest (and for everything with ``engine="reference"``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+import polars as pl
+
+from ..core.errors import Problem
+from ..engine.models import LineItem
+from ..pack.loader import RulePack, YearRules
+from .columns import ColumnMap
+from .parse import ParsedRow, parse_rows
+from .read import Roster
+from .reference import reference_in_chunks
+from .vector import compute_vector
+
+__all__ = ["ENGINES", "Computed", "compute_rows"]
+
+ENGINES = ("vector", "reference")
+
+Tick = Callable[[str, int, int], None]
+
+
+@dataclass
+class Computed:
+    """What the compute stage found, row by row (frame indices).
+
+    Attributes:
+        status: the engine's line status of every row (null: an input error).
+        fen: the award in 分 of every row (null where there is none).
+        tier: the tier label the vectorised path placed (null where it did not).
+        lines: the reference engine's line of each row it computed.
+        problems: the input problems of each row the reference parser read.
+        fallback: the rows the reference engine computed.
+        fallback_group: every row of an applicant with a row the vectorised path did not do;
+            they count as explained by the reference engine (not against ``explain_limit``).
+        problem_rows: how many of the computed rows had an input problem.
+    """
+
+    status: pl.Series
+    fen: pl.Series
+    tier: pl.Series
+    lines: dict[int, LineItem]
+    problems: dict[int, list[Problem]]
+    fallback: list[int]
+    fallback_group: set[int]
+    problem_rows: int
+
+
+def _fen(amount: Decimal | None) -> int | None:
+    return None if amount is None else int(amount * 100)
+
+
+def compute_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, pack: RulePack, base: pl.DataFrame, engine: str,
+                 tick: Tick) -> Computed:
+    """Compute every row (see :class:`Computed`); ``engine`` is one of :data:`ENGINES`."""
+    n = roster.frame.height
+    already_parsed: dict[int, ParsedRow] = {}  # rows the vector path read with the reference parser
+    if engine == "vector":
+        vec = compute_vector(roster, cmap, yr, base, parsed=already_parsed)
+        status = vec.get_column("line_status").alias("line_status")
+        fen = vec.get_column("award_fen").alias("award_fen")
+        fallback = status.is_null().arg_true().to_list()
+        fallback_group = set(vec.get_column("fallback_group").arg_true().to_list())
+        tier = vec.get_column("tier")
+    else:
+        status = pl.repeat(None, n, dtype=pl.String, eager=True).alias("line_status")
+        fen = pl.repeat(None, n, dtype=pl.Int64, eager=True).alias("award_fen")
+        fallback = list(range(n))
+        fallback_group = set(fallback)
+        tier = pl.repeat(None, n, dtype=pl.String, eager=True)
+    lines: dict[int, LineItem] = {}
+    problems: dict[int, list[Problem]] = {}
+    problem_rows = 0
+    tick("compute", 0, max(len(fallback), 1))
+    if fallback:
+        fresh = iter(parse_rows(roster, cmap, yr, [i for i in fallback if i not in already_parsed]))
+        parsed = [already_parsed[i] if i in already_parsed else next(fresh) for i in fallback]
+        # a fallback row's whole applicant group goes to the reference engine (cross-row limits)
+        problem_rows = sum(1 for p in parsed if p.problems)
+        res = reference_in_chunks(parsed, yr, pack, tick)
+        idx = sorted(res)
+        if idx:
+            status = status.scatter(idx, pl.Series([res[i].line_status for i in idx], dtype=pl.String))
+            fen = fen.scatter(idx, pl.Series([_fen(res[i].amount) for i in idx], dtype=pl.Int64))
+        for i, r in res.items():
+            if r.line is not None:
+                lines[i] = r.line
+        for p in parsed:
+            if p.problems:
+                problems[p.index] = p.problems
+    tick("compute", max(len(fallback), 1), max(len(fallback), 1))
+    return Computed(status=status, fen=fen, tier=tier, lines=lines, problems=problems, fallback=fallback,
+                    fallback_group=fallback_group, problem_rows=problem_rows)

@@ -1,0 +1,126 @@
+"""The fixed columns of every row, read once for both computation paths and the cross-row checks,
+and the applicant numbering they all group by."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..engine.applicant import parse_value
+from ..pack.loader import YearRules
+from ..pack.semantics import word_maps
+from .columns import ColumnMap
+from .parse import CLAIMED_SPEC
+from .read import Roster
+
+__all__ = ["base_frame", "applicant_ids", "rows_of_applicants_where_differs", "subject_category_code", "claimed_fen"]
+
+
+def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
+    """The fixed columns of every row, read once for both engines and the cross-row checks.
+
+    Columns: ``row`` (spreadsheet row), ``township``, ``village``, ``name``, ``id_number``
+    (upper case), ``subject_raw``/``category_raw``/``rule_raw`` as written and ``subject``/
+    ``category``/``rule`` as ids (null when not recognised), ``project``, ``claimed_raw``,
+    ``claimed_fen`` (the claimed amount in 分, null when blank or unreadable),
+    ``claimed_plain`` (written as plain decimal text, which the vector path reads itself) and
+    ``key`` (the applicant: ``id:`` + 身份证号, else ``nv:`` + 姓名 ``|`` 村).
+    """
+    fx = cmap.fixed
+
+    def col_or_null(fieldname: str) -> pl.Expr:
+        c = fx.get(fieldname)
+        return pl.col(c) if c is not None else pl.lit(None, dtype=pl.String)
+
+    subj_map, cat_map, rule_map = word_maps(yr.vocabulary, yr.rules)
+    n, rows = roster.frame.height, roster.rows
+    # row numbers rise strictly: from 2 to n + 1 they are every number (no blank row was dropped)
+    contiguous = not rows or (rows[0] == 2 and rows[-1] == n + 1)
+    base = roster.frame.select(
+        pl.int_range(2, n + 2, dtype=pl.Int64).alias("row") if contiguous else pl.Series("row", rows, dtype=pl.Int64),
+        col_or_null("township").alias("township"),
+        col_or_null("village").alias("village"),
+        col_or_null("name").alias("name"),
+        col_or_null("id_number").str.to_uppercase().alias("id_number"),
+        col_or_null("subject").alias("subject_raw"),
+        col_or_null("category").alias("category_raw"),
+        col_or_null("rule").alias("rule_raw"),
+        col_or_null("project").alias("project"),
+        col_or_null("claimed").alias("claimed_raw"),
+    ).with_columns(
+        pl.col("subject_raw").replace_strict(subj_map, default=None).alias("subject"),
+        pl.col("category_raw").replace_strict(cat_map, default=None).alias("category"),
+        pl.col("rule_raw").replace_strict(rule_map, default=None).alias("rule"),
+        pl.when(pl.col("id_number").is_not_null()).then(pl.lit("id:") + pl.col("id_number"))
+        .otherwise(pl.lit("nv:") + pl.col("name").fill_null("") + pl.lit("|") + pl.col("village").fill_null("")).alias("key"),
+    )
+    fen, plain = claimed_fen(base.get_column("claimed_raw"))
+    return base.with_columns(fen.alias("claimed_fen"), plain.alias("claimed_plain"), applicant_ids(base.get_column("key")).alias("aid"))
+
+
+def _key_hash(key: pl.Series) -> pl.Series:
+    return key.hash(0x5EED)
+
+
+def applicant_ids(key: pl.Series) -> pl.Series:
+    """One integer per distinct applicant key (exact; the numbers carry no meaning).
+
+    The keys are sorted by a hash and numbered by runs of equal keys; if two keys share a hash
+    (their rows could interleave) they are sorted by the key itself too
+    (tests/test_roster.py forces that).
+    """
+    n = len(key)
+    if not n:
+        return pl.Series([], dtype=pl.UInt32)
+    h = _key_hash(key)
+    order = h.arg_sort()
+    k, hs = key.gather(order), h.gather(order)
+    new = k.ne_missing(k.shift(1)).fill_null(True)
+    if (new & (hs == hs.shift(1)).fill_null(False)).any():
+        order = pl.DataFrame({"h": h, "k": key}).select(pl.arg_sort_by("h", "k")).to_series()
+        k = key.gather(order)
+        new = k.ne_missing(k.shift(1)).fill_null(True)
+    ids = new.cast(pl.UInt32).cum_sum() - 1
+    return pl.Series("aid", [0], dtype=pl.UInt32).extend_constant(0, n - 1).scatter(order, ids)
+
+
+def rows_of_applicants_where_differs(aid: pl.Series, values: pl.Series) -> pl.Series:
+    """Indices (ascending) of the rows of every applicant whose ``values`` are not all the same.
+
+    Exact, with no sort: an applicant's values differ exactly when some row's value differs
+    from the value on the applicant's first row.
+    """
+    if not len(aid):
+        return pl.Series([], dtype=pl.UInt32)
+    first = aid.is_first_distinct()
+    size = int(aid.max()) + 1
+    first_value = pl.repeat(None, size, dtype=values.dtype, eager=True).scatter(aid.filter(first), values.filter(first))
+    differs = values.ne_missing(first_value.gather(aid))
+    bad = pl.repeat(False, size, dtype=pl.Boolean, eager=True).scatter(aid.filter(differs), True)
+    return bad.gather(aid).arg_true()
+
+
+def claimed_fen(series: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(申报金额 in 分, whether written as plain ``123.45`` text): plain text is read in polars,
+    exactly (a decimal at scale 2 is an integer of 分), anything else through
+    ``engine.parse_value`` (null when blank or unreadable)."""
+    plain = series.str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(False)
+    fen = series.str.to_decimal(scale=2).to_physical()
+    out = pl.select(pl.when(plain).then(fen).otherwise(None).cast(pl.Int64)).to_series().alias("claimed_fen")
+    odd = (out.is_null() & series.is_not_null()).arg_true()
+    if len(odd):
+        read: dict[str, int | None] = {}  # the same odd text (一千, 1,000) is often repeated: read it once
+        for r in series.gather(odd).unique().to_list():
+            value, msg = parse_value(CLAIMED_SPEC, r)
+            read[r] = None if msg is not None else int(value * 100)
+        out = out.scatter(odd, series.gather(odd).replace_strict(read, return_dtype=pl.Int64))
+    return out, plain
+
+
+def subject_category_code(yr: YearRules, subject: str, category: str) -> tuple[pl.Expr, int]:
+    """(subject, category) ids in two columns as one exact integer in ``range(width)``, and width.
+    A missing or unknown id counts as its own value (0)."""
+    subjects = {s.id: k + 1 for k, s in enumerate(yr.vocabulary.subjects)}
+    categories = {c.id: k + 1 for k, c in enumerate(yr.vocabulary.categories)}
+    code = (pl.col(subject).replace_strict(subjects, default=0, return_dtype=pl.Int64).fill_null(0) * (len(categories) + 1)
+            + pl.col(category).replace_strict(categories, default=0, return_dtype=pl.Int64).fill_null(0))
+    return code, (len(subjects) + 1) * (len(categories) + 1)

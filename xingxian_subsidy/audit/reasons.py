@@ -1,0 +1,189 @@
+"""Statuses and reasons: each row compared with what it claims (一致, 多报, 少报, 不符合条件, 信息不全,
+输入有误), the reference engine's explanation of the rows that need one, and the problem list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from ..core.errors import Problem
+from ..engine.models import LineItem
+from ..engine.summary import line_summary
+from ..pack.loader import RulePack, YearRules
+from .checks import NOTE_SCHEMA, RowMessages
+from .columns import ColumnMap
+from .compute import Computed, Tick
+from .parse import parse_rows
+from .read import Roster
+from .reference import reference_in_chunks
+from .report import STATUSES, yuan_text
+
+__all__ = ["statuses", "Explanations", "plan_explanations", "run_explanations", "reason_texts", "issue_frame"]
+
+
+def statuses(base: pl.DataFrame, bad_rows: RowMessages) -> pl.DataFrame:
+    """``base`` (with ``line_status`` and ``award_fen``) with each row's ``status`` and ``diff_fen``."""
+    st = base.with_columns(
+        pl.when(pl.col("line_status").is_null()).then(pl.lit("bad_input"))
+        .when(pl.col("line_status").is_in(["ineligible", "excluded"])).then(pl.lit("ineligible"))
+        .when(pl.col("line_status").is_in(["undecided", "not_quantified"])).then(pl.lit("incomplete"))
+        .when(pl.col("claimed_fen").is_null()).then(pl.lit("incomplete"))
+        .when(pl.col("claimed_fen") == pl.col("award_fen")).then(pl.lit("match"))
+        .when(pl.col("claimed_fen") > pl.col("award_fen")).then(pl.lit("over"))
+        .otherwise(pl.lit("under")).alias("status")
+    )
+    # a row whose claimed amount could not be read is bad input whatever its award
+    bad_claimed = pl.col("claimed_raw").is_not_null() & pl.col("claimed_fen").is_null()
+    if bad_rows:
+        bad_claimed = bad_claimed | pl.int_range(0, pl.len(), dtype=pl.Int64).is_in(pl.Series(list(bad_rows), dtype=pl.Int64).implode())
+    st = st.with_columns(pl.when(bad_claimed).then(pl.lit("bad_input")).otherwise(pl.col("status")).alias("status"))
+    return st.with_columns(
+        pl.when(pl.col("award_fen").is_not_null() & pl.col("claimed_fen").is_not_null())
+        .then(pl.col("claimed_fen") - pl.col("award_fen")).otherwise(None).alias("diff_fen")
+    )
+
+
+@dataclass
+class Explanations:
+    """Which rows get a reason, and the reference-engine runs their reasons need.
+
+    Attributes:
+        want: the rows (indices, in order) that get a reason.
+        jobs: (kind, rows) for the reference engine: ``need`` — every row of the applicants of
+            problem rows the vectorised path did although their applicant fell back; ``explain``
+            — the applicants of the other problem rows, up to the limit.
+        lines_explained: the rows whose line the reference engine gives (for the stamp).
+        unexplained: problem rows beyond the limit, given a shorter reason.
+    """
+
+    want: list[int]
+    jobs: list[tuple[str, list[int]]] = field(default_factory=list)
+    lines_explained: int = 0
+    unexplained: int = 0
+
+
+def plan_explanations(st: pl.DataFrame, computed: Computed, explain: bool, explain_limit: int | None) -> Explanations:
+    """The rows to explain (all with ``explain``, else those not 一致) and the runs that explain them."""
+    n = st.height
+    want = list(range(n)) if explain else st.select(pl.arg_where(pl.col("status") != "match")).to_series().to_list()
+    plan = Explanations(want=want)
+    # problem rows of fallback-group applicants the vector path did itself: the reference engine,
+    # on the whole applicant, for their reasons
+    group = computed.fallback_group
+    done_fallback = group.difference(computed.fallback)
+    aids = st.get_column("aid")
+
+    def rows_of_applicants(rows: list[int]) -> list[int]:
+        """Every row (index) of the applicants of these rows."""
+        wanted = aids.gather(rows).unique()
+        return aids.is_in(wanted.implode()).arg_true().to_list()
+
+    need = [i for i in want if i in done_fallback]
+    if need:
+        plan.jobs.append(("need", [i for i in rows_of_applicants(need) if i in done_fallback]))
+    plan.lines_explained = len(group) - computed.problem_rows  # a fallback-group row has a line unless it has an input error
+    missing_rows = [i for i in want if i not in group]
+    if not explain and explain_limit is not None and len(missing_rows) > explain_limit:
+        plan.unexplained = len(missing_rows) - explain_limit
+        missing_rows = missing_rows[:explain_limit]
+    if missing_rows:
+        plan.jobs.append(("explain", [i for i in rows_of_applicants(missing_rows) if i not in group]))
+    return plan
+
+
+def run_explanations(plan: Explanations, roster: Roster, cmap: ColumnMap, yr: YearRules, pack: RulePack, computed: Computed,
+                     tick: Tick) -> None:
+    """Run the plan's reference-engine jobs; their lines and input problems join ``computed``'s."""
+    for kind, rows in plan.jobs:
+        parsed = parse_rows(roster, cmap, yr, rows)
+        for p in parsed:
+            if p.problems:
+                computed.problems[p.index] = p.problems
+        for i, r in reference_in_chunks(parsed, yr, pack, tick, stage="explain").items():
+            if r.line is not None:
+                computed.lines[i] = r.line
+                if kind == "explain":
+                    plan.lines_explained += 1
+
+
+def _own_reason(line: LineItem | None, s: str, c: int | None, a: int | None, lang: str) -> str | None:
+    """The reason a computed line gives for its row's status."""
+    if line is None:
+        return None
+    if s in ("over", "under"):
+        return ((f"申报 {yuan_text(c)} 元，核定 {yuan_text(a)} 元，{'多报' if s == 'over' else '少报'} {yuan_text(abs(c - a))} 元：" if lang == "zh"  # type: ignore[operator]
+                 else f"claimed {yuan_text(c)}, recomputed {yuan_text(a)}, {'over' if s == 'over' else 'under'} by {yuan_text(abs(c - a))}: ")  # type: ignore[operator]
+                + line_summary(line, lang))
+    if s == "incomplete" and line.status in ("awarded", "limited") and c is None:
+        return (f"未填申报金额；核定 {yuan_text(a)} 元：" if lang == "zh" else f"no amount claimed; recomputed {yuan_text(a)}: ") + line_summary(line, lang)
+    if s == "incomplete" and line.status == "not_quantified":
+        return ("文件未规定金额或比例，无法核算，金额须由县级另行确定并附依据" if lang == "zh"
+                else "the document gives no figure: the amount cannot be recomputed and needs the county's own decision")
+    return line_summary(line, lang)
+
+
+def _short_reason(s: str, c: int | None, a: int | None, lang: str, plan: Explanations, limit: int | None) -> list[str]:
+    """The reason of a row without a computed line: its status and amounts."""
+    word = STATUSES[s].get(lang)
+    parts = []
+    if s in ("over", "under"):
+        parts.append(f"申报 {yuan_text(c)} 元，核定 {yuan_text(a)} 元，{word} {yuan_text(abs(c - a))} 元" if lang == "zh"  # type: ignore[operator]
+                     else f"claimed {yuan_text(c)}, recomputed {yuan_text(a)}, {word} by {yuan_text(abs(c - a))}")  # type: ignore[operator]
+    elif s == "ineligible":
+        parts.append(f"不符合条件，核定 {yuan_text(a)} 元" if lang == "zh" else f"not eligible, recomputed {yuan_text(a)}")
+    else:
+        parts.append(word)
+    if plan.unexplained:
+        parts.append(f"逐条原因只列出前 {limit} 个问题行，用 --explain 查看全部" if lang == "zh"
+                     else f"itemised reasons are given for the first {limit} problem rows; use --explain for all")
+    return parts
+
+
+def reason_texts(st: pl.DataFrame, plan: Explanations, computed: Computed, bad_rows: RowMessages, lang: str,
+                 limit: int | None) -> tuple[pl.DataFrame, list[str]]:
+    """The wanted rows' status, claimed and award (分) and row number, and each one's reason."""
+    cols = ["status", "claimed_fen", "award_fen", "row"]
+    wanted = st.select(cols).gather(plan.want) if plan.want else st.select(cols).clear()
+    reasons: list[str] = []
+    sep = "；" if lang == "zh" else "; "
+    for i, s, c, a in zip(plan.want, *(wanted.get_column(k).to_list() for k in cols[:3])):
+        parts: list[str] = []
+        for p in computed.problems.get(i, []):
+            parts.append(f"{p.field}：{p.message[lang]}" if lang == "zh" else f"{p.field}: {p.message[lang]}")
+        for b in bad_rows.get(i, []):
+            parts.append(b[lang])
+        line = computed.lines.get(i)
+        own = _own_reason(line, s, c, a, lang)
+        if own is not None:
+            parts.append(own)
+        if line is None and not parts:
+            parts = _short_reason(s, c, a, lang, plan, limit)
+        reasons.append(sep.join(x for x in parts if x))
+    return wanted, reasons
+
+
+def issue_frame(st: pl.DataFrame, plan: Explanations, wanted: pl.DataFrame, reasons: list[str], computed: Computed,
+                bad_rows: RowMessages, notes: list[pl.DataFrame], cmap: ColumnMap, lang: str) -> pl.DataFrame:
+    """The problem list in row order: each row's own problems first, then the cross-row notes."""
+    fx = cmap.fixed
+    prob: list[dict[str, Any]] = []
+    for i, s, c, row, reason in zip(plan.want, *(wanted.get_column(k).to_list() for k in ("status", "claimed_fen", "row")), reasons):
+        if s == "match":
+            continue
+        own: list[Problem] = computed.problems.get(i, [])
+        for p in own:
+            prob.append({"row": row, "_i": i, "column": p.field, "kind": "bad_input", "zh": p.message["zh"], "en": p.message["en"]})
+        for b in bad_rows.get(i, []):
+            prob.append({"row": row, "_i": i, "column": b["column"], "kind": "bad_input", "zh": b["zh"], "en": b["en"]})
+        if not own and not bad_rows.get(i):
+            col = fx["claimed"] if s in ("over", "under") or c is None else None
+            prob.append({"row": row, "_i": i, "column": col, "kind": s, "zh": reason if lang == "zh" else None, "en": reason if lang == "en" else None})
+    rows = pl.DataFrame({k: [d.get(k) for d in prob] for k in NOTE_SCHEMA}, schema=NOTE_SCHEMA)
+    allp = pl.concat([rows, *notes]).with_row_index("_seq").sort("row", "_seq")
+    at = st.select("status", "name", "id_number").gather(allp.get_column("_i"))
+    message = pl.col(lang)
+    message = pl.when(message.is_null() | (message == "")).then(pl.col("zh").fill_null("")).otherwise(message)
+    return pl.concat([allp.select("row", "column", "kind"), at.select("status", "name", "id_number"),
+                      allp.select(message.alias("message"))], how="horizontal")

@@ -1,0 +1,189 @@
+"""The summaries of an audit: totals by township, village and subsidy, and the report tables the
+rule pack declares (``reports:`` of a document file — for 2024 the 附件7 tier table with the
+sentence each township files, and the 附件2 toilet task table)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from ..engine.applicant import parse_value
+from ..pack.formulas import TierTable
+from ..pack.loader import YearRules
+from ..pack.models import TaskTable, TierReport
+from ..pack.semantics import place, tier_bounds
+from .columns import ColumnMap
+from .read import Roster
+
+__all__ = ["tier_labels", "summarise", "wan_text"]
+
+
+def tier_labels(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame, known: pl.Series) -> pl.Series:
+    """Tier label (一档…) of paid rows of tier_table rules, from the rule data's bounds.
+
+    ``known`` holds the tiers the vectorised path placed; the paid rows it did not place
+    (rows the reference engine computed) are placed here, their cell read by ``engine.parse_value``.
+    """
+    paid = st.get_column("line_status").is_in(["awarded", "limited"]).fill_null(False)
+    out = pl.select(pl.when(paid).then(known)).to_series().alias("tier")
+    tier_rules = {rid: rule for rid, rule in yr.rules.items() if isinstance(rule.formula, TierTable)}
+    todo = (paid & out.is_null() & st.get_column("rule").is_in(list(tier_rules)).fill_null(False)).arg_true()
+    if not len(todo):
+        return out
+    df = roster.frame
+    at, labels = [], []
+    for i, rid in zip(todo.to_list(), st.get_column("rule").gather(todo).to_list()):
+        rule = tier_rules[rid]
+        f = rule.formula
+        assert isinstance(f, TierTable)
+        spec = rule.input_spec(f.input)
+        cols = cmap.inputs[rid].get(f.input, [])
+        text = next((t for t in (df.get_column(c)[i] for c in cols) if t is not None), None)
+        if spec is None or text is None:
+            continue
+        v, msg = parse_value(spec, text)
+        if v is None or msg is not None:
+            continue
+        bounds = tier_bounds(f, lambda name, rule=rule: yr.param(rule, name))
+        k = place(bounds, v)
+        if k is not None:
+            at.append(i)
+            labels.append(bounds[k].tier.label.zh)
+    return out.scatter(at, pl.Series(labels, dtype=pl.String)) if at else out
+
+
+def wan_text(fen: int) -> str:
+    """分 → 万元, exact (6 decimals, trailing zeros kept to 4)."""
+    d = Decimal(fen) / Decimal(1000000)
+    text = f"{d:.6f}".rstrip("0")
+    if "." in text and len(text.split(".")[1]) < 4:
+        text = f"{d:.4f}"
+    return text
+
+
+def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.DataFrame], list[str], dict[str, int]]:
+    """The summaries (by township, village and subsidy, then each report table of the pack), the
+    sentences the tier reports ask each township to file, and the number of rows of each status."""
+    unknown = "（未填）" if lang == "zh" else "(blank)"
+    s = st.lazy().select("township", "village", "rule", "rule_raw", "status", "claimed_fen", "award_fen", "diff_fen", "aid", "tier").with_columns(
+        pl.col("township").fill_null(unknown), pl.col("village").fill_null(unknown),
+        pl.col("rule").fill_null(pl.col("rule_raw")).fill_null(unknown))
+    # every table of the summaries in one polars run (shared scans, both cores); the totals by
+    # township, village, subsidy and status are sums, so one pass over the rows groups them by all
+    # four and the tables add those groups up (groups kept in the order the rows first show them)
+    queries = [
+        s.group_by(["township", "village", "rule", "status"], maintain_order=True).agg(
+            pl.len().alias("rows"), pl.col("claimed_fen").sum(), pl.col("award_fen").sum(), pl.col("diff_fen").sum()),
+    ]
+    for _, (doc, report) in yr.reports.items():  # three queries per report table
+        if isinstance(report, TierReport):
+            cy = s.filter(pl.col("rule").is_in(report.rules))
+            queries += [
+                cy.group_by("township").agg(pl.col("aid").n_unique()),
+                cy.filter((pl.col("award_fen") > 0) & pl.col("tier").is_not_null()).group_by(["township", "tier"]).agg(
+                    pl.col("aid").n_unique(), pl.col("award_fen").sum()),
+                cy.select(pl.col("township").unique(maintain_order=True)),
+            ]
+        else:
+            tl = s.filter(pl.col("rule").is_in(yr.task(doc, report.task).rules))
+            queries += [
+                tl.select(pl.col("township").unique(maintain_order=True)),
+                tl.filter(pl.col("award_fen") > 0).group_by(["township", "rule"]).agg(pl.col("aid").n_unique()),
+                tl.group_by("township").agg(pl.len(), pl.col("award_fen").sum()),
+            ]
+    results = pl.collect_all(queries)
+    groups = results[0]
+    agg = [
+        pl.col("rows").sum().cast(pl.UInt32).alias("rows"),
+        pl.col("rows").filter(pl.col("status") == "match").sum().cast(pl.UInt32).alias("match_rows"),
+        pl.col("rows").filter(pl.col("status") != "match").sum().cast(pl.UInt32).alias("problem_rows"),
+        pl.col("claimed_fen").sum(), pl.col("award_fen").sum(), pl.col("diff_fen").sum(),
+    ]
+    by_town = groups.group_by("township", maintain_order=True).agg(agg)
+    by_village = groups.group_by(["township", "village"], maintain_order=True).agg(agg)
+    by_rule_raw = groups.group_by("rule", maintain_order=True).agg(agg)
+    total_raw = groups.select(agg)
+    status_counts = {st_: c for st_, c in groups.group_by("status").agg(pl.col("rows").sum()).iter_rows()}
+    names = {rid: r.name.get(lang) for rid, r in yr.rules.items()}
+    by_rule = by_rule_raw.with_columns(
+        pl.col("rule").replace_strict(names, default=None).alias("rule_name")).select(["rule", "rule_name", *[a.meta.output_name() for a in agg]])
+    total = total_raw.with_columns(pl.lit("合计" if lang == "zh" else "total").alias("township")).select(by_town.columns)
+    by_town = pl.concat([by_town, total])
+    summaries = {"by_township": by_town, "by_village": by_village, "by_rule": by_rule}
+
+    texts: list[str] = []
+    for k, (rid, (doc, report)) in enumerate(yr.reports.items()):
+        parts = results[1 + 3 * k: 4 + 3 * k]
+        if isinstance(report, TierReport):
+            summaries[rid], more = _tier_table(report, yr, lang, *parts)
+            texts += more
+        else:
+            summaries[rid] = _task_table(yr.task(doc, report.task), yr, lang, *parts)
+    return summaries, texts, status_counts
+
+
+def _tier_table(report: TierReport, yr: YearRules, lang: str, applied_df: pl.DataFrame, by_tier_df: pl.DataFrame,
+                towns_df: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """Per township: households applying, households and 万元 by tier, total (the 附件7 layout)."""
+    labels: list[str] = []
+    for rid in report.rules:
+        f = yr.rules[rid].formula
+        assert isinstance(f, TierTable)
+        labels += [t.label.zh for t in f.tiers if t.label.zh not in labels]
+    rows = []
+    texts = []
+    applied = dict(applied_df.iter_rows())
+    by_tier = {(t, lb): (h, f) for t, lb, h, f in by_tier_df.iter_rows()}
+    for town in towns_df.get_column("township").to_list():
+        row: dict[str, Any] = {"township": town, "households": applied[town]}
+        paid_total = 0
+        for label in labels:
+            h, fen = by_tier.get((town, label), (0, 0))
+            row[f"{label}_households"] = h
+            row[f"{label}_wan"] = wan_text(int(fen))
+            paid_total += int(fen)
+        row["total_wan"] = wan_text(paid_total)
+        rows.append(row)
+        if report.text is not None and report.tier_text is not None:
+            sep = "；" if lang == "zh" else "; "
+            parts = sep.join(report.tier_text.get(lang).format(tier=lb, households=row[f"{lb}_households"], wan=row[f"{lb}_wan"])
+                             for lb in labels)
+            texts.append(report.text.get(lang).format(township=town, year=yr.year, households=row["households"], tiers=parts,
+                                                      total_wan=row["total_wan"]))
+    table = pl.DataFrame(rows) if rows else pl.DataFrame({"township": []}, schema={"township": pl.String})
+    return table, texts
+
+
+def _task_table(table: TaskTable, yr: YearRules, lang: str, towns_df: pl.DataFrame, done_df: pl.DataFrame,
+                per_town_df: pl.DataFrame) -> pl.DataFrame:
+    """Per township: the task, paid claims by rule, claims, completed and the completion rate (the 附件2 layout)."""
+    rows: list[dict[str, Any]] = []
+    towns = list(table.values) + [t for t in towns_df.get_column("township").to_list() if t not in table.values]
+    done_by = {(t, r): k for t, r, k in done_df.iter_rows()}
+    per_town = {t: (n_rows, f) for t, n_rows, f in per_town_df.iter_rows()}
+    for town in towns:
+        row = {"township": town, "task": table.values.get(town)}
+        done_total = 0
+        for rid in table.rules:
+            k = done_by.get((town, rid), 0)
+            row[yr.rules[rid].name.get(lang)] = k
+            done_total += k
+        n_rows, fen = per_town.get(town, (0, 0))
+        row["claimed_rows"] = n_rows
+        row["completed"] = done_total
+        task = table.values.get(town)
+        row["completion"] = f"{Decimal(done_total * 100) / Decimal(task):.1f}%" if task else None
+        row["award_fen"] = int(fen or 0)
+        rows.append(row)
+    tot = {"township": "合计" if lang == "zh" else "total", "task": table.total}
+    for rid in table.rules:
+        nm = yr.rules[rid].name.get(lang)
+        tot[nm] = sum(r[nm] for r in rows)
+    tot["claimed_rows"] = sum(r["claimed_rows"] for r in rows)
+    tot["completed"] = sum(r["completed"] for r in rows)
+    tot["completion"] = f"{Decimal(tot['completed'] * 100) / Decimal(table.total):.1f}%"
+    tot["award_fen"] = sum(r["award_fen"] for r in rows)
+    rows.append(tot)
+    return pl.DataFrame(rows)

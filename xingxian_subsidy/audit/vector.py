@@ -1,0 +1,554 @@
+"""The vectorised path: the same rule data compiled into polars expressions over exact integers.
+
+For every rule present in a roster, the rule's subject list, conditions (``when``,
+``any_of``, ``ratio_of``), formula, uplifts and per-claim caps become polars
+expressions over Int128 values: each number is an integer mantissa with a known
+decimal scale (a quantity ``12.5`` 亩 is ``125`` at scale 1), so no float is ever
+involved. Each line is rounded once to the 分, ROUND_HALF_UP, exactly as
+``money.to_fen``. Cross-row limits (once per household, one award per project in an
+exclusive group, shared per-household caps) are applied afterwards over applicant
+groups in row order, in the engine's order.
+
+The path does only what it can do exactly. A row falls back to the reference engine
+(``engine.compute``) — and so does every row of the same applicant — when a cell is
+not plain text it recognises (``1,500``, ``１５００``, ``1e3``, a word not in the
+boolean list, …), when a value is too large for the exact integer bounds below, or
+when its rule uses a construct this module does not compile. A row with an input error
+(found by the reference parser, ``roster.parse_rows``) is left to the reference path's
+report and, as there, takes part in no cross-row limit: the applicant's other rows stay
+here. ``tests/test_vector.py`` proves both paths equal on generated rosters.
+
+Three-valued logic mirrors the engine: a condition or a match is True, False or
+None (depends on an input not given); polars ``null`` stands for None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable, TypeVar
+
+import polars as pl
+
+from ..core.inputforms import FALSE_WORDS, TRUE_WORDS
+from ..core.money import MAX_PERCENT
+from ..pack.formulas import (
+    DecidedWithinRange,
+    FirstPlusAdditional,
+    Fixed,
+    FormulaBase,
+    InterestAtRate,
+    NotQuantified,
+    PerUnit,
+    ShareOfCost,
+    TierTable,
+    kind_of,
+)
+from ..pack.loader import YearRules
+from ..pack.models import Condition, InputSpec, Match, ValueRef
+from ..pack.rule import Rule
+from ..pack.semantics import match_steps, tier_bounds
+from .columns import ColumnMap
+from .crossrow import cross_row, unsupported_rules
+from .frame import base_frame
+from .parse import ParsedRow, parse_rows
+from .read import Roster
+from .exprs import I128, Unsupported, at_scale, compile_match, lit, scaled
+
+__all__ = ["compute_vector", "COMPILE", "FALLS_BACK", "MAX_INT_DIGITS"]
+
+# Input values with at most this many digits before the point are done here; larger ones fall back.
+MAX_INT_DIGITS = 9
+# Decimal places read exactly for each input type (more places fall back).
+SCALE = {"integer": 0, "money": 2, "decimal": 6}
+
+
+class RuleCompiler:
+    """Expressions for one rule over a frame holding its rows (columns named ``in:<input>``)."""
+
+    def __init__(self, yr: YearRules, rule: Rule):
+        self.yr, self.rule = yr, rule
+
+    def param(self, name: str) -> Decimal:
+        return self.yr.param(self.rule, name).value
+
+    def spec(self, name: str) -> InputSpec:
+        spec = self.rule.input_spec(name)
+        if spec is None:
+            raise Unsupported(name)
+        return spec
+
+    def num(self, name: str) -> tuple[pl.Expr, int]:
+        spec = self.spec(name)
+        if spec.type not in SCALE:
+            raise Unsupported(f"{name} is not a number")
+        return pl.col(f"in:{name}"), SCALE[spec.type]
+
+    # -- matches (three-valued, in the engine's order: first non-True answer wins; pack.semantics)
+    def match(self, m: Match) -> pl.Expr:
+        return compile_match(match_steps(m, self.yr.vocabulary), self.choice)
+
+    def choice(self, name: str) -> pl.Expr:
+        """The column of a choice input (a match tests only those)."""
+        if self.spec(name).type != "choice":
+            raise Unsupported("a match on a non-choice input")
+        return pl.col(f"in:{name}")
+
+    # -- conditions
+    def condition(self, c: Condition) -> pl.Expr:
+        if c.any_of is not None:
+            subs = [self.condition(s) for s in c.any_of]
+            any_true = pl.any_horizontal([s.fill_null(False) for s in subs])
+            any_null = pl.any_horizontal([s.is_null() for s in subs])
+            inner = pl.when(any_true).then(pl.lit(True)).when(any_null).then(pl.lit(None, dtype=pl.Boolean)).otherwise(pl.lit(False))
+        else:
+            inner = self._simple(c)
+        if c.when is None:
+            return inner
+        applies = self.match(c.when)
+        return pl.when(applies.is_null()).then(pl.lit(None, dtype=pl.Boolean)).when(~applies).then(pl.lit(True)).otherwise(inner)
+
+    def _simple(self, c: Condition) -> pl.Expr:
+        null = pl.lit(None, dtype=pl.Boolean)
+        if c.ratio_of is not None:
+            (n, ns), (d, ds) = self.num(c.ratio_of[0]), self.num(c.ratio_of[1])
+            if c.op not in ("ge", "gt", "le", "lt"):
+                raise Unsupported("ratio with a non-numeric op")
+            t, ts = scaled(self.param(c.threshold or ""))
+            # n/10^ns ÷ d/10^ds  op  t/10^ts   ⇔   n·10^ds·10^ts  op  t·d·10^ns   (d > 0)
+            left = n * lit(10 ** (ds + ts))
+            right = d * lit(t * 10**ns)
+            cmp = {"ge": left >= right, "gt": left > right, "le": left <= right, "lt": left < right}[c.op]
+            return pl.when(n.is_null() | d.is_null()).then(null).when(d == 0).then(pl.lit(False)).otherwise(cmp)
+        assert c.input is not None
+        spec = self.spec(c.input)
+        col = pl.col(f"in:{c.input}")
+        if c.op == "is_true":  # a missing value stays missing (null)
+            if spec.type != "boolean":
+                raise Unsupported("is_true on a non-boolean")
+            return col
+        if c.op == "is_false":  # (negating null gives null)
+            if spec.type != "boolean":
+                raise Unsupported("is_false on a non-boolean")
+            return ~col
+        if c.op in ("in", "not_in"):
+            if spec.type != "choice":
+                raise Unsupported("in on a non-choice")
+            hit = col.is_in(c.values or [])
+            return pl.when(col.is_null()).then(null).otherwise(hit if c.op == "in" else ~hit)
+        v, s = self.num(c.input)
+        t = at_scale(self.param(c.threshold or ""), s) if scaled(self.param(c.threshold or ""))[1] <= s else None
+        if t is None:
+            ts = scaled(self.param(c.threshold or ""))[1]
+            left, right = v * lit(10 ** (ts - s)), lit(scaled(self.param(c.threshold or ""))[0])
+        else:
+            left, right = v, lit(t)
+        cmp = {"ge": left >= right, "gt": left > right, "le": left <= right, "lt": left < right}[c.op or ""]
+        return pl.when(v.is_null()).then(null).otherwise(cmp)
+
+    # -- a value that may depend on cases: (expr at scale, scale), null when undecided
+    def value_ref(self, ref: ValueRef) -> tuple[pl.Expr, int]:
+        if isinstance(ref, str):
+            m, s = scaled(self.param(ref))
+            return lit(m), s
+        scale = max(scaled(self.param(case.param))[1] for case in ref)
+        expr: Any = None
+        for case in ref:
+            ok = self.match(case.when)
+            val = lit(at_scale(self.param(case.param), scale))
+            null = pl.lit(None, dtype=I128)
+            expr = (pl.when(ok.is_null()).then(null) if expr is None else expr.when(ok.is_null()).then(null)).when(ok).then(val)
+        return expr.otherwise(pl.lit(None, dtype=I128)), scale
+
+    def tier_bounds(self) -> list[tuple[Any, pl.Expr]]:
+        """(tier, whether the input lies in it) for each tier of a tier_table rule, in order (pack.semantics)."""
+        f = self.rule.formula
+        assert isinstance(f, TierTable)
+        v, vs = self.num(f.input)
+        out = []
+        for b in tier_bounds(f, lambda name: self.yr.param(self.rule, name)):
+            ok = pl.lit(True)
+            if b.lower is not None:
+                lo = lit(at_scale(b.lower, vs))
+                ok = ok & ((v >= lo) if b.tier.lower_inclusive else (v > lo))
+            if b.upper is not None:
+                hi = lit(at_scale(b.upper, vs))
+                ok = ok & ((v <= hi) if b.tier.upper_inclusive else (v < hi))
+            out.append((b.tier, ok))
+        return out
+
+    def tier_label(self) -> pl.Expr:
+        """The tier's label (一档…) of a tier_table rule's row; null when the input is missing or in no tier."""
+        expr: Any = None
+        for t, ok in self.tier_bounds():
+            expr = pl.when(ok).then(pl.lit(t.label.zh)) if expr is None else expr.when(ok).then(pl.lit(t.label.zh))
+        return expr.otherwise(pl.lit(None, dtype=pl.String))
+
+
+def _parse_numeric(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
+    """(value at the type's scale as Int128, ok) — ok is False for text this path does not read."""
+    scale = SCALE[spec.type]
+    if scale == 0:
+        pattern = rf"^[0-9]{{1,{MAX_INT_DIGITS}}}$"
+    else:
+        pattern = rf"^[0-9]{{1,{MAX_INT_DIGITS}}}(\.[0-9]{{1,{scale}}})?$"
+    ok = col.str.contains(pattern).fill_null(True)
+    # a decimal at the type's scale is stored as the integer value × 10^scale: read exactly
+    value = pl.when(col.is_null() | ~ok).then(pl.lit(None, dtype=I128)).otherwise(col.str.to_decimal(scale=scale).to_physical().cast(I128))
+    if spec.unit == "%":  # above 100% is an input error: leave it to the reference engine's message
+        too_big = (value > lit(int(MAX_PERCENT) * 10**scale)).fill_null(False)
+        ok = ok & ~too_big
+        value = pl.when(too_big).then(pl.lit(None, dtype=I128)).otherwise(value)
+    return value, ok
+
+
+# the words a yes/no cell is written with in nearly every roster
+_YES, _NO = "是", "否"
+assert _YES in TRUE_WORDS and _NO in FALSE_WORDS
+
+
+def _parse_bool(col: pl.Expr, plain: bool = False) -> tuple[pl.Expr, pl.Expr]:
+    """(value, ok) of a yes/no cell. ``plain``: every cell of the column is 是, 否 or blank (checked
+    on the data beforehand), so one comparison reads it; else one lookup per cell."""
+    if plain:
+        return col == _YES, pl.lit(True)
+    # the engine's words as written, in lower, upper and title case: one lookup per cell (other
+    # spellings, such as "yEs", are not read here: the row goes to the reference engine)
+    words: dict[str, bool] = {}
+    for value, group in ((True, TRUE_WORDS), (False, FALSE_WORDS)):
+        for w in sorted(group):
+            for form in (w, w.upper(), w.title()):
+                words.setdefault(form, value)
+    value = col.replace_strict(words, default=None, return_dtype=pl.Boolean)
+    return value, col.is_null() | value.is_not_null()
+
+
+def _plain_bool_columns(df: pl.DataFrame, columns: list[str]) -> set[str]:
+    """The columns whose every cell is 是, 否 or blank (``_parse_bool``'s fast case)."""
+    if not columns or not df.height:
+        return set(columns)
+    flags = df.select([(pl.col(c).is_null() | (pl.col(c) == _YES) | (pl.col(c) == _NO)).all().alias(c) for c in columns]).row(0)
+    return {c for c, f in zip(columns, flags) if f}
+
+
+def _parse_choice(col: pl.Expr, spec: InputSpec) -> tuple[pl.Expr, pl.Expr]:
+    mapping: dict[str, str] = {}
+    for ch in spec.choices:
+        for text in (ch.value, ch.label.zh, ch.label.en):
+            mapping.setdefault(text, ch.value)
+    # a handful of words: comparing with each is much cheaper than a hash lookup per cell
+    value: Any = None
+    for text, v in mapping.items():
+        value = (pl.when(col == text) if value is None else value.when(col == text)).then(pl.lit(v))
+    value = value.otherwise(pl.lit(None, dtype=pl.String)) if value is not None else pl.lit(None, dtype=pl.String)
+    return value, col.is_null() | value.is_not_null()
+
+
+def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.DataFrame | None = None,
+                   parsed: dict[int, ParsedRow] | None = None) -> pl.DataFrame:
+    """Per-row line status and award in 分 for every row this path can do exactly.
+
+    Never raises for what it cannot do: a rule it cannot compile, or whose limits across rows it
+    does not apply (``crossrow.unsupported_rules``), leaves its rows — and their applicants' — to
+    the reference engine.
+
+    Args:
+        roster: the roster (string cells).
+        cmap: its column map.
+        yr: the rules in force.
+        base: the roster's ``frame.base_frame``, if the caller has it (else it is made here).
+        parsed: if given, filled with the rows this path read with the reference parser
+            (``parse.ParsedRow`` by frame index), so that the caller need not read them again.
+
+    Returns:
+        A frame with one row per roster row, in order: ``line_status`` (the engine's
+        status words) and ``award_fen`` (Int64, after cross-row limits); both null for
+        rows left to the reference engine: rows with an input error (the reference parser
+        names it; such a row takes part in no cross-row limit, as in the reference engine)
+        and every row of an applicant with a row this path cannot do.
+        ``fallback_group`` is True for every row of an applicant that has any row this
+        path did not do itself (input errors included). ``tier`` is the tier label
+        (一档…) of a tier_table rule's row whose input lies in a tier, whatever its
+        status; null for rows left to the reference engine.
+    """
+    df: pl.DataFrame = roster.frame
+    n = df.height
+    if base is None:
+        base = base_frame(roster, cmap, yr)
+    # a row this path does not do: no name, an unknown subject, category or rule, or a claimed
+    # amount that is not plain decimal text (the reference engine reads it, or names the error)
+    base = base.lazy().select(
+        pl.int_range(0, pl.len(), dtype=pl.Int64).alias("_i"),
+        pl.col("subject").alias("_subject"), pl.col("category").alias("_category"), pl.col("rule").alias("_rule"),
+        pl.col("project").alias("_project"), pl.col("aid").alias("_aid"),
+        (pl.col("name").is_null() | pl.col("subject").is_null() | pl.col("rule").is_null()
+         | (pl.col("category_raw").is_not_null() & pl.col("category").is_null())
+         | (pl.col("claimed_raw").is_not_null() & ~pl.col("claimed_plain"))).alias("_fallback"),
+    ).collect()
+
+    skip = unsupported_rules(yr)
+    pieces: list[pl.LazyFrame] = []
+    present = [r for r in base.get_column("_rule").unique(maintain_order=True).to_list() if r is not None]
+    wide = pl.concat([base.select("_i", "_rule", "_subject", "_category"), df], how="horizontal").lazy()
+    bool_columns = sorted({c for rid in present for spec in yr.rules[rid].inputs if spec.type == "boolean"
+                           for c in cmap.inputs[rid].get(spec.name, [])})
+    plain_bools = _plain_bool_columns(df, bool_columns)
+    for rid in present:
+        rule = yr.rules[rid]
+        cols = sorted({c for cs in cmap.inputs[rid].values() for c in cs})
+        # only this rule's rows and the columns it reads
+        raw = wide.select("_i", "_rule", "_subject", "_category", *cols).filter(pl.col("_rule") == rid)
+        try:
+            if rid in skip:
+                raise Unsupported("limits across rows")
+            piece = _rule_rows(yr, rule, raw, cmap, plain_bools)
+        except Unsupported:
+            piece = raw.select("_i", pl.lit(None, dtype=pl.String).alias("_status"), pl.lit(None, dtype=pl.Int64).alias("_fen"), pl.lit(True).alias("_fb"),
+                               pl.lit(None, dtype=pl.String).alias("_tier"))
+        pieces.append(piece)
+    if pieces:
+        computed = pl.concat(pl.collect_all(pieces), how="vertical")
+    else:
+        computed = pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64, "_fb": pl.Boolean, "_tier": pl.String})
+    # the rows of a rule back in input order: a row of no known rule has no piece
+    if computed.height == n:  # every row has one: the pieces are the rows, reordered
+        computed = computed.sort("_i")
+        status, fen, fb, tier = (computed.get_column(c) for c in ("_status", "_fen", "_fb", "_tier"))
+    else:
+        at = computed.get_column("_i")
+        status = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_status"))
+        fen = pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(at, computed.get_column("_fen"))
+        fb = pl.repeat(True, n, dtype=pl.Boolean, eager=True).scatter(at, computed.get_column("_fb"))
+        tier = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_tier"))
+    all_rows = base.with_columns(status.alias("_status"), fen.alias("_fen"), (pl.col("_fallback") | fb).alias("_fallback"))
+
+    # rows this path did not do: those with an input error (named by the reference parser) take part
+    # in nothing; any other one takes its whole applicant to the reference engine
+    flagged = all_rows.get_column("_fallback").arg_true().to_list()
+    problem: list[int] = []
+    if flagged:
+        rows = parse_rows(roster, cmap, yr, flagged)
+        problem = [p.index for p in rows if p.problems]
+        if parsed is not None:
+            parsed.update((p.index, p) for p in rows)
+    is_problem = pl.int_range(0, pl.len(), dtype=pl.Int64).is_in(pl.Series(problem, dtype=pl.Int64).implode())
+    fallback_aids = all_rows.filter(pl.col("_fallback") & ~is_problem).get_column("_aid").unique()
+    group_aids = all_rows.filter(pl.col("_fallback")).get_column("_aid").unique()
+    all_rows = all_rows.with_columns(
+        (is_problem | pl.col("_aid").is_in(fallback_aids.implode())).alias("_fallback"),
+        pl.col("_aid").is_in(group_aids.implode()).alias("_group"))
+    # the cross-row limits change some lines; a row not done here has no line
+    changed = cross_row(all_rows.select("_i", "_aid", "_subject", "_category", "_rule", "_project", "_status", "_fen", "_fallback"), yr)
+    done = ~all_rows.get_column("_fallback")
+    status = pl.select(pl.when(done).then(status.scatter(changed.get_column("_i"), changed.get_column("_status")))).to_series()
+    fen = pl.select(pl.when(done).then(fen.scatter(changed.get_column("_i"), changed.get_column("_fen")))).to_series()
+    # the tier (tier_table rules) of the rows done here; a row left to the reference engine has none
+    tier = pl.select(pl.when(done).then(tier)).to_series()
+    return pl.DataFrame([status.alias("line_status"), fen.alias("award_fen"), all_rows.get_column("_group").alias("fallback_group"),
+                         tier.alias("tier")])
+
+
+def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, plain_bools: set[str] = frozenset()) -> pl.LazyFrame:
+    """Evaluate one rule's rows: status and amount in 分 before cross-row limits."""
+    comp = RuleCompiler(yr, rule)
+    compile_formula = COMPILE.get(rule.formula.kind)
+    if compile_formula is None:
+        raise Unsupported(rule.formula.kind)
+    parsed_cols: list[pl.Expr] = []
+    oks: list[pl.Expr] = []
+    for spec in rule.inputs:
+        cols = cmap.inputs[rule.id].get(spec.name, [])
+        cell = pl.coalesce([pl.col(c) for c in cols]) if cols else pl.lit(None, dtype=pl.String)
+        if spec.type in SCALE:
+            value, ok = _parse_numeric(cell, spec)
+        elif spec.type == "boolean":
+            value, ok = _parse_bool(cell, plain=bool(cols) and all(c in plain_bools for c in cols))
+        else:
+            value, ok = _parse_choice(cell, spec)
+        parsed_cols.append(value.alias(f"in:{spec.name}"))
+        oks.append(ok)
+    frame = raw.select(pl.col("_i"), pl.col("_subject"), pl.col("_category"), *parsed_cols,
+                       pl.all_horizontal(oks).alias("_ok") if oks else pl.lit(True).alias("_ok"))
+
+    conds = [comp.condition(c) for c in rule.conditions]
+    kinds = [c.kind for c in rule.conditions]
+    subject_ok = pl.col("_subject").is_in(rule.subjects)
+    failed = [c.fill_null(True).not_() for c in conds]  # True where the condition is False
+    any_failed = pl.any_horizontal(failed) if failed else pl.lit(False)
+    failed_elig = pl.any_horizontal([f for f, k in zip(failed, kinds) if k != "exclusion"]) if any(k != "exclusion" for k in kinds) else pl.lit(False)
+    any_null = pl.any_horizontal([c.is_null() for c in conds]) if conds else pl.lit(False)
+
+    compiled = compile_formula(comp, rule.formula)
+    mod_nulls: list[pl.Expr] = []
+    if compiled.fen:
+        if compiled.decided == "awarded" and (rule.uplifts or rule.caps):
+            raise Unsupported("an uplift or cap on an amount computed in 分")
+        fen_expr = compiled.amount
+    else:
+        amount, scale = compiled.amount, compiled.scale
+        # uplifts (when the match is True), then per-claim caps, then one rounding; a match that
+        # depends on an input not given leaves the line undecided
+        for up in rule.uplifts:
+            m, s = scaled(comp.param(up.factor))
+            factor = lit(10**s + m)
+            um = comp.match(up.when)
+            mod_nulls.append(um.is_null())
+            amount = pl.when(um.fill_null(False)).then(amount * factor).otherwise(amount * lit(10**s))
+            scale += s
+        for cap in rule.caps:
+            if cap.scope != "claim":
+                continue
+            limit = comp.param(cap.param)
+            ms, ss = scaled(limit)
+            if ss > scale:
+                amount, scale = amount * lit(10 ** (ss - scale)), ss
+            limit_at = lit(ms * 10 ** (scale - ss))
+            cm = comp.match(cap.when)
+            mod_nulls.append(cm.is_null())
+            amount = pl.when(cm.fill_null(False) & (amount > limit_at)).then(limit_at).otherwise(amount)
+        fen_expr = _to_fen(amount, scale)
+    undecided = compiled.undecided if compiled.undecided is not None else compiled.amount.is_null()
+    status = (
+        pl.when(~subject_ok | any_failed)
+        .then(pl.when(any_failed & ~failed_elig & subject_ok).then(pl.lit("excluded")).otherwise(pl.lit("ineligible")))
+        .when(any_null).then(pl.lit("undecided"))
+        .when(undecided).then(pl.lit("undecided"))
+        .when(compiled.ineligible).then(pl.lit("ineligible"))
+        .when(pl.any_horizontal(mod_nulls) if mod_nulls else pl.lit(False)).then(pl.lit("undecided"))
+        .otherwise(pl.lit(compiled.decided))
+    )
+    out = frame.with_columns(status.alias("_status")).with_columns(
+        pl.when(pl.col("_status") == "awarded").then(fen_expr).otherwise(lit(0)).alias("_fen128"))
+    too_big = pl.col("_fen128") > lit(2**62)
+    return out.select(
+        "_i", "_status",
+        pl.when(too_big).then(None).otherwise(pl.col("_fen128")).cast(pl.Int64).alias("_fen"),
+        (~pl.col("_ok") | too_big.fill_null(False)).alias("_fb"),
+        (comp.tier_label() if isinstance(rule.formula, TierTable) else pl.lit(None, dtype=pl.String)).alias("_tier"),
+    )
+
+
+def _to_fen(amount: pl.Expr, scale: int) -> pl.Expr:
+    """ROUND_HALF_UP to the 分 of a non-negative amount in 元 × 10^scale."""
+    if scale <= 2:
+        return amount * lit(10 ** (2 - scale))
+    unit = 10 ** (scale - 2)
+    return (amount * 2 + lit(unit)) // lit(2 * unit)
+
+
+# ------------------------------------------------------------------------------ formulas, by kind
+
+
+@dataclass
+class Compiled:
+    """A formula compiled for one rule's rows.
+
+    Attributes:
+        amount: the amount before uplifts and caps, an integer of 元 × 10^``scale`` (or of 分,
+            rounded, when ``fen``); null when an input it needs is not given.
+        scale: the decimal scale of ``amount``.
+        ineligible: True where the formula itself makes the line ineligible (below every tier,
+            an amount outside its range).
+        undecided: when the line is undecided (default: where ``amount`` is null).
+        fen: ``amount`` is already whole 分: no uplift, cap or rounding follows.
+        decided: the line's status when nothing else decides it (``not_quantified`` for support
+            listed without a figure).
+    """
+
+    amount: pl.Expr
+    scale: int
+    ineligible: pl.Expr
+    undecided: pl.Expr | None = None
+    fen: bool = False
+    decided: str = "awarded"
+
+
+Compiler = Callable[[RuleCompiler, FormulaBase], Compiled]
+COMPILE: dict[str, Compiler] = {}  # formula kind → its compilation
+FALLS_BACK: frozenset[str] = frozenset()  # formula kinds left to the reference engine (none today)
+
+F = TypeVar("F", bound=Callable)
+
+
+def compiles(kind: type[FormulaBase]) -> Callable[[F], F]:
+    """Register the function that compiles formulas of ``kind``."""
+    def register(fn: F) -> F:
+        COMPILE[kind_of(kind)] = fn
+        return fn
+    return register
+
+
+_NO = pl.lit(False)
+
+
+@compiles(PerUnit)
+def _per_unit(comp: RuleCompiler, f: PerUnit) -> Compiled:
+    (q, qs), (r, rs) = comp.num(f.quantity), comp.value_ref(f.rate)
+    return Compiled(q * r, qs + rs, _NO)
+
+
+@compiles(Fixed)
+def _fixed(comp: RuleCompiler, f: Fixed) -> Compiled:
+    a, s = comp.value_ref(f.amount)
+    return Compiled(a, s, _NO)
+
+
+@compiles(ShareOfCost)
+def _share_of_cost(comp: RuleCompiler, f: ShareOfCost) -> Compiled:
+    (c, cs), (r, rs) = comp.num(f.cost), comp.value_ref(f.share)
+    return Compiled(c * r, cs + rs, _NO)
+
+
+@compiles(TierTable)
+def _tier_table(comp: RuleCompiler, f: TierTable) -> Compiled:
+    v, _ = comp.num(f.input)
+    scale = max(scaled(comp.param(t.award))[1] for t in f.tiers)
+    expr: Any = None
+    in_none = pl.lit(True)
+    for t, ok in comp.tier_bounds():
+        award = lit(at_scale(comp.param(t.award), scale))
+        expr = pl.when(ok).then(award) if expr is None else expr.when(ok).then(award)
+        in_none = in_none & ~ok
+    amount = expr.otherwise(lit(0))
+    return Compiled(pl.when(v.is_null()).then(pl.lit(None, dtype=I128)).otherwise(amount), scale, in_none.fill_null(False))
+
+
+@compiles(FirstPlusAdditional)
+def _first_plus_additional(comp: RuleCompiler, f: FirstPlusAdditional) -> Compiled:
+    n, ns = comp.num(f.count)
+    if ns != 0:
+        raise Unsupported("count with decimals")
+    (a, as_), (b, bs) = scaled(comp.param(f.first)), scaled(comp.param(f.additional))
+    scale = max(as_, bs)
+    first, more = lit(a * 10 ** (scale - as_)), lit(b * 10 ** (scale - bs))
+    return Compiled(pl.when(n == 0).then(lit(0)).otherwise(first + more * (n - 1)), scale, _NO)
+
+
+@compiles(DecidedWithinRange)
+def _decided_within_range(comp: RuleCompiler, f: DecidedWithinRange) -> Compiled:
+    a, s = comp.num(f.amount)
+    lo, hi = lit(at_scale(comp.param(f.min), s)), lit(at_scale(comp.param(f.max), s))
+    out = (a < lo) | (a > hi)
+    return Compiled(pl.when(out).then(lit(0)).otherwise(a), s, out.fill_null(False))
+
+
+@compiles(InterestAtRate)
+def _interest_at_rate(comp: RuleCompiler, f: InterestAtRate) -> Compiled:
+    (p, ps), (r, rs), (d, ds), (paid, pds) = (comp.num(x) for x in (f.principal, f.annual_rate_percent, f.days, f.interest_paid))
+    bm, bs = scaled(comp.param(f.day_basis))
+    # interest (元) = p/10^ps · r/10^rs / 100 · d/10^ds / (bm/10^bs);  in 分: × 100
+    num = p * r * d * lit(10**bs)
+    den = lit(bm * 10 ** (ps + rs + ds))
+    # paid in 分 as a fraction over the same denominator: paid/10^pds 元 = paid·10^(2-pds) 分
+    if pds > 2:
+        raise Unsupported("interest paid with more than 2 decimals")
+    paid_fen = paid * lit(10 ** (2 - pds))
+    capped = num >= paid_fen * den
+    fen = pl.when(capped).then(paid_fen).otherwise((num * 2 + den) // (den * 2))
+    any_null = p.is_null() | r.is_null() | d.is_null() | paid.is_null()
+    return Compiled(fen, 2, _NO, undecided=any_null, fen=True)
+
+
+@compiles(NotQuantified)
+def _not_quantified(comp: RuleCompiler, f: NotQuantified) -> Compiled:
+    return Compiled(lit(0), 2, _NO, undecided=_NO, fen=True, decided="not_quantified")

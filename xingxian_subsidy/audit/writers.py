@@ -1,0 +1,293 @@
+"""Writers of an audit report: .xlsx (明细 / 问题清单 / 汇总 / 说明), .csv (with sidecars) or .json.
+
+Text cells that a spreadsheet would run as formulas are neutralised; 身份证号 are masked unless
+asked. Money is written from integer 分: exact decimal text, or a number with a money format.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Collection
+
+import polars as pl
+
+from ..core.errors import InputError, Problem
+from ..core.text import Text
+from .cells import formula_columns, neutralise, neutralise_expr
+from .identity import mask_expr
+from .report import COLUMN_TITLES, KIND_TITLES, STATUSES, AuditReport
+
+__all__ = ["detail_table", "write_report"]
+
+
+def _t(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+# the titles of the summaries every audit has (the rule pack's report tables bring their own)
+SUMMARY_TITLES = {
+    "by_township": Text(zh="按乡镇汇总", en="By township"),
+    "by_village": Text(zh="按村汇总", en="By village"),
+    "by_rule": Text(zh="按奖补项目汇总", en="By subsidy"),
+}
+
+
+def detail_table(report: AuditReport, show_id: bool = False) -> pl.DataFrame:
+    """明细: one row per input row, in input order; amounts as exact decimal text in 元."""
+    lang = report.lang
+    r = report.rows
+    status_map = {k: v.get(lang) for k, v in STATUSES.items()}
+    cols = [
+        pl.col("row"), pl.col("township"), pl.col("village"), pl.col("name"),
+        (pl.col("id_number") if show_id else mask_expr("id_number")).alias("id_number"),
+        pl.col("subject_raw"), pl.col("category_raw"), pl.col("rule"), pl.col("rule_name"), pl.col("project"),
+    ]
+    q = [c for c in r.columns if c.startswith("q:")]
+    out = r.select(
+        *cols,
+        pl.col("claimed_fen").alias("claimed"), pl.col("award_fen").alias("award"), pl.col("diff_fen").alias("diff"),
+        pl.col("status").replace_strict(status_map).alias("status"), pl.col("reason"), *q,
+    )
+    return out.rename(_detail_titles(out.columns, lang))
+
+
+def _detail_titles(columns: list[str], lang: str) -> dict[str, str]:
+    """detail_table's column titles: a known column's title, a quantity column's own header."""
+    rename = {c: COLUMN_TITLES[c].get(lang) for c in columns if c in COLUMN_TITLES}
+    rename.update({c: c[2:] for c in columns if c.startswith("q:")})
+    return rename
+
+
+def _issue_table(report: AuditReport, show_id: bool) -> pl.DataFrame:
+    lang = report.lang
+    kinds = {k: v.get(lang) for k, v in KIND_TITLES.items()}
+    t = report.issues.select(
+        pl.col("row"), pl.col("column"), pl.col("kind").replace_strict(kinds, default=pl.col("kind")).alias("kind"),
+        pl.col("name"), (pl.col("id_number") if show_id else mask_expr("id_number")).alias("id_number"), pl.col("message"))
+    return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES})
+
+
+_MONEY_COLS = {"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen"}
+
+
+def _summary_tables(report: AuditReport) -> list[tuple[str, pl.DataFrame]]:
+    lang = report.lang
+    titles = {**SUMMARY_TITLES, **report.summary_titles}
+    out = []
+    for key, df in report.summaries.items():
+        if df.height == 0:
+            continue
+        rename = {}
+        own = report.column_titles.get(key, {})
+        for c in df.columns:
+            if c in own:
+                rename[c] = own[c].get(lang)
+            elif c in COLUMN_TITLES:
+                rename[c] = COLUMN_TITLES[c].get(lang)
+            elif c.endswith("_households"):
+                rename[c] = c[: -len("_households")] + ("户数" if lang == "zh" else " households")
+            elif c.endswith("_wan"):
+                rename[c] = c[: -len("_wan")] + ("奖补资金（万元）" if lang == "zh" else " (万元)")
+        if key == "by_rule":
+            rename["rule"] = COLUMN_TITLES["rule"].get(lang)
+            rename["rule_name"] = COLUMN_TITLES["rule_name"].get(lang)
+        out.append((titles[key].get(lang), df.rename(rename)))
+    return out
+
+
+def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False) -> list[Path]:
+    """Write the report by suffix: .xlsx (明细/问题清单/汇总/说明), .csv (+ sidecars) or .json.
+
+    Text cells that a spreadsheet would run as formulas are neutralised (leading ').
+    身份证号 are masked unless ``show_id``.
+
+    Returns:
+        The files written.
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    detail = detail_table(report, show_id)
+    issues = _issue_table(report, show_id)
+    summaries = _summary_tables(report)
+    if suffix == ".json":
+        data = {
+            "stamp": report.stamp,
+            "rows": _json_rows(detail),
+            "issues": issues.to_dicts(),
+            "summaries": {title: _json_rows(df) for title, df in summaries},
+            "courtyard_request_text": report.texts,
+        }
+        out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return [out]
+    if suffix == ".csv":
+        written = []
+        titles = _detail_titles(list(report.formula_free), report.lang)
+        for path, df, clean in ((out, detail, {titles.get(c, c) for c in report.formula_free}), (out.with_name(out.stem + ".issues.csv"), issues, set())):
+            _write_csv(df, path, clean)
+            written.append(path)
+        summ_path = out.with_name(out.stem + ".summary.csv")
+        with summ_path.open("w", encoding="utf-8-sig", newline="") as fh:
+            for title, df in summaries:
+                fh.write(_csv_text([title]) + "\n")
+                fh.write(_money_text(df).pipe(_neutralised).write_csv())
+                fh.write("\n")
+        written.append(summ_path)
+        stamp_path = out.with_name(out.stem + ".stamp.json")
+        stamp_path.write_text(json.dumps(report.stamp, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(stamp_path)
+        return written
+    if suffix in (".xlsx", ""):
+        _write_xlsx(report, out, detail, issues, summaries)
+        return [out]
+    raise InputError([Problem(source=str(out), message=_t(f"不支持的输出类型“{suffix}”；应为 .xlsx、.csv 或 .json",
+                                                          f"unsupported output type {suffix!r}; expected .xlsx, .csv or .json"))])
+
+
+def _csv_text(values: list[str]) -> str:
+    return ",".join('"' + v.replace('"', '""') + '"' if ("," in v or '"' in v) else v for v in (neutralise(x) for x in values))
+
+
+def _money_cols(df: pl.DataFrame) -> list[str]:
+    names = {COLUMN_TITLES[c].zh for c in _MONEY_COLS if c in COLUMN_TITLES} | {COLUMN_TITLES[c].en for c in _MONEY_COLS if c in COLUMN_TITLES}
+    return [c for c in df.columns if c in names or c in _MONEY_COLS]
+
+
+def _money_text(df: pl.DataFrame) -> pl.DataFrame:
+    """Money columns (分) → exact decimal text in 元."""
+    exprs = _money_text_exprs(df)
+    return df.with_columns(exprs) if exprs else df
+
+
+def _money_text_exprs(df: pl.DataFrame) -> list[pl.Expr]:
+    exprs = []
+    for c in _money_cols(df):
+        v = pl.col(c)
+        a = v.abs()
+        exprs.append(pl.when(v.is_null()).then(None).otherwise(
+            pl.when(v < 0).then(pl.lit("-")).otherwise(pl.lit("")) + (a // 100).cast(pl.String) + pl.lit(".")
+            + (a % 100).cast(pl.String).str.pad_start(2, "0")).alias(c))
+    return exprs
+
+
+def _neutralised(df: pl.DataFrame) -> pl.DataFrame:
+    money = set(_money_cols(df))
+    return df.with_columns([neutralise_expr(c) for c, t in df.schema.items() if t == pl.String and c not in money])
+
+
+def _write_csv(df: pl.DataFrame, path: Path, clean: Collection[str] = ()) -> None:
+    """Write ``df`` as UTF-8 CSV with a BOM (Excel's cue): money columns (分) as exact decimal 元,
+    text cells that would run as formulas neutralised. ``clean`` names columns already known to
+    hold no such cell."""
+    # one pass (money and neutralised text cells are disjoint columns), written straight to the
+    # file after the BOM: no 200 MB Python string in between
+    # a text column with no cell to neutralise is written as it is (checking is cheaper than rewriting)
+    money = _money_cols(df)
+    formulas = formula_columns(df, [c for c in df.columns if c not in money and c not in clean])
+    # 分 as a decimal at scale 2 (exact: an integer times 0.01), which polars writes with its two places
+    cents = pl.lit(Decimal("0.01"), dtype=pl.Decimal(38, 2))
+    text = df.lazy().with_columns([(pl.col(c).cast(pl.Decimal(38, 0)) * cents).alias(c) for c in money]
+                                  + [neutralise_expr(c) for c in df.columns if c in formulas]).collect()
+    with path.open("wb") as fh:
+        fh.write(b"\xef\xbb\xbf")
+        text.write_csv(fh)
+
+
+def _json_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
+    return _money_text(df).to_dicts()
+
+
+def _write_xlsx(report: AuditReport, out: Path, detail: pl.DataFrame, issues: pl.DataFrame, summaries: list[tuple[str, pl.DataFrame]]) -> None:
+    import xlsxwriter
+
+    lang = report.lang
+    wb = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
+    money = wb.add_format({"num_format": "#,##0.00"})
+    bold = wb.add_format({"bold": True})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    status_fmt = {
+        STATUSES["match"].get(lang): wb.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
+        STATUSES["over"].get(lang): wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"}),
+        STATUSES["under"].get(lang): wb.add_format({"font_color": "#9C5700", "bg_color": "#FFEB9C"}),
+        STATUSES["bad_input"].get(lang): wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE", "bold": True}),
+    }
+
+    def write_table(ws, df: pl.DataFrame, first_row: int, widths: dict[str, int] | None = None) -> int:
+        money_cols = set(_money_cols(df))
+        for j, c in enumerate(df.columns):
+            ws.write_string(first_row, j, str(neutralise(c)), head)
+        status_col = COLUMN_TITLES["status"].get(lang)
+        for i, rec in enumerate(df.iter_rows(), start=first_row + 1):
+            for j, (c, v) in enumerate(zip(df.columns, rec)):
+                if v is None:
+                    continue
+                if c in money_cols:
+                    # the cell's number is the double nearest the exact amount in 分/100; to 2 decimals it reads back exactly
+                    ws.write_number(i, j, int(v) / 100, money)
+                elif isinstance(v, bool):
+                    ws.write_string(i, j, "是" if v else "否")
+                elif isinstance(v, int):
+                    ws.write_number(i, j, v)
+                elif c == status_col and v in status_fmt:
+                    ws.write_string(i, j, v, status_fmt[v])
+                else:
+                    ws.write_string(i, j, str(neutralise(str(v))))
+        return first_row + df.height + 1
+
+    sheet_names = {"detail": "明细" if lang == "zh" else "detail", "issues": "问题清单" if lang == "zh" else "issues",
+                   "summary": "汇总" if lang == "zh" else "summary", "about": "说明" if lang == "zh" else "about"}
+    ws = wb.add_worksheet(sheet_names["detail"])
+    ws.freeze_panes(1, 0)
+    ws.set_row(0, 30)
+    widths = {"行号": 6, "row": 6, "原因": 60, "reason": 60, "身份证号": 20, "奖补项目": 26, "规则编号": 30}
+    for j, c in enumerate(detail.columns):
+        ws.set_column(j, j, widths.get(c, 14))
+    write_table(ws, detail, 0)
+    if detail.height:
+        ws.autofilter(0, 0, detail.height, detail.width - 1)
+
+    ws = wb.add_worksheet(sheet_names["issues"])
+    ws.freeze_panes(1, 0)
+    for j, c in enumerate(issues.columns):
+        ws.set_column(j, j, 80 if c in ("说明", "message") else 14)
+    write_table(ws, issues, 0)
+
+    ws = wb.add_worksheet(sheet_names["summary"])
+    ws.freeze_panes(1, 0)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 30, 14)
+    r = 0
+    for title, df in summaries:
+        ws.write_string(r, 0, title, bold)
+        r = write_table(ws, df, r + 1) + 1
+    if report.texts and report.texts_title is not None:
+        ws.write_string(r, 0, report.texts_title.get(lang), bold)
+        for text in report.texts:
+            r += 1
+            ws.write_string(r, 0, neutralise(text))
+        r += 2
+
+    ws = wb.add_worksheet(sheet_names["about"])
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 100)
+    s = report.stamp
+    lines = [
+        ("工具" if lang == "zh" else "tool", s["tool"]),
+        ("规则包" if lang == "zh" else "rule pack", s["rule_pack"]),
+        ("年度" if lang == "zh" else "year", str(s["year"])),
+        ("输入文件" if lang == "zh" else "input file", s["input_file"]),
+        ("输入文件 SHA-256" if lang == "zh" else "input SHA-256", s["input_sha256"]),
+        ("行数" if lang == "zh" else "rows", str(s["rows"])),
+        ("计算路径" if lang == "zh" else "engine", s["engine"]),
+        ("生成时间（UTC）" if lang == "zh" else "generated (UTC)", s["generated_at"]),
+        ("取整规则" if lang == "zh" else "rounding", s["rounding"]),
+    ] + [("依据文件" if lang == "zh" else "source", src) for src in s["sources"]]
+    if s.get("unused_columns"):
+        lines.append(("未识别的列" if lang == "zh" else "columns not used", "、".join(s["unused_columns"])))
+    for i, (k, v) in enumerate(lines):
+        ws.write_string(i, 0, k, bold)
+        ws.write_string(i, 1, str(neutralise(v)), wrap)
+    wb.close()

@@ -1,0 +1,62 @@
+"""The command line: one typer app, every command registered here, explicitly.
+
+Each command lives in the module of its topic (``calc``, ``rules``, ``audit``, ``selfcheck``)
+and only parses, calls one library function, renders and maps errors to exit code 2; the
+options they share are in ``common``. Heavy imports (rich tables, the engine, polars) happen
+inside the commands so that start-up stays lean.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from . import audit, calc, rules, selfcheck
+
+__all__ = ["app", "run"]
+
+HELP = "乡村振兴奖补测算、解释与审核工具（县与年度由规则包决定）。Compute, explain and audit rural-revitalisation subsidies (the county and year come from the rule pack)."
+
+app = typer.Typer(
+    name="xingxian-subsidy",
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="查看与校验规则数据。List, show and validate the rule data.", no_args_is_help=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"xingxian-subsidy {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本。Show the version.")] = False,
+) -> None:
+    """乡村振兴奖补测算、解释与审核工具（县与年度由规则包决定）。"""
+
+
+app.command()(calc.calc)
+app.add_typer(rules_app, name="rules")
+rules_app.command("list")(rules.rules_list)
+rules_app.command("show")(rules.rules_show)
+rules_app.command("validate")(rules.rules_validate)
+rules_app.command("interpretations")(rules.rules_interpretations)
+app.command()(calc.schema)
+app.command()(audit.audit)
+app.command()(audit.template)
+app.command()(selfcheck.screen)
+app.command()(selfcheck.serve)
+app.command()(selfcheck.check)
+
+
+def run() -> None:
+    """Entry point: never a traceback for a user's mistake."""
+    app()

@@ -1,0 +1,260 @@
+"""Reading an applicant: plain data (from YAML, JSON or a form) → a validated ApplicantFile with
+typed inputs, every problem located by file, line and field."""
+
+from __future__ import annotations
+
+import difflib
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import ValidationError
+
+from ..core.errors import InputError, Problem
+from ..core.inputforms import MAX_APPLICANT_BYTES, MB, number_text, yes_no
+from ..core.money import FEN, MAX_INPUT, MAX_PERCENT, MAX_PLACES, D, num_text
+from ..core.text import Text
+from ..core.yamlio import LoadFailure, line_for, load_with_lines
+from ..pack.loader import RulePack, YearRules
+from ..pack.models import InputSpec
+from ..pack.semantics import resolve_category, resolve_subject
+from .models import ApplicantFile, ApplicantInfo, Claim
+
+__all__ = ["parse_value", "parse_applicant", "read_applicant", "suggest"]
+
+
+def _t(zh: str, en: str) -> Text:
+    return Text(zh=zh, en=en)
+
+
+def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
+    """Turn one raw input into its typed value.
+
+    Returns:
+        (value, None) on success or (None, message) saying what was expected.
+    """
+    expected_num = _t(
+        f"应为不小于 0 的数（单位：{spec.unit}）",
+        f"expected a number ≥ 0 (unit: {spec.unit})",
+    )
+    if spec.type in ("decimal", "money", "integer"):
+        if isinstance(raw, bool) or raw is None:
+            return None, expected_num
+        if isinstance(raw, float):
+            return None, _t("不接受二进制浮点数，请写成文本形式的十进制数", "binary floats are not accepted; write the number as decimal text")
+        if isinstance(raw, (int, Decimal)):
+            value = D(raw)
+        elif isinstance(raw, str):
+            text = number_text(raw, spec.unit)
+            try:
+                if text is None:
+                    raise ValueError(raw)
+                value = D(text)
+            except (ValueError, TypeError):
+                return None, _t(f"“{raw}”不是数字；{expected_num.zh}", f"{raw!r} is not a number; {expected_num.en}")
+        else:
+            return None, expected_num
+        if not value.is_finite():
+            return None, expected_num
+        if value < 0:
+            return None, _t(f"不能为负数（{num_text(value)}）", f"must not be negative ({num_text(value)})")
+        value = value.copy_abs()  # -0 is zero, and must never print as -0.00
+        if value > MAX_INPUT:
+            return None, _t("数值过大（超过 10^15）", "number too large (over 10^15)")
+        if spec.unit == "%" and value > MAX_PERCENT:
+            return None, _t(f"百分数不能超过 {num_text(MAX_PERCENT)}（得到 {num_text(value)}）", f"a percentage cannot exceed {num_text(MAX_PERCENT)} (got {num_text(value)})")
+        if -value.as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
+            trimmed = value.quantize(Decimal(1).scaleb(-MAX_PLACES), rounding=ROUND_DOWN)
+            if trimmed != value:
+                return None, _t(f"小数位数过多（最多 {MAX_PLACES} 位）", f"too many decimal places (at most {MAX_PLACES})")
+            value = trimmed  # same number, written with fewer zeros (0E-99 → 0.000000)
+        if spec.type == "integer" and value != value.to_integral_value():
+            return None, _t(f"应为整数（{spec.unit}），而不是 {num_text(value)}", f"expected a whole number ({spec.unit}), got {num_text(value)}")
+        if spec.type == "money" and value != value.quantize(FEN, rounding=ROUND_DOWN):
+            return None, _t("金额最多两位小数（分）", "an amount has at most two decimals (fen)")
+        return value, None
+    if spec.type == "boolean":
+        answer = yes_no(raw)
+        if answer is not None:
+            return answer, None
+        return None, _t(f"应为“是”或“否”，而不是“{raw}”", f"expected yes or no (是/否), got {raw!r}")
+    # choice
+    if isinstance(raw, str):
+        text = raw.strip()
+        for choice in spec.choices:
+            if text in (choice.value, choice.label.zh, choice.label.en):
+                return choice.value, None
+    options = "、".join(c.value for c in spec.choices)
+    return None, _t(f"应为以下之一：{options}；而不是“{raw}”", f"expected one of: {options}; got {raw!r}")
+
+
+def suggest(word: str, options: Iterable[str]) -> str:
+    """The closest of ``options`` to ``word`` (difflib), or an empty string."""
+    close = difflib.get_close_matches(word, list(options), n=1)  # difflib's default cutoff
+    return close[0] if close else ""
+
+
+def parse_applicant(
+    data: Any,
+    pack: RulePack,
+    *,
+    source: str = "<applicant>",
+    lines: dict[tuple, int] | None = None,
+    year: int | None = None,
+) -> tuple[ApplicantFile, YearRules]:
+    """Validate plain data (from YAML/JSON) into an ApplicantFile with typed inputs.
+
+    Every problem is collected; all are raised together, each located by file,
+    line and field path.
+
+    Raises:
+        InputError: the file is wrong (unknown subject, rule or input; bad value ...).
+        YearNotCovered: no rule covers the year.
+    """
+    lines = lines or {}
+    problems: list[Problem] = []
+
+    def problem(loc: tuple, zh: str, en: str) -> None:
+        problems.append(
+            Problem(source=source, line=line_for(lines, loc), field=".".join(map(str, loc)) or None, message={"zh": zh, "en": en})
+        )
+
+    if not isinstance(data, dict):
+        problem((), "文件内容应为一个映射（含 year、applicant、claims）", "the file must hold a mapping with year, applicant and claims")
+        raise InputError(problems)
+    if year is not None:
+        data = {**data, "year": year}
+    def schema_problems(exc: ValidationError, prefix: tuple = ()) -> None:
+        for err in exc.errors():
+            loc = prefix + tuple(err["loc"])
+            if err["type"] == "extra_forbidden":
+                key = str(loc[-1])
+                hint = suggest(key, _allowed_keys(loc[:-1]))
+                problem(loc, f"未知字段“{key}”" + (f"，是否应为“{hint}”？" if hint else ""),
+                        f"unknown field {key!r}" + (f"; did you mean {hint!r}?" if hint else ""))
+            elif err["type"] == "missing":
+                problem(loc, "缺少必填字段", "required field is missing")
+            else:
+                problem(loc, f"取值有误：{err['msg']}（得到 {err.get('input')!r}）", f"invalid value: {err['msg']} (got {err.get('input')!r})")
+
+    def part(model: Any, raw: Any, prefix: tuple) -> Any:
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            schema_problems(exc, prefix)
+            return None
+
+    # Validate the parts one by one, so that one run lists every problem in the file.
+    top = {k: v for k, v in data.items() if k not in ("applicant", "claims")}
+    head = part(_Top, top, ())
+    info = part(ApplicantInfo, data.get("applicant"), ("applicant",)) if "applicant" in data else None
+    if info is None and isinstance(data.get("applicant"), dict):
+        # already reported; check the rest of the applicant without its unknown keys
+        known = {k: v for k, v in data["applicant"].items() if k in ApplicantInfo.model_fields}
+        try:
+            info = ApplicantInfo.model_validate(known)
+        except ValidationError:
+            info = None
+    if "applicant" not in data:
+        problem(("applicant",), "缺少必填字段", "required field is missing")
+    raw_claims = data.get("claims", [])
+    indexed: list[tuple[int, Claim]] = []
+    if not isinstance(raw_claims, list):
+        problem(("claims",), "claims 应为列表", "claims must be a list")
+    else:
+        for i, raw in enumerate(raw_claims):
+            c = part(Claim, raw, ("claims", i))
+            if c is not None:
+                indexed.append((i, c))
+    if head is None:
+        raise InputError(problems)
+
+    yr = pack.for_year(head.year)
+    subject = category = None
+    if info is not None:
+        subject = resolve_subject(yr.vocabulary, info.subject)
+        if subject is None:
+            names = "、".join(f"{s.id}（{s.label.zh}）" for s in yr.vocabulary.subjects)
+            problem(("applicant", "subject"), f"未知主体类型“{info.subject}”；可选：{names}",
+                    f"unknown subject type {info.subject!r}; expected one of: {', '.join(s.id for s in yr.vocabulary.subjects)}")
+        if info.category is not None:
+            category = resolve_category(yr.vocabulary, info.category)
+            if category is None:
+                names = "、".join(c.label.zh for c in yr.vocabulary.categories)
+                problem(("applicant", "category"), f"未知农户类型“{info.category}”；可选：{names}",
+                        f"unknown household category {info.category!r}; expected one of: {', '.join(c.id for c in yr.vocabulary.categories)}")
+
+    claims: list[Claim] = []
+    for i, claim in indexed:
+        rule = yr.rules.get(claim.rule)
+        if rule is None:
+            hint = suggest(claim.rule, yr.rules)
+            problem(("claims", i, "rule"), f"未知奖补规则“{claim.rule}”" + (f"，是否应为“{hint}”？" if hint else "；用 `xingxian-subsidy rules list` 查看"),
+                    f"unknown rule {claim.rule!r}" + (f"; did you mean {hint!r}?" if hint else "; see `xingxian-subsidy rules list`"))
+            continue
+        typed: dict[str, Any] = {}
+        for key, raw in claim.inputs.items():
+            spec = rule.input_spec(key)
+            if spec is None:
+                hint = suggest(key, [s.name for s in rule.inputs])
+                problem(("claims", i, "inputs", key), f"规则 {rule.id} 没有输入项“{key}”" + (f"，是否应为“{hint}”？" if hint else f"；可用：{', '.join(s.name for s in rule.inputs) or '无'}"),
+                        f"rule {rule.id} has no input {key!r}" + (f"; did you mean {hint!r}?" if hint else f"; it takes: {', '.join(s.name for s in rule.inputs) or 'none'}"))
+                continue
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue  # blank: treated as missing, never as 0
+            value, message = parse_value(spec, raw)
+            if message is not None:
+                problem(("claims", i, "inputs", key), f"{spec.label.zh}：{message.zh}", f"{spec.label.en}: {message.en}")
+                continue
+            typed[key] = value
+        claims.append(claim.model_copy(update={"inputs": typed}))
+    if problems or info is None:
+        raise InputError(problems)
+    new_info = info.model_copy(update={"subject": subject, "category": category})
+    return ApplicantFile(year=head.year, applicant=new_info, claims=claims), yr
+
+
+class _Top(ApplicantFile):
+    """The file's top level without its applicant and claims (validated part by part)."""
+
+    applicant: ApplicantInfo | None = None  # type: ignore[assignment]
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    if not loc:
+        return list(ApplicantFile.model_fields)
+    if loc[0] == "applicant":
+        return list(ApplicantInfo.model_fields)
+    if loc[0] == "claims":
+        return list(Claim.model_fields)
+    return []
+
+
+def read_applicant(path: Path | str, pack: RulePack, year: int | None = None) -> tuple[ApplicantFile, YearRules]:
+    """Read and validate an applicant YAML/JSON file.
+
+    Raises:
+        InputError: unreadable file, syntax error, or invalid content — each problem with file, line and field.
+        YearNotCovered: no rule covers the year.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # load_with_lines reports the unreadable file
+    if size > MAX_APPLICANT_BYTES:
+        raise InputError([Problem(source=str(path), message={
+            "zh": f"申请文件过大（{size // MB} MB，上限 {MAX_APPLICANT_BYTES // MB} MB）：一个申请人的文件通常只有几 KB；名册请用 audit",
+            "en": f"applicant file too large ({size // MB} MB, limit {MAX_APPLICANT_BYTES // MB} MB): one applicant's file is a few KB; use audit for rosters"})])
+    try:
+        data, lines = load_with_lines(path)
+    except LoadFailure as exc:
+        raise InputError([Problem(source=str(path), line=exc.line, message={"zh": f"无法读取申请文件：{_zh(exc.message)}", "en": f"cannot read the applicant file: {exc.message}"})]) from None
+    return parse_applicant(data, pack, source=str(path), lines=lines, year=year)
+
+
+def _zh(message: str) -> str:
+    return (message.replace("cannot read file", "无法读取文件").replace("not UTF-8 or GBK text", "不是 UTF-8 或 GBK 文本")
+            .replace("YAML syntax error", "YAML 语法错误").replace("JSON syntax error", "JSON 语法错误").replace("duplicate key", "重复的键"))
+
+

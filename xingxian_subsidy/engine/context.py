@@ -1,0 +1,74 @@
+"""A claim being evaluated: what it has given (Context) and the line taking shape (Draft)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable
+
+from ..pack.loader import YearRules
+from ..pack.models import Match, Parameter
+from ..pack.rule import Rule
+from ..pack.semantics import evaluate_match
+from .models import ApplicantInfo, Check, InputUsed, Step
+from .plans import year_plan
+
+__all__ = ["Draft", "Context"]
+
+
+@dataclass
+class Draft:
+    """A line before it is frozen into a LineItem: status, amount in 元, and its explanation."""
+
+    rule: Rule
+    project: str | None
+    status: str
+    amount: Decimal
+    inputs: list[InputUsed]
+    checks: list[Check]
+    steps: list[Step]
+    missing: list[InputUsed]
+    interps: list[str] = field(default_factory=list)
+
+    def use(self, ids: Iterable[str]) -> None:
+        """Record interpretations the line relies on (each once, in order of first use)."""
+        for i in ids:
+            if i not in self.interps:
+                self.interps.append(i)
+
+
+class Context:
+    """One claim's rule, applicant and typed inputs; records the inputs found missing."""
+
+    def __init__(self, yr: YearRules, rule: Rule, info: ApplicantInfo, values: dict[str, Any]):
+        self.yr, self.rule, self.info, self.values = yr, rule, info, values
+        year = year_plan(yr)
+        self.plan = year.rule(rule)
+        self.groups = year.groups_of(yr, info.category)
+        self.missing: list[str] = []
+
+    def need(self, name: str) -> Any:
+        """The input's value, or None (and the input is recorded as missing)."""
+        if name in self.values:
+            return self.values[name]
+        if name not in self.missing:
+            self.missing.append(name)
+        return None
+
+    def param(self, name: str) -> Parameter:
+        return self.yr.param(self.rule, name)
+
+    def matches(self, m: Match) -> bool | None:
+        """True/False, or None when the answer depends on an input not given (then recorded missing)."""
+        steps = self.plan.match_steps(m, self.yr.vocabulary)
+        result, missing = evaluate_match(steps, self.info.subject, self.info.category, self.values.get)
+        if missing is not None:
+            self.need(missing)
+        return result
+
+    def group_interpretations(self) -> list[str]:
+        """The interpretations the applicant's category groups rest on (e.g. who the 三类户 are)."""
+        out: list[str] = []
+        for g in sorted(self.groups):
+            out += self.yr.vocabulary.group_interpretations.get(g, [])
+        return out

@@ -1,0 +1,195 @@
+"""The reference engine's evaluation of each formula kind, registered by kind.
+
+Each function takes the claim's Context, its Draft and the formula, appends the steps that
+explain the arithmetic, and returns the amount in 元 before uplifts and caps (unrounded), or None
+when an input it needs is not given. The caller runs it inside ``MONEY_CONTEXT``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable, TypeVar
+
+from ..core.money import ZERO, exact_yuan, fmt_yuan, num_text, pct_text
+from ..core.text import Text
+from ..pack.formulas import (
+    DecidedWithinRange,
+    FirstPlusAdditional,
+    Fixed,
+    FormulaBase,
+    InterestAtRate,
+    NotQuantified,
+    PerUnit,
+    ShareOfCost,
+    TierTable,
+    kind_of,
+)
+from ..pack.models import Parameter, ValueRef
+from ..pack.semantics import place
+from .context import Context, Draft
+from .models import Step
+from .plans import citation, shared_check
+
+__all__ = ["EVALUATE", "evaluates", "pick"]
+
+Evaluator = Callable[[Context, Draft, FormulaBase], "Decimal | None"]
+EVALUATE: dict[str, Evaluator] = {}  # formula kind → its evaluation
+
+F = TypeVar("F", bound=Callable)
+
+
+def evaluates(kind: type[FormulaBase]) -> Callable[[F], F]:
+    """Register the function that evaluates formulas of ``kind``."""
+    def register(fn: F) -> F:
+        EVALUATE[kind_of(kind)] = fn
+        return fn
+    return register
+
+
+def _t(zh: str, en: str) -> Text:
+    return Text(zh=zh, en=en)
+
+
+def pick(ctx: Context, ref: ValueRef, draft: Draft) -> Parameter | None:
+    """The parameter a value refers to: itself, or the first case that applies (None if undecided)."""
+    if isinstance(ref, str):
+        return ctx.param(ref)
+    for case in ref:
+        ok = ctx.matches(case.when)
+        if ok is None:
+            return None
+        if ok:
+            draft.use(case.interpretations)
+            if case.when.group or case.when.not_group:
+                draft.use(ctx.group_interpretations())
+            return ctx.param(case.param)
+    return None
+
+
+def _unit_of(ctx: Context, name: str) -> str:
+    spec = ctx.plan.specs.get(name)
+    return spec.unit or "" if spec else ""
+
+
+@evaluates(PerUnit)
+def _per_unit(ctx: Context, draft: Draft, f: PerUnit) -> Decimal | None:
+    qty = ctx.need(f.quantity)
+    p = pick(ctx, f.rate, draft)
+    if qty is None or p is None:
+        return None
+    amount = qty * p.value
+    draft.steps.append(Step(
+        text=_t(f"{p.label.zh}：{num_text(qty)} {_unit_of(ctx, f.quantity)} × {num_text(p.value)} {p.unit} = {exact_yuan(amount)} 元",
+                f"{p.label.en}: {num_text(qty)} {_unit_of(ctx, f.quantity)} × {num_text(p.value)} {p.unit} = {exact_yuan(amount)} yuan"),
+        amount=amount))
+    return amount
+
+
+@evaluates(Fixed)
+def _fixed(ctx: Context, draft: Draft, f: Fixed) -> Decimal | None:
+    p = pick(ctx, f.amount, draft)
+    if p is None:
+        return None
+    draft.steps.append(ctx.plan.fixed_step(p))
+    return p.value
+
+
+@evaluates(ShareOfCost)
+def _share_of_cost(ctx: Context, draft: Draft, f: ShareOfCost) -> Decimal | None:
+    cost = ctx.need(f.cost)
+    p = pick(ctx, f.share, draft)
+    if cost is None or p is None:
+        return None
+    amount = cost * p.value
+    label = ctx.plan.specs.get(f.cost)
+    draft.steps.append(Step(
+        text=_t(f"{p.label.zh}：{label.label.zh if label else f.cost} {fmt_yuan(cost)} 元 × {pct_text(p.value)} = {exact_yuan(amount)} 元",
+                f"{p.label.en}: {label.label.en if label else f.cost} {fmt_yuan(cost)} yuan × {pct_text(p.value)} = {exact_yuan(amount)} yuan"),
+        amount=amount))
+    return amount
+
+
+@evaluates(TierTable)
+def _tier_table(ctx: Context, draft: Draft, f: TierTable) -> Decimal | None:
+    value = ctx.need(f.input)
+    if value is None:
+        return None
+    bounds = ctx.plan.tier_bounds(ctx.yr, f)
+    i = place(bounds, value)
+    if i is not None:
+        tier, award, where = bounds[i].tier, bounds[i].award, bounds[i].bounds_text()
+        value_text = num_text(value)
+        step = ctx.plan.tier_steps.get((i, value_text))
+        if step is None:  # the step is shared between lines (see plans)
+            step = ctx.plan.tier_steps[(i, value_text)] = Step(
+                text=_t(f"{value_text} 元落在{tier.label.zh}（{where}）→ {num_text(award.value)} 元",
+                        f"{value_text} yuan falls in {tier.label.en} ({where}) → {num_text(award.value)} yuan"),
+                amount=award.value)
+        draft.steps.append(step)
+        return award.value
+    first = f.tiers[0]
+    lo = ctx.param(first.lower).value if first.lower else None
+    draft.steps.append(Step(
+        text=_t(f"{num_text(value)} 元未达到最低档（{first.label.zh}起点 {num_text(lo) if lo is not None else '—'} 元），不予奖补",
+                f"{num_text(value)} yuan is below the lowest tier ({first.label.en} starts at {num_text(lo) if lo is not None else '—'}); no award"),
+        amount=ZERO))
+    draft.status = "ineligible"
+    return ZERO
+
+
+@evaluates(FirstPlusAdditional)
+def _first_plus_additional(ctx: Context, draft: Draft, f: FirstPlusAdditional) -> Decimal | None:
+    n = ctx.need(f.count)
+    if n is None:
+        return None
+    first, more = ctx.param(f.first), ctx.param(f.additional)
+    if n == 0:
+        amount = ZERO
+        draft.steps.append(Step(text=_t("产品数为 0，不予奖补", "no products; no award"), amount=ZERO))
+    else:
+        amount = first.value + more.value * (n - 1)
+        draft.steps.append(Step(
+            text=_t(f"{first.label.zh} {num_text(first.value)} 元 + {more.label.zh} {num_text(more.value)} 元 × ({num_text(n)} − 1) = {fmt_yuan(amount)} 元",
+                    f"{first.label.en} {num_text(first.value)} + {more.label.en} {num_text(more.value)} × ({num_text(n)} − 1) = {fmt_yuan(amount)} yuan"),
+            amount=amount))
+    return amount
+
+
+@evaluates(DecidedWithinRange)
+def _decided_within_range(ctx: Context, draft: Draft, f: DecidedWithinRange) -> Decimal | None:
+    amount = ctx.need(f.amount)
+    lo, hi = ctx.param(f.min), ctx.param(f.max)
+    if amount is None:
+        return None
+    ok = lo.value <= amount <= hi.value
+    draft.checks.append(shared_check(
+        id="amount_in_range", label=_t(f"金额在 {num_text(lo.value)}–{num_text(hi.value)} 元之间", f"amount within {num_text(lo.value)}–{num_text(hi.value)} yuan"),
+        value=f"{num_text(amount)} 元", threshold=f"{num_text(lo.value)}–{num_text(hi.value)} 元", op="between", boundary_word=None,
+        passed=ok, kind="eligibility", citation=citation(ctx.rule, lo.section, lo.quote)))
+    if not ok:
+        draft.status = "ineligible"
+        return ZERO
+    draft.steps.append(Step(text=_t(f"县级确定金额 {fmt_yuan(amount)} 元（区间 {num_text(lo.value)}–{num_text(hi.value)} 元内）",
+                                    f"amount fixed by the county {fmt_yuan(amount)} yuan (within {num_text(lo.value)}–{num_text(hi.value)})"), amount=amount))
+    return amount
+
+
+@evaluates(InterestAtRate)
+def _interest_at_rate(ctx: Context, draft: Draft, f: InterestAtRate) -> Decimal | None:
+    vals = [ctx.need(n) for n in (f.principal, f.annual_rate_percent, f.days, f.interest_paid)]
+    if any(v is None for v in vals):
+        return None
+    principal, rate, days, paid = vals
+    basis = ctx.param(f.day_basis)
+    interest = principal * rate / 100 * days / basis.value
+    amount = min(interest, paid)
+    draft.steps.append(Step(
+        text=_t(f"{fmt_yuan(principal)} 元 × {num_text(rate)}% × {num_text(days)} 天 ÷ {num_text(basis.value)} = {exact_yuan(interest)} 元；不超过实付利息 {fmt_yuan(paid)} 元 → {exact_yuan(amount)} 元",
+                f"{fmt_yuan(principal)} × {num_text(rate)}% × {num_text(days)} days ÷ {num_text(basis.value)} = {exact_yuan(interest)}; at most the interest paid {fmt_yuan(paid)} → {exact_yuan(amount)} yuan"),
+        amount=amount))
+    return amount
+
+
+@evaluates(NotQuantified)
+def _not_quantified(ctx: Context, draft: Draft, f: NotQuantified) -> Decimal | None:
+    return ZERO

@@ -1,0 +1,108 @@
+"""The engine's models: the applicant file it reads (ApplicantFile, Claim) and the explanation it
+returns (Award, LineItem, Check, Step, Citation). Frozen; amounts are Decimal 元."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ..core.inputforms import FIRST_YEAR, LAST_YEAR
+from ..core.text import Model as _Model
+from ..core.text import Text
+from ..pack.models import Dec, Interpretation
+
+__all__ = ["Claim", "ApplicantInfo", "ApplicantFile", "Citation", "Check", "Step", "InputUsed", "Status", "LineItem", "Award"]
+
+
+
+class Claim(_Model):
+    """One subsidy claimed: the rule, an optional project label, and the inputs."""
+
+    rule: str
+    project: str | None = None
+    inputs: dict[str, Any] = {}
+
+
+class ApplicantInfo(_Model):
+    name: str = Field(min_length=1)
+    subject: str
+    category: str | None = None
+    township: str | None = None
+    village: str | None = None
+    id_number: str | None = None
+
+
+class ApplicantFile(_Model):
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    applicant: ApplicantInfo
+    claims: list[Claim] = []
+
+
+# ---------------------------------------------------------------- explanation
+
+
+class Citation(_Model):
+    document_number: str
+    document_title: str
+    section: str
+    gazette: str
+    gazette_page: int
+    quote: str
+
+
+class Check(_Model):
+    id: str
+    label: Text
+    value: str | None
+    threshold: str | None
+    op: str | None
+    boundary_word: str | None
+    passed: bool | None
+    kind: str
+    citation: Citation
+    interpretations: list[str] = []
+    value_i18n: Text | None = None  # value and threshold in both languages, where they are words
+    threshold_i18n: Text | None = None
+
+
+class Step(_Model):
+    text: Text
+    amount: Dec | None = None
+    interpretations: list[str] = []
+
+
+class InputUsed(_Model):
+    name: str
+    label: Text
+    value: str
+    unit: str | None
+
+
+Status = Literal["awarded", "ineligible", "excluded", "undecided", "not_quantified", "limited"]
+
+
+class LineItem(_Model):
+    rule_id: str
+    name: Text
+    project: str | None
+    status: Status
+    amount: Dec
+    inputs: list[InputUsed]
+    checks: list[Check]
+    steps: list[Step]
+    missing: list[InputUsed] = []
+    citation: Citation
+    interpretations: list[str]
+
+
+class Award(_Model):
+    applicant: ApplicantInfo
+    year: int
+    lines: list[LineItem]
+    total: Dec
+    also_eligible: list[str]
+    interpretations: list[Interpretation]
+    rule_pack: str
+    sources: list[str]
+    rounding: Text
