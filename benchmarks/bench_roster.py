@@ -24,7 +24,6 @@ perturbed on the mistaken rows.
 from __future__ import annotations
 
 import argparse
-from decimal import Decimal
 import os
 import platform
 import random
@@ -32,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,10 +59,9 @@ def generate(n: int, path: Path, seed: int = 20240522) -> None:
     import polars as pl
 
     from xingxian_subsidy.audit.columns import map_columns
-
     from xingxian_subsidy.audit.read import roster_from_frame
-    from xingxian_subsidy.pack.loader import load_rules
     from xingxian_subsidy.audit.vector import compute_vector
+    from xingxian_subsidy.pack.loader import load_rules
 
     rng = random.Random(seed)
     yr = load_rules().for_year(2024)
@@ -78,7 +77,7 @@ def generate(n: int, path: Path, seed: int = 20240522) -> None:
     data: dict[str, list] = {c: [] for c in cols}
     households = max(1, int(n * 0.7))
     hh_cache: dict[int, tuple] = {}
-    for i in range(n):
+    for _ in range(n):
         h = rng.randrange(households)
         if h not in hh_cache:
             town = TOWNS[h % len(TOWNS)]
@@ -134,8 +133,8 @@ def _child(task: str, path: str) -> None:
     elif task == "vector":
         from xingxian_subsidy.audit.columns import map_columns
         from xingxian_subsidy.audit.read import read_roster
-        from xingxian_subsidy.pack.loader import load_rules
         from xingxian_subsidy.audit.vector import compute_vector
+        from xingxian_subsidy.pack.loader import load_rules
 
         yr = load_rules().for_year(2024)
         roster = read_roster(path)

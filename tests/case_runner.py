@@ -15,17 +15,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xingxian_subsidy.engine.compute import compute
-
-from xingxian_subsidy.engine.applicant import parse_applicant
 from xingxian_subsidy.core.errors import SubsidyError
+from xingxian_subsidy.core.yamlio import load_with_lines
+from xingxian_subsidy.engine.applicant import parse_applicant
+from xingxian_subsidy.engine.compute import compute
 from xingxian_subsidy.engine.models import ApplicantFile, Award
 from xingxian_subsidy.pack.loader import RulePack
-from xingxian_subsidy.core.yamlio import load_with_lines
 
 CASES_DIR = Path(__file__).parent / "cases"
 
-__all__ = ["Case", "load_cases", "mismatches", "run_case", "CASES_DIR"]
+__all__ = ["CASES_DIR", "Case", "load_cases", "mismatches", "run_case"]
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from xingxian_subsidy.engine.compute import compute
-
-from xingxian_subsidy.engine.applicant import parse_applicant
 from xingxian_subsidy.core.yamlio import load_with_lines
+from xingxian_subsidy.engine.applicant import parse_applicant
+from xingxian_subsidy.engine.compute import compute
 
 CASES_DIR = Path(__file__).parent / "cases"
 

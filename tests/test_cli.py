@@ -50,9 +50,9 @@ def write(tmp_path: Path, text: str, name: str = "applicant.yaml") -> Path:
 
 def test_there_are_examples_for_every_subject_type():
     assert len(EXAMPLES) >= 13
-    from xingxian_subsidy.pack.semantics import resolve_subject
-    from xingxian_subsidy.pack.loader import load_rules
     from xingxian_subsidy.core.yamlio import load_with_lines
+    from xingxian_subsidy.pack.loader import load_rules
+    from xingxian_subsidy.pack.semantics import resolve_subject
 
     yr = load_rules().for_year(2024)
     subjects, categories = set(), set()

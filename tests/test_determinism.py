@@ -32,13 +32,13 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from case_runner import load_cases  # noqa: E402
+from case_runner import load_cases
 
-from xingxian_subsidy.engine.calculate import calculate  # noqa: E402
-from xingxian_subsidy.cli import app  # noqa: E402
-from xingxian_subsidy.render.award import to_json, to_json_data  # noqa: E402
-from xingxian_subsidy.pack.loader import load_rules  # noqa: E402
-from xingxian_subsidy.core.yamlio import load_with_lines  # noqa: E402
+from xingxian_subsidy.cli import app
+from xingxian_subsidy.core.yamlio import load_with_lines
+from xingxian_subsidy.engine.calculate import calculate
+from xingxian_subsidy.pack.loader import load_rules
+from xingxian_subsidy.render.award import to_json, to_json_data
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -8,7 +8,6 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from xingxian_subsidy.cli import app
-
 from xingxian_subsidy.cli.rules import rules_markdown
 
 ROOT = Path(__file__).resolve().parent.parent

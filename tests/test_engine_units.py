@@ -18,9 +18,9 @@ from typing import Callable
 import pytest
 
 from xingxian_subsidy.core.errors import Problem, RuleDataError, YearNotCovered, format_problem
-from xingxian_subsidy.core.money import D, FEN, ZERO, fmt_yuan, to_fen
-from xingxian_subsidy.pack.loader import default_rules_dir, load_rules
+from xingxian_subsidy.core.money import FEN, ZERO, D, fmt_yuan, to_fen
 from xingxian_subsidy.core.yamlio import LoadFailure, line_for, load_with_lines
+from xingxian_subsidy.pack.loader import default_rules_dir, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -385,7 +385,7 @@ def test_to_fen_rounds_half_up_once_even_for_huge_amounts() -> None:
     assert to_fen(Decimal("499999999999999.995")) == Decimal("500000000000000.00")
     big = Decimal("123456789012345678901234567890.125")
     assert to_fen(big) == Decimal("123456789012345678901234567890.13")
-    assert FEN == Decimal("0.01") and ZERO == 0
+    assert Decimal("0.01") == FEN and ZERO == 0
 
 
 def test_fmt_yuan_has_separators_and_two_decimals() -> None:
@@ -405,15 +405,19 @@ def test_problems_print_as_file_line_row_field() -> None:
 
 # ------------------------------------------------------------------ the explanation an auditor reads
 
-from xingxian_subsidy.engine.calculate import calculate  # noqa: E402
-
-from xingxian_subsidy.engine.applicant import read_applicant  # noqa: E402
-from xingxian_subsidy.core.inputforms import number_text  # noqa: E402
-from xingxian_subsidy.core.inputforms import normalise_text  # noqa: E402
-from xingxian_subsidy.core.money import num_text, pct_text  # noqa: E402
-from xingxian_subsidy.engine.applicant import parse_applicant, parse_value  # noqa: E402
-from xingxian_subsidy.core.errors import InputError  # noqa: E402
-from xingxian_subsidy.engine.models import Award, LineItem  # noqa: E402
+from xingxian_subsidy.core.errors import InputError
+from xingxian_subsidy.core.inputforms import (
+    normalise_text,
+    number_text,
+)
+from xingxian_subsidy.core.money import num_text, pct_text
+from xingxian_subsidy.engine.applicant import (
+    parse_applicant,
+    parse_value,
+    read_applicant,
+)
+from xingxian_subsidy.engine.calculate import calculate
+from xingxian_subsidy.engine.models import Award, LineItem
 
 PACK = load_rules()
 YR = PACK.for_year(2024)

@@ -36,15 +36,15 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from case_runner import load_cases  # noqa: E402
+from case_runner import load_cases
 
-from xingxian_subsidy.cli import app  # noqa: E402
-from xingxian_subsidy.engine.compute import compute  # noqa: E402
-from xingxian_subsidy.engine.applicant import parse_applicant  # noqa: E402
-from xingxian_subsidy.core.errors import InputError, SubsidyError, YearNotCovered  # noqa: E402
-from xingxian_subsidy.render.award import to_json  # noqa: E402
-from xingxian_subsidy.engine.models import Award  # noqa: E402
-from xingxian_subsidy.pack.loader import load_rules  # noqa: E402
+from xingxian_subsidy.cli import app
+from xingxian_subsidy.core.errors import InputError, SubsidyError, YearNotCovered
+from xingxian_subsidy.engine.applicant import parse_applicant
+from xingxian_subsidy.engine.compute import compute
+from xingxian_subsidy.engine.models import Award
+from xingxian_subsidy.pack.loader import load_rules
+from xingxian_subsidy.render.award import to_json
 
 PACK = load_rules()
 YR = PACK.for_year(2024)

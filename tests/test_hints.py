@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from xingxian_subsidy.engine.compute import compute
-
 from xingxian_subsidy.engine.applicant import parse_applicant
+from xingxian_subsidy.engine.compute import compute
 from xingxian_subsidy.selfservice.hints import compute_hints, hint_data
 
 COURTYARD = "xzbf12.s5.courtyard_tiered"

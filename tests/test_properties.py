@@ -14,11 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xingxian_subsidy.engine.compute import compute
-
 from xingxian_subsidy.engine.applicant import parse_applicant
-from xingxian_subsidy.render.award import to_json
+from xingxian_subsidy.engine.compute import compute
 from xingxian_subsidy.pack.loader import load_rules
+from xingxian_subsidy.render.award import to_json
 
 PACK = load_rules()
 YR = PACK.for_year(2024)

@@ -12,12 +12,12 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from xingxian_subsidy.cli import app
-from xingxian_subsidy.audit.pipeline import audit
-from xingxian_subsidy.audit.identity import id_check, mask_id
 from xingxian_subsidy.audit.cells import neutralise
+from xingxian_subsidy.audit.identity import id_check, mask_id
+from xingxian_subsidy.audit.pipeline import audit
 from xingxian_subsidy.audit.read import read_roster
 from xingxian_subsidy.audit.writers import write_report
+from xingxian_subsidy.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 EX_XLSX = ROOT / "examples" / "roster_蔡家崖乡_2024.xlsx"
@@ -265,8 +265,8 @@ def test_a_header_written_twice_is_refused_naming_it(tmp_path):
     """polars would rename the second 建设成本 and its values would go unread: refuse instead."""
     import xlsxwriter
 
-    from xingxian_subsidy.core.errors import InputError
     from xingxian_subsidy.audit.read import read_roster
+    from xingxian_subsidy.core.errors import InputError
 
     csv_path = tmp_path / "dup.csv"
     csv_path.write_text("姓名,主体类型,项目,建设成本,建设成本,申报金额\n甲,合作社,xzf5.s3-2.vegetable_facility,100,200,40\n", encoding="utf-8")

@@ -28,12 +28,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xingxian_subsidy.core.errors import InputError
 from xingxian_subsidy.audit.columns import FIXED_COLUMNS, REQUIRED
-from xingxian_subsidy.audit.report import STATUSES, AuditReport
-from xingxian_subsidy.audit.read import Roster, read_roster, roster_from_frame
 from xingxian_subsidy.audit.pipeline import audit
+from xingxian_subsidy.audit.read import Roster, read_roster, roster_from_frame
+from xingxian_subsidy.audit.report import STATUSES, AuditReport
 from xingxian_subsidy.audit.writers import write_report
+from xingxian_subsidy.core.errors import InputError
 from xingxian_subsidy.pack.loader import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -55,10 +55,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from case_runner import Case, load_cases, parse, run_case  # noqa: E402
+from case_runner import Case, load_cases, parse, run_case
 
-from xingxian_subsidy.core.errors import RuleDataError, SubsidyError  # noqa: E402
-from xingxian_subsidy.pack.loader import RulePack, load_rules  # noqa: E402
+from xingxian_subsidy.core.errors import RuleDataError, SubsidyError
+from xingxian_subsidy.pack.loader import RulePack, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

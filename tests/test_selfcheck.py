@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from xingxian_subsidy.pack.models import UNITS
-from xingxian_subsidy.pack.loader import load_rules
-from xingxian_subsidy.pack.quotes import all_quotes, check_quotes
 from xingxian_subsidy.core.yamlio import load_with_lines
+from xingxian_subsidy.pack.loader import load_rules
+from xingxian_subsidy.pack.models import UNITS
+from xingxian_subsidy.pack.quotes import all_quotes, check_quotes
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = Path(__file__).resolve().parents[2] / "shared" / "policy"

@@ -12,23 +12,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 import polars as pl
-
-from xingxian_subsidy.core.money import MAX_PERCENT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xingxian_subsidy.pack.models import InputSpec
-
-from xingxian_subsidy.pack.rule import Rule
-
-from xingxian_subsidy.pack.formulas import TierTable
-from xingxian_subsidy.audit.pipeline import audit
 from xingxian_subsidy.audit.columns import map_columns
 from xingxian_subsidy.audit.parse import parse_rows
-from xingxian_subsidy.audit.reference import reference_results
+from xingxian_subsidy.audit.pipeline import audit
 from xingxian_subsidy.audit.read import roster_from_frame
-from xingxian_subsidy.pack.loader import load_rules
+from xingxian_subsidy.audit.reference import reference_results
 from xingxian_subsidy.audit.vector import compute_vector
+from xingxian_subsidy.core.money import MAX_PERCENT
+from xingxian_subsidy.pack.formulas import TierTable
+from xingxian_subsidy.pack.loader import load_rules
+from xingxian_subsidy.pack.models import InputSpec
+from xingxian_subsidy.pack.rule import Rule
 from xingxian_subsidy.pack.semantics import place, tier_bounds
 
 

@@ -18,9 +18,9 @@ import argparse
 import hashlib
 import re
 import shutil
-import tempfile
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from typing import Any, Collection
 
 import polars as pl
 
-__all__ = ["FORMULA_START", "neutralise", "neutralise_expr", "formula_columns"]
+__all__ = ["FORMULA_START", "formula_columns", "neutralise", "neutralise_expr"]
 
 # a cell that a spreadsheet would run as a formula (neutralised in written reports)
 FORMULA_START = r"^[=+\-@\t\r]"

@@ -23,7 +23,7 @@ from .columns import ColumnMap
 from .frame import rows_of_applicants_where_differs, subject_category_code
 from .identity import id_check, ids_ok, mask_id
 
-__all__ = ["INPUT_PASSES", "NOTE_PASSES", "input_errors", "notes", "NOTE_SCHEMA"]
+__all__ = ["INPUT_PASSES", "NOTE_PASSES", "NOTE_SCHEMA", "input_errors", "notes"]
 
 RowMessages = dict[int, list[dict[str, str]]]  # row index → [{"column", "kind", "zh", "en"}]
 NOTE_SCHEMA = {"row": pl.Int64, "_i": pl.Int64, "column": pl.String, "kind": pl.String, "zh": pl.String, "en": pl.String}

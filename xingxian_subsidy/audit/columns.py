@@ -12,7 +12,7 @@ from ..pack.loader import YearRules
 from ..pack.models import UNITS
 from ..pack.rule import Rule
 
-__all__ = ["FIXED_COLUMNS", "REQUIRED", "ColumnMap", "norm_header", "rule_columns", "map_columns", "resolve_rule"]
+__all__ = ["FIXED_COLUMNS", "REQUIRED", "ColumnMap", "map_columns", "norm_header", "resolve_rule", "rule_columns"]
 
 # The fixed columns and the headers staff write for them (zh first; English accepted).
 FIXED_COLUMNS: dict[str, list[str]] = {

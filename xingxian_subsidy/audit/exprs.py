@@ -11,7 +11,7 @@ import polars as pl
 
 from ..pack.semantics import MatchStep
 
-__all__ = ["I128", "Unsupported", "lit", "scaled", "at_scale", "compile_match"]
+__all__ = ["I128", "Unsupported", "at_scale", "compile_match", "lit", "scaled"]
 
 I128 = pl.Int128
 

@@ -12,7 +12,7 @@ from .columns import ColumnMap
 from .parse import CLAIMED_SPEC
 from .read import Roster
 
-__all__ = ["base_frame", "applicant_ids", "rows_of_applicants_where_differs", "subject_category_code", "claimed_fen"]
+__all__ = ["applicant_ids", "base_frame", "claimed_fen", "rows_of_applicants_where_differs", "subject_category_code"]
 
 
 def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:

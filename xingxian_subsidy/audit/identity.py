@@ -7,7 +7,7 @@ import re
 
 import polars as pl
 
-__all__ = ["id_check", "ids_ok", "mask_id", "mask_expr"]
+__all__ = ["id_check", "ids_ok", "mask_expr", "mask_id"]
 
 
 def _t(zh: str, en: str) -> dict[str, str]:

@@ -79,14 +79,14 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
     recs = df.rows() if indices is None else (df[idx_list].rows() if idx_list else [])
     for i, rec in zip(idx_list, recs):
 
-        def cell(fieldname: str) -> str | None:
+        def cell(fieldname: str, rec: tuple = rec) -> str | None:
             col = fx.get(fieldname)
             return rec[col_pos[col]] if col is not None else None
 
         rownum = roster.rows[i]
         pr = ParsedRow(index=i, row=rownum)
 
-        def problem(col: str | None, zh: str, en: str) -> None:
+        def problem(col: str | None, zh: str, en: str, pr: ParsedRow = pr, rownum: int = rownum) -> None:
             pr.problems.append(Problem(source=roster.source, row=rownum, field=col, message=_t(zh, en)))
 
         name, village = cell("name"), cell("village")

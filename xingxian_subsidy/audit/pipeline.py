@@ -128,7 +128,7 @@ def audit(
         "input_format": roster.file_format,
         "rows": n,
         "engine": engine,
-        "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "unused_columns": cmap.unused,
         "rows_explained_by_engine": plan.lines_explained,
         "problem_rows_without_itemised_reason": plan.unexplained,

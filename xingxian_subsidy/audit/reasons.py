@@ -20,7 +20,7 @@ from .read import Roster
 from .reference import reference_in_chunks
 from .report import STATUSES, yuan_text
 
-__all__ = ["statuses", "Explanations", "plan_explanations", "run_explanations", "reason_texts", "issue_frame"]
+__all__ = ["Explanations", "issue_frame", "plan_explanations", "reason_texts", "run_explanations", "statuses"]
 
 
 def statuses(base: pl.DataFrame, bad_rows: RowMessages) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from ..engine.models import ApplicantFile, Claim, LineItem
 from ..pack.loader import RulePack, YearRules
 from .parse import ParsedRow
 
-__all__ = ["RowResult", "reference_results", "reference_in_chunks"]
+__all__ = ["RowResult", "reference_in_chunks", "reference_results"]
 
 
 @dataclass

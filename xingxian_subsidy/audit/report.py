@@ -9,7 +9,7 @@ import polars as pl
 
 from ..core.text import Text
 
-__all__ = ["AuditReport", "STATUSES", "COLUMN_TITLES", "KIND_TITLES", "yuan_text"]
+__all__ = ["COLUMN_TITLES", "KIND_TITLES", "STATUSES", "AuditReport", "yuan_text"]
 
 # Row statuses (zh is the value written; en for --lang en).
 STATUSES: dict[str, Text] = {

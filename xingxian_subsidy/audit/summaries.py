@@ -17,7 +17,7 @@ from ..pack.semantics import place, tier_bounds
 from .columns import ColumnMap
 from .read import Roster
 
-__all__ = ["tier_labels", "summarise", "wan_text"]
+__all__ = ["summarise", "tier_labels", "wan_text"]
 
 
 def tier_labels(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame, known: pl.Series) -> pl.Series:

@@ -50,12 +50,12 @@ from ..pack.rule import Rule
 from ..pack.semantics import match_steps, tier_bounds
 from .columns import ColumnMap
 from .crossrow import cross_row, unsupported_rules
+from .exprs import I128, Unsupported, at_scale, compile_match, lit, scaled
 from .frame import base_frame
 from .parse import ParsedRow, parse_rows
 from .read import Roster
-from .exprs import I128, Unsupported, at_scale, compile_match, lit, scaled
 
-__all__ = ["compute_vector", "COMPILE", "FALLS_BACK", "MAX_INT_DIGITS"]
+__all__ = ["COMPILE", "FALLS_BACK", "MAX_INT_DIGITS", "compute_vector"]
 
 # Input values with at most this many digits before the point are done here; larger ones fall back.
 MAX_INT_DIGITS = 9

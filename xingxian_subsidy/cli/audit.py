@@ -11,7 +11,7 @@ import gc
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -75,7 +75,7 @@ def audit(
     except OSError as exc:
         target = exc.filename or out
         print(("无法写入报告：" if L == "zh" else "cannot write the report: ") + f"{target}: {exc.strerror or exc}", file=sys.stderr)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     by = report.status_counts
     parts = [f"{STATUSES[k].get(L)} {by[k]}" for k in STATUSES if by.get(k)]
     total = report.summaries["by_township"].tail(1)
@@ -113,7 +113,7 @@ def _with_progress(run, lang: str):
 
 
 def template(
-    rule_ids: Annotated[List[str], typer.Argument(help="规则编号（可多个），如 xzbf12.s5.courtyard_tiered。Rule ids.")],
+    rule_ids: Annotated[list[str], typer.Argument(help="规则编号（可多个），如 xzbf12.s5.courtyard_tiered。Rule ids.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="空白名册 .xlsx。The blank workbook.")] = Path("blank.xlsx"),
     lang: LangOpt = Lang.zh,
     rules: RulesOpt = None,
@@ -133,5 +133,5 @@ def template(
         fail(exc, lang.value)
     except OSError as exc:
         print(("无法写入：" if lang is Lang.zh else "cannot write: ") + f"{out}: {exc.strerror or exc}", file=sys.stderr)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     print(f"空白名册已写入：{out}" if lang is Lang.zh else f"blank roster written: {out}")

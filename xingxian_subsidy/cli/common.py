@@ -13,7 +13,7 @@ import typer
 if TYPE_CHECKING:  # pragma: no cover
     from ..pack.loader import RulePack, YearRules
 
-__all__ = ["Lang", "Format", "LangOpt", "RulesOpt", "YearOpt", "fail", "load_pack", "year_rules", "console"]
+__all__ = ["Format", "Lang", "LangOpt", "RulesOpt", "YearOpt", "console", "fail", "load_pack", "year_rules"]
 
 
 class Lang(str, Enum):

@@ -13,7 +13,7 @@ from .common import Lang, LangOpt, RulesOpt, YearOpt, console, load_pack, year_r
 if TYPE_CHECKING:  # pragma: no cover
     from ..pack.loader import YearRules
 
-__all__ = ["rules_list", "rules_markdown", "rules_show", "rules_validate", "rules_interpretations"]
+__all__ = ["rules_interpretations", "rules_list", "rules_markdown", "rules_show", "rules_validate"]
 
 
 def rules_list(

@@ -15,7 +15,7 @@ import typer
 
 from .common import Lang, LangOpt, RulesOpt, YearOpt, fail, load_pack, year_rules
 
-__all__ = ["screen", "serve", "check"]
+__all__ = ["check", "screen", "serve"]
 
 
 def _unknown(kind_zh: str, kind_en: str, raw: str, options: list[str], lang: str) -> None:
@@ -163,7 +163,7 @@ def check(
         _ask_all(q, console, L)
     except (EOFError, KeyboardInterrupt):
         print("\n输入未完成，已退出。" if zh else "\ninput ended before the questionnaire was finished.", file=sys.stderr)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     data = q.applicant_data()
     if save is not None:
         header = "# 由 xingxian-subsidy check 生成；可用 `xingxian-subsidy calc` 复算。\n" if zh else "# written by xingxian-subsidy check; recompute with `xingxian-subsidy calc`.\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Problem", "SubsidyError", "InputError", "RuleDataError", "YearNotCovered", "format_problem"]
+__all__ = ["InputError", "Problem", "RuleDataError", "SubsidyError", "YearNotCovered", "format_problem"]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["normalise_text", "number_text", "yes_no", "TRUE_WORDS", "FALSE_WORDS", "MAX_APPLICANT_BYTES", "MB", "FIRST_YEAR", "LAST_YEAR"]
+__all__ = ["FALSE_WORDS", "FIRST_YEAR", "LAST_YEAR", "MAX_APPLICANT_BYTES", "MB", "TRUE_WORDS", "normalise_text", "number_text", "yes_no"]
 
 # Bounds on what a user may hand over (not policy). One applicant's file is a few KB; anything
 # this large is a mistake (or a roster), not an applicant.

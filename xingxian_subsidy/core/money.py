@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
-__all__ = ["D", "to_fen", "FEN", "ZERO", "fmt_yuan", "MONEY_CONTEXT", "ROUNDING_STATEMENT", "MAX_INPUT", "MAX_PLACES", "MAX_PERCENT", "num_text", "pct_text", "exact_yuan"]
+__all__ = ["FEN", "MAX_INPUT", "MAX_PERCENT", "MAX_PLACES", "MONEY_CONTEXT", "ROUNDING_STATEMENT", "ZERO", "D", "exact_yuan", "fmt_yuan", "num_text", "pct_text", "to_fen"]
 
 FEN = Decimal("0.01")
 # Bounds on what a user may type (not policy): quantities and amounts up to 10^15 with at most
@@ -50,7 +50,7 @@ def D(value: object) -> Decimal:
         if not value.is_finite():
             raise ValueError(f"not a finite number: {value!r}")
         return value
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(f"money and quantities must not be {type(value).__name__}: {value!r}")
     if isinstance(value, int):
         return Decimal(value)

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["load_with_lines", "line_for", "LoadFailure"]
+__all__ = ["LoadFailure", "line_for", "load_with_lines"]
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available

@@ -20,7 +20,7 @@ from ..pack.models import InputSpec
 from ..pack.semantics import resolve_category, resolve_subject
 from .models import ApplicantFile, ApplicantInfo, Claim
 
-__all__ = ["parse_value", "parse_applicant", "read_applicant", "suggest"]
+__all__ = ["parse_applicant", "parse_value", "read_applicant", "suggest"]
 
 
 def _t(zh: str, en: str) -> Text:

@@ -12,7 +12,7 @@ from .applicant import parse_applicant, read_applicant
 from .compute import compute
 from .models import Award
 
-__all__ = ["calculate", "calculate_file", "subject_label", "category_label", "rule_names"]
+__all__ = ["calculate", "calculate_file", "category_label", "rule_names", "subject_label"]
 
 
 def calculate(data: Any, pack: RulePack | None = None, *, source: str = "<applicant>", year: int | None = None) -> Award:

@@ -13,7 +13,7 @@ from ..pack.semantics import evaluate_match
 from .models import ApplicantInfo, Check, InputUsed, Step
 from .plans import year_plan
 
-__all__ = ["Draft", "Context"]
+__all__ = ["Context", "Draft"]
 
 
 @dataclass

@@ -12,7 +12,7 @@ from ..core.text import Model as _Model
 from ..core.text import Text
 from ..pack.models import Dec, Interpretation
 
-__all__ = ["Claim", "ApplicantInfo", "ApplicantFile", "Citation", "Check", "Step", "InputUsed", "Status", "LineItem", "Award"]
+__all__ = ["ApplicantFile", "ApplicantInfo", "Award", "Check", "Citation", "Claim", "InputUsed", "LineItem", "Status", "Step"]
 
 
 

@@ -44,7 +44,7 @@ from ..pack.rule import Rule
 from ..pack.semantics import MatchStep, TierBound, match_steps, tier_bounds
 from .models import Check, Citation, InputUsed, Step
 
-__all__ = ["YES", "NO", "shared", "shared_check", "citation", "input_text", "CondPlan", "RulePlan", "YearPlan", "year_plan"]
+__all__ = ["NO", "YES", "CondPlan", "RulePlan", "YearPlan", "citation", "input_text", "shared", "shared_check", "year_plan"]
 
 YES, NO = Text(zh="是", en="yes"), Text(zh="否", en="no")
 

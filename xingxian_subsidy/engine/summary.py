@@ -3,10 +3,9 @@ account of a line, used by the renderers and by the audit's reasons."""
 
 from __future__ import annotations
 
-
 from .models import Check, LineItem
 
-__all__ = ["STATUS", "line_summary", "check_text"]
+__all__ = ["STATUS", "check_text", "line_summary"]
 
 STATUS = {
     "awarded": {"zh": "予以奖补", "en": "awarded"},

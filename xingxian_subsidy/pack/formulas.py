@@ -25,18 +25,18 @@ from ..core.text import Model, Text
 from .models import RateCase, ValueRef
 
 __all__ = [
-    "FormulaBase",
-    "PerUnit",
+    "FORMULA_KINDS",
+    "DecidedWithinRange",
+    "FirstPlusAdditional",
     "Fixed",
+    "Formula",
+    "FormulaBase",
+    "InterestAtRate",
+    "NotQuantified",
+    "PerUnit",
     "ShareOfCost",
     "Tier",
     "TierTable",
-    "FirstPlusAdditional",
-    "DecidedWithinRange",
-    "InterestAtRate",
-    "NotQuantified",
-    "Formula",
-    "FORMULA_KINDS",
     "kind_of",
     "value_parameters",
 ]

@@ -24,7 +24,7 @@ from ..core.yamlio import LoadFailure, line_for, load_with_lines
 from .models import Document, Interpretation, Parameter, Report, TaskReport, TaskTable, Vocabulary
 from .rule import Rule
 
-__all__ = ["RulePack", "YearRules", "load_rules", "default_rules_dir"]
+__all__ = ["RulePack", "YearRules", "default_rules_dir", "load_rules"]
 
 
 def default_rules_dir() -> Path:
@@ -91,7 +91,7 @@ class RulePack:
     directory: Path
     years: dict[int, YearRules]
     digest: str
-    title: Text = Text(zh="奖补", en="subsidy")  # how the tool names itself to this pack's users
+    title: Text = field(default_factory=lambda: Text(zh="奖补", en="subsidy"))  # how the tool names itself to this pack's users
 
     @property
     def label(self) -> str:

@@ -19,28 +19,28 @@ from ..core.text import Model as _Model
 from ..core.text import Text
 
 __all__ = [
-    "Dec",
-    "Period",
-    "Document",
-    "Parameter",
-    "Choice",
-    "InputSpec",
-    "Match",
-    "Condition",
-    "RateCase",
-    "ValueRef",
-    "Uplift",
+    "BOUNDARY_WORDS",
+    "UNITS",
     "Cap",
+    "Category",
+    "Choice",
+    "Condition",
+    "Dec",
+    "Document",
+    "InputSpec",
+    "Interpretation",
+    "Match",
+    "Parameter",
+    "Period",
+    "RateCase",
+    "Report",
+    "SubjectType",
+    "TaskReport",
     "TaskTable",
     "TierReport",
-    "TaskReport",
-    "Report",
-    "Interpretation",
-    "SubjectType",
-    "Category",
+    "Uplift",
+    "ValueRef",
     "Vocabulary",
-    "UNITS",
-    "BOUNDARY_WORDS",
 ]
 
 
@@ -86,7 +86,7 @@ class Period(_Model):
     end: dt.date
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Period":
+    def _ordered(self) -> Period:
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
@@ -119,7 +119,7 @@ class Parameter(_Model):
     quote: str = Field(min_length=4)
 
     @model_validator(mode="after")
-    def _unit_known(self) -> "Parameter":
+    def _unit_known(self) -> Parameter:
         if self.unit not in UNITS:
             raise ValueError(f"unknown unit {self.unit!r}; known: {sorted(UNITS)}")
         return self
@@ -141,7 +141,7 @@ class InputSpec(_Model):
     help: Text | None = None
 
     @model_validator(mode="after")
-    def _unit_matches_type(self) -> "InputSpec":
+    def _unit_matches_type(self) -> InputSpec:
         if self.type in ("decimal", "integer", "money"):
             if self.unit is None:
                 raise ValueError(f"input {self.name!r} of type {self.type} needs a unit")
@@ -175,7 +175,7 @@ class Condition(_Model):
     threshold: str | None = None
     values: list[str] | None = None
     boundary_word: str | None = None
-    any_of: list["Condition"] | None = None
+    any_of: list[Condition] | None = None
     when: Match | None = None
     kind: Literal["eligibility", "exclusion"] = "eligibility"
     section: str
@@ -183,7 +183,7 @@ class Condition(_Model):
     interpretations: list[str] = []
 
     @model_validator(mode="after")
-    def _well_formed(self) -> "Condition":
+    def _well_formed(self) -> Condition:
         if self.any_of is not None:
             if self.op or self.input or self.ratio_of:
                 raise ValueError(f"condition {self.id}: any_of stands alone")
@@ -238,7 +238,7 @@ class Cap(_Model):
     interpretations: list[str] = []
 
     @model_validator(mode="after")
-    def _group_for_shared(self) -> "Cap":
+    def _group_for_shared(self) -> Cap:
         if self.scope != "claim" and not self.group:
             raise ValueError("a project or applicant cap needs a group name")
         return self
@@ -262,7 +262,7 @@ class TaskTable(_Model):
     rules: list[str] = []
 
     @model_validator(mode="after")
-    def _sums(self) -> "TaskTable":
+    def _sums(self) -> TaskTable:
         if self.unit not in UNITS:
             raise ValueError(f"unknown unit {self.unit!r}")
         if sum(self.values.values()) != self.total:
@@ -347,7 +347,7 @@ class Vocabulary(_Model):
     label_groups: list[str] = []
 
     @model_validator(mode="after")
-    def _known(self) -> "Vocabulary":
+    def _known(self) -> Vocabulary:
         subjects = {s.id for s in self.subjects}
         categories = {c.id for c in self.categories}
         for s in self.household_subjects:

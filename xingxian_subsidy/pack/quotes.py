@@ -9,7 +9,7 @@ from ..core.errors import Problem
 from .loader import RulePack
 from .rule import walk_conditions
 
-__all__ = ["check_quotes", "normalise", "all_quotes"]
+__all__ = ["all_quotes", "check_quotes", "normalise"]
 
 _WS = re.compile(r"\s+")
 

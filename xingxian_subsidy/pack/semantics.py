@@ -24,17 +24,17 @@ from .models import Match, Parameter, Vocabulary
 from .rule import Rule
 
 __all__ = [
-    "MatchStep",
-    "match_steps",
-    "evaluate_match",
-    "TierBound",
-    "tier_bounds",
-    "place",
-    "word_maps",
-    "resolve_subject",
-    "resolve_category",
-    "category_label",
     "CATEGORY",
+    "MatchStep",
+    "TierBound",
+    "category_label",
+    "evaluate_match",
+    "match_steps",
+    "place",
+    "resolve_category",
+    "resolve_subject",
+    "tier_bounds",
+    "word_maps",
 ]
 
 # The name under which a missing household category is reported (as a missing input would be).
@@ -147,9 +147,7 @@ class TierBound:
         t = self.tier
         if self.lower is not None and (value < self.lower or (value == self.lower and not t.lower_inclusive)):
             return False
-        if self.upper is not None and (value > self.upper or (value == self.upper and not t.upper_inclusive)):
-            return False
-        return True
+        return not (self.upper is not None and (value > self.upper or (value == self.upper and not t.upper_inclusive)))
 
     def bounds_text(self, value_name: str = "x") -> str:
         """``1500 < x ≤ 2000``."""

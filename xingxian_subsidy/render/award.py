@@ -15,7 +15,7 @@ from ..core.money import fmt_yuan
 from ..engine.models import Award, LineItem
 from ..engine.summary import STATUS, check_text
 
-__all__ = ["to_json", "to_json_data", "to_markdown", "to_rich", "MSG"]
+__all__ = ["MSG", "to_json", "to_json_data", "to_markdown", "to_rich"]
 
 MSG = {
     "title": {"zh": "奖补测算明细", "en": "Subsidy calculation"},

@@ -29,7 +29,7 @@ from ..pack.models import Condition, Match, Parameter, ValueRef
 from ..pack.rule import Rule
 from ..pack.semantics import category_label, evaluate_match, match_steps, tier_bounds
 
-__all__ = ["RuleEntry", "DESCRIBE", "open_rules", "rule_entry", "rate_text", "condition_texts", "param_text", "category_choices", "entry_data"]
+__all__ = ["DESCRIBE", "RuleEntry", "category_choices", "condition_texts", "entry_data", "open_rules", "param_text", "rate_text", "rule_entry"]
 
 OPS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
 
@@ -76,7 +76,7 @@ def _match_label(yr: YearRules, m: Match) -> Text | None:
     if m.not_group:
         zh.append("非" + "、".join(m.not_group))
         en.append("not " + ", ".join(m.not_group))
-    for name, values in (m.inputs or {}).items():
+    for values in (m.inputs or {}).values():
         zh.append("/".join(values))
         en.append("/".join(values))
     if not zh:
@@ -195,7 +195,7 @@ def _interest_at_rate(yr: YearRules, rule: Rule, f: InterestAtRate, subject: str
 
 def rate_text(yr: YearRules, rule: Rule, subject: str | None = None, category: str | None = None) -> Text:
     """How much a rule pays, in words, from its parameters (the case for subject/category if given)."""
-    P = lambda name: yr.param(rule, name)  # noqa: E731
+    P = lambda name: yr.param(rule, name)
     t = DESCRIBE[rule.formula.kind](yr, rule, rule.formula, subject, category)
     extra_zh, extra_en = [], []
     for up in rule.uplifts:

@@ -35,7 +35,7 @@ from ..pack.loader import RulePack, load_rules
 from ..selfservice.hints import compute_hints, hint_data
 from ..selfservice.screening import category_choices, entry_data, rule_entry
 
-__all__ = ["create_app", "MAX_BODY", "STATIC_DIR"]
+__all__ = ["MAX_BODY", "STATIC_DIR", "create_app"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
