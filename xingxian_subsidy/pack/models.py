@@ -117,6 +117,9 @@ class Parameter(_Model):
     label: Text
     section: str = Field(min_length=1)
     quote: str = Field(min_length=4)
+    # a value the text does not give (the day-count of a loan-interest reading): the register entry
+    # that sets it; the value must then be written in that entry's reading, not in the quote
+    value_from: str | None = None
 
     @model_validator(mode="after")
     def _unit_known(self) -> Parameter:
