@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from pydantic_core import to_jsonable_python
+
 from ..core.money import num_text
 from .loader import YearRules
 from .rule import Rule, walk_conditions
@@ -48,11 +50,19 @@ class Entry:
 
 
 def _text(value: Any) -> str:
-    if hasattr(value, "model_dump"):
-        value = value.model_dump(mode="json", exclude_defaults=True)
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", exclude_defaults=True)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return to_jsonable_python(value)
 
 
 def _fields(kind: str, key: str, a: Any, b: Any, names: Iterable[str]) -> list[Entry]:

@@ -39,7 +39,7 @@ from typing import Annotated, Any, Union
 from pydantic import Discriminator, Field, Tag, ValidationError
 
 from ..core.errors import Problem, RuleDataError
-from ..core.money import D
+from ..core.money import D, num_text
 from ..core.text import Model, Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
 from .models import Condition, Dec, Parameter, Period
@@ -152,7 +152,8 @@ class Reading(Model):
     alternative: str
 
 
-_OPS = ("set", "add_parameter", "add_rule", "remove_rule", "patch_rule", "add_condition", "remove_condition", "patch_condition", "reading")
+# the key that names each change (the patches also have a "set" key: they are tried first)
+_OPS = ("patch_rule", "patch_condition", "add_parameter", "add_rule", "remove_rule", "add_condition", "remove_condition", "reading", "set")
 
 
 def _op(value: Any) -> str | None:
@@ -377,7 +378,7 @@ def apply_changes(yr: Any, changes: list[Any], *, label: str, source: str, lines
                 problems.append(where.problem(f"文件 {doc} 没有参数 {name}", f"document {doc} has no parameter {name}"))
                 return
             hypothetical = change.quote is None
-            quote = change.quote or f"假设 {doc}.{name} = {change.value}（测算用，未引用文件）"
+            quote = change.quote or f"假设 {doc}.{name} = {num_text(change.value)}（测算用，未引用文件）"
             parameters[doc][name] = old.model_copy(update={
                 "value": change.value, "quote": quote, "section": change.section or old.section,
                 **({"label": change.label} if change.label else {})})
