@@ -100,6 +100,7 @@ def simulate(
     rules: RulesOpt = None,
     year: YearOpt = None,
     show_id: Annotated[bool, typer.Option("--show-id", help="报告中显示完整身份证号。Show full ID numbers.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="按变体重算每一行（默认只重算变体可能影响的行，结果相同）。Recompute every row under the variant.")] = False,
 ) -> None:
     """测算规则变化的影响：按基准和变体分别重算名册，给出总变化及按乡镇、村、项目、档次的变化。What a change of the rules would cost on a roster, exact to the fen."""
     from ..audit.read import read_roster
@@ -122,7 +123,7 @@ def simulate(
             fail(exc, L)
     try:
         base = pack.for_year(base_year)
-        sim = run(read_roster(roster), pack, base, vyr, vpack, lang=L)
+        sim = run(read_roster(roster), pack, base, vyr, vpack, lang=L, full=full)
         inputs = [roster] + ([variant_file] if variant_file else [])
         written = []
         if out is not None:

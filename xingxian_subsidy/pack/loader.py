@@ -326,7 +326,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     if vocabulary is None:
         return None
     for entry in alternatives:
-        if entry not in register:
+        if entry not in register and register:  # (a register that failed to load has been reported)
             problems.append(Problem(source=str(reg_path), message={"zh": f"读法属于不存在的条目 {entry}", "en": f"alternatives of an unknown entry {entry}"}))
     yr = YearRules(year=year, documents=documents, parameters=parameters, rules=rules,
                    vocabulary=vocabulary, interpretations=register, files=files, tasks=tasks, reports=reports,

@@ -52,6 +52,8 @@ def _year_quotes(yr: YearRules, sources: Path) -> list[tuple[Path, str, str]]:
         path = sources / rule.document.source_file
         out.append((path, rid, rule.quote))
         out += [(path, f"{rid}.{c.id}", c.quote) for c in walk_conditions(rule.conditions)]
+        if rule.paid_in_kind is not None:
+            out.append((path, f"{rid}.paid_in_kind", rule.paid_in_kind.quote))
     return out
 
 
