@@ -33,7 +33,7 @@ from .frame import base_frame
 from .read import Roster, read_roster
 from .summaries import tier_labels
 
-__all__ = ["PAID", "Simulation", "simulate"]
+__all__ = ["PAID", "Simulation", "reading_impacts", "simulate"]
 
 PAID = ("awarded", "limited")
 
@@ -175,3 +175,43 @@ def _figures(rows: pl.DataFrame, lang: str) -> tuple[dict[str, pl.DataFrame], di
     total_row = total.with_columns(pl.lit("合计" if lang == "zh" else "total").alias("township")).select(town.columns)
     tables = {"by_township": pl.concat([town, total_row]), "by_village": village, "by_rule": rule, "by_tier": tier}
     return tables, counts, totals
+
+
+def reading_impacts(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.DataFrame, status: pl.Series, fen: pl.Series,
+                    lang: str = "zh") -> pl.DataFrame:
+    """Per contested reading (register entry and alternative): the rows whose award changes and the money.
+
+    Args:
+        roster: the roster; ``fixed`` its ``frame.base_frame`` under ``yr``.
+        status, fen: each row's line status and award in 分 under ``yr`` (null where there is none).
+
+    Returns:
+        One row per alternative, in register order: ``entry``, ``title``, ``alternative``, ``label``,
+        ``rows`` (rows recomputed: those of applicants with a rule the reading can move), ``rows_changed``,
+        ``base_fen``, ``variant_fen`` and ``change_fen`` over the rows that change.
+    """
+    from ..pack.loader import alternative_years
+
+    paid = pl.select(pl.when(status.is_null()).then(None).when(status.is_in(PAID)).then(fen.fill_null(0)).otherwise(0)).to_series()
+    base = pl.DataFrame([fixed.get_column("rule"), status.alias("status"), paid.alias("fen")])
+    out: list[dict[str, Any]] = []
+    present = set(fixed.get_column("rule").drop_nulls().unique().to_list())
+    for (entry, alt_id), other in alternative_years(yr).items():
+        alt = next(a for a in yr.alternatives[entry] if a.id == alt_id)
+        moved = rules_moved(yr, other)
+        rec = {"entry": entry, "title": yr.interpretations[entry].title.get(lang), "alternative": alt_id, "label": alt.label.get(lang),
+               "rows": 0, "rows_changed": 0, "base_fen": 0, "variant_fen": 0, "change_fen": 0}
+        if moved is None or moved & present:
+            touched = fixed.get_column("rule").is_in(list(moved) if moved is not None else list(present)).fill_null(False)
+            mask = fixed.get_column("aid").is_in(fixed.get_column("aid").filter(touched).unique().implode())
+            part = _computed(_subset(roster, mask), other, pack, lambda *a: None)
+            b = base.filter(mask)
+            diff = (part.get_column("fen").fill_null(0) - b.get_column("fen").fill_null(0))
+            changed = (diff != 0) | part.get_column("status").ne_missing(b.get_column("status"))
+            rec.update(rows=int(mask.sum()), rows_changed=int(changed.sum()),
+                       base_fen=int(b.get_column("fen").filter(changed).fill_null(0).sum()),
+                       variant_fen=int(part.get_column("fen").filter(changed).fill_null(0).sum()), change_fen=int(diff.sum()))
+        out.append(rec)
+    schema = {"entry": pl.String, "title": pl.String, "alternative": pl.String, "label": pl.String, "rows": pl.Int64, "rows_changed": pl.Int64,
+              "base_fen": pl.Int64, "variant_fen": pl.Int64, "change_fen": pl.Int64}
+    return pl.DataFrame(out, schema=schema)

@@ -32,7 +32,7 @@ from .models import Document, Interpretation, Parameter, Report, TaskReport, Tas
 from .overlay import Alternative, OverlayDocument, OverlayFile, Provenance, Reading, SetParam, apply_changes, located, read_overlay
 from .rule import Rule
 
-__all__ = ["OVERLAY_FILE", "RulePack", "YearRules", "default_rules_dir", "load_rules", "variant"]
+__all__ = ["OVERLAY_FILE", "RulePack", "YearRules", "alternative_years", "default_rules_dir", "load_rules", "variant"]
 
 OVERLAY_FILE = "overlay.yaml"  # a year folder holding only this file is the year before it, changed
 
@@ -489,6 +489,34 @@ def variant(pack: RulePack, *, year: int | None = None, overlay: OverlayFile | P
     if problems:
         raise RuleDataError(problems)
     return dataclasses.replace(pack, years={**pack.years, yr.year: yr}, variant=yr.variant), yr
+
+
+_ALTERNATIVES: dict[int, tuple[Any, dict[tuple[str, str], YearRules]]] = {}
+
+
+def alternative_years(yr: YearRules) -> dict[tuple[str, str], YearRules]:
+    """The year's rules under each alternative reading of its register: (entry, alternative) → rules.
+
+    An entry the year already reads otherwise (``yr.readings``) is left out. Worked out once per
+    YearRules (the loader has checked that every alternative applies cleanly).
+    """
+    import weakref
+
+    hit = _ALTERNATIVES.get(id(yr))
+    if hit is not None and hit[0]() is yr:
+        return hit[1]
+    out: dict[tuple[str, str], YearRules] = {}
+    for entry, alts in yr.alternatives.items():
+        if entry in yr.readings:
+            continue
+        for alt in alts:
+            other, problems = _changed(yr, [Reading(reading=entry, alternative=alt.id)], label=f"{entry}={alt.id}", source="--reading")
+            if problems:
+                raise RuleDataError(problems)
+            out[(entry, alt.id)] = other
+    _ALTERNATIVES[id(yr)] = (weakref.ref(yr), out)
+    weakref.finalize(yr, _ALTERNATIVES.pop, id(yr), None).atexit = False
+    return out
 
 
 def _digest(directory: Path) -> str:
