@@ -213,3 +213,22 @@ def test_every_case_names_its_arithmetic_or_reason():
         assert len(names) == len(set(names)), f"{path.name}: two cases share a name"
         for name in names:
             assert re.search(r"\d|待补充|未量化|不符|不予|主体|未满足", name), (path.name, name)
+
+
+def test_the_published_texts_travel_with_the_pack():
+    """rules/sources holds the texts every quote is checked against, and the wheel carries them
+    (pyproject's package data for xingxian_subsidy._rules matches every file of the pack)."""
+    import fnmatch
+    import tomllib
+
+    from xingxian_subsidy.pack.quotes import default_sources
+
+    pack = load_rules(RULES)
+    assert default_sources(pack) == RULES / "sources"
+    assert check_quotes(pack) == [], "every quote is verbatim in the shipped texts"
+    for doc in pack.for_year(2024).documents.values():
+        assert (RULES / "sources" / doc.source_file).is_file(), doc.source_file
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["xingxian_subsidy._rules"]
+    files = [p.relative_to(RULES).as_posix() for p in RULES.rglob("*") if p.is_file()]
+    missing = [f for f in files if not any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)]
+    assert missing == [], "files of the pack the wheel would leave out"
