@@ -44,6 +44,7 @@ def test_check_sanlei_household_courtyard_and_toilet(yr, tmp_path):
         "86",            # survival_rate (planting)
         "是", "是", "否", "是",
         "是", "也许", "是",  # toilet: self-inspection; re-inspection refused once, then yes
+        "",              # sampled for the re-inspection: not known (it passed: not needed, I-013)
     ]
     out_file = tmp_path / "wang.yaml"
     result = runner.invoke(app, ["check", "--save", str(out_file)], input="\n".join(answers) + "\n")

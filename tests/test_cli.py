@@ -337,7 +337,7 @@ def test_missing_inputs_are_named_not_zeroed():
     path = ROOT / "examples" / "household_missing_reinspection.yaml"
     data = json.loads(run("calc", path, "-f", "json").stdout)
     assert [(line["status"], [m["name"] for m in line["missing"]]) for line in data["lines"]] == [
-        ("undecided", ["county_reinspection_passed"]),
+        ("undecided", ["county_reinspection_passed", "county_reinspection_sampled"]),  # passed, or not sampled (I-013)
         ("undecided", ["contiguous_base_mu"]),
     ]
     table = run("calc", path).stdout

@@ -142,7 +142,7 @@ def test_undeclared_input_is_named(tmp_path: Path) -> None:
 
 
 def test_unknown_interpretation_subject_and_group_are_each_reported(tmp_path: Path) -> None:
-    d = _pack(tmp_path, {COURTYARD: lambda t: _replace("interpretations: [I-017]", "interpretations: [I-017, I-999]")(
+    d = _pack(tmp_path, {COURTYARD: lambda t: _replace("interpretations: [I-017, I-030]", "interpretations: [I-017, I-030, I-999]")(
         _replace("subjects: [village]", "subjects: [village, alien]")(t))})
     problems = _problems(d)
     interp = _only(problems, "unknown interpretation")
@@ -275,7 +275,7 @@ def test_param_refs_lists_every_parameter_a_rule_uses() -> None:
     assert yr.rules["xzf5.s3-1.sanpin_yibiao"].parameter_names() == ["sanpin_first", "sanpin_additional"]
     assert yr.rules["xzbf12.s5.demo_village"].parameter_names() == ["demo_village_min", "demo_village_max", "demo_share_monitored", "demo_share_all"]
     assert yr.rules["xzf5.s3-8.loan_interest"].parameter_names() == ["interest_day_basis"]
-    assert yr.rules["xzf5.s3-3.cattle_shed"].parameter_names() == ["cattle_shed_rate", "cattle_min", "cattle_shed_min", "livestock_sanlei_uplift"]
+    assert yr.rules["xzf5.s3-3.cattle_shed"].parameter_names() == ["cattle_shed_rate", "cattle_min", "cattle_shed_min", "livestock_sanlei_uplift", "livestock_project_cap"]
     assert yr.rules["xzf5.s3-10.direct_store"].parameter_names() == ["store_county", "store_city", "store_capital", "store_tier1"]
     assert yr.rules["xzbf8.s5-4.indoor_flush"].parameter_names() == ["indoor_flush_rate"]
     assert yr.rules["xzf5.s3-1.seed_base_support"].parameter_names() == []
@@ -464,7 +464,7 @@ def test_per_unit_first_plus_additional_and_share_steps_show_the_arithmetic() ->
     assert soy.citation.document_number == "兴政发〔2024〕5号" and soy.citation.section == "三（一）扶持政策 三"
     assert soy.citation.gazette_page == 15 and "300元/亩" in soy.citation.quote
     assert a.total == Decimal("63750.01") and a.rule_pack == PACK.label
-    assert [i.id for i in a.interpretations] == ["I-008", "I-009"]
+    assert [i.id for i in a.interpretations] == ["I-008", "I-009", "I-029"]
     assert a.also_eligible[:2] == ["xzbf12.s5.courtyard_leading_entity", "xzf5.s3-1.seed_base_support"]
     assert "xzf5.s3-1.soybean" not in a.also_eligible and "xzbf12.s5.courtyard_tiered" not in a.also_eligible
 
@@ -489,7 +489,7 @@ def test_threshold_checks_show_value_threshold_boundary_word_and_quote() -> None
     assert _check(ok, "excl1_acceptance")[:5] == ("是", "是", "is_true", "是", True)
     assert "excl3_livestock_survival" not in [c.id for c in ok.checks], "a condition for another kind of project is not listed"
     assert _steps(ok) == [("3200 元落在五档（3000 < x）→ 700 元", "3200 yuan falls in tier 5 (3000 < x) → 700 yuan", Decimal("700"))]
-    assert out.interpretations == ["I-011", "I-012", "I-022"]
+    assert out.interpretations == ["I-011", "I-012", "I-036", "I-040", "I-022"]
 
 
 def test_tier_steps_and_the_cumulative_household_cap() -> None:
@@ -513,7 +513,7 @@ def test_tier_steps_and_the_cumulative_household_cap() -> None:
 
 
 def test_ratio_conditions_any_of_and_the_county_range() -> None:
-    inputs = {"recognised": "是", "courtyard_households": 30, "monitored_and_alleviated_households": 50, "all_households": 200}
+    inputs = {"recognised": "是", "courtyard_households": 30, "courtyard_monitored_households": 30, "monitored_and_alleviated_households": 50, "all_households": 200}
     a = _award("行政村", [{"rule": "xzbf12.s5.demo_village", "inputs": {**inputs, "decided_amount": "40000"}},
                          {"rule": "xzbf12.s5.demo_village", "inputs": {**inputs, "monitored_and_alleviated_households": 0, "decided_amount": "40000"}},
                          {"rule": "xzbf12.s5.demo_village", "inputs": {**inputs, "decided_amount": "60000"}}])
@@ -552,7 +552,7 @@ def test_interest_claim_cap_uplift_choose_higher_and_once_per_household_steps() 
         ("“三类户”规模养殖提高比例：130,000.00 元 ×（1 + 25%）= 162,500.00 元", "三类户 uplift on livestock rates: 130,000.00 × (1 + 25%) = 162,500.00 yuan", Decimal("162500.00")),
         ("同一项目（牛场）的建设类奖补择高支付：本项最高，予以支付", "one construction award per project (牛场), the highest: this one is paid", Decimal("162500.00")),
     ]
-    assert cattle.steps[1].interpretations == ["I-006"] and cattle.interpretations == ["I-005", "I-006", "I-001"]
+    assert cattle.steps[1].interpretations == ["I-006"] and cattle.interpretations == ["I-005", "I-004", "I-026", "I-028", "I-037", "I-038", "I-006", "I-001"]
     assert _steps(sheep)[-1] == ("同一项目（牛场）择高支付：已按 标准化肉牛养殖场圈舍奖补 162,500.00 元支付，本项计 0 元",
                                  "one award per project (牛场): standard beef-cattle farm shed award 162,500.00 is paid instead; this line is 0", Decimal("0"))
     assert (sheep.status, sheep.amount, sheep.project) == ("limited", Decimal("0"), "牛场")
@@ -561,7 +561,7 @@ def test_interest_claim_cap_uplift_choose_higher_and_once_per_household_steps() 
                                "once per household: household toilet grant (three-cell or double-urn) 5,000.00 is paid (the highest); this line is 0", Decimal("0"))]
     assert (indoor.status, three.status, three.amount) == ("limited", "awarded", Decimal("5000.00"))
     assert b.total == Decimal("167500.00")
-    assert [i.id for i in b.interpretations] == ["I-001", "I-005", "I-006", "I-013"]
+    assert [i.id for i in b.interpretations] == ["I-001", "I-004", "I-005", "I-006", "I-013", "I-026", "I-028", "I-031", "I-034", "I-037", "I-038"]
 
 
 def test_missing_inputs_are_named_with_their_labels_never_zeroed() -> None:
@@ -727,7 +727,7 @@ def test_a_freshly_loaded_pack_holds_documents_parameters_vocabulary_and_registe
     assert yr.interpretations["I-001"].title.zh == "“三类户”的范围"
     award = calculate({"year": 2024, "applicant": {"name": "a", "subject": "农户", "category": "边缘户"},
                        "claims": [{"rule": "xzf5.s3-3.cattle_shed", "inputs": {"farm_compliant": "是", "cattle_on_hand": 100, "new_shed_area_m2": "600"}}]}, pack)
-    assert award.total == Decimal("150000.00") and [i.id for i in award.interpretations] == ["I-001", "I-005", "I-006"]
+    assert award.total == Decimal("150000.00") and [i.id for i in award.interpretations] == ["I-001", "I-004", "I-005", "I-006", "I-026", "I-028", "I-037", "I-038"]
     assert award.rule_pack == pack.label
 
 

@@ -123,7 +123,7 @@ def test_formula_text_is_neutralised(report, tmp_path):
     assert "'=HYPERLINK(\"http://example.com\")" in values
     assert not any(v.startswith("=") for v in values)
     assert ws.freeze_panes == "A2"
-    assert wb.sheetnames == ["明细", "问题清单", "汇总", "说明"]
+    assert wb.sheetnames == ["明细", "问题清单", "汇总", "争议口径影响", "说明"]
 
 
 def test_nothing_lost_rows_in_order(pack, report):

@@ -49,12 +49,27 @@ def test_quote_check_catches_an_altered_quote(tmp_path):
     shutil.copytree(RULES, copy)
     path = copy / "2024" / "xzbf-2024-8_rural-toilet-revolution.yaml"
     text = path.read_text(encoding="utf-8")
-    assert "每座补助 5000 元" in text
-    path.write_text(text.replace("每座补助 5000 元", "每座补助 6000 元"), encoding="utf-8")
+    assert "用于洁具采购" in text
+    path.write_text(text.replace("用于洁具采购", "用于洁具购置"), encoding="utf-8")
     problems = check_quotes(load_rules(copy), POLICY)
     assert problems, "an altered quote must be reported"
     assert all("rural-toilet-revolution" in p.source for p in problems)
-    assert any("6000" in p.message["en"] for p in problems)
+    assert any("洁具购置" in p.message["en"] for p in problems)
+
+
+def test_a_value_its_quote_does_not_write_is_refused_at_load(tmp_path):
+    """The loader checks each value against its own quote: 5000 quoted as 6000 does not load."""
+    from xingxian_subsidy.core.errors import RuleDataError
+
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    path = copy / "2024" / "xzbf-2024-8_rural-toilet-revolution.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "每座补助 5000 元" in text
+    path.write_text(text.replace("每座补助 5000 元", "每座补助 6000 元"), encoding="utf-8")
+    with pytest.raises(RuleDataError) as err:
+        load_rules(copy)
+    assert any("three_cell_rate" in (p.field or "") and "5000" in p.message["en"] for p in err.value.problems)
 
 
 def test_every_rule_and_condition_has_a_quote(pack):
@@ -200,3 +215,22 @@ def test_every_case_names_its_arithmetic_or_reason():
         assert len(names) == len(set(names)), f"{path.name}: two cases share a name"
         for name in names:
             assert re.search(r"\d|待补充|未量化|不符|不予|主体|未满足", name), (path.name, name)
+
+
+def test_the_published_texts_travel_with_the_pack():
+    """rules/sources holds the texts every quote is checked against, and the wheel carries them
+    (pyproject's package data for xingxian_subsidy._rules matches every file of the pack)."""
+    import fnmatch
+    import tomllib
+
+    from xingxian_subsidy.pack.quotes import default_sources
+
+    pack = load_rules(RULES)
+    assert default_sources(pack) == RULES / "sources"
+    assert check_quotes(pack) == [], "every quote is verbatim in the shipped texts"
+    for doc in pack.for_year(2024).documents.values():
+        assert (RULES / "sources" / doc.source_file).is_file(), doc.source_file
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["xingxian_subsidy._rules"]
+    files = [p.relative_to(RULES).as_posix() for p in RULES.rglob("*") if p.is_file()]
+    missing = [f for f in files if not any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)]
+    assert missing == [], "files of the pack the wheel would leave out"

@@ -167,7 +167,7 @@ def _plain_frame(seed: int, n: int) -> pl.DataFrame:
         rec: dict[str, str | None] = {c: None for c in FIXED + INPUT_NAMES}
         sid = rng.choice(rule.subjects)
         subject = next(s for s in YR.vocabulary.subjects if s.id == sid)
-        rec.update({"姓名": f"户{i % 25}", "村": "碾子", "主体类型": subject.label.zh, "农户类型": CATEGORY_TEXT[(i % 25) % 5],
+        rec.update({"姓名": f"户{i % 25}", "村": "碾子", "主体类型": subject.label.zh, "农户类型": CATEGORY_TEXT[(i % 25) % 5] if sid in YR.vocabulary.household_subjects else None,
                     "项目": rule.id, "申报金额": str(rng.randint(0, 9000)), "项目标签": rng.choice([None, "P1"])})
         bounds = _boundaries(rule)
         for spec in rule.inputs:

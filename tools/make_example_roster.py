@@ -26,7 +26,7 @@ def make_id(rng: random.Random, valid: bool = True) -> str:
 HEAD = ["乡镇", "村", "姓名", "身份证号", "主体类型", "农户类型", "项目", "项目标签", "申报金额",
         "通过发展庭院经济当年户增收", "庭院经济类型", "验收合格（含县级抽验）", "符合用地要求", "成活率/存活率",
         "在庭院范围内发展", "当年新实施项目", "乱搭乱建影响村容村貌或造成环境污染", "能带动农户增收（非自产自销自赏）",
-        "乡镇自验合格", "县农业农村局复验通过",
+        "乡镇自验合格", "县农业农村局复验通过", "被抽中复验",
         "大豆种植面积（不含复合种植）", "建设成本", "新建养殖场手续合规合法", "基础母羊存栏", "新建圈舍面积",
         "用地类型", "药材生长年限", "本片种植面积", "占用基本农田", "符合土地利用规划和用途管控要求"]
 
@@ -75,16 +75,17 @@ def main() -> None:
     courtyard(person(), "3500", "650")                       # 少报 (700 due)
 
     # 户厕 — 附件2 task for 蔡家崖乡 is 310 households
-    def toilet(p, model, claimed, self_ok="是", county_ok="是", label=""):
+    def toilet(p, model, claimed, self_ok="是", county_ok="是", label="", sampled=""):
         rule = "户厕改造补助（室内水冲式）" if model == "indoor" else "户厕改造补助（三格式、双瓮式）"
-        rows.append({**p, "项目": rule, "项目标签": label, "申报金额": claimed, "乡镇自验合格": self_ok, "县农业农村局复验通过": county_ok})
+        rows.append({**p, "项目": rule, "项目标签": label, "申报金额": claimed, "乡镇自验合格": self_ok, "县农业农村局复验通过": county_ok,
+                     "被抽中复验": sampled})
 
     for _ in range(5):
         toilet(person(), "three", "5000")                    # 一致
     toilet(person(), "indoor", "2000")                       # 一致
     toilet(person(), "indoor", "2000")                       # 一致
     toilet(person(), "indoor", "5000")                       # 多报: indoor flush is 2000
-    toilet(person(), "three", "5000", county_ok="否")        # failed county re-inspection: 不符合条件
+    toilet(person(), "three", "5000", county_ok="否", sampled="是")  # sampled and failed the county re-inspection: 不符合条件
     again = person()
     toilet(again, "three", "5000")
     toilet(again, "indoor", "2000")                          # second toilet for one household: limited to 0, 多报

@@ -103,7 +103,10 @@ def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
         "_cap": [cap_keys.index(cap_of[rid][:2]) if rid in cap_of else None for rid in involved],
         "_cproj": [rid in cap_of and cap_of[rid][0] == "project" for rid in involved],
         "_climit": [cap_of[rid][2] if rid in cap_of else None for rid in involved],
-    }, schema={"_rule": pl.String, "_once": pl.Int32, "_excl": pl.Int32, "_cap": pl.Int32, "_cproj": pl.Boolean, "_climit": pl.Int64})
+        # unlabelled claims of the rule are one project (rule.unlabelled_claims, I-026)
+        "_unl": [yr.rules[rid].unlabelled_claims == "same_project" for rid in involved],
+    }, schema={"_rule": pl.String, "_once": pl.Int32, "_excl": pl.Int32, "_cap": pl.Int32, "_cproj": pl.Boolean, "_climit": pl.Int64,
+               "_unl": pl.Boolean})
     # membership is decided on the status before any cross-row step (as the engine collects both at once);
     # a line's state here: 0 awarded, 1 limited, 2 undecided
     states = ["awarded", "limited", "undecided"]
@@ -117,7 +120,7 @@ def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
         return pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64})
     # what each line's rule takes part in, looked up by the rule's place in the table
     t = r.get_column("_t")
-    r = r.with_columns(*(table.get_column(c).gather(t) for c in ("_once", "_excl", "_cap", "_cproj", "_climit"))).drop("_t")
+    r = r.with_columns(*(table.get_column(c).gather(t) for c in ("_once", "_excl", "_cap", "_cproj", "_climit", "_unl"))).drop("_t")
     # each step below sorts only its own lines, by group then row: a group's lines are one run
 
     def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
@@ -134,8 +137,9 @@ def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
 
     # 1. once per applicant: the highest awarded line of the group is paid
     r = keep_highest(r, pl.col("_once").is_not_null(), ["_once"])
-    # 2. exclusive groups per project: the highest is paid (a claim without a project label stands alone)
-    r = keep_highest(r, pl.col("_excl").is_not_null() & pl.col("_project").is_not_null(), ["_excl", "_project"])
+    # 2. exclusive groups per project: the highest is paid (a claim without a project label stands alone,
+    # unless its rule takes the unlabelled claims as one project: their null labels make one run)
+    r = keep_highest(r, pl.col("_excl").is_not_null() & (pl.col("_project").is_not_null() | pl.col("_unl")), ["_excl", "_project"])
     # 3. shared caps (applicant or project scope) in row order: used after line k = min(cap, running sum)
     awarded = (pl.col("_st") == 0) & pl.col("_cap").is_not_null()
     # whether the cap binds depends on an input not given (the category): the line is undecided
@@ -149,7 +153,7 @@ def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
         if c.get_column("_cproj").any():
             # a project-scope cap is per project; a line without a project label is alone under it
             c = c.with_columns(pl.when(pl.col("_cproj")).then(pl.col("_project")).alias("_cproject"),
-                               pl.when(pl.col("_cproj") & pl.col("_project").is_null()).then(pl.col("_i")).alias("_alone"))
+                               pl.when(pl.col("_cproj") & pl.col("_project").is_null() & ~pl.col("_unl")).then(pl.col("_i")).alias("_alone"))
             keys += ["_cproject", "_alone"]
         c = c.sort(*keys, maintain_order=True)  # the lines are in row order: stable keeps it within a run
         start = _runs(keys)

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 from ..core.errors import Problem
 from ..core.text import Text
-from ..engine.applicant import parse_value
+from ..engine.applicant import category_not_for, parse_value
 from ..engine.models import ApplicantInfo
 from ..pack.loader import YearRules
 from ..pack.models import InputSpec
@@ -110,6 +110,8 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
             if pr.category is None:
                 problem(fx.get("category"), f"未知农户类型“{raw_cat}”；可选：{cat_labels}",
                         f"unknown household category {raw_cat!r}; expected one of: {', '.join(c.label.en for c in yr.vocabulary.categories)}")
+        if pr.category is not None and pr.subject is not None and pr.subject not in yr.vocabulary.household_subjects:
+            problem(fx.get("category"), *category_not_for(yr, pr.subject))
         raw_rule = cell("rule")
         if not raw_rule:
             problem(fx["rule"], "项目为空：应填规则编号或奖补项目名称", "rule is blank: give a rule id or name")

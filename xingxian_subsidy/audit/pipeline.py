@@ -31,6 +31,7 @@ from .frame import base_frame
 from .read import Roster, read_roster
 from .reasons import issue_frame, plan_explanations, reason_texts, run_explanations, statuses
 from .report import STATUSES, AuditReport
+from .simulate import reading_impacts
 from .summaries import summarise, tier_labels
 
 __all__ = ["audit"]
@@ -52,6 +53,7 @@ def audit(
     explain: bool = False,
     explain_limit: int | None = 1000,
     progress: Callable[[str, int, int], None] | None = None,
+    readings: bool = True,
 ) -> AuditReport:
     """Recompute a roster, compare with the claimed amounts, check across rows and summarise.
 
@@ -66,6 +68,8 @@ def audit(
             reference engine's explanation; the others get a shorter reason (status and
             amounts). ``None``, or ``explain=True``, explains every row that needs it.
         progress: called as ``progress(stage, done, total)``.
+        readings: also recompute the rows each contested reading can move, under each of its
+            alternatives (the report's ``readings`` table, sheet 争议口径影响).
 
     Returns:
         The AuditReport; its rows are the roster's rows, in order, exactly once.
@@ -93,6 +97,7 @@ def audit(
     with ThreadPoolExecutor(max_workers=1) as side, ThreadPoolExecutor(max_workers=1) as explainer:
         bad_future = side.submit(input_errors, base, yr, cmap)
         computed = compute_rows(roster, cmap, yr, pack, base, engine, tick)
+        impacts = side.submit(reading_impacts, roster, pack, yr, base, computed.status, computed.fen, lang) if readings and yr.alternatives else None
         base = base.with_columns(computed.status, computed.fen)
         # no amount is recomputed for a line that is undecided or that the document does not quantify
         base = base.with_columns(
@@ -108,6 +113,7 @@ def audit(
         if explained is not None:
             explained.result()
         cross_notes = notes_future.result()
+        reading_table = impacts.result() if impacts is not None else None
         formulas = formulas_future.result() if formulas_future is not None else roster.formula_columns
 
     wanted, reasons = reason_texts(st, plan, computed, bad_rows, lang, explain_limit)
@@ -156,5 +162,5 @@ def audit(
         status_counts=status_counts,
         summary_titles={rid: r.title for rid, r in reports.items()},
         column_titles={rid: {"task": r.task_column} for rid, r in reports.items() if isinstance(r, TaskReport)},
-        texts_title=text_titles[0] if text_titles else None,
+        texts_title=text_titles[0] if text_titles else None, readings=reading_table,
     )

@@ -9,7 +9,7 @@ import polars as pl
 
 from ..core.text import Text
 
-__all__ = ["COLUMN_TITLES", "KIND_TITLES", "STATUSES", "AuditReport", "yuan_text"]
+__all__ = ["COLUMN_TITLES", "KIND_TITLES", "READINGS_TITLE", "STATUSES", "AuditReport", "yuan_text"]
 
 # Row statuses (zh is the value written; en for --lang en).
 STATUSES: dict[str, Text] = {
@@ -43,6 +43,9 @@ class AuditReport:
     summary_titles: dict[str, Text] = field(default_factory=dict)
     column_titles: dict[str, dict[str, Text]] = field(default_factory=dict)
     texts_title: Text | None = None
+    # per contested reading (register entry, alternative): the rows and the money that change
+    # (``simulate.reading_impacts``); None when not asked for
+    readings: pl.DataFrame | None = None
 
     @property
     def all_match(self) -> bool:
@@ -80,7 +83,16 @@ COLUMN_TITLES: dict[str, Text] = {
     "claimed_rows": Text(zh="申报行数", en="rows claimed"),
     "completed": Text(zh="核定完成户数", en="households completed (paid)"),
     "completion": Text(zh="完成率", en="completion"),
+    "entry": Text(zh="解释编号", en="entry"),
+    "title": Text(zh="争议问题", en="question"),
+    "alternative": Text(zh="另一种理解", en="alternative"),
+    "label": Text(zh="读法", en="reading"),
+    "rows_changed": Text(zh="金额或状态改变的行数", en="rows that change"),
+    "base_fen": Text(zh="现读法金额（元）", en="under the register's reading (yuan)"),
+    "variant_fen": Text(zh="另一种理解金额（元）", en="under the alternative (yuan)"),
+    "change_fen": Text(zh="变化（元）", en="change (yuan)"),
 }
+READINGS_TITLE = Text(zh="争议口径影响", en="contested readings")
 KIND_TITLES = {
     "bad_input": Text(zh="输入有误", en="input error"),
     "cross": Text(zh="跨行核查", en="cross-row check"),

@@ -283,6 +283,8 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
         pl.col("project").alias("_project"), pl.col("aid").alias("_aid"),
         (pl.col("name").is_null() | pl.col("subject").is_null() | pl.col("rule").is_null()
          | (pl.col("category_raw").is_not_null() & pl.col("category").is_null())
+         # a category on a subject that is not a household is an input error (the reference parser names it)
+         | (pl.col("category").is_not_null() & ~pl.col("subject").is_in(yr.vocabulary.household_subjects))
          | (pl.col("claimed_raw").is_not_null() & ~pl.col("claimed_plain"))).alias("_fallback"),
     ).collect()
 

@@ -17,7 +17,7 @@ from ..core.errors import InputError, Problem
 from ..core.text import Text
 from .cells import formula_columns, neutralise, neutralise_expr
 from .identity import mask_expr
-from .report import COLUMN_TITLES, KIND_TITLES, STATUSES, AuditReport
+from .report import COLUMN_TITLES, KIND_TITLES, READINGS_TITLE, STATUSES, AuditReport
 
 __all__ = ["detail_table", "write_report"]
 
@@ -69,7 +69,7 @@ def _issue_table(report: AuditReport, show_id: bool) -> pl.DataFrame:
     return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES})
 
 
-_MONEY_COLS = {"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen"}
+_MONEY_COLS = {"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen", "base_fen", "variant_fen", "change_fen"}
 
 
 def _summary_tables(report: AuditReport) -> list[tuple[str, pl.DataFrame]]:
@@ -119,6 +119,8 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False)
             "summaries": {title: _json_rows(df) for title, df in summaries},
             "courtyard_request_text": report.texts,
         }
+        if report.readings is not None:
+            data["reading_impacts"] = _json_rows(_readings_table(report))
         out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         return [out]
     if suffix == ".csv":
@@ -134,6 +136,10 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False)
                 fh.write(_money_text(df).pipe(_neutralised).write_csv())
                 fh.write("\n")
         written.append(summ_path)
+        if report.readings is not None:
+            readings_path = out.with_name(out.stem + ".readings.csv")
+            _write_csv(_readings_table(report), readings_path)
+            written.append(readings_path)
         stamp_path = out.with_name(out.stem + ".stamp.json")
         stamp_path.write_text(json.dumps(report.stamp, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         written.append(stamp_path)
@@ -143,6 +149,13 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False)
         return [out]
     raise InputError([Problem(source=str(out), message=_t(f"不支持的输出类型“{suffix}”；应为 .xlsx、.csv 或 .json",
                                                           f"unsupported output type {suffix!r}; expected .xlsx, .csv or .json"))])
+
+
+def _readings_table(report: AuditReport) -> pl.DataFrame:
+    """争议口径影响: per contested reading and alternative, the rows and the money that change."""
+    assert report.readings is not None
+    df = report.readings
+    return df.rename({c: COLUMN_TITLES[c].get(report.lang) for c in df.columns if c in COLUMN_TITLES})
 
 
 def _csv_text(values: list[str]) -> str:
@@ -269,6 +282,16 @@ def _write_xlsx(report: AuditReport, out: Path, detail: pl.DataFrame, issues: pl
             r += 1
             ws.write_string(r, 0, neutralise(text))
         r += 2
+
+    if report.readings is not None:
+        ws = wb.add_worksheet(READINGS_TITLE.get(lang))
+        ws.freeze_panes(1, 0)
+        ws.set_column(0, 0, 10)
+        ws.set_column(1, 1, 40)
+        ws.set_column(2, 2, 10)
+        ws.set_column(3, 3, 40)
+        ws.set_column(4, 8, 16)
+        write_table(ws, _readings_table(report), 0)
 
     ws = wb.add_worksheet(sheet_names["about"])
     ws.set_column(0, 0, 18)

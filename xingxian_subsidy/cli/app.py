@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import audit, calc, rules, selfcheck
+from . import audit, calc, rules, selfcheck, variants
 
 __all__ = ["app", "run"]
 
@@ -49,9 +49,11 @@ rules_app.command("list")(rules.rules_list)
 rules_app.command("show")(rules.rules_show)
 rules_app.command("validate")(rules.rules_validate)
 rules_app.command("interpretations")(rules.rules_interpretations)
+rules_app.command("diff")(variants.rules_diff)
 app.command()(calc.schema)
 app.command()(audit.audit)
 app.command()(audit.template)
+app.command()(variants.simulate)
 app.command()(selfcheck.screen)
 app.command()(selfcheck.serve)
 app.command()(selfcheck.check)

@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 import typer
 
 from .common import Lang, LangOpt, RulesOpt, YearOpt, fail
+from .variants import ReadingOpt, apply_variant
 
 __all__ = ["Engine", "audit", "template"]
 
@@ -37,6 +38,8 @@ def audit(
     explain_limit: Annotated[int, typer.Option("--explain-limit", help="最多为多少个问题行给出逐条原因（0 为不限）。Itemised reasons for at most this many problem rows (0: all).")] = 1000,
     progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="显示进度条（默认：终端时显示）。Progress bar on stderr.")] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="vector（默认，向量化）或 reference（逐行参考引擎）。Computation path.")] = Engine.vector,
+    reading: ReadingOpt = None,
+    readings_sheet: Annotated[bool, typer.Option("--readings/--no-readings", help="报告中加入“争议口径影响”（默认加入）。Add the sheet of contested readings.")] = True,
 ) -> None:
     """审核奖补名册：逐行重算、标出差异与原因、跨行核查、出汇总表。Recompute a roster row by row, flag mismatches, summarise."""
     from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +59,8 @@ def audit(
 
         try:
             pack = load_rules(rules)
+            if reading:
+                pack, _ = apply_variant(pack, lang, year=year, readings=reading)
             # What exists now (modules, the rule pack) lives as long as the process: move it out of
             # the cyclic collector's way, whose full passes otherwise rescan it while an audit
             # builds its many small objects. Reference counting still frees everything as usual.
@@ -66,9 +71,10 @@ def audit(
     try:
         if show_progress:
             report = _with_progress(lambda tick: run_audit(source, pack, year=year, lang=L, engine=engine.value, explain=explain,
-                                                        explain_limit=explain_limit or None, progress=tick), L)
+                                                        explain_limit=explain_limit or None, progress=tick, readings=readings_sheet), L)
         else:
-            report = run_audit(source, pack, year=year, lang=L, engine=engine.value, explain=explain, explain_limit=explain_limit or None)
+            report = run_audit(source, pack, year=year, lang=L, engine=engine.value, explain=explain, explain_limit=explain_limit or None,
+                               readings=readings_sheet)
         written = write_report(report, out, show_id=show_id) if out is not None else []
     except SubsidyError as exc:
         fail(exc, L)

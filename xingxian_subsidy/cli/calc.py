@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from .common import Format, Lang, LangOpt, RulesOpt, YearOpt, console, fail
+from .common import Format, Lang, LangOpt, RulesOpt, YearOpt, console, fail, load_pack
+from .variants import ReadingOpt, apply_variant
 
 
 def calc(
@@ -18,13 +19,18 @@ def calc(
     lang: LangOpt = Lang.zh,
     rules: RulesOpt = None,
     year: YearOpt = None,
+    reading: ReadingOpt = None,
 ) -> None:
     """测算一个申请人的奖补，逐项列出条件、计算和依据。Compute one applicant's award, itemised and cited."""
     from ..core.errors import SubsidyError
-    from ..engine.calculate import calculate_file, category_label, rule_names, subject_label
+    from ..engine.calculate import category_label, rule_names, subject_label
+    from ..engine.readings import calculate_file_with_alternatives
 
+    pack = load_pack(rules, lang)
+    if reading:
+        pack, _ = apply_variant(pack, lang, year=year, readings=reading)
     try:
-        award, yr, _pack = calculate_file(applicant, rules, year)
+        award, yr, _pack = calculate_file_with_alternatives(applicant, pack, year)
     except SubsidyError as exc:
         fail(exc, lang.value)
     if format is Format.json:

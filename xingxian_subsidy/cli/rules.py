@@ -113,11 +113,24 @@ def rules_validate(
     sources: Annotated[Optional[Path], typer.Option("--sources", help="政策原文目录：核对每条引文逐字出现在原文中。Policy texts: check every quote is verbatim.")] = None,
     lang: LangOpt = Lang.zh,
 ) -> None:
-    """校验规则包：结构、引用、单位、边界用语；可核对引文。Validate a rule pack (and, with --sources, its quotes)."""
-    from ..pack.quotes import check_quotes
+    """校验规则包：结构、引用、单位、边界用语、引文逐字、争议读法。Validate a rule pack: structure, quotes, contested readings."""
+    from ..core.errors import Problem
+    from ..pack.diff import unnamed_dependencies
+    from ..pack.loader import alternative_years
+    from ..pack.quotes import check_quotes, default_sources
 
     pack = load_pack(directory, lang)
-    problems = check_quotes(pack, sources) if sources else []
+    if sources is None and default_sources(pack) is None:
+        print("未找到政策原文（规则包中没有 sources/）：引文未逐字核对；可用 --sources 指定" if lang is Lang.zh else
+              "no published texts (the pack has no sources/): quotes not checked; give --sources", file=sys.stderr)
+        problems = []
+    else:
+        problems = check_quotes(pack, sources)
+    for yr in pack.years.values():
+        for entry, alt, rid in unnamed_dependencies(yr, alternative_years(yr)):
+            problems.append(Problem(source=str(yr.files.get(rid, pack.directory)), field=rid, message={
+                "zh": f"规则 {rid} 的金额在 {entry} 读法 {alt} 下会变化，但未引用 {entry}",
+                "en": f"rule {rid}'s amount can change under {entry} reading {alt}, yet it does not name {entry}"}))
     if problems:
         for p in problems:
             print(p.text(lang.value), file=sys.stderr)

@@ -20,7 +20,7 @@ from ..pack.models import InputSpec
 from ..pack.semantics import resolve_category, resolve_subject
 from .models import ApplicantFile, ApplicantInfo, Claim
 
-__all__ = ["parse_applicant", "parse_value", "read_applicant", "suggest"]
+__all__ = ["category_not_for", "parse_applicant", "parse_value", "read_applicant", "suggest"]
 
 
 def _t(zh: str, en: str) -> Text:
@@ -86,6 +86,16 @@ def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
                 return choice.value, None
     options = "、".join(c.value for c in spec.choices)
     return None, _t(f"应为以下之一：{options}；而不是“{raw}”", f"expected one of: {options}; got {raw!r}")
+
+
+def category_not_for(yr: YearRules, subject: str) -> tuple[str, str]:
+    """(zh, en): a household category (农户类型) given for a subject type that is not a household."""
+    names = {s.id: s.label for s in yr.vocabulary.subjects}
+    households = "、".join(names[s].zh for s in yr.vocabulary.household_subjects if s in names)
+    label = names.get(subject)
+    return (f"农户类型只适用于{households}，{label.zh if label else subject}不应填写农户类型（“三类户”等比例和提高标准只对农户适用）",
+            f"a household category belongs to {', '.join(names[s].en for s in yr.vocabulary.household_subjects if s in names)} only; "
+            f"a {label.en if label else subject} takes none (the 三类户 shares and uplifts are for households)")
 
 
 def suggest(word: str, options: Iterable[str]) -> str:
@@ -183,6 +193,9 @@ def parse_applicant(
                 names = "、".join(c.label.zh for c in yr.vocabulary.categories)
                 problem(("applicant", "category"), f"未知农户类型“{info.category}”；可选：{names}",
                         f"unknown household category {info.category!r}; expected one of: {', '.join(c.id for c in yr.vocabulary.categories)}")
+
+        if category is not None and subject is not None and subject not in yr.vocabulary.household_subjects:
+            problem(("applicant", "category"), *category_not_for(yr, subject))
 
     claims: list[Claim] = []
     for i, claim in indexed:

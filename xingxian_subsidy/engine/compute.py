@@ -48,9 +48,12 @@ def _check_condition(ctx: Context, cond: Condition, draft: Draft) -> bool | None
     if cond.any_of is not None:
         results = []
         sub_draft = Draft(draft.rule, draft.project, "", ZERO, [], [], [], [])
+        known = len(ctx.missing)
         for sub in cond.any_of:
             results.append(_check_condition(ctx, sub, sub_draft))
         passed: bool | None = True if any(r is True for r in results) else (None if any(r is None for r in results) else False)
+        if passed is not None:  # an alternative that held (or every one failing) decides: the others' missing inputs are not needed
+            del ctx.missing[known:]
         draft.checks.extend(sub_draft.checks)
         draft.use(sub_draft.interps)
         check = plan.checks.get((passed,))
@@ -129,6 +132,8 @@ def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> Draft:
             inputs_used.append(used)
     draft = Draft(rule=rule, project=claim.project, status="awarded", amount=ZERO, inputs=inputs_used, checks=[], steps=[], missing=[])
     draft.use(rule.interpretations)
+    if rule.paid_in_kind is not None:
+        draft.use(rule.paid_in_kind.interpretations)
 
     subject_ok = info.subject in rule.subjects
     check = plan.subject_checks.get(info.subject)
@@ -234,6 +239,23 @@ def _keep_highest(group: list[Draft], loser_text: Any, winner_text: Text | None)
         d.use(d.rule.interpretations)
 
 
+UNLABELLED = "#unlabelled"  # the project of claims without a label that their rule takes as one project
+
+
+def _project_key(d: Draft, i: int) -> str:
+    """The project a claim counts in: its label; without one, its own (``#claim<i>``) or, where its
+    rule says so, the one project of all the applicant's unlabelled claims (I-026)."""
+    if d.project is not None:
+        return d.project
+    return UNLABELLED if d.rule.unlabelled_claims == "same_project" else f"#claim{i}"
+
+
+def _project_name(project: str) -> Text:
+    if project == UNLABELLED:
+        return _t("未填项目标签的各项，按同一项目处理；确属不同项目的请填写项目标签", "the claims without a project label, taken as one project; label separate projects")
+    return _t(project, project)
+
+
 def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[Draft]) -> None:
     """Once-per-household limits, exclusive groups and shared caps, in claim order."""
     once: dict[tuple, list[Draft]] = {}
@@ -244,18 +266,18 @@ def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[Draft]) -> Non
         if d.rule.once_per_applicant:
             once.setdefault((d.rule.once_per_applicant,), []).append(d)
         if d.rule.exclusive_group:
-            project = d.project if d.project is not None else f"#claim{i}"
-            exclusive.setdefault((project, d.rule.exclusive_group), []).append(d)
+            exclusive.setdefault((_project_key(d, i), d.rule.exclusive_group), []).append(d)
     for group in once.values():
         _keep_highest(group, lambda best: _t(
             f"每户限享受一次：按 {best.rule.name.zh} {fmt_yuan(best.amount)} 元支付（取最高），本项计 0 元",
             f"once per household: {best.rule.name.en} {fmt_yuan(best.amount)} is paid (the highest); this line is 0"), None)
     for (project, _), group in exclusive.items():
-        _keep_highest(group, lambda best, project=project: _t(
-            f"同一项目（{project}）择高支付：已按 {best.rule.name.zh} {fmt_yuan(best.amount)} 元支付，本项计 0 元",
-            f"one award per project ({project}): {best.rule.name.en} {fmt_yuan(best.amount)} is paid instead; this line is 0"),
-            _t(f"同一项目（{project}）的建设类奖补择高支付：本项最高，予以支付",
-               f"one construction award per project ({project}), the highest: this one is paid"))
+        name = _project_name(project)
+        _keep_highest(group, lambda best, name=name: _t(
+            f"同一项目（{name.zh}）择高支付：已按 {best.rule.name.zh} {fmt_yuan(best.amount)} 元支付，本项计 0 元",
+            f"one award per project ({name.en}): {best.rule.name.en} {fmt_yuan(best.amount)} is paid instead; this line is 0"),
+            _t(f"同一项目（{name.zh}）的建设类奖补择高支付：本项最高，予以支付",
+               f"one construction award per project ({name.en}), the highest: this one is paid"))
 
     used: dict[tuple, Decimal] = {}
     for i, d in enumerate(drafts):
@@ -275,7 +297,7 @@ def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[Draft]) -> Non
             if not applies:
                 d.use(cap.interpretations)  # the reading that leaves this applicant uncapped
                 continue
-            scope_key = d.project if cap.scope == "project" and d.project is not None else (f"#claim{i}" if cap.scope == "project" else "applicant")
+            scope_key = _project_key(d, i) if cap.scope == "project" else "applicant"
             key = (cap.scope, scope_key, cap.group)
             p = yr.param(d.rule, cap.param)
             already = used.get(key, ZERO)
@@ -310,7 +332,8 @@ def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = Non
     year = year_plan(yr)
     lines = [
         LineItem(rule_id=d.rule.id, name=d.rule.name, project=d.project, status=d.status, amount=to_fen(d.amount), inputs=d.inputs,
-                 checks=d.checks, steps=d.steps, missing=d.missing, citation=year.rule(d.rule).citation, interpretations=d.interps)
+                 checks=d.checks, steps=d.steps, missing=d.missing, citation=year.rule(d.rule).citation, interpretations=d.interps,
+                 paid_in_kind=d.rule.paid_in_kind.text if d.rule.paid_in_kind is not None else None)
         for d in drafts
     ]
     total = to_fen(sum((line.amount for line in lines), ZERO))  # exact: a sum of whole 分

@@ -12,7 +12,7 @@ from ..core.text import Model as _Model
 from ..core.text import Text
 from ..pack.models import Dec, Interpretation
 
-__all__ = ["ApplicantFile", "ApplicantInfo", "Award", "Check", "Citation", "Claim", "InputUsed", "LineItem", "Status", "Step"]
+__all__ = ["AlternativeAmount", "ApplicantFile", "ApplicantInfo", "Award", "Check", "Citation", "Claim", "InputUsed", "LineItem", "Status", "Step"]
 
 
 
@@ -82,6 +82,16 @@ class InputUsed(_Model):
 Status = Literal["awarded", "ineligible", "excluded", "undecided", "not_quantified", "limited"]
 
 
+class AlternativeAmount(_Model):
+    """What a line would be under another reading of a register entry it depends on (I-004 B …)."""
+
+    interpretation: str
+    alternative: str
+    label: Text
+    status: Status
+    amount: Dec
+
+
 class LineItem(_Model):
     rule_id: str
     name: Text
@@ -94,6 +104,8 @@ class LineItem(_Model):
     missing: list[InputUsed] = []
     citation: Citation
     interpretations: list[str]
+    paid_in_kind: Text | None = None  # paid in kind (goods bought centrally), not as cash to the applicant
+    alternatives: list[AlternativeAmount] = []  # the line under each alternative reading it depends on (when asked)
 
 
 class Award(_Model):

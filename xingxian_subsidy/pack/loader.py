@@ -4,12 +4,18 @@ A pack directory holds ``pack.yaml`` (name, version) and one folder per year.
 Each year folder holds ``vocabulary.yaml`` (subject types, household categories,
 named groups), ``interpretations.yaml`` (the register of arguable readings) and
 one file per source document (its ``document``, ``parameters`` and ``rules``).
-Every problem found is collected and raised together as RuleDataError, each
-located by file and line.
+A year folder may instead hold only ``overlay.yaml``: the year is then the year before it
+(``base_year``) with the overlay's changes (``pack.overlay``). Every parameter's value must
+appear in its own quote (``pack.citations``). Every problem found is collected and raised
+together as RuleDataError, each located by file and line.
+
+:func:`variant` gives a pack whose year has an overlay, ``--set`` values or alternative
+readings applied, checked as the loader checks a year.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -22,10 +28,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..core.errors import Problem, RuleDataError, YearNotCovered
 from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
+from .citations import value_in_text
 from .models import Document, Interpretation, Parameter, Report, TaskReport, TaskTable, Vocabulary
+from .overlay import Alternative, OverlayDocument, OverlayFile, Provenance, Reading, SetParam, apply_changes, located, read_overlay
 from .rule import Rule
 
-__all__ = ["RulePack", "YearRules", "default_rules_dir", "load_rules"]
+__all__ = ["OVERLAY_FILE", "RulePack", "YearRules", "alternative_years", "default_rules_dir", "load_rules", "variant"]
+
+OVERLAY_FILE = "overlay.yaml"  # a year folder holding only this file is the year before it, changed
 
 
 def default_rules_dir() -> Path:
@@ -57,6 +67,11 @@ class _RegisterFile(BaseModel):
     interpretations: list[Interpretation]
 
 
+class _Alternatives(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    alternatives: list[Alternative] = []
+
+
 class _PackFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -78,6 +93,15 @@ class YearRules:
     files: dict[str, Path] = field(default_factory=dict)  # rule id -> file
     tasks: dict[str, dict[str, TaskTable]] = field(default_factory=dict)  # document id -> name -> table
     reports: dict[str, tuple[Document, Report]] = field(default_factory=dict)  # report id -> (its document, report)
+    # register entry -> its alternative readings (each a list of changes); readings taken instead
+    # of the register's (entry -> alternative id), by --reading or an overlay
+    alternatives: dict[str, list[Alternative]] = field(default_factory=dict)
+    readings: dict[str, str] = field(default_factory=dict)
+    # (document id, parameter) -> where a value changed by an overlay now comes from
+    provenance: dict[tuple[str, str], Provenance] = field(default_factory=dict)
+    # the documents overlays cite (their texts sit beside the overlay file): id -> (it, folder)
+    overlay_documents: dict[str, tuple[OverlayDocument, Path | None]] = field(default_factory=dict)
+    variant: tuple[str, ...] = ()  # the overlays, --set values and readings applied, in order
 
     def param(self, rule: Rule, name: str) -> Parameter:
         assert rule.document is not None
@@ -98,10 +122,12 @@ class RulePack:
     years: dict[int, YearRules]
     digest: str
     title: Text = field(default_factory=lambda: Text(zh="奖补", en="subsidy"))  # how the tool names itself to this pack's users
+    variant: tuple[str, ...] = ()  # what was applied to the pack's rules (overlays, --set, readings)
 
     @property
     def label(self) -> str:
-        return f"{self.name} {self.version} (sha256:{self.digest[:12]})"
+        base = f"{self.name} {self.version} (sha256:{self.digest[:12]})"
+        return base + "".join(f" + {v}" for v in self.variant)
 
     @property
     def latest_year(self) -> int:
@@ -172,6 +198,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     reg_path = folder / "interpretations.yaml"
     vocabulary: Vocabulary | None = None
     register: dict[str, Interpretation] = {}
+    alternatives: dict[str, list[Alternative]] = {}
     for path in (vocab_path, reg_path):
         if not path.exists():
             problems.append(Problem(source=str(path), message={"zh": "缺少此文件", "en": "file is missing"}))
@@ -187,6 +214,18 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
         loaded = _load_yaml(reg_path, problems)
         if loaded:
             data, lines = loaded
+            # an entry's alternative readings are changes of the rule data (pack.overlay)
+            entries = data.get("interpretations") if isinstance(data, dict) else None
+            if isinstance(entries, list):
+                for i, raw in enumerate(entries):
+                    if isinstance(raw, dict) and "alternatives" in raw:
+                        raw = dict(raw)
+                        try:
+                            alts = _Alternatives.model_validate({"alternatives": raw.pop("alternatives")}).alternatives
+                            alternatives[str(raw.get("id"))] = alts
+                        except ValidationError as exc:
+                            problems += located(exc, str(reg_path), lines, "规则数据有误", "invalid rule data", ("interpretations", i))
+                        entries[i] = raw
             try:
                 reg = _RegisterFile.model_validate(data)
                 for i, entry in enumerate(reg.interpretations):
@@ -237,33 +276,10 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
             loc = ("rules", i)
             if rule.id in rules:
                 problems.append(_problem(path, lines, loc + ("id",), f"重复的规则编号 {rule.id}", f"duplicate rule id {rule.id}"))
-            for ref in rule.parameter_names():
-                used_params.add(ref)
-                if ref not in doc.parameters:
-                    problems.append(_problem(path, lines, loc, f"规则 {rule.id} 引用了不存在的参数 {ref}",
-                                             f"rule {rule.id} refers to unknown parameter {ref}"))
-            declared = {s.name for s in rule.inputs}
-            for ref in rule.input_names():
-                if ref not in declared:
-                    problems.append(_problem(path, lines, loc, f"规则 {rule.id} 使用了未声明的输入 {ref}",
-                                             f"rule {rule.id} uses undeclared input {ref}"))
-            for ref in rule.interpretation_ids():
-                used_interps.add(ref)
-                if ref not in register:
-                    problems.append(_problem(path, lines, loc, f"规则 {rule.id} 引用了解释登记册中不存在的条目 {ref}",
-                                             f"rule {rule.id} refers to unknown interpretation {ref}"))
-            if vocabulary is not None:
-                known_subjects = {s.id for s in vocabulary.subjects}
-                for s in rule.subjects:
-                    if s not in known_subjects:
-                        problems.append(_problem(path, lines, loc + ("subjects",), f"未知主体类型 {s}", f"unknown subject type {s}"))
-                for m in rule.matches():
-                    for s in (m.subject or []) + (m.not_subject or []):
-                        if s not in known_subjects:
-                            problems.append(_problem(path, lines, loc, f"未知主体类型 {s}", f"unknown subject type {s}"))
-                    for g in (m.group or []) + (m.not_group or []):
-                        if g not in vocabulary.groups:
-                            problems.append(_problem(path, lines, loc, f"未知类别组 {g}", f"unknown category group {g}"))
+            used_params.update(rule.parameter_names())
+            used_interps.update(rule.interpretation_ids())
+            for where, zh, en in _rule_refs(rule, doc.parameters, register, vocabulary):
+                problems.append(_problem(path, lines, loc + where, zh, en))
             rules[rule.id] = rule.model_copy(update={"document": doc.document})
             files[rule.id] = path
         for tname, table in doc.tasks.items():
@@ -286,7 +302,9 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                         problems.append(_problem(path, lines, loc + ("rules",), f"报表 {rid_} 引用的 {ref} 不是本文件中的阶梯表规则",
                                                  f"report {rid_} refers to {ref}, not a tier-table rule of this document"))
             reports[rid_] = (doc.document, report)
-        for name in doc.parameters:
+        for name, param in doc.parameters.items():
+            for zh, en in _value_problems(param, register):
+                problems.append(_problem(path, lines, ("parameters", name), f"参数 {name}：{zh}", f"parameter {name}: {en}"))
             if name not in used_params:
                 problems.append(_problem(path, lines, ("parameters", name), f"参数 {name} 未被任何规则使用",
                                          f"parameter {name} is not used by any rule"))
@@ -304,6 +322,8 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                         problems.append(Problem(source=str(vocab_path if kind != "规则" else folder), message={
                             "zh": f"“{word}”同时指{kind} {owner[word]} 和 {ident}：名册中无法判断",
                             "en": f"{word!r} names both {owner[word]} and {ident}: a roster could not tell them apart"}))
+    for params in parameters.values():
+        used_interps.update(p.value_from for p in params.values() if p.value_from)
     files_failed = any(p.source.startswith(str(folder)) for p in problems)
     for entry in register:
         if entry not in used_interps and not files_failed:  # a file that failed to load uses none
@@ -311,8 +331,198 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                 "zh": f"解释 {entry} 未被任何规则引用", "en": f"interpretation {entry} is not referred to by any rule"}))
     if vocabulary is None:
         return None
-    return YearRules(year=year, documents=documents, parameters=parameters, rules=rules,
-                     vocabulary=vocabulary, interpretations=register, files=files, tasks=tasks, reports=reports)
+    for entry in alternatives:
+        if entry not in register and register:  # (a register that failed to load has been reported)
+            problems.append(Problem(source=str(reg_path), message={"zh": f"读法属于不存在的条目 {entry}", "en": f"alternatives of an unknown entry {entry}"}))
+    yr = YearRules(year=year, documents=documents, parameters=parameters, rules=rules,
+                   vocabulary=vocabulary, interpretations=register, files=files, tasks=tasks, reports=reports,
+                   alternatives={k: v for k, v in alternatives.items() if k in register})
+    if not problems:
+        # every alternative reading applies cleanly: its rules are as valid as the register's
+        for entry, alts in yr.alternatives.items():
+            for alt in alts:
+                _, more = _changed(yr, [Reading(reading=entry, alternative=alt.id)], label=f"{entry}={alt.id}", source=str(reg_path))
+                problems += more
+    return yr
+
+
+def _rule_refs(rule: Rule, params: dict[str, Parameter], register: dict[str, Interpretation],
+               vocabulary: Vocabulary | None) -> list[tuple[tuple, str, str]]:
+    """What a rule refers to that does not exist: (where in the rule, zh, en) for each."""
+    out: list[tuple[tuple, str, str]] = []
+    for ref in rule.parameter_names():
+        if ref not in params:
+            out.append(((), f"规则 {rule.id} 引用了不存在的参数 {ref}", f"rule {rule.id} refers to unknown parameter {ref}"))
+    declared = {s.name for s in rule.inputs}
+    for ref in rule.input_names():
+        if ref not in declared:
+            out.append(((), f"规则 {rule.id} 使用了未声明的输入 {ref}", f"rule {rule.id} uses undeclared input {ref}"))
+    for ref in rule.interpretation_ids():
+        if ref not in register:
+            out.append(((), f"规则 {rule.id} 引用了解释登记册中不存在的条目 {ref}", f"rule {rule.id} refers to unknown interpretation {ref}"))
+    if vocabulary is not None:
+        known_subjects = {s.id for s in vocabulary.subjects}
+        for s in rule.subjects:
+            if s not in known_subjects:
+                out.append((("subjects",), f"未知主体类型 {s}", f"unknown subject type {s}"))
+        for m in rule.matches():
+            for s in (m.subject or []) + (m.not_subject or []):
+                if s not in known_subjects:
+                    out.append(((), f"未知主体类型 {s}", f"unknown subject type {s}"))
+            for g in (m.group or []) + (m.not_group or []):
+                if g not in vocabulary.groups:
+                    out.append(((), f"未知类别组 {g}", f"unknown category group {g}"))
+    return out
+
+
+def _value_problems(p: Parameter, register: dict[str, Interpretation]) -> list[tuple[str, str]]:
+    """A value that its own quote (or, for a value the text does not give, its register entry's reading) does not write."""
+    if p.value_from is not None:
+        entry = register.get(p.value_from)
+        if entry is None:
+            return [(f"value_from 指向不存在的解释 {p.value_from}", f"value_from names an unknown interpretation {p.value_from}")]
+        if not value_in_text(p.value, p.unit, entry.reading.zh):
+            return [(f"取值 {p.value} 未出现在解释 {p.value_from} 的读法中", f"the value {p.value} is not written in the reading of {p.value_from}")]
+        return []
+    if not value_in_text(p.value, p.unit, p.quote):
+        return [(f"取值 {p.value} {p.unit} 未出现在其引文“{p.quote}”中", f"the value {p.value} {p.unit} is not written in its quote {p.quote!r}")]
+    return []
+
+
+def _changed(yr: YearRules, changes: list[Any], *, label: str, source: str, lines: dict[tuple, int] | None = None,
+             document: str | None = None) -> tuple[YearRules, list[Problem]]:
+    """``yr`` with ``changes`` applied, and every problem of the result (references, values in quotes)."""
+    new, problems, touched = apply_changes(yr, changes, label=label, source=source, lines=lines, document=document)
+    where = source or label
+    for rid in sorted(touched):
+        rule = new.rules.get(rid)
+        if rule is None or rule.document is None:
+            continue
+        for _, zh, en in _rule_refs(rule, new.parameters.get(rule.document.id, {}), new.interpretations, new.vocabulary):
+            problems.append(Problem(source=where, field=rid, message={"zh": zh, "en": en}))
+    for (doc, name), prov in new.provenance.items():
+        if prov.overlay != label:
+            continue
+        p = new.parameters[doc][name]
+        for zh, en in _value_problems(p, new.interpretations):
+            problems.append(Problem(source=where, field=f"{doc}.{name}", message={"zh": zh, "en": en}))
+    return dataclasses.replace(new, variant=(*yr.variant, label)), problems
+
+
+def _load_overlay_year(year: int, folder: Path, years: dict[int, YearRules], problems: list[Problem]) -> YearRules | None:
+    """A year folder holding ``overlay.yaml``: the year before it with the overlay's changes."""
+    path = folder / OVERLAY_FILE
+    others = sorted(p.name for p in folder.glob("*.yaml") if p.name != OVERLAY_FILE)
+    if others:
+        problems.append(Problem(source=str(folder), message={
+            "zh": f"年度文件夹要么是完整的一年，要么只含 {OVERLAY_FILE}；多出：{'、'.join(others)}",
+            "en": f"a year folder is either a whole year or holds only {OVERLAY_FILE}; also found: {', '.join(others)}"}))
+        return None
+    try:
+        ovf = read_overlay(path)
+    except RuleDataError as exc:
+        problems += exc.problems
+        return None
+    head = ovf.overlay.overlay
+    if (head.year or year) != year:
+        problems.append(Problem(source=str(path), line=line_for(ovf.lines, ("overlay", "year")), field="overlay.year", message={
+            "zh": f"变体的年度 {head.year} 与文件夹 {year} 不符", "en": f"the overlay's year {head.year} is not its folder's {year}"}))
+        return None
+    base = years.get(head.base_year or year - 1)
+    if base is None:
+        problems.append(Problem(source=str(path), field="overlay.base_year", message={
+            "zh": f"没有作为基础的 {head.base_year or year - 1} 年规则", "en": f"no rules of {head.base_year or year - 1} to build on"}))
+        return None
+    yr, more = _apply_overlay(base, ovf, year)
+    problems += more
+    return yr
+
+
+def _apply_overlay(base: YearRules, ovf: OverlayFile, year: int | None = None) -> tuple[YearRules, list[Problem]]:
+    """The base year's rules with an overlay applied (and moved to the overlay's year), and the problems."""
+    head = ovf.overlay.overlay
+    source = str(ovf.path) if ovf.path else head.id
+    year = year or head.year or base.year
+    problems: list[Problem] = []
+    docs = dict(base.overlay_documents)
+    if head.document is not None:
+        docs[head.document.id] = (head.document, ovf.folder)
+        if not head.document.effective.covers_year(year):
+            p = head.document.effective
+            problems.append(Problem(source=source, line=line_for(ovf.lines, ("overlay", "document", "effective")), field="overlay.document.effective", message={
+                "zh": f"变体所依据文件的有效期 [{p.start}, {p.end}) 不覆盖 {year} 年", "en": f"the overlay document's period [{p.start}, {p.end}) does not cover {year}"}))
+    for i, change in enumerate(ovf.overlay.changes):
+        since = getattr(change, "since", None)
+        if since is not None and since.year != year:
+            problems.append(Problem(source=source, line=line_for(ovf.lines, ("changes", i, "since")), field=f"changes.{i}.since", message={
+                "zh": f"取值的起始日期 {since} 不在 {year} 年内（本工具按年度计算）", "en": f"the value's date {since} is not in {year} (the tool computes by year)"}))
+    yr, more = _changed(dataclasses.replace(base, year=year, overlay_documents=docs), list(ovf.overlay.changes), label=head.id, source=source,
+                        lines=ovf.lines, document=head.document.id if head.document else None)
+    return yr, problems + more
+
+
+def variant(pack: RulePack, *, year: int | None = None, overlay: OverlayFile | Path | str | None = None,
+            sets: list[SetParam] | None = None, readings: list[Reading] | None = None) -> tuple[RulePack, YearRules]:
+    """A pack whose year has an overlay, ``--set`` values and alternative readings applied.
+
+    Args:
+        pack: the base pack.
+        year: the base year (default: the overlay's ``base_year``, else the pack's latest).
+        overlay: an overlay (or its file); a new-year overlay gives a year of its own.
+        sets: hypothetical values (``--set DOC.PARAM=VALUE``), applied after the overlay.
+        readings: alternative readings (``--reading I-004=B``), applied last.
+
+    Returns:
+        (the pack with the changed year in it, the changed year's rules).
+
+    Raises:
+        RuleDataError: a change that does not apply or leaves the rules invalid, each problem located.
+        YearNotCovered: the base year has no rules.
+    """
+    ovf = read_overlay(overlay) if isinstance(overlay, (Path, str)) else overlay
+    base_year = year if year is not None else (ovf.overlay.overlay.base_year if ovf and ovf.overlay.overlay.base_year else pack.latest_year)
+    yr = pack.for_year(base_year)
+    problems: list[Problem] = []
+    if ovf is not None:
+        yr, more = _apply_overlay(yr, ovf)
+        problems += more
+    if sets:
+        yr, more = _changed(yr, list(sets), label="--set " + ", ".join(f"{s.set}={s.value}" for s in sets), source="--set")
+        problems += more
+    if readings:
+        yr, more = _changed(yr, list(readings), label=", ".join(f"{r.reading}={r.alternative}" for r in readings), source="--reading")
+        problems += more
+    if problems:
+        raise RuleDataError(problems)
+    return dataclasses.replace(pack, years={**pack.years, yr.year: yr}, variant=yr.variant), yr
+
+
+_ALTERNATIVES: dict[int, tuple[Any, dict[tuple[str, str], YearRules]]] = {}
+
+
+def alternative_years(yr: YearRules) -> dict[tuple[str, str], YearRules]:
+    """The year's rules under each alternative reading of its register: (entry, alternative) → rules.
+
+    An entry the year already reads otherwise (``yr.readings``) is left out. Worked out once per
+    YearRules (the loader has checked that every alternative applies cleanly).
+    """
+    import weakref
+
+    hit = _ALTERNATIVES.get(id(yr))
+    if hit is not None and hit[0]() is yr:
+        return hit[1]
+    out: dict[tuple[str, str], YearRules] = {}
+    for entry, alts in yr.alternatives.items():
+        if entry in yr.readings:
+            continue
+        for alt in alts:
+            other, problems = _changed(yr, [Reading(reading=entry, alternative=alt.id)], label=f"{entry}={alt.id}", source="--reading")
+            if problems:
+                raise RuleDataError(problems)
+            out[(entry, alt.id)] = other
+    _ALTERNATIVES[id(yr)] = (weakref.ref(yr), out)
+    weakref.finalize(yr, _ALTERNATIVES.pop, id(yr), None).atexit = False
+    return out
 
 
 def _digest(directory: Path) -> str:
@@ -358,8 +568,11 @@ def _load_rules_cached(directory: Path) -> RulePack:
     else:
         problems.append(Problem(source=str(pack_path), message={"zh": "缺少 pack.yaml", "en": "pack.yaml is missing"}))
     years: dict[int, YearRules] = {}
-    for folder in sorted(p for p in directory.iterdir() if p.is_dir() and p.name.isdigit()):
-        yr = _load_year(int(folder.name), folder, problems)
+    for folder in sorted((p for p in directory.iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name)):
+        if (folder / OVERLAY_FILE).exists():
+            yr = _load_overlay_year(int(folder.name), folder, years, problems)
+        else:
+            yr = _load_year(int(folder.name), folder, problems)
         if yr is not None:
             years[yr.year] = yr
     if not years and not problems:

@@ -57,8 +57,9 @@ UNITS = {
     "亩", "m²", "株", "棒", "头", "只", "个", "座", "户", "家", "天", "%", "比例", "年",
 }
 
-# Boundary words of the text and the comparison each one means (民法典 第1259条:
-# 以上/以下/以内 include the number; 不满/低于/超过 exclude it).
+# Boundary words of the text and the comparison each one means. 民法典 第1259条 makes 以上/以下/以内
+# (and 届满) include the number and 不满/超过 (and 以外) exclude it; the others (达到, 不低于, 不超过,
+# 低于, 不足) are not in that article and take their plain meaning.
 BOUNDARY_WORDS: dict[str, set[str]] = {
     "以上": {"ge"},
     "及以上": {"ge"},
@@ -117,6 +118,9 @@ class Parameter(_Model):
     label: Text
     section: str = Field(min_length=1)
     quote: str = Field(min_length=4)
+    # a value the text does not give (the day-count of a loan-interest reading): the register entry
+    # that sets it; the value must then be written in that entry's reading, not in the quote
+    value_from: str | None = None
 
     @model_validator(mode="after")
     def _unit_known(self) -> Parameter:
@@ -204,7 +208,7 @@ class Condition(_Model):
         if self.op not in allowed:
             raise ValueError(
                 f"condition {self.id}: boundary word {self.boundary_word!r} means {sorted(allowed)}, not {self.op!r}"
-                " (民法典 第1259条)"
+                " (民法典 第1259条, or the word's plain meaning)"
             )
         return self
 

@@ -1,4 +1,10 @@
-"""Repository self-checks on the rule data: every quoted sentence is verbatim in the published text."""
+"""Repository self-checks on the rule data: every quoted sentence is verbatim in the published text.
+
+The published texts travel with the pack (``<pack>/sources/``), so the check runs wherever the
+pack does. A value an overlay changed is checked against the text of the document it now cites
+(an overlay's document sits beside the overlay file); a hypothetical value (``--set``) cites no
+text and is not checked.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,13 @@ import re
 from pathlib import Path
 
 from ..core.errors import Problem
-from .loader import RulePack
+from .loader import RulePack, YearRules
 from .rule import walk_conditions
 
-__all__ = ["all_quotes", "check_quotes", "normalise"]
+__all__ = ["SOURCES_DIR", "all_quotes", "check_quotes", "default_sources", "normalise"]
 
 _WS = re.compile(r"\s+")
+SOURCES_DIR = "sources"  # the published texts, inside the pack folder
 
 
 def normalise(text: str) -> str:
@@ -19,39 +26,70 @@ def normalise(text: str) -> str:
     return _WS.sub("", text).replace("**", "")
 
 
-def all_quotes(pack: RulePack) -> list[tuple[str, str, str]]:
-    """(source file, where, quote) for every rule, condition and parameter in the pack."""
-    out: list[tuple[str, str, str]] = []
-    for yr in pack.years.values():
-        for doc_id, params in yr.parameters.items():
-            doc = yr.documents[doc_id]
-            for name, p in params.items():
-                out.append((doc.source_file, f"{doc_id}.parameters.{name}", p.quote))
-        for rid, rule in yr.rules.items():
-            assert rule.document is not None
-            out.append((rule.document.source_file, rid, rule.quote))
-            out += [(rule.document.source_file, f"{rid}.{c.id}", c.quote) for c in walk_conditions(rule.conditions)]
+def default_sources(pack: RulePack) -> Path | None:
+    """The pack's own copy of the published texts (``<pack>/sources``), if it has one."""
+    folder = pack.directory / SOURCES_DIR
+    return folder if folder.is_dir() else None
+
+
+def _year_quotes(yr: YearRules, sources: Path) -> list[tuple[Path, str, str]]:
+    out: list[tuple[Path, str, str]] = []
+    for doc_id, params in yr.parameters.items():
+        doc = yr.documents[doc_id]
+        for name, p in params.items():
+            prov = yr.provenance.get((doc_id, name))
+            if prov is not None and prov.hypothetical:
+                continue
+            path = sources / doc.source_file
+            if prov is not None and prov.document in yr.overlay_documents:
+                odoc, folder = yr.overlay_documents[prov.document]
+                path = (folder or sources) / odoc.source_file
+            elif prov is not None and prov.document in yr.documents:
+                path = sources / yr.documents[prov.document].source_file
+            out.append((path, f"{doc_id}.parameters.{name}", p.quote))
+    for rid, rule in yr.rules.items():
+        assert rule.document is not None
+        path = sources / rule.document.source_file
+        out.append((path, rid, rule.quote))
+        out += [(path, f"{rid}.{c.id}", c.quote) for c in walk_conditions(rule.conditions)]
+        if rule.paid_in_kind is not None:
+            out.append((path, f"{rid}.paid_in_kind", rule.paid_in_kind.quote))
     return out
 
 
-def check_quotes(pack: RulePack, sources: Path) -> list[Problem]:
-    """Every quote (parts split at …… ) must occur, white space aside, in its source file."""
-    cache: dict[str, str] = {}
+def all_quotes(pack: RulePack) -> list[tuple[str, str, str]]:
+    """(source file, where, quote) for every rule, condition and parameter in the pack."""
+    return [(path.name, where, quote) for yr in pack.years.values() for path, where, quote in _year_quotes(yr, Path("."))]
+
+
+def check_quotes(pack: RulePack, sources: Path | None = None, years: list[YearRules] | None = None) -> list[Problem]:
+    """Every quote (parts split at …… ) must occur, white space aside, in its source file.
+
+    Args:
+        pack: the rule pack.
+        sources: the folder of the published texts (default: the pack's own ``sources/``).
+        years: the years to check (default: every year of the pack; give a variant's year to check it).
+    """
+    sources = Path(sources) if sources is not None else default_sources(pack)
+    if sources is None:
+        return [Problem(source=str(pack.directory / SOURCES_DIR), message={
+            "zh": "找不到政策原文文件夹：请用 --sources 指定", "en": "the published texts are not found: give --sources"})]
+    cache: dict[Path, str] = {}
     problems: list[Problem] = []
-    for source_file, where, quote in all_quotes(pack):
-        path = Path(sources) / source_file
-        if source_file not in cache:
-            try:
-                cache[source_file] = normalise(path.read_text(encoding="utf-8"))
-            except OSError:
-                problems.append(Problem(source=str(path), message={"zh": "找不到政策原文", "en": "policy text not found"}))
-                cache[source_file] = ""
+    for yr in years if years is not None else list(pack.years.values()):
+        for path, where, quote in _year_quotes(yr, sources):
+            if path not in cache:
+                try:
+                    cache[path] = normalise(path.read_text(encoding="utf-8"))
+                except OSError:
+                    problems.append(Problem(source=str(path), message={"zh": "找不到政策原文", "en": "policy text not found"}))
+                    cache[path] = ""
+                    continue
+            text = cache[path]
+            if not text:
                 continue
-        text = cache[source_file]
-        if not text:
-            continue
-        for part in quote.split("……"):
-            if normalise(part) and normalise(part) not in text:
-                problems.append(Problem(source=str(path), field=where, message={
-                    "zh": f"引文未在原文中逐字出现：“{part}”", "en": f"quote is not verbatim in the source: {part!r}"}))
+            for part in quote.split("……"):
+                if normalise(part) and normalise(part) not in text:
+                    problems.append(Problem(source=str(path), field=where, message={
+                        "zh": f"引文未在原文中逐字出现：“{part}”", "en": f"quote is not verbatim in the source: {part!r}"}))
     return problems

@@ -3,7 +3,7 @@ much it pays (a formula of ``formulas``), and what may raise or bound it."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Literal
 
 from pydantic import Field
 
@@ -11,7 +11,7 @@ from ..core.text import Model, Text
 from .formulas import Formula
 from .models import Cap, Condition, Document, InputSpec, Match, Uplift
 
-__all__ = ["Rule", "walk_conditions"]
+__all__ = ["InKind", "Rule", "walk_conditions"]
 
 
 def walk_conditions(conditions: list[Condition]) -> Iterator[Condition]:
@@ -19,6 +19,15 @@ def walk_conditions(conditions: list[Condition]) -> Iterator[Condition]:
     for c in conditions:
         yield c
         yield from walk_conditions(c.any_of or [])
+
+
+class InKind(Model):
+    """An award the document pays in kind (goods bought centrally), not as cash to the applicant."""
+
+    text: Text
+    section: str
+    quote: str = Field(min_length=4)
+    interpretations: list[str] = []
 
 
 class Rule(Model):
@@ -34,6 +43,10 @@ class Rule(Model):
     caps: list[Cap] = []
     exclusive_group: str | None = None
     once_per_applicant: str | None = None
+    # claims of one applicant in this rule's exclusive group or project cap that carry no project
+    # label: one project (the highest paid, one cap shared) or each its own project
+    unlabelled_claims: Literal["same_project", "separate_projects"] = "separate_projects"
+    paid_in_kind: InKind | None = None
     interpretations: list[str] = []
     note: Text | None = None
     # filled in by the loader
@@ -79,4 +92,6 @@ class Rule(Model):
         refs += [i for u in self.uplifts for i in u.interpretations]
         refs += [i for c in self.caps for i in c.interpretations]
         refs += [i for case in self.formula.cases() for i in case.interpretations]
+        if self.paid_in_kind is not None:
+            refs += self.paid_in_kind.interpretations
         return refs

@@ -36,6 +36,8 @@ MSG = {
     "pack": {"zh": "规则包", "en": "Rule pack"},
     "not_applicable": {"zh": "—", "en": "—"},
     "project": {"zh": "项目", "en": "project"},
+    "in_kind": {"zh": "兑付方式", "en": "Paid"},
+    "alt": {"zh": "按另一种理解", "en": "Under another reading"},
 }
 
 
@@ -74,6 +76,12 @@ def _line_blocks(line: LineItem, lang: str, interp_titles: dict[str, str]) -> li
         out.append((_m("needs", lang), ("、" if lang == "zh" else ", ").join(m.label.get(lang) for m in line.missing)))
     for i in line.interpretations:
         out.append((_m("interp", lang), f"{i} {interp_titles.get(i, '')}"))
+    for a in line.alternatives:
+        shown = f"{fmt_yuan(a.amount)} {_m('yuan', lang)}" if a.status in ("awarded", "limited") else STATUS[a.status][lang]
+        out.append((_m("alt", lang), f"{a.interpretation} {a.alternative}（{a.label.get(lang)}）：{shown}" if lang == "zh"
+                    else f"{a.interpretation} {a.alternative} ({a.label.get(lang)}): {shown}"))
+    if line.paid_in_kind is not None:
+        out.append((_m("in_kind", lang), line.paid_in_kind.get(lang)))
     out.append((_m("source", lang), _citation_text(line, lang)))
     return out
 

@@ -1,0 +1,301 @@
+"""The policy, second reading (issue 12): every contested reading computable side by side.
+
+Each point decided in the register is tested on both sides under the register's reading and under
+each alternative (an overlay named in the register, ``--reading I-0xx=B``); the repository checks
+that no line depends silently on a reading; calc shows a line under each alternative; audit adds
+the sheet 争议口径影响.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from xingxian_subsidy.audit.pipeline import audit
+from xingxian_subsidy.audit.read import roster_from_frame
+from xingxian_subsidy.audit.writers import write_report
+from xingxian_subsidy.cli import app
+from xingxian_subsidy.core.errors import InputError
+from xingxian_subsidy.engine.calculate import calculate
+from xingxian_subsidy.engine.readings import with_alternatives
+from xingxian_subsidy.pack.diff import rules_moved, unnamed_dependencies
+from xingxian_subsidy.pack.loader import alternative_years, load_rules, variant
+from xingxian_subsidy.pack.overlay import parse_reading
+
+ROOT = Path(__file__).resolve().parent.parent
+PACK = load_rules(ROOT / "rules")
+YR = PACK.for_year(2024)
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def award(subject: str, claims: list[dict], category: str | None = None, reading: str | None = None):
+    pack = variant(PACK, readings=[parse_reading(reading)])[0] if reading else PACK
+    info = {"name": "甲", "subject": subject, **({"category": category} if category else {})}
+    return calculate({"year": 2024, "applicant": info, "claims": claims}, pack)
+
+
+def amounts(a) -> list[tuple[str, str]]:
+    return [(line.status, str(line.amount)) for line in a.lines]
+
+
+# ------------------------------------------------------------------------------ the repository checks itself
+
+
+def test_every_contested_entry_has_alternatives_that_apply():
+    alts = alternative_years(YR)
+    entries = {e for e, _ in alts}
+    assert {"I-003", "I-004", "I-010", "I-013", "I-026", "I-027", "I-028", "I-029", "I-030", "I-032", "I-033", "I-038", "I-039"} <= entries
+    for (entry, alt), other in alts.items():
+        assert other.readings == {entry: alt}
+        assert rules_moved(YR, other), f"{entry} {alt} changes no rule"
+
+
+def test_no_rule_depends_silently_on_a_reading():
+    """Any rule whose amount an alternative can move (the rule, a value it uses, or a limit across
+    claims it shares with one) names the register entry."""
+    assert unnamed_dependencies(YR, alternative_years(YR)) == []
+
+
+def test_the_self_check_catches_a_rule_that_does_not_name_its_reading(tmp_path):
+    import shutil
+
+    copy = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", copy)
+    path = copy / "2024" / "xzf-2024-5_rural-industry-action-plan.yaml"
+    text = path.read_text(encoding="utf-8")
+    # the collective's full-investment rule shares the exclusive group of the musk-deer sheds (I-038 moves them)
+    old = "    subjects: [village_collective]\n    exclusive_group: livestock_construction\n    unlabelled_claims: same_project\n    interpretations: [I-005, I-004, I-026, I-028, I-038]"
+    assert old in text
+    path.write_text(text.replace(old, old.replace(", I-038]", "]")), encoding="utf-8")
+    yr = load_rules(copy).for_year(2024)
+    assert unnamed_dependencies(yr, alternative_years(yr)) == [("I-038", "B", "xzf5.s3-3.collective_livestock")]
+
+
+def _example_applicants():
+    from xingxian_subsidy.core.yamlio import load_with_lines
+
+    for path in sorted((ROOT / "examples").glob("*.yaml")):
+        yield path.name, load_with_lines(path)[0]
+
+
+@pytest.mark.parametrize("name, data", list(_example_applicants()), ids=[n for n, _ in _example_applicants()])
+def test_a_line_that_changes_under_an_alternative_names_its_entry(name, data):
+    base = calculate(data, PACK)
+    for (entry, alt), other in alternative_years(YR).items():
+        vpack = PACK.__class__(**{**PACK.__dict__, "years": {2024: other}})
+        got = calculate(data, vpack)
+        for line, alt_line in zip(base.lines, got.lines):
+            if (line.status, line.amount) != (alt_line.status, alt_line.amount):
+                assert entry in line.interpretations, (name, entry, alt, line.rule_id)
+
+
+# ------------------------------------------------------------------------------ the points, both sides
+
+CATTLE_12000 = {"rule": "xzf5.s3-3.cattle_shed", "inputs": {"farm_compliant": "是", "cattle_on_hand": 2000, "new_shed_area_m2": "12000"}}
+
+
+def test_point_1_the_200万_cap_binds_a_social_enterprise_on_any_route():
+    assert amounts(award("企业", [CATTLE_12000])) == [("awarded", "2000000.00")]
+    assert amounts(award("企业", [CATTLE_12000], reading="I-004=B")) == [("awarded", "2400000.00")]
+    assert amounts(award("家庭农场", [CATTLE_12000])) == [("awarded", "2400000.00")], "a family farm is not a social enterprise"
+
+
+def test_point_2_unlabelled_claims_of_one_project_kind_are_one_project():
+    cattle = {"rule": "xzf5.s3-3.cattle_shed", "inputs": {"farm_compliant": "是", "cattle_on_hand": 100, "new_shed_area_m2": "600"}}
+    invest = {"rule": "xzf5.s3-3.enterprise_livestock_investment", "inputs": {"total_investment": 5000000}}
+    a = award("企业", [cattle, invest])
+    assert amounts(a) == [("limited", "0.00"), ("awarded", "1000000.00")]
+    assert any("未填项目标签" in s.text.zh for s in a.lines[0].steps)
+    assert amounts(award("企业", [cattle, invest], reading="I-026=B")) == [("awarded", "120000.00"), ("awarded", "1000000.00")]
+    labelled = [{**cattle, "project": "牛场"}, {**invest, "project": "另一项目"}]
+    assert amounts(award("企业", labelled)) == [("awarded", "120000.00"), ("awarded", "1000000.00")]
+
+
+def test_point_4_a_category_on_a_non_household_is_an_input_error():
+    soy = {"rule": "xzf5.s3-2.vegetable_facility", "inputs": {"construction_cost": 10000}}
+    with pytest.raises(InputError) as err:
+        award("家庭农场", [soy], category="边缘易致贫户")
+    assert "农户类型只适用于农户" in err.value.text("zh") and "applicant.category" in err.value.text("en")
+    assert amounts(award("农户", [soy], category="边缘易致贫户")) == [("awarded", "6500.00")]
+    frame = pl.DataFrame({"乡镇": ["甲乡"] * 2, "村": ["一村"] * 2, "姓名": ["某家庭农场", "某户"], "主体类型": ["家庭农场", "农户"],
+                          "农户类型": ["边缘易致贫户"] * 2, "项目": ["设施蔬菜项目建设补贴"] * 2, "申报金额": ["6500", "6500"], "建设成本": ["10000"] * 2})
+    for engine in ("vector", "reference"):
+        rep = audit(roster_from_frame(frame), PACK, engine=engine)
+        assert rep.rows.get_column("status").to_list() == ["bad_input", "match"], engine
+
+
+def test_point_5_a_toilet_not_sampled_is_paid():
+    claim = {"rule": "xzbf8.s5-4.indoor_flush", "inputs": {"township_self_inspection_passed": "是", "county_reinspection_sampled": "否"}}
+    assert amounts(award("农户", [claim], category="一般户")) == [("awarded", "2000.00")]
+    assert amounts(award("农户", [claim], category="一般户", reading="I-013=B"))[0][0] == "undecided"
+    failed = {"rule": "xzbf8.s5-4.indoor_flush", "inputs": {"township_self_inspection_passed": "是", "county_reinspection_sampled": "是",
+                                                             "county_reinspection_passed": "否"}}
+    assert amounts(award("农户", [failed], category="一般户")) == [("ineligible", "0.00")]
+
+
+def test_point_6_the_waste_cap_is_per_enterprise_and_year():
+    two = [{"rule": "xzf5.s3-9.waste_recycling", "project": p, "inputs": {"fixed_assets": 12000000, "process_compliant": "是"}} for p in ("甲", "乙")]
+    assert amounts(award("企业", two)) == [("awarded", "2000000.00"), ("limited", "0.00")]
+    assert amounts(award("企业", two, reading="I-039=B")) == [("awarded", "2000000.00"), ("awarded", "2000000.00")]
+    one = [{"rule": "xzf5.s3-9.waste_recycling", "inputs": {"fixed_assets": 9999995, "process_compliant": "是"}}]
+    assert amounts(award("企业", one)) == [("awarded", "1999999.00")]
+
+
+def test_point_7_collectives_and_the_vegetable_cap():
+    big = [{"rule": "xzf5.s3-2.vegetable_facility", "inputs": {"construction_cost": 5100000}}]
+    assert amounts(award("村集体", big)) == [("awarded", "5100000.00")]
+    assert amounts(award("村集体", big, reading="I-003=B")) == [("awarded", "2000000.00")]
+    assert amounts(award("农户", big, category="边缘易致贫户", reading="I-003=B")) == [("awarded", "3315000.00")]
+    assert amounts(award("农户", big, category="边缘易致贫户", reading="I-003=C")) == [("awarded", "2000000.00")]
+
+
+def test_point_8_a_demonstration_village_is_paid_once():
+    claim = {"rule": "xzbf12.s5.demo_village", "inputs": {"recognised": "是", "courtyard_households": 48, "courtyard_monitored_households": 48,
+                                                         "monitored_and_alleviated_households": 70, "all_households": 210, "decided_amount": 45000}}
+    assert amounts(award("行政村", [claim])) == [("awarded", "45000.00")]
+    assert amounts(award("行政村", [claim, claim])) == [("awarded", "45000.00"), ("limited", "0.00")]
+
+
+def test_point_9_a_large_grower_grows_shiitake_as_a_farming_household():
+    logs = [{"rule": "xzf5.s3-5.shiitake", "inputs": {"logs": 10000, "contiguous_base_mu": 12}}]
+    assert amounts(award("种植大户", logs)) == [("awarded", "20000.00")]
+    assert amounts(award("种植大户", logs, reading="I-027=B")) == [("ineligible", "0.00")]
+    assert amounts(award("家庭农场", logs)) == [("ineligible", "0.00")]
+
+
+def test_point_10_a_collective_is_paid_its_investment_not_more():
+    claims = [{"rule": "xzf5.s3-3.collective_livestock", "project": "牛场", "inputs": {"investment": 1850000}},
+              {**CATTLE_12000, "project": "牛场"}]
+    assert amounts(award("村集体", claims)) == [("awarded", "1850000.00"), ("ineligible", "0.00")]
+    assert amounts(award("村集体", claims, reading="I-028=B")) == [("limited", "0.00"), ("awarded", "2400000.00")]
+
+
+def test_point_11_one_product_is_not_paid_twice():
+    gi = {"rule": "xzf5.s3-6.geographical_indication", "inputs": {"products": 1, "also_sanpin_awarded": "是"}}
+    assert amounts(award("合作社", [gi])) == [("excluded", "0.00")]
+    assert amounts(award("合作社", [gi], reading="I-029=B")) == [("awarded", "40000.00")]
+    gi_new = {"rule": "xzf5.s3-6.geographical_indication", "inputs": {"products": 1, "also_sanpin_awarded": "否"}}
+    assert amounts(award("合作社", [gi_new])) == [("awarded", "40000.00")]
+
+
+def test_point_12_the_60_percent_numerator_is_within_the_denominator():
+    demo = {"rule": "xzbf12.s5.demo_village", "inputs": {"recognised": "是", "courtyard_households": 30, "courtyard_monitored_households": 29,
+                                                        "monitored_and_alleviated_households": 50, "all_households": 200, "decided_amount": 30000}}
+    assert amounts(award("行政村", [demo])) == [("ineligible", "0.00")]
+    assert amounts(award("行政村", [demo], reading="I-030=B")) == [("awarded", "30000.00")]
+    at = {**demo, "inputs": {**demo["inputs"], "courtyard_monitored_households": 30}}
+    assert amounts(award("行政村", [at])) == [("awarded", "30000.00")]
+
+
+def test_point_12_loan_interest_linkage_and_level():
+    base = {"provincial_leading": "是", "benefit_linkage": "否", "loan_principal": 10000000, "benchmark_rate_percent": "3.45", "loan_days": 360,
+            "interest_paid": 400000}
+    claim = [{"rule": "xzf5.s3-8.loan_interest", "inputs": base}]
+    assert amounts(award("龙头企业", claim)) == [("ineligible", "0.00")]
+    assert amounts(award("龙头企业", claim, reading="I-032=B")) == [("awarded", "345000.00")]
+    national = {**base, "provincial_leading": "否", "benefit_linkage": "是"}
+    assert amounts(award("龙头企业", [{"rule": "xzf5.s3-8.loan_interest", "inputs": national}])) == [("ineligible", "0.00")]
+    under_b = [{"rule": "xzf5.s3-8.loan_interest", "inputs": {**national, "national_leading": "是"}}]
+    assert amounts(award("龙头企业", under_b, reading="I-033=B")) == [("awarded", "345000.00")]
+    linked = [{"rule": "xzf5.s3-8.loan_interest", "inputs": {**base, "benefit_linkage": "是", "loan_days": 365}}]
+    assert amounts(award("龙头企业", linked)) == [("awarded", "349791.67")]
+    assert amounts(award("龙头企业", linked, reading="I-010=B")) == [("awarded", "345000.00")]
+
+
+def test_point_12_musk_deer_must_be_new_and_awards_in_kind_are_named():
+    old = [{"rule": "xzf5.s3-3.musk_deer_shed", "inputs": {"farm_compliant": "是", "new_shed_area_m2": "100", "musk_deer_new": "否"}}]
+    assert amounts(award("家庭农场", old)) == [("ineligible", "0.00")]
+    assert amounts(award("家庭农场", old, reading="I-038=B")) == [("awarded", "20000.00")]
+    seed = award("合作社", [{"rule": "xzf5.s3-2.seedlings", "inputs": {"green_base": "是", "seedlings": 1000}}])
+    assert seed.lines[0].paid_in_kind is not None and "不以现金" in seed.lines[0].paid_in_kind.zh
+    assert "I-031" in seed.lines[0].interpretations
+    soy = award("合作社", [{"rule": "xzf5.s3-1.soybean", "inputs": {"area_mu": 10}}])
+    assert soy.lines[0].paid_in_kind is None
+
+
+def test_point_13_the_boundary_words_cite_the_civil_code_only_for_what_it_lists():
+    from xingxian_subsidy.pack.models import BOUNDARY_WORDS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "不满/超过/以外" in readme and "低于" in readme and "通常含义" in readme
+    assert BOUNDARY_WORDS["低于"] == {"lt"} and BOUNDARY_WORDS["不超过"] == {"le"}
+    assert "民法典 第1259条。" not in (ROOT / "rules" / "2024" / "interpretations.yaml").read_text(encoding="utf-8")
+    assert YR.parameters["xzf5"]["interest_day_basis"].value_from == "I-010"
+
+
+# ------------------------------------------------------------------------------ calc, --reading, audit
+
+
+def test_calc_shows_a_line_under_each_alternative(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text(json.dumps({"year": 2024, "applicant": {"name": "某牧业公司", "subject": "企业"}, "claims": [CATTLE_12000]}, ensure_ascii=False),
+                    encoding="utf-8")
+    result = run("calc", path, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "2,000,000.00 元" in result.output and "按另一种理解**：I-004 B（上限只约束第七项 20% 投资奖补）：2,400,000.00 元" in result.output
+    data = json.loads(run("calc", path, "--format", "json").output)
+    assert {(a["interpretation"], a["alternative"], a["amount"]) for a in data["lines"][0]["alternatives"]} >= {("I-004", "B", "2400000.00")}
+    under_b = run("calc", path, "--reading", "I-004=B", "--format", "json")
+    assert under_b.exit_code == 0 and json.loads(under_b.output)["total"] == "2400000.00"
+    assert "I-004=B" in json.loads(under_b.output)["rule_pack"]
+    en = run("calc", path, "--lang", "en", "--format", "markdown")
+    assert "Under another reading**: I-004 B (the cap bounds the 20% route only): 2,400,000.00 yuan" in en.output
+    for bad, words in (("I-004=Q", "has no alternative Q"), ("I-001=B", "I-001 has no alternative B"), ("I-4=B", "ENTRY=ALTERNATIVE")):
+        r = run("calc", path, "--reading", bad, "--lang", "en")
+        assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output
+
+
+def test_with_alternatives_lists_every_alternative_when_asked():
+    data = {"year": 2024, "applicant": {"name": "甲", "subject": "企业"}, "claims": [CATTLE_12000]}
+    from xingxian_subsidy.engine.applicant import parse_applicant
+    from xingxian_subsidy.engine.compute import compute
+
+    applicant, yr = parse_applicant(data, PACK)
+    a = with_alternatives(applicant, compute(applicant, yr, PACK), yr, PACK, all_=True)
+    got = {(x.interpretation, x.alternative): str(x.amount) for x in a.lines[0].alternatives}
+    assert got[("I-004", "B")] == "2400000.00" and got[("I-026", "B")] == "2000000.00"
+
+
+ROSTER = pl.DataFrame({
+    "乡镇": ["甲乡", "甲乡", "乙乡"], "村": ["一村", "一村", "二村"], "姓名": ["某牧业公司", "某牧业公司", "某户"], "主体类型": ["企业", "企业", "农户"],
+    "农户类型": [None, None, "一般户"], "项目": ["标准化肉牛养殖场圈舍奖补", "社会企业养殖项目投资奖补", "户厕改造补助（室内水冲式）"],
+    "项目标签": ["牛场", "牛场", None], "申报金额": ["2000000", "0", "2000"], "新建养殖场手续合规合法": ["是", None, None], "肉牛存栏": ["2000", None, None],
+    "新建圈舍面积": ["12000", None, None], "项目总投资": [None, "8000000", None], "乡镇自验合格": [None, None, "是"],
+    "被抽中复验": [None, None, "否"]})
+
+
+def test_audit_adds_the_sheet_of_contested_readings(tmp_path):
+    rep = audit(roster_from_frame(ROSTER), PACK)
+    t = {(r["entry"], r["alternative"]): r for r in rep.readings.to_dicts()}
+    assert t[("I-004", "B")]["rows_changed"] == 1 and t[("I-004", "B")]["change_fen"] == 40000000
+    assert t[("I-013", "B")]["rows_changed"] == 1 and t[("I-013", "B")]["change_fen"] == -200000
+    assert t[("I-029", "B")]["rows"] == 0 and t[("I-029", "B")]["change_fen"] == 0
+    write_report(rep, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert "争议口径影响" in wb.sheetnames
+    rows = list(wb["争议口径影响"].iter_rows(values_only=True))
+    assert rows[0][0] == "解释编号" and any(r[0] == "I-004" and r[2] == "B" and r[8] == 400000 for r in rows[1:]), rows
+    write_report(rep, tmp_path / "r.json")
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert any(r["解释编号"] == "I-004" and r["变化（元）"] == "400000.00" for r in data["reading_impacts"])
+    assert audit(roster_from_frame(ROSTER), PACK, readings=False).readings is None
+
+
+def test_audit_under_an_alternative_reading(tmp_path):
+    path = tmp_path / "roster.csv"
+    ROSTER.write_csv(path)
+    out = tmp_path / "r.json"
+    result = run("audit", path, "--reading", "I-004=B", "--out", out)
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert "I-004=B" in data["stamp"]["rule_pack"]
+    assert [r["核定金额（元）"] for r in data["rows"]][:2] == ["2400000.00", "0.00"]
+    assert not any(r["解释编号"] == "I-004" for r in data["reading_impacts"]), "the entry it already reads otherwise is left out"
