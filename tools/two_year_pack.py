@@ -1,20 +1,18 @@
 """A rule pack of two years, to prove nothing in the code or the tests assumes one year.
 
-Writes OUT/rules (the bundled pack plus a 2025 year: the 2024 documents with their effective
-period moved to 2025 and ONE rate changed — the service-point grant, 1500 → 1600 元/年, value
-and quote), OUT/sources (the published texts plus the 2025 text with that sentence changed) and
-OUT/cases (every caseworker case again for 2025, the service-point amounts recomputed at the new
-rate). The 2025 year is a test fixture, not a published document: its document numbers say so.
+Writes OUT/rules — the bundled pack plus a 2025 year made the way a county would make it: a
+folder holding only ``overlay.yaml`` on 2024 with ONE rate changed (the service-point grant,
+1500 → 1600 元/年) and the (made-up) notice text its quote comes from — and OUT/cases (every
+caseworker case again for 2025, the service-point amounts recomputed at the new rate). The 2025
+year is a test fixture, not a published document: it says so.
 
     python tools/two_year_pack.py /tmp/two-years
-    XINGXIAN_RULES=/tmp/two-years/rules XINGXIAN_SOURCES=/tmp/two-years/sources \\
-        XINGXIAN_CASES=/tmp/two-years/cases python -m pytest -m "not browser"
+    XINGXIAN_RULES=/tmp/two-years/rules XINGXIAN_CASES=/tmp/two-years/cases python -m pytest -m "not browser"
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -22,33 +20,40 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT.parent / "shared" / "policy"
 OLD, NEW = "1500", "1600"  # the service-point grant, 元/年
 RULE = "xzbf5.s5-6.service_point"
-DOC_FILE = "xzbf-2024-5_employment-social-security-service-points"
+QUOTE = f"基层就业社保服务点就业补助资金标准由{OLD}元/年调整为{NEW}元/年"
+OVERLAY = f"""# 测试用（虚构）：2025 年 = 2024 年规则，只调整服务点补助一项。TEST FIXTURE, NOT A PUBLISHED DOCUMENT.
+overlay:
+  id: two-year-test-2025
+  title: {{zh: 测试用 2025 年（虚构）, en: "2025 for tests (made up)"}}
+  base_year: 2024
+  year: 2025
+  illustration: true
+  document:
+    id: test2025
+    number: 测试〔2025〕（虚构）
+    title: 测试用：2025年服务点补助标准（虚构）
+    issuer: （测试用，无发文机关）
+    date: 2025-01-01
+    source_file: notice_2025_test.txt
+    effective: {{start: 2025-01-01, end: 2026-01-01}}
+    illustration: true
+changes:
+  - {{set: xzbf5.service_point_rate, value: "{NEW}", quote: "{QUOTE}", section: 一, since: 2025-01-01}}
+"""
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("out", type=Path)
-    ap.add_argument("--sources", type=Path, default=SOURCES, help="the published texts (default: ../shared/policy)")
     out = ap.parse_args().out
-    sources = ap.parse_args().sources
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(ROOT / "rules", out / "rules", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(sources, out / "sources")
-    y24, y25 = out / "rules" / "2024", out / "rules" / "2025"
-    shutil.copytree(y24, y25)
-    for path in y25.glob("*.yaml"):
-        text = path.read_text(encoding="utf-8")
-        text = text.replace("effective: {start: 2024-01-01, end: 2025-01-01}", "effective: {start: 2025-01-01, end: 2026-01-01}")
-        text = re.sub(r"^(  number: .*?)$", r"\1（测试用 2025 年）", text, count=1, flags=re.M)
-        if path.stem == DOC_FILE:
-            text = text.replace(f'value: "{OLD}"', f'value: "{NEW}"').replace(f"标准为{OLD}元/年", f"标准为{NEW}元/年")
-            text = text.replace(f"source_file: {DOC_FILE}.txt", f"source_file: {DOC_FILE}-2025.txt")
-        path.write_text(text, encoding="utf-8")
-    source = (sources / f"{DOC_FILE}.txt").read_text(encoding="utf-8")
-    (out / "sources" / f"{DOC_FILE}-2025.txt").write_text(source.replace(f"标准为{OLD}元/年", f"标准为{NEW}元/年"), encoding="utf-8")
+    year = out / "rules" / "2025"
+    year.mkdir()
+    (year / "overlay.yaml").write_text(OVERLAY, encoding="utf-8")
+    (year / "notice_2025_test.txt").write_text(f"测试用（虚构）\n一、{QUOTE}。\n", encoding="utf-8")
     (out / "cases").mkdir()
     for path in sorted((ROOT / "tests" / "cases").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
