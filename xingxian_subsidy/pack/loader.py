@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..core.errors import Problem, RuleDataError, YearNotCovered
 from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
-from .models import Document, Interpretation, Parameter, Report, TaskReport, TaskTable, Vocabulary
+from .models import Document, HowToApply, Interpretation, Parameter, Report, TaskReport, TaskTable, Vocabulary
 from .rule import Rule
 
 __all__ = ["RulePack", "YearRules", "default_rules_dir", "load_rules"]
@@ -44,6 +44,7 @@ class _DocFile(BaseModel):
     rules: list[Rule]
     tasks: dict[str, TaskTable] = {}
     reports: dict[str, Report] = {}
+    how_to_apply: list[HowToApply] = []  # issue 13: how to apply, per rule (see _check_guides)
 
 
 class _RegisterFile(BaseModel):
@@ -72,6 +73,7 @@ class YearRules:
     files: dict[str, Path] = field(default_factory=dict)  # rule id -> file
     tasks: dict[str, dict[str, TaskTable]] = field(default_factory=dict)  # document id -> name -> table
     reports: dict[str, tuple[Document, Report]] = field(default_factory=dict)  # report id -> (its document, report)
+    guides: dict[str, HowToApply] = field(default_factory=dict)  # rule id -> how to apply for it
 
     def param(self, rule: Rule, name: str) -> Parameter:
         assert rule.document is not None
@@ -197,6 +199,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     files: dict[str, Path] = {}
     tasks: dict[str, dict[str, TaskTable]] = {}
     reports: dict[str, tuple[Document, Report]] = {}
+    guides: dict[str, HowToApply] = {}
     used_interps: set[str] = set()
     for path in sorted(folder.glob("*.yaml")):
         if path.name in ("vocabulary.yaml", "interpretations.yaml"):
@@ -280,6 +283,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                         problems.append(_problem(path, lines, loc + ("rules",), f"报表 {rid_} 引用的 {ref} 不是本文件中的阶梯表规则",
                                                  f"report {rid_} refers to {ref}, not a tier-table rule of this document"))
             reports[rid_] = (doc.document, report)
+        _check_guides(path, lines, doc, guides, problems)
         for name in doc.parameters:
             if name not in used_params:
                 problems.append(_problem(path, lines, ("parameters", name), f"参数 {name} 未被任何规则使用",
@@ -306,7 +310,30 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     if vocabulary is None:
         return None
     return YearRules(year=year, documents=documents, parameters=parameters, rules=rules,
-                     vocabulary=vocabulary, interpretations=register, files=files, tasks=tasks, reports=reports)
+                     vocabulary=vocabulary, interpretations=register, files=files, tasks=tasks, reports=reports, guides=guides)
+
+
+def _check_guides(path: Path, lines: dict[tuple, int], doc: _DocFile, guides: dict[str, HowToApply], problems: list[Problem]) -> None:
+    """``how_to_apply``: each entry names rules of this document, no rule twice, and once a document
+    says how to apply, it says it for every one of its rules (a topic the text is silent on is an
+    empty list, never left out)."""
+    if not doc.how_to_apply:
+        return
+    own = [r.id for r in doc.rules]
+    for i, entry in enumerate(doc.how_to_apply):
+        for ref in entry.rules:
+            loc = ("how_to_apply", i, "rules")
+            if ref not in own:
+                problems.append(_problem(path, lines, loc, f"办理指引引用了本文件中不存在的规则 {ref}",
+                                         f"how_to_apply refers to rule {ref}, not in this document"))
+            elif ref in guides:
+                problems.append(_problem(path, lines, loc, f"规则 {ref} 的办理指引重复", f"rule {ref} has two how_to_apply entries"))
+            else:
+                guides[ref] = entry
+    for ref in own:
+        if ref not in guides:
+            problems.append(_problem(path, lines, ("how_to_apply",), f"规则 {ref} 没有办理指引（文件未写明的项目写空列表）",
+                                     f"rule {ref} has no how_to_apply entry (a topic the text is silent on is an empty list)"))
 
 
 def _digest(directory: Path) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..core.errors import Problem
 from .loader import RulePack
+from .models import GUIDE_TOPICS
 from .rule import walk_conditions
 
 __all__ = ["all_quotes", "check_quotes", "normalise"]
@@ -31,6 +32,14 @@ def all_quotes(pack: RulePack) -> list[tuple[str, str, str]]:
             assert rule.document is not None
             out.append((rule.document.source_file, rid, rule.quote))
             out += [(rule.document.source_file, f"{rid}.{c.id}", c.quote) for c in walk_conditions(rule.conditions)]
+        seen: set[int] = set()
+        for rid, guide in yr.guides.items():  # how to apply: one entry may cover several rules
+            if id(guide) in seen:
+                continue
+            seen.add(id(guide))
+            source = yr.rules[rid].document.source_file  # type: ignore[union-attr]
+            for topic in GUIDE_TOPICS:
+                out += [(source, f"{rid}.how_to_apply.{topic}.{n}", item.quote) for n, item in enumerate(getattr(guide, topic))]
     return out
 
 

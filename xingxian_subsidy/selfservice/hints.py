@@ -30,7 +30,7 @@ from ..pack.loader import YearRules
 from ..pack.models import InputSpec
 from .screening import param_text, rate_text
 
-__all__ = ["Hint", "compute_hints", "hint_data"]
+__all__ = ["Hint", "compute_hints", "hint_data", "rerun"]
 
 HintKind = Literal["next_tier", "threshold", "related"]
 
@@ -69,10 +69,11 @@ def _step(spec: InputSpec) -> Decimal:
     return Decimal(1) if spec.type == "integer" else Decimal("0.01")
 
 
-def _rerun(applicant: ApplicantFile, yr: YearRules, index: int, name: str, value: Decimal) -> Award:
+def rerun(applicant: ApplicantFile, yr: YearRules, index: int, values: dict[str, Any]) -> Award:
+    """The award again, with claim ``index``'s inputs updated by ``values`` (caps and limits apply)."""
     claims = list(applicant.claims)
     c = claims[index]
-    claims[index] = Claim(rule=c.rule, project=c.project, inputs={**c.inputs, name: value})
+    claims[index] = Claim(rule=c.rule, project=c.project, inputs={**c.inputs, **values})
     return compute(applicant.model_copy(update={"claims": claims}), yr)
 
 
@@ -111,7 +112,7 @@ def _tier_hint(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) ->
         # the first tier that starts above the value: the next one up
         target = lo.value if tier.lower_inclusive else lo.value + _step(spec)
         gap = lo.value - value
-        after = _rerun(applicant, yr, i, f.input, target)
+        after = rerun(applicant, yr, i, {f.input: target})
         then, amount, total = _then(after, i)
         if after.total <= award.total:
             return None  # a cap already binds: reaching the next tier would bring nothing more
@@ -146,7 +147,7 @@ def _threshold_hints(applicant: ApplicantFile, yr: YearRules, award: Award, i: i
         thr = yr.param(rule, cond.threshold)
         target = thr.value if cond.op == "ge" else thr.value + _step(spec)
         gap = thr.value - value
-        after = _rerun(applicant, yr, i, cond.input, target)
+        after = rerun(applicant, yr, i, {cond.input: target})
         then, amount, total = _then(after, i)
         unit = spec.unit or ""
         more_zh = "" if cond.op == "ge" else "超过 "
