@@ -73,20 +73,46 @@ def screen(
 
 
 def serve(
-    host: Annotated[str, typer.Option("--host", help="监听地址。Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="端口。Port.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="监听地址；0.0.0.0 让同一网络的手机也能打开。Address to listen on (0.0.0.0: the whole network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口。Port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=0, max=64, help="工作进程数；0（默认）为 CPU 核数，最多 4。Worker processes; 0 (default): the CPU count, at most 4.")] = 0,
+    public_url: Annotated[Optional[str], typer.Option("--public-url", help="二维码中的地址（在反向代理之后时填写，如 https://zicha.example.gov.cn/）。The URL in the QR code, behind a proxy.")] = None,
+    qr_png: Annotated[Optional[Path], typer.Option("--qr-png", help="把二维码另存为 PNG 图片，便于打印张贴。Also save the QR code as a PNG.")] = None,
     rules: RulesOpt = None,
     lang: LangOpt = Lang.zh,
 ) -> None:
-    """启动本地网页（手机可用）与 JSON 接口；不记录任何填写内容。Start the local web page and JSON API."""
-    import uvicorn
+    """启动网页（手机可用）与 JSON 接口，打印局域网地址和二维码；不记录任何填写内容。Start the web page and JSON API; print the LAN address and its QR code."""
+    import os
 
-    from ..web import create_app
+    from ..web.server import ServeOptions, lan_addresses, qr_terminal, run
+    from ..web.server import qr_png as write_qr_png
 
-    pack = load_pack(rules, lang)
-    print(f"打开 http://{host}:{port}/ （Ctrl+C 退出）" if lang is Lang.zh else f"open http://{host}:{port}/ (Ctrl+C to stop)")
-    # access_log=False: no request line (and so no query string) is ever logged.
-    uvicorn.run(create_app(pack), host=host, port=port, access_log=False, log_level="warning", server_header=False)
+    zh = lang is Lang.zh
+    pack = load_pack(rules, lang)  # a broken pack stops here, with its problems, before any worker starts
+    if qr_png is not None and not qr_png.parent.is_dir():
+        print(f"无法保存二维码：文件夹不存在：{qr_png.parent}" if zh else f"cannot save the QR code: no such folder: {qr_png.parent}", file=sys.stderr)
+        raise typer.Exit(2)
+    n = workers or min(os.cpu_count() or 1, 4)
+    local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}/"
+    urls = [public_url] if public_url else [f"http://{a}:{port}/" for a in lan_addresses(host)]
+    title = pack.title.get(lang.value)
+    print(f"{title}自查网页已启动（{n} 个工作进程）。" if zh else f"{title} self-check page ({n} worker processes).")
+    print(f"本机打开：{local}" if zh else f"on this computer: {local}")
+    if host in ("127.0.0.1", "localhost", "::1") and not public_url:
+        print("只有本机能打开；要让手机扫码打开，请加 --host 0.0.0.0" if zh else "only this computer can open it; for phones, add --host 0.0.0.0")
+    else:
+        for url in urls:
+            print(f"手机扫码或打开：{url}" if zh else f"phones scan or open: {url}")
+        print(qr_terminal(urls[0]), end="")
+        if qr_png is not None:
+            try:
+                write_qr_png(urls[0], qr_png)
+            except OSError as exc:
+                print((f"无法保存二维码：{qr_png}：" if zh else f"cannot save the QR code {qr_png}: ") + (exc.strerror or type(exc).__name__), file=sys.stderr)
+                raise typer.Exit(2) from None
+            print(f"二维码图片已保存：{qr_png}" if zh else f"QR code saved: {qr_png}")
+    print("按 Ctrl+C 退出。" if zh else "Ctrl+C to stop.", flush=True)
+    run(ServeOptions(host=host, port=port, workers=n, rules=str(pack.directory)))
 
 
 def _yes_no_hint(question, zh: bool) -> str:
