@@ -161,23 +161,41 @@ def _threshold_hints(applicant: ApplicantFile, yr: YearRules, award: Award, i: i
     return out
 
 
+def _open_to(yr: YearRules, subject: str, category: str | None) -> list[tuple[str, Hint]]:
+    """Every rule open to a subject (and category), as a related hint: the same for everyone of
+    that subject and category, so made once per rule pack and kept with it."""
+    cache: dict[tuple[str, str | None], list[tuple[str, Hint]]] = yr.__dict__.setdefault("_related_hints", {})
+    key = (subject, category)
+    found = cache.get(key)
+    if found is None:
+        found = []
+        for rid, rule in yr.rules.items():
+            if subject not in rule.subjects:
+                continue
+            nq = rule.formula.kind == "not_quantified"
+            if nq:
+                text = Text(zh=f"{rule.name.zh}（文件未量化金额）", en=f"{rule.name.en} (no figure in the document)")
+            else:
+                rate = rate_text(yr, rule, subject, category)
+                text = Text(zh=f"{rule.name.zh}：{rate.zh}", en=f"{rule.name.en}: {rate.en}")
+            found.append((rid, Hint(kind="related", rule_id=rid, text=text, not_quantified=nq)))
+        if len(cache) < 1024:  # subjects and categories are a vocabulary: a handful of keys
+            cache[key] = found
+    return found
+
+
 def _related(applicant: ApplicantFile, yr: YearRules) -> list[Hint]:
     info = applicant.applicant
     claimed = {c.rule for c in applicant.claims}
     once = {yr.rules[r].once_per_applicant for r in claimed if r in yr.rules} - {None}
     out: list[Hint] = []
-    for rid, rule in yr.rules.items():
-        if info.subject not in rule.subjects or rid in claimed:
+    for rid, hint in _open_to(yr, info.subject, info.category):
+        if rid in claimed:
             continue
-        if rule.once_per_applicant and rule.once_per_applicant in once:
+        once_group = yr.rules[rid].once_per_applicant
+        if once_group and once_group in once:
             continue  # e.g. a second household toilet: once per household
-        nq = rule.formula.kind == "not_quantified"
-        rate = rate_text(yr, rule, info.subject, info.category)
-        if nq:
-            text = Text(zh=f"{rule.name.zh}（文件未量化金额）", en=f"{rule.name.en} (no figure in the document)")
-        else:
-            text = Text(zh=f"{rule.name.zh}：{rate.zh}", en=f"{rule.name.en}: {rate.en}")
-        out.append(Hint(kind="related", rule_id=rid, text=text, not_quantified=nq))
+        out.append(hint)
     return out
 
 
