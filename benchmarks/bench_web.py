@@ -3,7 +3,10 @@ at 1, 8 and 32 clients, single process vs several workers, next to a trivial end
 (``GET /healthz`` on the same server), and light clients while two send 100-claim requests.
 
 Run:  .venv/bin/python benchmarks/bench_web.py [--rounds 3] [--seconds 4] [--workers 2]
-                                                [--baseline DIR] [--json out.json]
+                                                [--baseline DIR] [--json out.json] [--save]
+
+``--save`` writes the table to ``benchmarks/results-web.md`` (with the load average the machine
+had: the figures mean little without it).
 
 ``--baseline DIR`` also measures an older checkout's single process (e.g. main before this work:
 ``git archive main | tar -x -C /tmp/base``), started the way it started then (``serve --port``).
@@ -158,6 +161,7 @@ def main() -> None:
     ap.add_argument("--clients", default="1,8,32")
     ap.add_argument("--baseline", type=Path, help="an older checkout to measure too (its single process)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--save", action="store_true", help="write the table to benchmarks/results-web.md")
     args = ap.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
     light = [post(b) for b in bodies()]
@@ -167,6 +171,7 @@ def main() -> None:
     if args.baseline:
         servers.insert(0, Server("baseline (single)", None, args.baseline))
     results: dict[str, list[dict[str, float]]] = {}
+    load_before = os.getloadavg()
     try:
         for r in range(args.rounds):
             for srv in servers:  # interleaved: each configuration once per round
@@ -188,6 +193,7 @@ def main() -> None:
           f"(machine: {os.cpu_count()} cores, shared; client and server on the same cores)\n")
     print(f"{'server':<22}{'load':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     summary = {}
+    md = ["| server | load | req/s | p50 ms | p99 ms | errors |", "|---|---|---:|---:|---:|---:|"]
     for srv in servers:
         rows = [(f"calc, {c} client{'s' if c > 1 else ''}", f"{srv.name}|calc|{c}") for c in clients]
         if not srv.name.startswith("baseline"):
@@ -197,20 +203,36 @@ def main() -> None:
             summary[key] = {f: med(key, f) for f in ("rps", "p50_ms", "p99_ms", "errors")}
             s = summary[key]
             print(f"{srv.name:<22}{label:<34}{s['rps']:>9.0f}{s['p50_ms']:>9.1f}{s['p99_ms']:>9.1f}{s['errors']:>8.0f}")
+            md.append(f"| {srv.name} | {label} | {s['rps']:.0f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s['errors']:.0f} |")
     multi = f"{args.workers} workers"
+    notes: list[str] = []
     if 8 in clients:
         calc8, floor8 = summary[f"{multi}|calc|8"], summary[f"{multi}|healthz|8"]
-        print(f"\n{multi}, 8 clients: calc {calc8['rps']:.0f} req/s = {calc8['rps'] / floor8['rps']:.2f}× the trivial endpoint "
-              f"({floor8['rps']:.0f} req/s); p99 {calc8['p99_ms']:.1f} ms (goal ≥ 1500 req/s, p99 ≤ 50 ms)")
+        notes.append(f"{multi}, 8 clients: calc {calc8['rps']:.0f} req/s = {calc8['rps'] / floor8['rps']:.2f}× the trivial endpoint "
+                     f"({floor8['rps']:.0f} req/s); p99 {calc8['p99_ms']:.1f} ms (goal ≥ 1500 req/s, p99 ≤ 50 ms)")
         single8 = summary["single|calc|8"]
-        print(f"{multi} vs single process at 8 clients: {calc8['rps'] / single8['rps']:.2f}×")
+        notes.append(f"{multi} vs single process at 8 clients: {calc8['rps'] / single8['rps']:.2f}×")
         if args.baseline:
             base8 = summary["baseline (single)|calc|8"]
-            print(f"{multi} vs the baseline at 8 clients: {calc8['rps'] / base8['rps']:.2f}× "
-                  f"(p99 {base8['p99_ms']:.1f} → {calc8['p99_ms']:.1f} ms)")
+            notes.append(f"{multi} vs the baseline at 8 clients: {calc8['rps'] / base8['rps']:.2f}× "
+                         f"(p99 {base8['p99_ms']:.1f} → {calc8['p99_ms']:.1f} ms)")
             mb, mm = summary["baseline (single)|mixed|8"], summary[f"{multi}|mixed|8"]
-            print(f"8 light clients beside 2 heavy ones: baseline {mb['rps']:.0f} req/s, p50 {mb['p50_ms']:.0f} ms → "
-                  f"{multi} {mm['rps']:.0f} req/s, p50 {mm['p50_ms']:.0f} ms")
+            notes.append(f"8 light clients beside 2 heavy ones: baseline {mb['rps']:.0f} req/s, p50 {mb['p50_ms']:.0f} ms → "
+                         f"{multi} {mm['rps']:.0f} req/s, p50 {mm['p50_ms']:.0f} ms")
+    print()
+    for n in notes:
+        print(n)
+    load_after = os.getloadavg()
+    if args.save:
+        head = [
+            "# Web service benchmark", "",
+            f"`python benchmarks/bench_web.py --rounds {args.rounds} --seconds {args.seconds:g}" + (" --baseline DIR" if args.baseline else "") + " --save`",
+            "", f"`POST /api/calc` over loopback with 64 different applicants; medians of {args.rounds} interleaved rounds of "
+            f"{args.seconds:g} s; the client (one asyncio process) runs on the same {os.cpu_count()} cores as the server. "
+            f"Load average of the shared machine: {load_before[0]:.1f} before, {load_after[0]:.1f} after (2 cores: above 2, "
+            "other work was competing for them, and every figure is lower than on an idle machine).", "",
+        ]
+        (ROOT / "benchmarks" / "results-web.md").write_text("\n".join(head + md + [""] + [f"- {n}" for n in notes]) + "\n", encoding="utf-8")
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2), encoding="utf-8")
 

@@ -88,7 +88,7 @@ def driver():
     shutil.rmtree(profile, ignore_errors=True)
 
 
-def _wait(drv, cond, timeout=10):
+def _wait(drv, cond, timeout=30):  # generous: the machine is shared
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(drv, timeout).until(cond)
