@@ -11,15 +11,31 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from .. import __version__
-from . import audit, calc, rules, selfcheck, variants
+from . import audit, calc, messages, rules, selfcheck, variants
 
 __all__ = ["app", "run"]
 
 HELP = "乡村振兴奖补测算、解释与审核工具（县与年度由规则包决定）。Compute, explain and audit rural-revitalisation subsidies (the county and year come from the rule pack)."
 
+messages.install()  # click's and typer's own messages in the run's language (Chinese by default)
+
+
+class _Group(TyperGroup):
+    """The top-level group: picks the language of the framework's messages from ``--lang``
+    before click parses anything, so even a usage error is in the user's language."""
+
+    def main(self, args=None, *a, **kw):  # type: ignore[override]
+        import sys
+
+        messages.use(messages.lang_of(sys.argv[1:] if args is None else args))
+        return super().main(args, *a, **kw)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="xingxian-subsidy",
     help=HELP,
     no_args_is_help=True,

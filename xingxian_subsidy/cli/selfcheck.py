@@ -73,63 +73,141 @@ def screen(
 
 
 def serve(
-    host: Annotated[str, typer.Option("--host", help="监听地址。Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="端口。Port.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="监听地址；0.0.0.0 让同一网络的手机也能打开。Address to listen on (0.0.0.0: the whole network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口。Port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=0, max=64, help="工作进程数；0（默认）为 CPU 核数，最多 4。Worker processes; 0 (default): the CPU count, at most 4.")] = 0,
+    public_url: Annotated[Optional[str], typer.Option("--public-url", help="二维码中的地址（在反向代理之后时填写，如 https://zicha.example.gov.cn/）。The URL in the QR code, behind a proxy.")] = None,
+    qr_png: Annotated[Optional[Path], typer.Option("--qr-png", help="把二维码另存为 PNG 图片，便于打印张贴。Also save the QR code as a PNG.")] = None,
     rules: RulesOpt = None,
     lang: LangOpt = Lang.zh,
 ) -> None:
-    """启动本地网页（手机可用）与 JSON 接口；不记录任何填写内容。Start the local web page and JSON API."""
-    import uvicorn
+    """启动网页（手机可用）与 JSON 接口，打印局域网地址和二维码；不记录任何填写内容。Start the web page and JSON API; print the LAN address and its QR code."""
+    import os
 
-    from ..web import create_app
+    from ..web.server import ServeOptions, lan_addresses, qr_terminal, run
+    from ..web.server import qr_png as write_qr_png
 
-    pack = load_pack(rules, lang)
-    print(f"打开 http://{host}:{port}/ （Ctrl+C 退出）" if lang is Lang.zh else f"open http://{host}:{port}/ (Ctrl+C to stop)")
-    # access_log=False: no request line (and so no query string) is ever logged.
-    uvicorn.run(create_app(pack), host=host, port=port, access_log=False, log_level="warning", server_header=False)
+    zh = lang is Lang.zh
+    pack = load_pack(rules, lang)  # a broken pack stops here, with its problems, before any worker starts
+    if qr_png is not None and not qr_png.parent.is_dir():
+        print(f"无法保存二维码：文件夹不存在：{qr_png.parent}" if zh else f"cannot save the QR code: no such folder: {qr_png.parent}", file=sys.stderr)
+        raise typer.Exit(2)
+    n = workers or min(os.cpu_count() or 1, 4)
+    local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}/"
+    urls = [public_url] if public_url else [f"http://{a}:{port}/" for a in lan_addresses(host)]
+    title = pack.title.get(lang.value)
+    print(f"{title}自查网页已启动（{n} 个工作进程）。" if zh else f"{title} self-check page ({n} worker processes).")
+    print(f"本机打开：{local}" if zh else f"on this computer: {local}")
+    if host in ("127.0.0.1", "localhost", "::1") and not public_url:
+        print("只有本机能打开；要让手机扫码打开，请加 --host 0.0.0.0" if zh else "only this computer can open it; for phones, add --host 0.0.0.0")
+    else:
+        for url in urls:
+            print(f"手机扫码或打开：{url}" if zh else f"phones scan or open: {url}")
+        print(qr_terminal(urls[0]), end="")
+        if qr_png is not None:
+            try:
+                write_qr_png(urls[0], qr_png)
+            except OSError as exc:
+                print((f"无法保存二维码：{qr_png}：" if zh else f"cannot save the QR code {qr_png}: ") + (exc.strerror or type(exc).__name__), file=sys.stderr)
+                raise typer.Exit(2) from None
+            print(f"二维码图片已保存：{qr_png}" if zh else f"QR code saved: {qr_png}")
+    print("按 Ctrl+C 退出。" if zh else "Ctrl+C to stop.", flush=True)
+    run(ServeOptions(host=host, port=port, workers=n, rules=str(pack.directory)))
 
 
-def _ask_all(q, console, L: str) -> None:
-    """Run the questionnaire on the console; re-ask with the reason until each answer is valid."""
+def _yes_no_hint(question, zh: bool) -> str:
+    """（是/否）, with the answer that loses the award marked: nobody trips on 乱搭乱建…（是/否）."""
+    if question.loses is None:
+        return "（是/否）" if zh else " (yes/no)"
+    if zh:
+        return "（是/否；答“是”则这项不能领）" if question.loses else "（是/否；答“否”则这项不能领）"
+    return " (yes/no; “yes” means this one is not paid)" if question.loses else " (yes/no; “no” means this one is not paid)"
+
+
+def _ask_one(q, question, console, L: str) -> bool:
+    """Ask one question until the answer is valid. False when the person typed 返回 (went back)."""
     from rich.markup import escape
     from rich.prompt import Prompt
 
+    from ..selfservice.questionnaire import BACK_WORDS
+
     zh = L == "zh"
-    section = None
-    while (question := q.next()) is not None:
-        if question.section is not None and question.section != section:
-            section = question.section
-            console.print(f"\n[bold]【{escape(section.get(L))}】[/bold]" if zh else f"\n[bold][{escape(section.get(L))}][/bold]")
-        prompt = question.prompt.get(L)
-        if question.kind in ("choice", "multi"):
-            console.print(f"\n[bold]{escape(prompt)}[/bold]")
-            for i, opt in enumerate(question.options, 1):
-                badge = f" [yellow]［{escape(opt.badge.get(L))}］[/yellow]" if opt.badge else ""
-                note = f"\n      [dim]{escape(opt.note.get(L))}[/dim]" if opt.note else ""
-                console.print(f"  {i:>2}. {escape(opt.label.get(L))}{badge}{note}")
-            prompt = "编号" if zh else "number(s)"
-        elif question.kind == "value":
-            spec = question.spec
-            assert spec is not None
-            if spec.type == "boolean":
-                prompt += "（是/否）" if zh else " (yes/no)"
-            elif spec.type == "choice":
-                for i, c in enumerate(spec.choices, 1):
-                    console.print(f"  {i}. {escape(c.label.get(L))}")
-                prompt += "（编号或名称）" if zh else " (number or name)"
-            elif spec.unit:
-                prompt += f"（{spec.unit}）" if zh else f" ({spec.unit})"
-            if spec.help:
-                console.print(f"  [dim]{escape(spec.help.get(L))}[/dim]")
-            prompt += "；不清楚可直接回车" if zh else "; press Enter to skip if unsure"
-        elif question.optional:
-            prompt += "；可直接回车" if zh else "; Enter to skip"
+    prompt = question.prompt.get(L)
+    if question.kind in ("choice", "multi"):
+        console.print(f"\n[bold]{escape(prompt)}[/bold]")
+        for i, opt in enumerate(question.options, 1):
+            badge = f" [yellow]［{escape(opt.badge.get(L))}］[/yellow]" if opt.badge else ""
+            note = f"\n      [dim]{escape(opt.note.get(L))}[/dim]" if opt.note else ""
+            console.print(f"  {i:>2}. {escape(opt.label.get(L))}{badge}{note}")
+        prompt = "编号" if zh else "number(s)"
+    elif question.kind == "value":
+        spec = question.spec
+        assert spec is not None
+        if spec.type == "boolean":
+            prompt += _yes_no_hint(question, zh)
+        elif spec.type == "choice":
+            for i, c in enumerate(spec.choices, 1):
+                console.print(f"  {i}. {escape(c.label.get(L))}")
+            prompt += "（编号或名称）" if zh else " (number or name)"
+        elif spec.unit:
+            prompt += f"（{spec.unit}）" if zh else f" ({spec.unit})"
+        if spec.help:
+            console.print(f"  [dim]{escape(spec.help.get(L))}[/dim]")
+        prompt += "；不清楚可直接回车" if zh else "; press Enter to skip if unsure"
+    elif question.optional:
+        prompt += "；可直接回车" if zh else "; Enter to skip"
+    while True:
+        raw = Prompt.ask(escape(prompt), console=console, default="", show_default=False)
+        if raw.strip().lower() in BACK_WORDS:
+            if not q.back():
+                console.print("（已经是第一题）" if zh else "(this is the first question)")
+                continue
+            return False
+        error = q.answer(raw)
+        if error is None:
+            return True
+        console.print(f"[red]✗ {escape(error.get(L))}[/red]" + ("，请重新输入。" if zh else "; please try again."))
+
+
+def _ask_all(q, console, L: str) -> None:
+    """Run the questionnaire on the console: each answer checked on the spot (re-asked with the
+    reason), 返回 goes back one question, and a review of every answer before computing, where a
+    number re-asks that answer. The end of input on the review means: nothing to change."""
+    from rich.markup import escape
+    from rich.prompt import Prompt
+
+    from ..selfservice.questionnaire import BACK_WORDS
+
+    zh = L == "zh"
+    while True:
+        section = None
+        while (question := q.next()) is not None:
+            if question.section is not None and question.section != section:
+                section = question.section
+                console.print(f"\n[bold]【{escape(section.get(L))}】[/bold]" if zh else f"\n[bold][{escape(section.get(L))}][/bold]")
+            if not _ask_one(q, question, console, L):
+                section = None
+        items = q.review()
+        console.print("\n[bold]请核对您的回答[/bold]" if zh else "\n[bold]Please check your answers[/bold]")
+        for i, item in enumerate(items, 1):
+            where = f"［{escape(item.section.get(L))}］" if item.section else ""
+            console.print(f"  {i:>2}. {where}{escape(item.prompt.get(L))}：[bold]{escape(item.answer.get(L))}[/bold]" if zh else
+                          f"  {i:>2}. {where}{escape(item.prompt.get(L))}: [bold]{escape(item.answer.get(L))}[/bold]")
+        prompt = "直接回车开始测算；要改哪一项就输入它的编号" if zh else "Press Enter to calculate, or type the number of an answer to change it"
         while True:
-            raw = Prompt.ask(escape(prompt), console=console, default="", show_default=False)
-            error = q.answer(raw)
-            if error is None:
+            try:
+                raw = Prompt.ask(prompt, console=console, default="", show_default=False).strip()
+            except EOFError:
+                raw = ""
+            if not raw:
+                return
+            if raw.lower() in BACK_WORDS and items:
+                q.change(items[-1].key)
                 break
-            console.print(f"[red]✗ {escape(error.get(L))}[/red]" + ("，请重新输入。" if zh else "; please try again."))
+            if raw.isdigit() and 1 <= int(raw) <= len(items):
+                q.change(items[int(raw) - 1].key)
+                break
+            console.print(f"[red]✗ 请输入 1–{len(items)} 的编号，或直接回车[/red]" if zh else f"[red]✗ enter a number 1–{len(items)}, or press Enter[/red]")
 
 
 def check(
@@ -145,19 +223,25 @@ def check(
 
     from ..core.errors import SubsidyError
     from ..engine.applicant import parse_applicant
-    from ..engine.calculate import category_label, rule_names, subject_label
+    from ..engine.calculate import category_label, subject_label
     from ..engine.compute import compute
-    from ..render.award import to_rich
+    from ..render.award import guides_rich, to_rich
+    from ..selfservice.guide import guides_for
     from ..selfservice.hints import compute_hints
+    from ..selfservice.plain import plain_lines
     from ..selfservice.questionnaire import Questionnaire
 
     L = lang.value
     zh = L == "zh"
     pack, yr = year_rules(rules, year, lang)
+    if save is not None and not save.parent.is_dir():
+        # said before the questions, not after them: no answers are lost to a folder that is not there
+        print(f"无法保存：文件夹不存在：{save.parent}" if zh else f"cannot save: no such folder: {save.parent}", file=sys.stderr)
+        raise typer.Exit(2)
     console = Console(highlight=False)
     title = escape(pack.title.get(L))
-    console.print(f"[bold]{title}自查[/bold]：回答几个问题，看看今年能申请哪些奖补。按 Ctrl+C 退出。" if zh else
-                  f"[bold]{title} self-check[/bold]: answer a few questions. Ctrl+C to quit.")
+    console.print(f"[bold]{title}自查[/bold]：回答几个问题，看看今年能申请哪些奖补。输入“返回”回到上一题，按 Ctrl+C 退出。" if zh else
+                  f"[bold]{title} self-check[/bold]: answer a few questions. Type “back” for the previous question, Ctrl+C to quit.")
     q = Questionnaire(yr)
     try:
         _ask_all(q, console, L)
@@ -167,15 +251,23 @@ def check(
     data = q.applicant_data()
     if save is not None:
         header = "# 由 xingxian-subsidy check 生成；可用 `xingxian-subsidy calc` 复算。\n" if zh else "# written by xingxian-subsidy check; recompute with `xingxian-subsidy calc`.\n"
-        save.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        try:
+            _write_atomically(save, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        except OSError as exc:
+            print((f"无法保存：{save}：" if zh else f"cannot save {save}: ") + (exc.strerror or type(exc).__name__), file=sys.stderr)
+            raise typer.Exit(2) from None
     try:
         applicant, yr = parse_applicant(data, pack, source="check")
     except SubsidyError as exc:
         fail(exc, L)
     award = compute(applicant, yr, pack)
     console.print()
+    # the rules still open are listed once, below, with their rates (rule_names=None: not twice)
     console.print(to_rich(award, lang=L, subject_label=subject_label(yr, award.applicant.subject, L),
-                          category_label=category_label(yr, award.applicant.category, L), rule_names=rule_names(yr, L)))
+                          category_label=category_label(yr, award.applicant.category, L)))
+    console.print("\n[bold]结果（白话）[/bold]" if zh else "\n[bold]In short[/bold]")
+    for line, plain in zip(award.lines, plain_lines(applicant, yr, award)):
+        console.print(f"  · {line.name.get(L)}：{plain.text.get(L)}" if zh else f"  · {line.name.get(L)}: {plain.text.get(L)}", markup=False)
     hints = compute_hints(applicant, yr, award)
     close = [h for h in hints if h.kind != "related"]
     related = [h for h in hints if h.kind == "related"]
@@ -183,10 +275,28 @@ def check(
         console.print("\n[bold]还差多少[/bold]" if zh else "\n[bold]How close you are[/bold]")
         for h in close:
             console.print("  · " + h.text.get(L), markup=False)
+    console.print(guides_rich(guides_for(yr, [c.rule for c in applicant.claims]), lang=L, cite=True))
     if related:
-        console.print("\n[bold]还可申请[/bold]" if zh else "\n[bold]Also open to you[/bold]")
+        console.print("\n[bold]还可申请（本主体类型可申请、本次未申报）[/bold]" if zh else "\n[bold]Also open to you (not claimed here)[/bold]")
         for h in related:
             console.print("  · " + h.text.get(L), markup=False)
     if save is not None:
         console.print(f"\n已保存申请文件：{save}（可用 xingxian-subsidy calc {save} 复算）" if zh else
                       f"\nsaved the applicant file: {save} (recompute with xingxian-subsidy calc {save})", markup=False)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the target and rename over it: a kill half-way leaves the old file or none, never half."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

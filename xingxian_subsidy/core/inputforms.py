@@ -19,8 +19,10 @@ _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 # The words that answer yes or no (compared in lower case, after normalise_text).
-TRUE_WORDS = frozenset({"是", "有", "true", "yes", "y", "1", "对", "通过", "合格", "√"})
-FALSE_WORDS = frozenset({"否", "无", "false", "no", "n", "0", "不", "未通过", "不合格", "×"})
+# The everyday answers are here too (没有/没/不是/无, 有/是/对 and 是的/对的/有的, 不对): a farmer
+# who types 没有 means no, and must not be told to try again.
+TRUE_WORDS = frozenset({"是", "有", "true", "yes", "y", "1", "对", "通过", "合格", "√", "是的", "对的", "有的"})
+FALSE_WORDS = frozenset({"否", "无", "false", "no", "n", "0", "不", "未通过", "不合格", "×", "没有", "没", "不是", "不对"})
 
 
 def normalise_text(raw: str) -> str:

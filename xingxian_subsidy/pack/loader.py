@@ -29,7 +29,7 @@ from ..core.errors import Problem, RuleDataError, YearNotCovered
 from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
 from .citations import value_in_text
-from .models import Document, Interpretation, Parameter, Report, TaskReport, TaskTable, Vocabulary
+from .models import Document, HowToApply, Interpretation, Parameter, Report, TaskReport, TaskTable, Vocabulary
 from .overlay import Alternative, OverlayDocument, OverlayFile, Provenance, Reading, SetParam, apply_changes, located, read_overlay
 from .rule import Rule
 
@@ -60,6 +60,7 @@ class _DocFile(BaseModel):
     rules: list[Rule]
     tasks: dict[str, TaskTable] = {}
     reports: dict[str, Report] = {}
+    how_to_apply: list[HowToApply] = []  # issue 13: how to apply, per rule (see _check_guides)
 
 
 class _RegisterFile(BaseModel):
@@ -102,6 +103,7 @@ class YearRules:
     # the documents overlays cite (their texts sit beside the overlay file): id -> (it, folder)
     overlay_documents: dict[str, tuple[OverlayDocument, Path | None]] = field(default_factory=dict)
     variant: tuple[str, ...] = ()  # the overlays, --set values and readings applied, in order
+    guides: dict[str, HowToApply] = field(default_factory=dict)  # rule id -> how to apply for it
 
     def param(self, rule: Rule, name: str) -> Parameter:
         assert rule.document is not None
@@ -242,6 +244,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     files: dict[str, Path] = {}
     tasks: dict[str, dict[str, TaskTable]] = {}
     reports: dict[str, tuple[Document, Report]] = {}
+    guides: dict[str, HowToApply] = {}
     used_interps: set[str] = set()
     for path in sorted(folder.glob("*.yaml")):
         if path.name in ("vocabulary.yaml", "interpretations.yaml"):
@@ -302,6 +305,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                         problems.append(_problem(path, lines, loc + ("rules",), f"报表 {rid_} 引用的 {ref} 不是本文件中的阶梯表规则",
                                                  f"report {rid_} refers to {ref}, not a tier-table rule of this document"))
             reports[rid_] = (doc.document, report)
+        _check_guides(path, lines, doc, guides, problems)
         for name, param in doc.parameters.items():
             for zh, en in _value_problems(param, register):
                 problems.append(_problem(path, lines, ("parameters", name), f"参数 {name}：{zh}", f"parameter {name}: {en}"))
@@ -336,7 +340,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
             problems.append(Problem(source=str(reg_path), message={"zh": f"读法属于不存在的条目 {entry}", "en": f"alternatives of an unknown entry {entry}"}))
     yr = YearRules(year=year, documents=documents, parameters=parameters, rules=rules,
                    vocabulary=vocabulary, interpretations=register, files=files, tasks=tasks, reports=reports,
-                   alternatives={k: v for k, v in alternatives.items() if k in register})
+                   alternatives={k: v for k, v in alternatives.items() if k in register}, guides=guides)
     if not problems:
         # every alternative reading applies cleanly: its rules are as valid as the register's
         for entry, alts in yr.alternatives.items():
@@ -523,6 +527,29 @@ def alternative_years(yr: YearRules) -> dict[tuple[str, str], YearRules]:
     _ALTERNATIVES[id(yr)] = (weakref.ref(yr), out)
     weakref.finalize(yr, _ALTERNATIVES.pop, id(yr), None).atexit = False
     return out
+
+
+def _check_guides(path: Path, lines: dict[tuple, int], doc: _DocFile, guides: dict[str, HowToApply], problems: list[Problem]) -> None:
+    """``how_to_apply``: each entry names rules of this document, no rule twice, and once a document
+    says how to apply, it says it for every one of its rules (a topic the text is silent on is an
+    empty list, never left out)."""
+    if not doc.how_to_apply:
+        return
+    own = [r.id for r in doc.rules]
+    for i, entry in enumerate(doc.how_to_apply):
+        for ref in entry.rules:
+            loc = ("how_to_apply", i, "rules")
+            if ref not in own:
+                problems.append(_problem(path, lines, loc, f"办理指引引用了本文件中不存在的规则 {ref}",
+                                         f"how_to_apply refers to rule {ref}, not in this document"))
+            elif ref in guides:
+                problems.append(_problem(path, lines, loc, f"规则 {ref} 的办理指引重复", f"rule {ref} has two how_to_apply entries"))
+            else:
+                guides[ref] = entry
+    for ref in own:
+        if ref not in guides:
+            problems.append(_problem(path, lines, ("how_to_apply",), f"规则 {ref} 没有办理指引（文件未写明的项目写空列表）",
+                                     f"rule {ref} has no how_to_apply entry (a topic the text is silent on is an empty list)"))
 
 
 def _digest(directory: Path) -> str:

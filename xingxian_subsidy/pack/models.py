@@ -20,6 +20,7 @@ from ..core.text import Text
 
 __all__ = [
     "BOUNDARY_WORDS",
+    "GUIDE_TOPICS",
     "UNITS",
     "Cap",
     "Category",
@@ -27,6 +28,8 @@ __all__ = [
     "Condition",
     "Dec",
     "Document",
+    "GuideItem",
+    "HowToApply",
     "InputSpec",
     "Interpretation",
     "Match",
@@ -373,3 +376,32 @@ class Vocabulary(_Model):
         return frozenset(g for g, members in self.groups.items() if category in members)
 
 
+
+
+# ---------------------------------------------------------------- how to apply (issue 13)
+
+
+class GuideItem(_Model):
+    """One thing a document says about applying or being paid, in plain words, with its sentence."""
+
+    text: Text
+    section: str = Field(min_length=1)
+    quote: str = Field(min_length=4)
+
+
+class HowToApply(_Model):
+    """How to apply for some rules of a document: what to bring (``materials``), where to go and
+    who is responsible (``where``), the steps (``steps``), the 公示 (``publicity``) and when and how
+    it is paid (``payment``). Every topic must be written out; an empty list says the text is
+    silent on it (shown as “文件未写明”), so no step is ever invented."""
+
+    rules: list[str] = Field(min_length=1)
+    materials: list[GuideItem]
+    where: list[GuideItem]
+    steps: list[GuideItem]
+    publicity: list[GuideItem]
+    payment: list[GuideItem]
+
+
+# The topics of a HowToApply, in the order they are shown.
+GUIDE_TOPICS = ("materials", "where", "steps", "publicity", "payment")

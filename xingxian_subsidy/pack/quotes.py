@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..core.errors import Problem
 from .loader import RulePack, YearRules
+from .models import GUIDE_TOPICS
 from .rule import walk_conditions
 
 __all__ = ["SOURCES_DIR", "all_quotes", "check_quotes", "default_sources", "normalise"]
@@ -54,6 +55,14 @@ def _year_quotes(yr: YearRules, sources: Path) -> list[tuple[Path, str, str]]:
         out += [(path, f"{rid}.{c.id}", c.quote) for c in walk_conditions(rule.conditions)]
         if rule.paid_in_kind is not None:
             out.append((path, f"{rid}.paid_in_kind", rule.paid_in_kind.quote))
+    seen: set[int] = set()
+    for rid, guide in yr.guides.items():  # how to apply: one entry may cover several rules
+        if id(guide) in seen or rid not in yr.rules:
+            continue
+        seen.add(id(guide))
+        path = sources / yr.rules[rid].document.source_file  # type: ignore[union-attr]
+        for topic in GUIDE_TOPICS:
+            out += [(path, f"{rid}.how_to_apply.{topic}.{n}", item.quote) for n, item in enumerate(getattr(guide, topic))]
     return out
 
 

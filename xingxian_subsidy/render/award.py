@@ -14,8 +14,9 @@ from .. import __version__
 from ..core.money import fmt_yuan
 from ..engine.models import Award, LineItem
 from ..engine.summary import STATUS, check_text
+from ..selfservice.guide import SILENT, Guide, item_citation
 
-__all__ = ["MSG", "to_json", "to_json_data", "to_markdown", "to_rich"]
+__all__ = ["MSG", "guides_markdown", "guides_rich", "to_json", "to_json_data", "to_markdown", "to_rich"]
 
 MSG = {
     "title": {"zh": "奖补测算明细", "en": "Subsidy calculation"},
@@ -38,6 +39,7 @@ MSG = {
     "project": {"zh": "项目", "en": "project"},
     "in_kind": {"zh": "兑付方式", "en": "Paid"},
     "alt": {"zh": "按另一种理解", "en": "Under another reading"},
+    "how_to": {"zh": "怎么申请", "en": "How to apply"},
 }
 
 
@@ -165,4 +167,46 @@ def to_rich(award: Award, lang: str = "zh", subject_label: str = "", category_la
             rule_names.get(r, r) for r in award.also_eligible), style="cyan"))
     parts.append(RText(f"{_m('rounding', lang)}：{award.rounding.get(lang)}", style="dim"))
     parts.append(RText(f"{_m('pack', lang)}：{award.rule_pack}", style="dim"))
+    return Group(*parts)
+
+
+def _guide_title(g: Guide, lang: str) -> str:
+    names = ("、" if lang == "zh" else "; ").join(n.get(lang) for n in g.names)
+    return f"{_m('how_to', lang)}：{names}" if lang == "zh" else f"{_m('how_to', lang)}: {names}"
+
+
+def guides_markdown(guides: list[Guide], lang: str = "zh") -> str:
+    """How to apply, as Markdown: per guide, each topic with its items and their citations."""
+    out: list[str] = []
+    for g in guides:
+        out += [f"### {_guide_title(g, lang)}", ""]
+        for _, title, items in g.topics:
+            if not items:
+                out.append(f"- **{title.get(lang)}**：{SILENT.get(lang)}" if lang == "zh" else f"- **{title.get(lang)}**: {SILENT.get(lang)}")
+                continue
+            out.append(f"- **{title.get(lang)}**")
+            for item in items:
+                out.append(f"  - {item.text.get(lang)}（{_m('source', lang)}：{item_citation(g.document, item).get(lang)}）" if lang == "zh"
+                           else f"  - {item.text.get(lang)} ({_m('source', lang)}: {item_citation(g.document, item).get(lang)})")
+        out.append("")
+    return "\n".join(out)
+
+
+def guides_rich(guides: list[Guide], lang: str = "zh", cite: bool = False) -> Any:
+    """How to apply, for the terminal: per guide, each topic and its items (citations with ``cite``)."""
+    from rich.console import Group
+    from rich.text import Text as RText
+
+    parts: list[Any] = []
+    for g in guides:
+        parts.append(RText("\n" + _guide_title(g, lang), style="bold"))
+        for _, title, items in g.topics:
+            if not items:
+                parts.append(RText(f"  {title.get(lang)}：{SILENT.get(lang)}" if lang == "zh" else f"  {title.get(lang)}: {SILENT.get(lang)}", style="dim"))
+                continue
+            parts.append(RText(f"  {title.get(lang)}", style="bold"))
+            for item in items:
+                parts.append(RText(f"    · {item.text.get(lang)}"))
+                if cite:
+                    parts.append(RText(f"      {_m('source', lang)}：{item_citation(g.document, item).get(lang)}", style="dim"))
     return Group(*parts)

@@ -30,7 +30,7 @@ from ..pack.loader import YearRules
 from ..pack.models import InputSpec
 from .screening import param_text, rate_text
 
-__all__ = ["Hint", "compute_hints", "hint_data"]
+__all__ = ["Hint", "compute_hints", "hint_data", "rerun"]
 
 HintKind = Literal["next_tier", "threshold", "related"]
 
@@ -69,10 +69,11 @@ def _step(spec: InputSpec) -> Decimal:
     return Decimal(1) if spec.type == "integer" else Decimal("0.01")
 
 
-def _rerun(applicant: ApplicantFile, yr: YearRules, index: int, name: str, value: Decimal) -> Award:
+def rerun(applicant: ApplicantFile, yr: YearRules, index: int, values: dict[str, Any]) -> Award:
+    """The award again, with claim ``index``'s inputs updated by ``values`` (caps and limits apply)."""
     claims = list(applicant.claims)
     c = claims[index]
-    claims[index] = Claim(rule=c.rule, project=c.project, inputs={**c.inputs, name: value})
+    claims[index] = Claim(rule=c.rule, project=c.project, inputs={**c.inputs, **values})
     return compute(applicant.model_copy(update={"claims": claims}), yr)
 
 
@@ -111,7 +112,7 @@ def _tier_hint(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) ->
         # the first tier that starts above the value: the next one up
         target = lo.value if tier.lower_inclusive else lo.value + _step(spec)
         gap = lo.value - value
-        after = _rerun(applicant, yr, i, f.input, target)
+        after = rerun(applicant, yr, i, {f.input: target})
         then, amount, total = _then(after, i)
         if after.total <= award.total:
             return None  # a cap already binds: reaching the next tier would bring nothing more
@@ -146,7 +147,7 @@ def _threshold_hints(applicant: ApplicantFile, yr: YearRules, award: Award, i: i
         thr = yr.param(rule, cond.threshold)
         target = thr.value if cond.op == "ge" else thr.value + _step(spec)
         gap = thr.value - value
-        after = _rerun(applicant, yr, i, cond.input, target)
+        after = rerun(applicant, yr, i, {cond.input: target})
         then, amount, total = _then(after, i)
         unit = spec.unit or ""
         more_zh = "" if cond.op == "ge" else "超过 "
@@ -160,23 +161,41 @@ def _threshold_hints(applicant: ApplicantFile, yr: YearRules, award: Award, i: i
     return out
 
 
+def _open_to(yr: YearRules, subject: str, category: str | None) -> list[tuple[str, Hint]]:
+    """Every rule open to a subject (and category), as a related hint: the same for everyone of
+    that subject and category, so made once per rule pack and kept with it."""
+    cache: dict[tuple[str, str | None], list[tuple[str, Hint]]] = yr.__dict__.setdefault("_related_hints", {})
+    key = (subject, category)
+    found = cache.get(key)
+    if found is None:
+        found = []
+        for rid, rule in yr.rules.items():
+            if subject not in rule.subjects:
+                continue
+            nq = rule.formula.kind == "not_quantified"
+            if nq:
+                text = Text(zh=f"{rule.name.zh}（文件未量化金额）", en=f"{rule.name.en} (no figure in the document)")
+            else:
+                rate = rate_text(yr, rule, subject, category)
+                text = Text(zh=f"{rule.name.zh}：{rate.zh}", en=f"{rule.name.en}: {rate.en}")
+            found.append((rid, Hint(kind="related", rule_id=rid, text=text, not_quantified=nq)))
+        if len(cache) < 1024:  # subjects and categories are a vocabulary: a handful of keys
+            cache[key] = found
+    return found
+
+
 def _related(applicant: ApplicantFile, yr: YearRules) -> list[Hint]:
     info = applicant.applicant
     claimed = {c.rule for c in applicant.claims}
     once = {yr.rules[r].once_per_applicant for r in claimed if r in yr.rules} - {None}
     out: list[Hint] = []
-    for rid, rule in yr.rules.items():
-        if info.subject not in rule.subjects or rid in claimed:
+    for rid, hint in _open_to(yr, info.subject, info.category):
+        if rid in claimed:
             continue
-        if rule.once_per_applicant and rule.once_per_applicant in once:
+        once_group = yr.rules[rid].once_per_applicant
+        if once_group and once_group in once:
             continue  # e.g. a second household toilet: once per household
-        nq = rule.formula.kind == "not_quantified"
-        rate = rate_text(yr, rule, info.subject, info.category)
-        if nq:
-            text = Text(zh=f"{rule.name.zh}（文件未量化金额）", en=f"{rule.name.en} (no figure in the document)")
-        else:
-            text = Text(zh=f"{rule.name.zh}：{rate.zh}", en=f"{rule.name.en}: {rate.en}")
-        out.append(Hint(kind="related", rule_id=rid, text=text, not_quantified=nq))
+        out.append(hint)
     return out
 
 

@@ -5,7 +5,13 @@ A front end (the ``check`` command, a test) loops::
     q = Questionnaire(yr)
     while (question := q.next()) is not None:
         error = q.answer(raw_text_from_the_user)   # None, or a zh/en reason to re-ask
+        # or q.back(): the previous question again
+    q.review()                                     # every answer, to confirm; q.change(key) re-asks one
     data = q.applicant_data()                      # the applicant file, as calc reads it
+
+The state is the answers as typed, keyed by question: going back or changing an answer replays
+them, so a question that no longer applies (another subject, a rule no longer ticked) drops out
+and a new one is asked, while every answer that still applies is kept.
 
 Who they are (name, subject type, household category when a household), which
 rules open to that subject they did this year (offered by name), then only the
@@ -28,9 +34,9 @@ from ..pack.loader import YearRules
 from ..pack.models import Condition, InputSpec, Match
 from ..pack.rule import Rule
 from ..pack.semantics import evaluate_match, match_steps, resolve_category, resolve_subject
-from .screening import category_choices, rate_text
+from .screening import category_choices, passing_answer, rate_text
 
-__all__ = ["Option", "Question", "Questionnaire", "needed_inputs"]
+__all__ = ["BACK_WORDS", "Option", "Question", "Questionnaire", "ReviewItem", "needed_inputs"]
 
 Kind = Literal["text", "choice", "multi", "value"]
 
@@ -48,14 +54,16 @@ class Question:
     """One question.
 
     Attributes:
-        key: what it fills: ``name``, ``subject``, ``category``, ``rules``, ``project:<n>`` or ``input:<n>:<name>``
-            (n = index of the claim).
+        key: what it fills: ``name``, ``subject``, ``category``, ``rules``, ``project:<rule id>`` or
+            ``input:<rule id>:<name>``.
         kind: text, choice (one of options), multi (several options) or value (a rule input, see ``spec``).
         prompt: the question.
         options: for choice and multi, numbered from 1 when shown.
         spec: the rule input being asked (kind value).
         section: the rule the question belongs to, for a heading.
         optional: a blank answer is accepted (the input stays missing and the line says what is needed).
+        loses: for a yes/no input, the answer that loses the award (True: 是 loses, as for
+            乱搭乱建…), None when no condition decides it; front ends mark it.
     """
 
     key: str
@@ -65,6 +73,7 @@ class Question:
     spec: InputSpec | None = None
     section: Text | None = None
     optional: bool = False
+    loses: bool | None = None
 
 
 def _t(zh: str, en: str) -> Text:
@@ -118,6 +127,19 @@ def needed_inputs(rule: Rule, yr: YearRules, subject: str, category: str | None,
 
 _SPLIT = re.compile(r"[\s,，、;；]+")
 
+# What a person types to go back one question (compared after trimming, in lower case).
+BACK_WORDS = frozenset({"返回", "上一步", "上一题", "back"})
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One answer on the review page: the question, the answer as understood, and its key."""
+
+    key: str
+    prompt: Text
+    answer: Text
+    section: Text | None = None
+
 
 class Questionnaire:
     """State of one self-check: the answers so far and the next question."""
@@ -125,15 +147,35 @@ class Questionnaire:
     def __init__(self, yr: YearRules, year: int | None = None):
         self.yr = yr
         self.year = year or yr.year
+        self._answers: dict[str, str] = {}  # question key -> the answer as typed, in the order given
+        self._reset()
+
+    def _reset(self) -> None:
         self.name: str | None = None
         self.subject: str | None = None
         self.category: str | None = None
         self.category_asked = False
         self.rules: list[str] | None = None
-        self.projects: dict[int, str | None] = {}
-        self.inputs: dict[int, dict[str, Any]] = {}
+        self.projects: dict[str, str | None] = {}
+        self.inputs: dict[str, dict[str, Any]] = {}
         self.asked: set[str] = set()
+        self._shown: dict[str, tuple[Question, Text]] = {}  # key -> (question, answer as understood), in order
         self._current: Question | None = None
+
+    def _replay(self) -> None:
+        """Rebuild the state from the stored answers; stop at the first question without one."""
+        answers = self._answers
+        self._answers = {}
+        self._reset()
+        while (q := self._next()) is not None and q.key in answers:
+            self._current = q
+            if self._apply(q, answers[q.key]) is not None:
+                break
+            self._answers[q.key] = answers[q.key]
+        # answers to questions that come later are kept, to be replayed once this one is answered
+        for key, raw in answers.items():
+            self._answers.setdefault(key, raw)
+        self._current = None
 
     # -- what to ask
     def _subject_question(self) -> Question:
@@ -171,17 +213,19 @@ class Questionnaire:
             return self._category_question()
         if self.rules is None:
             return self._rules_question()
-        for n, rid in enumerate(self.rules):
+        for rid in self.rules:
             rule = self.yr.rules[rid]
-            if rule.exclusive_group and f"project:{n}" not in self.asked:
-                return Question(f"project:{n}", "text", _t("项目名称（同一项目的建设类奖补择高支付；可不填）",
-                                                           "Project name (one construction award per project; optional)"),
+            if rule.exclusive_group and f"project:{rid}" not in self.asked:
+                return Question(f"project:{rid}", "text", _t("项目名称（同一项目的建设类奖补择高支付；可不填）",
+                                                             "Project name (one construction award per project; optional)"),
                                 section=rule.name, optional=True)
-            answers = self.inputs.setdefault(n, {})
+            answers = self.inputs.setdefault(rid, {})
             for spec in needed_inputs(rule, self.yr, self.subject, self.category, answers):
-                key = f"input:{n}:{spec.name}"
+                key = f"input:{rid}:{spec.name}"
                 if key not in self.asked:
-                    return Question(key, "value", spec.label, spec=spec, section=rule.name, optional=True)
+                    passing = passing_answer(rule, spec.name) if spec.type == "boolean" else None
+                    return Question(key, "value", spec.label, spec=spec, section=rule.name, optional=True,
+                                    loses=None if passing is None else not passing)
         return None
 
     # -- answering
@@ -192,6 +236,38 @@ class Questionnaire:
             q = self.next()
             if q is None:
                 return None
+        error = self._apply(q, raw)
+        if error is not None:
+            return error
+        self._answers.pop(q.key, None)
+        self._answers[q.key] = raw or ""
+        self._replay()  # later answers that still apply are taken up again
+        return None
+
+    def back(self) -> bool:
+        """Go back one question: the last answer given is forgotten and asked again.
+        False when there is nothing to go back to."""
+        current = self._next()
+        keys = [k for k in self._shown if current is None or k != current.key]
+        if not keys:
+            return False
+        self._answers.pop(keys[-1], None)
+        self._replay()
+        return True
+
+    def change(self, key: str) -> bool:
+        """Ask the question ``key`` again (from the review page); the other answers are kept."""
+        if key not in self._answers:
+            return False
+        self._answers.pop(key)
+        self._replay()
+        return True
+
+    def review(self) -> list[ReviewItem]:
+        """Every question answered, with the answer as understood, in the order asked."""
+        return [ReviewItem(key=k, prompt=q.prompt, answer=a, section=q.section) for k, (q, a) in self._shown.items()]
+
+    def _apply(self, q: Question, raw: str) -> Text | None:
         text = (raw or "").strip()
         if q.kind == "text":
             if not text and not q.optional:
@@ -201,8 +277,9 @@ class Questionnaire:
             if q.key == "name":
                 self.name = text
             else:
-                self.projects[int(q.key.split(":")[1])] = text or None
+                self.projects[q.key.split(":", 1)[1]] = text or None
             self.asked.add(q.key)
+            self._shown[q.key] = (q, _t(text, text) if text else _t("（不填）", "(none)"))
             return None
         if q.kind == "choice":
             value = self._pick_one(q, text)
@@ -212,6 +289,7 @@ class Questionnaire:
                 self.subject = value
             elif q.key == "category":
                 self.category, self.category_asked = value, True
+            self._shown[q.key] = (q, next(o.label for o in q.options if o.value == value))
             return None
         if q.kind == "multi":
             if not text:
@@ -225,13 +303,16 @@ class Questionnaire:
                     return _t(f"“{part}”不是 1–{len(q.options)} 的编号", f"{part!r} is not a number 1–{len(q.options)}")
                 if value not in chosen:
                     chosen.append(value)
-            self.rules = [o.value for o in q.options if o.value in chosen]  # in document order
+            picked = [o for o in q.options if o.value in chosen]  # in document order
+            self.rules = [o.value for o in picked]
+            self._shown[q.key] = (q, _t("、".join(o.label.zh for o in picked), "; ".join(o.label.en for o in picked)))
             return None
         # a rule input
         assert q.spec is not None
-        n = int(q.key.split(":")[1])
+        rid = q.key.split(":")[1]
         if not text:
             self.asked.add(q.key)  # skipped: the line will say it is needed
+            self._shown[q.key] = (q, _t("（不清楚，未填）", "(not sure, left blank)"))
             return None
         raw_value: Any = text
         if q.spec.type == "choice" and text.isdigit() and 1 <= int(text) <= len(q.spec.choices):
@@ -239,8 +320,9 @@ class Questionnaire:
         value, message = parse_value(q.spec, raw_value)
         if message is not None:
             return message
-        self.inputs.setdefault(n, {})[q.spec.name] = value
+        self.inputs.setdefault(rid, {})[q.spec.name] = value
         self.asked.add(q.key)
+        self._shown[q.key] = (q, _value_text(q.spec, value))
         return None
 
     def _pick_one(self, q: Question, text: str) -> str | None:
@@ -263,10 +345,23 @@ class Questionnaire:
         if self.category:
             applicant["category"] = self.category
         claims = []
-        for n, rid in enumerate(self.rules or []):
+        for rid in self.rules or []:
             claim: dict[str, Any] = {"rule": rid}
-            if self.projects.get(n):
-                claim["project"] = self.projects[n]
-            claim["inputs"] = {k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in self.inputs.get(n, {}).items()}
+            if self.projects.get(rid):
+                claim["project"] = self.projects[rid]
+            claim["inputs"] = {k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in self.inputs.get(rid, {}).items()}
             claims.append(claim)
         return {"year": self.year, "applicant": applicant, "claims": claims}
+
+
+def _value_text(spec: InputSpec, value: Any) -> Text:
+    """An answer as understood, to be read back on the review page."""
+    if isinstance(value, bool):
+        return _t("是" if value else "否", "yes" if value else "no")
+    if spec.type == "choice":
+        label = next((c.label for c in spec.choices if c.value == value), None)
+        if label is not None:
+            return label
+    text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    unit = f" {spec.unit}" if spec.unit else ""
+    return _t(text + unit, text + unit)

@@ -26,10 +26,10 @@ from ..pack.formulas import (
 )
 from ..pack.loader import YearRules
 from ..pack.models import Condition, Match, Parameter, ValueRef
-from ..pack.rule import Rule
+from ..pack.rule import Rule, walk_conditions
 from ..pack.semantics import category_label, evaluate_match, match_steps, tier_bounds
 
-__all__ = ["DESCRIBE", "RuleEntry", "category_choices", "condition_texts", "entry_data", "open_rules", "param_text", "rate_text", "rule_entry"]
+__all__ = ["DESCRIBE", "RuleEntry", "category_choices", "condition_texts", "entry_data", "open_rules", "param_text", "passing_answer", "rate_text", "rule_entry"]
 
 OPS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
 
@@ -231,6 +231,14 @@ def _condition_text(yr: YearRules, rule: Rule, c: Condition) -> Text:
     we = f" (applies to {when.en})" if when else ""
     return Text(zh=f"{c.label.zh}" + (f"［{thr}］" if thr else "") + wz + suffix_zh,
                 en=f"{c.label.en}" + (f" [{thr}]" if thr else "") + we + suffix_en)
+
+
+def passing_answer(rule: Rule, name: str) -> bool | None:
+    """The yes/no answer to input ``name`` that the rule's conditions want (``is_true`` → yes,
+    ``is_false`` → no), so the other answer can be marked as the one that loses the award.
+    None when no condition tests it, or when two conditions want opposite answers."""
+    wanted = {c.op == "is_true" for c in walk_conditions(rule.conditions) if c.input == name and c.op in ("is_true", "is_false")}
+    return wanted.pop() if len(wanted) == 1 else None
 
 
 def condition_texts(yr: YearRules, rule: Rule) -> list[Text]:
