@@ -29,6 +29,8 @@ class Draft:
     steps: list[Step]
     missing: list[InputUsed]
     interps: list[str] = field(default_factory=list)
+    # the units the line counts under caps shared with other claims, recorded once it is awarded
+    units: list[tuple[tuple, Decimal]] = field(default_factory=list)
 
     def use(self, ids: Iterable[str]) -> None:
         """Record interpretations the line relies on (each once, in order of first use)."""
@@ -38,14 +40,22 @@ class Draft:
 
 
 class Context:
-    """One claim's rule, applicant and typed inputs; records the inputs found missing."""
+    """One claim's rule, applicant and typed inputs; records the inputs found missing.
 
-    def __init__(self, yr: YearRules, rule: Rule, info: ApplicantInfo, values: dict[str, Any]):
+    ``index`` is the claim's place among the applicant's claims and ``units_used`` the units
+    counted so far under each cap on units shared between claims (key → units), both given by
+    ``compute`` (a claim evaluated alone shares nothing).
+    """
+
+    def __init__(self, yr: YearRules, rule: Rule, info: ApplicantInfo, values: dict[str, Any], index: int = 0,
+                 units_used: dict[tuple, Decimal] | None = None, project: str | None = None):
         self.yr, self.rule, self.info, self.values = yr, rule, info, values
         year = year_plan(yr)
         self.plan = year.rule(rule)
         self.groups = year.groups_of(yr, info.category)
         self.missing: list[str] = []
+        self.index, self.project = index, project
+        self.units_used: dict[tuple, Decimal] = units_used if units_used is not None else {}
 
     def need(self, name: str) -> Any:
         """The input's value, or None (and the input is recorded as missing)."""
@@ -65,6 +75,28 @@ class Context:
         if missing is not None:
             self.need(missing)
         return result
+
+    def cap_param(self, ref: Any) -> tuple[bool | None, Parameter | None]:
+        """A cap's limit: (True, the parameter), (False, None) when no case of it applies to this
+        applicant (no limit), or (None, None) when that depends on something not given."""
+        if isinstance(ref, str):
+            return True, self.param(ref)
+        for case in ref:
+            ok = self.matches(case.when)
+            if ok is None:
+                return None, None
+            if ok:
+                return True, self.param(case.param)
+        return False, None
+
+    def scope_key(self, cap: Any) -> tuple:
+        """The key under which a cap shared between claims adds up: its scope, the project (a
+        claim without a project label is a project of its own) or the applicant, and its group."""
+        if cap.scope == "project":
+            where = self.project if self.project is not None else f"#claim{self.index}"
+        else:
+            where = "applicant"
+        return (cap.of, cap.scope, where, cap.group)
 
     def group_interpretations(self) -> list[str]:
         """The interpretations the applicant's category groups rest on (e.g. who the 三类户 are)."""
