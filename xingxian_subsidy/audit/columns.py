@@ -8,8 +8,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..core.errors import InputError, Problem
+from ..core.money import PERCENT, YUAN
 from ..pack.loader import YearRules
-from ..pack.models import UNITS
+from ..pack.models import Vocabulary
 from ..pack.rule import Rule
 
 __all__ = ["FIXED_COLUMNS", "REQUIRED", "ColumnMap", "map_columns", "norm_header", "resolve_rule", "rule_columns"]
@@ -29,20 +30,21 @@ FIXED_COLUMNS: dict[str, list[str]] = {
 REQUIRED = ["name", "subject", "rule", "claimed"]
 
 _PAREN_UNIT = re.compile(r"[(（]([^()（）]*)[)）]$")
-
-
+# the units a fixed column's header may carry after its name: 申报金额（元）
+_FIXED_UNITS = {YUAN, "万" + YUAN, PERCENT}
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en}
 
 
-def norm_header(text: str) -> str:
-    """A header as compared: NFKC, no white space, lower case, a trailing ``(unit)`` dropped."""
+def norm_header(text: str, drop_units: frozenset[str] | set[str] = frozenset()) -> str:
+    """A header as compared: NFKC, no white space, lower case (full-width brackets become ``()``
+    and m² becomes m2); a trailing ``(unit)`` dropped when the unit is one of ``drop_units``."""
     h = unicodedata.normalize("NFKC", str(text)).strip()
     h = re.sub(r"\s+", "", h).lower()
     m = _PAREN_UNIT.search(h)
-    if m and (m.group(1) in UNITS or m.group(1) in ("元", "万元", "%")):
+    if m and m.group(1) in {norm_header(u) for u in drop_units}:
         h = h[: m.start()]
     return h
 
@@ -56,9 +58,17 @@ class ColumnMap:
     unused: list[str]  # columns that are neither fixed nor any rule's input
 
 
-def rule_columns(rule: Rule) -> dict[str, list[str]]:
-    """The header texts that name each of a rule's inputs (zh label, name, en label)."""
-    return {s.name: [s.label.zh, s.name, s.label.en] for s in rule.inputs}
+def rule_columns(rule: Rule, vocabulary: Vocabulary | None = None) -> dict[str, list[str]]:
+    """The header texts that name each of a rule's inputs: zh label, name, en label, and each of
+    them followed by the input's unit in brackets, in any spelling the vocabulary gives it
+    (微菜园面积（m²）, 微菜园面积（平方米）). A header whose bracket holds another unit names no input."""
+    spellings = vocabulary.unit_spellings() if vocabulary is not None else {}
+    out: dict[str, list[str]] = {}
+    for s in rule.inputs:
+        names = [s.label.zh, s.name, s.label.en]
+        units = spellings.get(s.unit, [s.unit]) if s.unit else []
+        out[s.name] = names + [f"{n}（{u}）" for n in names for u in units]
+    return out
 
 
 def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> ColumnMap:
@@ -69,10 +79,11 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
     """
     normed = {c: norm_header(c) for c in columns}
     fixed: dict[str, str] = {}
+    fixed_normed = {c: norm_header(c, _FIXED_UNITS) for c in columns}
     for fieldname, names in FIXED_COLUMNS.items():
         wanted = [norm_header(n) for n in names]
         for w in wanted:
-            hit = next((c for c in columns if normed[c] == w), None)
+            hit = next((c for c in columns if fixed_normed[c] == w), None)
             if hit is not None:
                 fixed[fieldname] = hit
                 break
@@ -89,7 +100,7 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
     inputs: dict[str, dict[str, list[str]]] = {}
     for rid, rule in yr.rules.items():
         per: dict[str, list[str]] = {}
-        for name, texts in rule_columns(rule).items():
+        for name, texts in rule_columns(rule, yr.vocabulary).items():
             keys = [norm_header(t) for t in texts]
             cols = [c for k in keys for c in columns if normed[c] == k and c not in fixed.values()]
             per[name] = list(dict.fromkeys(cols))

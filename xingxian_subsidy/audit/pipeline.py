@@ -122,7 +122,7 @@ def audit(
         "tool": "xingxian-subsidy",
         "rule_pack": pack.label,
         "year": yr.year,
-        "sources": [f"{d.number} {d.title}（{d.gazette} 第{d.gazette_page}页）" for d in yr.documents.values()],
+        "sources": [d.source_text for d in yr.documents.values()],
         "input_file": roster.source,
         "input_sha256": roster.sha256,
         "input_format": roster.file_format,
