@@ -350,9 +350,10 @@
       }
       d.appendChild(ul);
       var c = line.citation;
-      var pg = fmt(UI.page, {p: c.gazette_page});
-      d.appendChild(el("p", tx(UI.source.zh + "：" + c.document_number + "《" + c.document_title + "》" + c.section + "（" + pg.zh + "）“" + c.quote + "”",
-                               UI.source.en + ": " + c.document_number + " " + c.document_title + ", " + c.section + " (" + pg.en + ") “" + c.quote + "”"), "cite"));
+      var pg = c.place || fmt(UI.page, {p: c.gazette_page});
+      var num = c.document_number || "";
+      d.appendChild(el("p", tx(UI.source.zh + "：" + num + "《" + c.document_title + "》" + c.section + "（" + pg.zh + "）“" + c.quote + "”" + (c.paraphrase ? "（大意，非原文）" : ""),
+                               UI.source.en + ": " + (num ? num + " " : "") + c.document_title + ", " + c.section + " (" + pg.en + ") “" + c.quote + "”" + (c.paraphrase ? " (paraphrase, not the text)" : "")), "cite"));
       card.appendChild(d);
     });
     box.appendChild(card);
