@@ -25,7 +25,7 @@ FIXED_COLUMNS: dict[str, list[str]] = {
     "category": ["农户类型", "category"],
     "rule": ["项目", "rule", "奖补项目"],
     "project": ["项目标签", "project", "project_label"],
-    "claimed": ["申报金额", "claimed", "拟发放金额"],
+    "claimed": ["申报金额", "claimed", "拟发放金额", "补贴资金", "补贴金额", "兑付金额"],
 }
 REQUIRED = ["name", "subject", "rule", "claimed"]
 

@@ -117,7 +117,7 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False)
             "rows": _json_rows(detail),
             "issues": issues.to_dicts(),
             "summaries": {title: _json_rows(df) for title, df in summaries},
-            "courtyard_request_text": report.texts,
+            "report_texts": report.texts,
         }
         out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         return [out]

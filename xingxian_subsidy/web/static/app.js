@@ -405,6 +405,10 @@
       .then(function (r) { return r.json(); })
       .then(function (j) {
         catalog = j;
+        if (j.title) {  // the rule pack names the tool: 兴县奖补自查, 偏城乡庭院经济奖补自查 …
+          $("title").setAttribute("data-zh", j.title.zh + "自查");
+          $("title").setAttribute("data-en", j.title.en + " self-check");
+        }
         fillSelects();
         onSubject();
         $("subject").addEventListener("change", onSubject);
