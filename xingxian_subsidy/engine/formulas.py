@@ -114,9 +114,11 @@ def counted_units(ctx: Context, draft: Draft, f: FormulaBase) -> Decimal | None:
         already = ctx.units_used.get(key, ZERO) + sum((n for k, n in draft.units if k == key), ZERO)
         room = max(p.value - already, ZERO)
         if qty > room:
+            before_zh = f"，已计 {num_text(already)} {unit}" if already else ""
+            before_en = f", {num_text(already)} already counted" if already else ""
             draft.steps.append(Step(text=_t(
-                f"{p.label.zh} {num_text(p.value)} {p.unit}，已计 {num_text(already)} {unit}：本项 {num_text(qty)} {unit}，只计 {num_text(room)} {unit}",
-                f"{p.label.en} {num_text(p.value)} {p.unit}, {num_text(already)} already counted: of {num_text(qty)} {unit} only {num_text(room)} count"),
+                f"{p.label.zh} {num_text(p.value)} {p.unit}{before_zh}：本项 {num_text(qty)} {unit}，只计 {num_text(room)} {unit}",
+                f"{p.label.en} {num_text(p.value)} {p.unit}{before_en}: of {num_text(qty)} {unit} only {num_text(room)} count"),
                 interpretations=cap.interpretations))
             draft.use(cap.interpretations)
             qty = room
