@@ -249,6 +249,8 @@ def _broken(tmp_path: Path, old: str, new: str, file: str = "notice.yaml") -> li
      "按数量（of: units），但计算方式“定额”不按数量计"),
     ("{param: cattle_max, scope: applicant, of: units, group: cattle}", "{param: poultry_max, scope: applicant, of: units, group: cattle}",
      "数量上限 poultry_max 的单位“只”与数量“head”的单位“头”不同"),
+    ("{param: cattle_max, scope: applicant, of: units, group: cattle}", "{param: cattle_max, scope: applicant, of: units, group: cattle, when: {inputs: {head_declared: ['1']}}}",
+     "不能取决于某项输入"),
     ("tranche: {share: toilet_tranche}", "tranche: {share: toilet_rate}", "本次兑付比例 toilet_rate 的单位应为“比例”"),
     ("fungi_density: {value: \"40\", unit: 棒/m²", "fungi_density: {value: \"40\", unit: \"%\"", "门槛写作比例"),
     ("soy_total: {value: \"6396.15\"", "soy_total: {value: \"0\"", "总量 soy_total 应大于 0"),

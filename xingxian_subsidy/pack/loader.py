@@ -347,6 +347,10 @@ def _construct_problems(rule: Rule, params: dict[str, Parameter]) -> list[tuple[
         return p.unit if p is not None else None  # an unknown parameter is reported elsewhere
 
     for k, cap in enumerate(rule.caps):
+        whens = [cap.when] + ([case.when for case in cap.param] if not isinstance(cap.param, str) else [])
+        if cap.scope != "claim" and any(w.inputs for w in whens):
+            out.append((f"第 {k + 1} 个上限由多项申报共用：它是否适用只能取决于主体和农户类型，不能取决于某项输入",
+                        f"cap {k + 1} is shared between claims: whether it applies may depend on the subject and category only, not on an input"))
         for name in value_parameters(cap.param):
             unit = unit_of(name)
             if unit is None:
