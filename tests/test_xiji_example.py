@@ -166,3 +166,14 @@ def test_nothing_of_the_bundled_pack_is_needed(monkeypatch, tmp_path):
         assert "兴县" not in result.output and "公报第" not in result.output, (args, result.output)
     report = out.read_text(encoding="utf-8")
     assert "兴县" not in report and "832325" in report
+
+
+def test_an_amount_column_in_wan_yuan_is_read_as_wan_yuan(pack):
+    """补贴资金（万元）: 0.3 万元 is 3000 元; six decimals reach the 分; a seventh is refused on that
+    cell (输入有误), never read as some other amount — on both paths."""
+    df = read_roster(ROSTER).frame.head(3)
+    df = df.with_columns(pl.Series("补贴资金（元）", ["0.3", "0.2000001", "0.300000"])).rename({"补贴资金（元）": "补贴资金（万元）"})
+    for engine in ("vector", "reference"):
+        rows = audit(roster_from_frame(df), pack, engine=engine).rows
+        assert rows.get_column("claimed_fen").to_list() == [300000, None, 300000], engine
+        assert rows.get_column("status").to_list() == ["match", "bad_input", "match"], engine

@@ -13,7 +13,7 @@ from ..pack.loader import YearRules
 from ..pack.models import Vocabulary
 from ..pack.rule import Rule
 
-__all__ = ["FIXED_COLUMNS", "REQUIRED", "ColumnMap", "map_columns", "norm_header", "resolve_rule", "rule_columns"]
+__all__ = ["FIXED_COLUMNS", "REQUIRED", "WAN_YUAN", "ColumnMap", "map_columns", "norm_header", "resolve_rule", "rule_columns"]
 
 # The fixed columns and the headers staff write for them (zh first; English accepted).
 FIXED_COLUMNS: dict[str, list[str]] = {
@@ -31,7 +31,8 @@ REQUIRED = ["name", "subject", "rule", "claimed"]
 
 _PAREN_UNIT = re.compile(r"[(（]([^()（）]*)[)）]$")
 # the units a fixed column's header may carry after its name: 申报金额（元）
-_FIXED_UNITS = {YUAN, "万" + YUAN, PERCENT}
+WAN_YUAN = "万" + YUAN
+_FIXED_UNITS = {YUAN, WAN_YUAN, PERCENT}
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
@@ -56,6 +57,7 @@ class ColumnMap:
     fixed: dict[str, str]  # field -> column header
     inputs: dict[str, dict[str, list[str]]]  # rule id -> input name -> candidate columns
     unused: list[str]  # columns that are neither fixed nor any rule's input
+    claimed_unit: str = YUAN  # 万元 when the amount column says so (申报金额（万元）): read as 元 × 10000
 
 
 def rule_columns(rule: Rule, vocabulary: Vocabulary | None = None) -> dict[str, list[str]]:
@@ -96,6 +98,8 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
             for f in missing
         ]
         raise InputError(problems)
+    claimed = norm_header(fixed["claimed"])
+    claimed_unit = WAN_YUAN if norm_header(claimed, {WAN_YUAN}) != claimed else YUAN
     used = set(fixed.values())
     inputs: dict[str, dict[str, list[str]]] = {}
     for rid, rule in yr.rules.items():
@@ -107,7 +111,7 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
             used.update(cols)
         inputs[rid] = per
     unused = [c for c in columns if c not in used]
-    return ColumnMap(fixed=fixed, inputs=inputs, unused=unused)
+    return ColumnMap(fixed=fixed, inputs=inputs, unused=unused, claimed_unit=claimed_unit)
 
 
 def resolve_rule(yr: YearRules, raw: str) -> str | None:
