@@ -272,3 +272,19 @@ def test_a_header_in_another_units_spelling_maps_and_a_wrong_unit_does_not():
     assert cmap.inputs["t.fungi"]["fungi_area"] == []
     assert cmap.inputs["t.chicken"]["birds"] == ["养殖只数（只）"]
     assert "微菌园面积（亩）" in cmap.unused
+
+
+def test_a_document_may_be_in_a_gazette_on_the_web_or_in_a_file():
+    from pydantic import ValidationError
+
+    from xingxian_subsidy.pack.models import Document
+
+    base = {"id": "d", "title": "某文件", "issuer": "某县人民政府", "date": "2025-01-01", "quotes": "paraphrase",
+            "effective": {"start": "2025-01-01", "end": "2026-01-01"}}
+    gazette = Document(**base, number="某政发〔2025〕1号", gazette="《某县人民政府公报》2025年第1期", gazette_page=3)
+    assert gazette.place.zh == "公报第3页" and gazette.source_text == "某政发〔2025〕1号 某文件（《某县人民政府公报》2025年第1期 第3页）"
+    assert Document(**base, file="某政发〔2025〕1号.pdf").place.zh == "文件 某政发〔2025〕1号.pdf"
+    assert Document(**base, url="https://example.invalid/n").place.en == "web notice https://example.invalid/n"
+    for bad in ({}, {"gazette": "《某县人民政府公报》"}):  # no source at all; a gazette without its page
+        with pytest.raises(ValidationError):
+            Document(**base, **bad)
