@@ -102,6 +102,13 @@ def test_a_pooled_cap_on_units_spans_rules():
     assert both([{"项目": "t.chicken", "birds": "50"}, {"项目": "t.duck", "birds": "1"}]) == [("awarded", 150000), ("awarded", 0)]
 
 
+def test_a_cap_on_units_per_project_counts_the_rows_of_one_project():
+    """5 箱 a project: two rows of project P1 share it; a row without a project label is a project of its own."""
+    rows = [{"项目": "t.hive", "hives": "4", "项目标签": "P1"}, {"项目": "t.hive", "hives": "4", "项目标签": "P1"},
+            {"项目": "t.hive", "hives": "4", "项目标签": "P2"}, {"项目": "t.hive", "hives": "4"}, {"项目": "t.hive", "hives": "4"}]
+    assert both(rows) == [("awarded", 160000), ("awarded", 40000), ("awarded", 160000), ("awarded", 160000), ("awarded", 160000)]
+
+
 def test_units_of_a_line_that_is_not_paid_do_not_count():
     """An undecided row (its quantity not given) uses none of the shared cap."""
     rows = [{"项目": "t.chicken", "birds": None}, {"项目": "t.duck", "birds": "50"}]
