@@ -8,11 +8,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..core.errors import InputError, Problem
+from ..core.money import PERCENT, YUAN
 from ..pack.loader import YearRules
-from ..pack.models import UNITS
+from ..pack.models import Vocabulary
 from ..pack.rule import Rule
 
-__all__ = ["FIXED_COLUMNS", "REQUIRED", "ColumnMap", "map_columns", "norm_header", "resolve_rule", "rule_columns"]
+__all__ = ["FIXED_COLUMNS", "REQUIRED", "WAN_YUAN", "ColumnMap", "map_columns", "norm_header", "resolve_rule", "rule_columns"]
 
 # The fixed columns and the headers staff write for them (zh first; English accepted).
 FIXED_COLUMNS: dict[str, list[str]] = {
@@ -24,25 +25,27 @@ FIXED_COLUMNS: dict[str, list[str]] = {
     "category": ["农户类型", "category"],
     "rule": ["项目", "rule", "奖补项目"],
     "project": ["项目标签", "project", "project_label"],
-    "claimed": ["申报金额", "claimed", "拟发放金额"],
+    "claimed": ["申报金额", "claimed", "拟发放金额", "补贴资金", "补贴金额", "兑付金额"],
 }
 REQUIRED = ["name", "subject", "rule", "claimed"]
 
 _PAREN_UNIT = re.compile(r"[(（]([^()（）]*)[)）]$")
-
-
+# the units a fixed column's header may carry after its name: 申报金额（元）
+WAN_YUAN = "万" + YUAN
+_FIXED_UNITS = {YUAN, WAN_YUAN, PERCENT}
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en}
 
 
-def norm_header(text: str) -> str:
-    """A header as compared: NFKC, no white space, lower case, a trailing ``(unit)`` dropped."""
+def norm_header(text: str, drop_units: frozenset[str] | set[str] = frozenset()) -> str:
+    """A header as compared: NFKC, no white space, lower case (full-width brackets become ``()``
+    and m² becomes m2); a trailing ``(unit)`` dropped when the unit is one of ``drop_units``."""
     h = unicodedata.normalize("NFKC", str(text)).strip()
     h = re.sub(r"\s+", "", h).lower()
     m = _PAREN_UNIT.search(h)
-    if m and (m.group(1) in UNITS or m.group(1) in ("元", "万元", "%")):
+    if m and m.group(1) in {norm_header(u) for u in drop_units}:
         h = h[: m.start()]
     return h
 
@@ -54,11 +57,20 @@ class ColumnMap:
     fixed: dict[str, str]  # field -> column header
     inputs: dict[str, dict[str, list[str]]]  # rule id -> input name -> candidate columns
     unused: list[str]  # columns that are neither fixed nor any rule's input
+    claimed_unit: str = YUAN  # 万元 when the amount column says so (申报金额（万元）): read as 元 × 10000
 
 
-def rule_columns(rule: Rule) -> dict[str, list[str]]:
-    """The header texts that name each of a rule's inputs (zh label, name, en label)."""
-    return {s.name: [s.label.zh, s.name, s.label.en] for s in rule.inputs}
+def rule_columns(rule: Rule, vocabulary: Vocabulary | None = None) -> dict[str, list[str]]:
+    """The header texts that name each of a rule's inputs: zh label, name, en label, and each of
+    them followed by the input's unit in brackets, in any spelling the vocabulary gives it
+    (微菜园面积（m²）, 微菜园面积（平方米）). A header whose bracket holds another unit names no input."""
+    spellings = vocabulary.unit_spellings() if vocabulary is not None else {}
+    out: dict[str, list[str]] = {}
+    for s in rule.inputs:
+        names = [s.label.zh, s.name, s.label.en]
+        units = spellings.get(s.unit, [s.unit]) if s.unit else []
+        out[s.name] = names + [f"{n}（{u}）" for n in names for u in units]
+    return out
 
 
 def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> ColumnMap:
@@ -69,10 +81,11 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
     """
     normed = {c: norm_header(c) for c in columns}
     fixed: dict[str, str] = {}
+    fixed_normed = {c: norm_header(c, _FIXED_UNITS) for c in columns}
     for fieldname, names in FIXED_COLUMNS.items():
         wanted = [norm_header(n) for n in names]
         for w in wanted:
-            hit = next((c for c in columns if normed[c] == w), None)
+            hit = next((c for c in columns if fixed_normed[c] == w), None)
             if hit is not None:
                 fixed[fieldname] = hit
                 break
@@ -85,18 +98,20 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
             for f in missing
         ]
         raise InputError(problems)
+    claimed = norm_header(fixed["claimed"])
+    claimed_unit = WAN_YUAN if norm_header(claimed, {WAN_YUAN}) != claimed else YUAN
     used = set(fixed.values())
     inputs: dict[str, dict[str, list[str]]] = {}
     for rid, rule in yr.rules.items():
         per: dict[str, list[str]] = {}
-        for name, texts in rule_columns(rule).items():
+        for name, texts in rule_columns(rule, yr.vocabulary).items():
             keys = [norm_header(t) for t in texts]
             cols = [c for k in keys for c in columns if normed[c] == k and c not in fixed.values()]
             per[name] = list(dict.fromkeys(cols))
             used.update(cols)
         inputs[rid] = per
     unused = [c for c in columns if c not in used]
-    return ColumnMap(fixed=fixed, inputs=inputs, unused=unused)
+    return ColumnMap(fixed=fixed, inputs=inputs, unused=unused, claimed_unit=claimed_unit)
 
 
 def resolve_rule(yr: YearRules, raw: str) -> str | None:

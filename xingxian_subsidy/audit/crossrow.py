@@ -1,53 +1,134 @@
 """The vectorised path's limits across rows: once per household, one award per project in an
-exclusive group, and shared caps (per applicant or per project), over applicant groups in row
-order, as the reference engine applies them."""
+exclusive group, and caps shared between rows (per applicant or per project) — on the amount,
+and on the units a per-unit formula counts — over applicant groups in row order, as the
+reference engine applies them.
+
+Several shared caps on one rule (a species cap and a household cap) are done exactly when the
+rule data's caps are *nested*: any two cap groups that share a rule are one inside the other
+(every rule of the smaller is in the larger, and the larger is per applicant, or both are per
+project), and every rule of a group states the group's cap alike (its ``when`` and its limit,
+which may depend on the category). The engine pays each line the least of its amount and the
+room left under each of its caps; for nested caps that is the same as applying the caps one
+after the other, the inner first, each as a running sum. Rules whose caps are not nested
+(``unsupported_rules``) are left to the reference engine, with every row of their applicants.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from ..pack.loader import YearRules
+from ..pack.models import Cap
 from ..pack.rule import Rule
 from ..pack.semantics import match_steps
-from .exprs import Unsupported, at_scale, compile_match
+from .exprs import I128, at_scale, compile_match, lit
 from .frame import subject_category_code
 
-__all__ = ["cross_row", "unsupported_rules"]
+__all__ = ["CapKey", "cap_plan", "cross_row", "staged_caps", "unsupported_rules"]
+
+
+@dataclass(frozen=True, order=True)
+class CapKey:
+    """A cap shared between rows: what it bounds (``amount`` or ``units``), its scope and its group."""
+
+    of: str
+    scope: str
+    group: str
+
+
+@dataclass
+class CapPlan:
+    """The shared caps of a year, as the vectorised path applies them.
+
+    Attributes:
+        order: the cap keys in the order they are applied (inner groups first).
+        rules: each key's rules.
+        caps: each key's cap as its rules state it (the same in each).
+        rule_of: a rule of each key, to read the cap's parameters with.
+        unsupported: the rules left to the reference engine (see the module docstring).
+    """
+
+    order: list[CapKey]
+    rules: dict[CapKey, list[str]]
+    caps: dict[CapKey, Cap]
+    rule_of: dict[CapKey, Rule]
+    unsupported: frozenset[str]
+
+
+def _signature(yr: YearRules, rule: Rule, cap: Cap) -> tuple:
+    """What a rule states of a shared cap: when it applies and its limit (by case)."""
+    if isinstance(cap.param, str):
+        limit: Any = yr.param(rule, cap.param).value
+    else:
+        limit = tuple((case.when.model_dump_json(), yr.param(rule, case.param).value) for case in cap.param)
+    return cap.when.model_dump_json(), limit
+
+
+def cap_plan(yr: YearRules) -> CapPlan:
+    """The year's shared caps: their keys in the order they apply, and the rules left out."""
+    rules: dict[CapKey, list[str]] = defaultdict(list)
+    signatures: dict[CapKey, set[tuple]] = defaultdict(set)
+    caps: dict[CapKey, Cap] = {}
+    rule_of: dict[CapKey, Rule] = {}
+    bad_keys: set[CapKey] = set()
+    for rid, r in yr.rules.items():
+        for cap in r.caps:
+            if cap.scope == "claim":
+                continue
+            key = CapKey(cap.of, cap.scope, cap.group or "")
+            rules[key].append(rid)
+            caps.setdefault(key, cap)
+            rule_of.setdefault(key, r)
+            signatures[key].add(_signature(yr, r, cap))
+    for key, sigs in signatures.items():
+        if len(sigs) > 1:  # the rules of a group state its cap differently
+            bad_keys.add(key)
+    # nested: two keys of the same kind that share a rule are one inside the other
+    members = {key: set(rids) for key, rids in rules.items()}
+    keys = sorted(members)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            if a.of != b.of or not members[a] & members[b]:
+                continue
+            inner, outer = (a, b) if _inside(a, b, members) else (b, a)
+            if not _inside(inner, outer, members):
+                bad_keys.update((a, b))
+    # every rule of a key left out is left out, and so on (a key's lines must all be here)
+    out: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for key in keys:
+            if (key in bad_keys or members[key] & out) and not members[key] <= out:
+                out |= members[key]
+                changed = True
+    # inner first: fewer rules first, and of equal groups the per-project one first
+    order = sorted(keys, key=lambda k: (k.of, len(members[k]), k.scope != "project", k))
+    return CapPlan(order=order, rules=dict(rules), caps=caps, rule_of=rule_of, unsupported=frozenset(out))
+
+
+def _inside(inner: CapKey, outer: CapKey, members: dict[CapKey, set[str]]) -> bool:
+    """Every line under ``inner`` is under ``outer`` too (for one applicant)."""
+    if not members[inner] <= members[outer]:
+        return False
+    return outer.scope == "applicant" or inner.scope == outer.scope == "project"
+
+
+def _no_input(name: str) -> pl.Expr:
+    """A shared cap is decided before any input is read (as in the engine): a ``when`` that tests
+    an input leaves the line undecided, and its column is never read."""
+    return pl.lit(None, dtype=pl.String)
 
 
 def unsupported_rules(yr: YearRules) -> frozenset[str]:
-    """The rules whose limits across rows this path does not apply: a rule with more than one
-    shared cap, and every rule of a cap group whose rules give it different limits (or a cap on a
-    match this path cannot compile). Their rows go to the reference engine, with all the rows of
-    their applicants."""
-    out: set[str] = set()
-    limits: dict[tuple[str, str], set[int]] = defaultdict(set)
-    members: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for rid, r in yr.rules.items():
-        shared = [c for c in r.caps if c.scope != "claim"]
-        if len(shared) > 1:
-            out.add(rid)
-        for cap in shared:
-            key = (cap.scope, cap.group or "")
-            members[key].append(rid)
-            try:
-                limits[key].add(at_scale(yr.param(r, cap.param).value, 2))
-                compile_match(match_steps(cap.when, yr.vocabulary), lambda name, r=r: _choice_column(r, name), with_inputs=False)
-            except Unsupported:
-                out.add(rid)
-    for key, values in limits.items():
-        if len(values) > 1:
-            out.update(members[key])
-    return frozenset(out)
-
-
-def _choice_column(rule: Rule, name: str) -> pl.Expr:
-    spec = rule.input_spec(name)
-    if spec is None or spec.type != "choice":
-        raise Unsupported("a match on a non-choice input")
-    return pl.col(f"in:{name}")
+    """The rules whose limits across rows this path does not apply: the rules of a cap group
+    whose rules state its cap differently, and of cap groups that are not nested (see the module docstring). Their rows go to the reference
+    engine, with all the rows of their applicants."""
+    return cap_plan(yr).unsupported
 
 
 def _runs(keys: list[str]) -> pl.Expr:
@@ -56,12 +137,89 @@ def _runs(keys: list[str]) -> pl.Expr:
     return pl.any_horizontal(changed) | (pl.int_range(0, pl.len()) == 0)
 
 
+def _key_exprs(yr: YearRules, plan: CapPlan, key: CapKey, scale: int) -> tuple[pl.Expr, pl.Expr]:
+    """(whether the key's cap applies — null when that depends on something not given —, its
+    limit at ``scale``, null where it has none) on rows with ``_subject`` and ``_category``."""
+    cap, rule = plan.caps[key], plan.rule_of[key]
+    applies = compile_match(match_steps(cap.when, yr.vocabulary), _no_input, with_inputs=False)
+    if isinstance(cap.param, str):
+        limit: Any = lit(at_scale(yr.param(rule, cap.param).value, scale))
+        found = pl.lit(True)
+    else:
+        limit, found = None, None
+        for case in cap.param:
+            ok = compile_match(match_steps(case.when, yr.vocabulary), _no_input, with_inputs=False)
+            val = lit(at_scale(yr.param(rule, case.param).value, scale))
+            limit = (pl.when(ok.is_null()).then(pl.lit(None, dtype=I128)) if limit is None else limit.when(ok.is_null()).then(pl.lit(None, dtype=I128))).when(ok).then(val)
+            found = (pl.when(ok.is_null()).then(pl.lit(None, dtype=pl.Boolean)) if found is None else found.when(ok.is_null()).then(pl.lit(None, dtype=pl.Boolean))).when(ok).then(pl.lit(True))
+        limit = limit.otherwise(pl.lit(None, dtype=I128))
+        found = found.otherwise(pl.lit(False))
+    # applies: False → not under the cap; True → under it if a case gives a limit; null → undecided
+    under = pl.when(applies.is_null()).then(pl.lit(None, dtype=pl.Boolean)).when(~applies).then(pl.lit(False)).otherwise(found)
+    return under, limit
+
+
+def staged_caps(lines: pl.DataFrame, yr: YearRules, plan: CapPlan, of: str, value: str, scale: int) -> tuple[pl.DataFrame, pl.Series]:
+    """Apply the shared caps ``of`` the amount or of units to ``lines``, inner groups first, each as a
+    running sum in row order per applicant group (and project): the part of a line's ``value``
+    that fits under a cap is min(limit, running sum) − min(limit, running sum before it).
+
+    Args:
+        lines: the lines that take part, in row order: ``_gid`` (the applicant group), ``_i``
+            (row), ``_rule``, ``_project``, ``_subject``, ``_category`` and ``value`` (an integer
+            at ``scale``).
+        scale: the decimal scale of ``value`` (limits are read at it).
+
+    Returns:
+        (``lines`` with ``value`` after the caps, whether each line is undecided: one of its caps
+        may or may not apply, depending on something not given — its value is then 0 and it
+        takes part in no cap, as in the engine).
+    """
+    keys = [k for k in plan.order if k.of == of]
+    if not keys or not lines.height:
+        return lines, pl.repeat(False, lines.height, dtype=pl.Boolean, eager=True)
+    exprs = {key: _key_exprs(yr, plan, key, scale) for key in keys}
+    flags = lines.select(*(pl.when(pl.col("_rule").is_in(plan.rules[key])).then(exprs[key][0]).otherwise(pl.lit(False)).alias(f"_u{j}")
+                           for j, key in enumerate(keys)),
+                         *(exprs[key][1].alias(f"_l{j}") for j, key in enumerate(keys)))
+    undecided = flags.select(pl.any_horizontal([pl.col(f"_u{j}").is_null() for j in range(len(keys))])).to_series()
+    vals = lines.get_column(value)
+    vals = pl.select(pl.when(undecided).then(0).otherwise(vals).cast(vals.dtype)).to_series()
+    for j, key in enumerate(keys):
+        under = flags.get_column(f"_u{j}").fill_null(False) & ~undecided
+        idx = under.arg_true()
+        if not len(idx):
+            continue
+        c = lines.select("_gid", "_i", "_project", "_rule").gather(idx).with_columns(
+            vals.gather(idx).alias("_v"), flags.get_column(f"_l{j}").gather(idx).alias("_lim"), pl.Series("_m", idx))
+        sort_keys = ["_gid"]
+        if key.scope == "project":
+            # per project; a line without a project label is alone under it, unless its rule takes
+            # the unlabelled claims as one project (rule.unlabelled_claims, I-026)
+            c = c.with_columns(pl.col("_project").alias("_cproject"),
+                               pl.when(pl.col("_project").is_null() & ~pl.col("_rule").is_in(_one_project(yr))).then(pl.col("_i")).alias("_alone"))
+            sort_keys += ["_cproject", "_alone"]
+        c = c.sort(*sort_keys, maintain_order=True)  # the lines are in row order: stable keeps it within a run
+        start = _runs(sort_keys)
+        csum = pl.col("_v").cum_sum()
+        c = c.with_columns((csum - pl.when(start).then(csum - pl.col("_v")).forward_fill()).alias("_csum"))
+        fit = pl.min_horizontal(pl.col("_lim"), pl.col("_csum")) - pl.min_horizontal(pl.col("_lim"), pl.col("_csum") - pl.col("_v"))
+        c = c.select("_m", fit.cast(vals.dtype).alias("_v"))
+        vals = vals.scatter(c.get_column("_m"), c.get_column("_v"))
+    return lines.with_columns(vals.alias(value)), undecided
+
+
+def _one_project(yr: YearRules) -> list[str]:
+    """The rules whose claims without a project label are one project (rule.unlabelled_claims, I-026)."""
+    return [rid for rid, r in yr.rules.items() if r.unlabelled_claims == "same_project"]
+
+
 def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
-    """Once-per-household, exclusive groups and shared caps, per applicant group, in row order.
+    """Once-per-household, exclusive groups and shared caps on the amount, per applicant group, in row order.
 
     Mirrors the engine's cross-claim step (``engine.compute``): of lines that exclude each other (once per household; one
-    construction award per project) the highest is paid, the first of equals winning; then
-    shared caps in row order, where the amount used after line k is min(cap, running sum).
+    construction award per project) the highest is paid, the first of equals winning; then the
+    shared caps (``staged_caps``).
 
     An applicant group is (applicant, subject, category). Only lines awarded before this step,
     of a rule with a once-group, an exclusive group or a shared cap, can change. Each step sorts
@@ -79,34 +237,20 @@ def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
         (every other row keeps its own).
     """
     code, width = subject_category_code(yr, "_subject", "_category")
+    plan = cap_plan(yr)
     once = {rid: r.once_per_applicant for rid, r in yr.rules.items() if r.once_per_applicant}
     excl = {rid: r.exclusive_group for rid, r in yr.rules.items() if r.exclusive_group}
-    cap_of: dict[str, tuple[str, str, int]] = {}
-    applies = pl.lit(None, dtype=pl.Boolean)
-    skip = unsupported_rules(yr)  # their rows are left to the reference engine, with their applicants
-    for rid, r in yr.rules.items():
-        shared = [c for c in r.caps if c.scope != "claim"]
-        if not shared or rid in skip:
-            continue
-        cap = shared[0]
-        cap_of[rid] = (cap.scope, cap.group or "", at_scale(yr.param(r, cap.param).value, 2))
-        m = compile_match(match_steps(cap.when, yr.vocabulary), lambda name, r=r: _choice_column(r, name), with_inputs=False)
-        applies = pl.when(pl.col("_rule") == rid).then(m).otherwise(applies)
+    capped = {rid for key in plan.order if key.of == "amount" for rid in plan.rules[key]} - plan.unsupported
     # what each rule takes part in, as small codes (one row per rule that takes part in anything)
-    involved = sorted({*once, *excl, *cap_of})
+    involved = sorted({*once, *excl, *capped})
     codes = {name: sorted({v for v in d.values()}) for name, d in (("once", once), ("excl", excl))}
-    cap_keys = sorted({v[:2] for v in cap_of.values()})
     table = pl.DataFrame({
         "_rule": involved,
         "_once": [codes["once"].index(once[rid]) if rid in once else None for rid in involved],
         "_excl": [codes["excl"].index(excl[rid]) if rid in excl else None for rid in involved],
-        "_cap": [cap_keys.index(cap_of[rid][:2]) if rid in cap_of else None for rid in involved],
-        "_cproj": [rid in cap_of and cap_of[rid][0] == "project" for rid in involved],
-        "_climit": [cap_of[rid][2] if rid in cap_of else None for rid in involved],
         # unlabelled claims of the rule are one project (rule.unlabelled_claims, I-026)
         "_unl": [yr.rules[rid].unlabelled_claims == "same_project" for rid in involved],
-    }, schema={"_rule": pl.String, "_once": pl.Int32, "_excl": pl.Int32, "_cap": pl.Int32, "_cproj": pl.Boolean, "_climit": pl.Int64,
-               "_unl": pl.Boolean})
+    }, schema={"_rule": pl.String, "_once": pl.Int32, "_excl": pl.Int32, "_unl": pl.Boolean})
     # membership is decided on the status before any cross-row step (as the engine collects both at once);
     # a line's state here: 0 awarded, 1 limited, 2 undecided
     states = ["awarded", "limited", "undecided"]
@@ -114,13 +258,13 @@ def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     r = (rows.filter((pl.col("_status") == "awarded") & ~pl.col("_fallback"))
          .with_columns(pl.col("_rule").replace_strict({rid: k for k, rid in enumerate(involved)}, default=None, return_dtype=pl.UInt32).alias("_t"))
          .filter(pl.col("_t").is_not_null())
-         .select("_i", (pl.col("_aid").cast(pl.UInt64) * width + code).alias("_gid"), "_project", "_fen", "_t",
-                 applies.alias("_capplies"), pl.lit(0, dtype=pl.UInt8).alias("_st")))
+         .select("_i", (pl.col("_aid").cast(pl.UInt64) * width + code).alias("_gid"), "_rule", "_project", "_subject", "_category", "_fen", "_t",
+                 pl.lit(0, dtype=pl.UInt8).alias("_st")))
     if not r.height:
         return pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64})
     # what each line's rule takes part in, looked up by the rule's place in the table
     t = r.get_column("_t")
-    r = r.with_columns(*(table.get_column(c).gather(t) for c in ("_once", "_excl", "_cap", "_cproj", "_climit", "_unl"))).drop("_t")
+    r = r.with_columns(*(table.get_column(c).gather(t) for c in ("_once", "_excl", "_unl"))).drop("_t")
     # each step below sorts only its own lines, by group then row: a group's lines are one run
 
     def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
@@ -140,29 +284,18 @@ def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     # 2. exclusive groups per project: the highest is paid (a claim without a project label stands alone,
     # unless its rule takes the unlabelled claims as one project: their null labels make one run)
     r = keep_highest(r, pl.col("_excl").is_not_null() & (pl.col("_project").is_not_null() | pl.col("_unl")), ["_excl", "_project"])
-    # 3. shared caps (applicant or project scope) in row order: used after line k = min(cap, running sum)
-    awarded = (pl.col("_st") == 0) & pl.col("_cap").is_not_null()
-    # whether the cap binds depends on an input not given (the category): the line is undecided
-    unknown = awarded & pl.col("_capplies").is_null()
-    r = r.with_columns(pl.when(unknown).then(pl.lit(2, dtype=pl.UInt8)).otherwise(pl.col("_st")).alias("_st"),
-                       pl.when(unknown).then(pl.lit(0, dtype=pl.Int64)).otherwise(pl.col("_fen")).alias("_fen"))
-    inside = awarded & pl.col("_capplies").fill_null(False)
-    c = r.with_row_index("_m").filter(inside)
-    if c.height:
-        keys = ["_gid", "_cap"]
-        if c.get_column("_cproj").any():
-            # a project-scope cap is per project; a line without a project label is alone under it
-            c = c.with_columns(pl.when(pl.col("_cproj")).then(pl.col("_project")).alias("_cproject"),
-                               pl.when(pl.col("_cproj") & pl.col("_project").is_null() & ~pl.col("_unl")).then(pl.col("_i")).alias("_alone"))
-            keys += ["_cproject", "_alone"]
-        c = c.sort(*keys, maintain_order=True)  # the lines are in row order: stable keeps it within a run
-        start = _runs(keys)
-        csum = pl.col("_fen").cum_sum()
-        c = c.with_columns((csum - pl.when(start).then(csum - pl.col("_fen")).forward_fill()).alias("_csum"))
-        used = pl.min_horizontal(pl.col("_climit"), pl.col("_csum"))
-        used_before = pl.min_horizontal(pl.col("_climit"), pl.col("_csum") - pl.col("_fen"))
-        c = c.select("_m", pl.when((pl.col("_fen") > used - used_before) & (used - used_before == 0)).then(pl.lit(1, dtype=pl.UInt8))
-                     .otherwise(pl.col("_st")).alias("_st"), (used - used_before).alias("_fen"))
-        r = r.with_columns(r.get_column("_st").scatter(c.get_column("_m"), c.get_column("_st")),
-                           r.get_column("_fen").scatter(c.get_column("_m"), c.get_column("_fen")))
+    # 3. shared caps on the amount, on the lines still awarded: a line whose cap may or may not
+    #    apply (the category is not given) is undecided; a line cut to 0 is limited
+    live = r.get_column("_st") == 0
+    idx = live.arg_true()
+    if len(idx):
+        lines = r.gather(idx).filter(pl.col("_rule").is_in(list(capped)))
+        at = lines.get_column("_i")
+        before = lines.get_column("_fen")
+        after, undecided = staged_caps(lines, yr, plan, "amount", "_fen", 2)
+        fen = after.get_column("_fen")
+        st = pl.select(pl.when(undecided).then(pl.lit(2, dtype=pl.UInt8))
+                       .when((fen == 0) & (before > 0)).then(pl.lit(1, dtype=pl.UInt8)).otherwise(pl.lit(0, dtype=pl.UInt8))).to_series()
+        pos = r.with_row_index("_m").filter(pl.col("_i").is_in(at.implode())).get_column("_m")
+        r = r.with_columns(r.get_column("_st").scatter(pos, st), r.get_column("_fen").scatter(pos, fen))
     return r.select("_i", pl.col("_st").replace_strict(dict(enumerate(states)), return_dtype=pl.String).alias("_status"), "_fen")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..engine.applicant import parse_value
 from ..pack.loader import YearRules
 from ..pack.semantics import word_maps
 from .columns import ColumnMap
-from .parse import CLAIMED_SPEC
+from .parse import CLAIMED_SPEC, CLAIMED_WAN_SPEC, claimed_yuan
 from .read import Roster
 
 __all__ = ["applicant_ids", "base_frame", "claimed_fen", "rows_of_applicants_where_differs", "subject_category_code"]
@@ -53,7 +52,7 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
         pl.when(pl.col("id_number").is_not_null()).then(pl.lit("id:") + pl.col("id_number"))
         .otherwise(pl.lit("nv:") + pl.col("name").fill_null("") + pl.lit("|") + pl.col("village").fill_null("")).alias("key"),
     )
-    fen, plain = claimed_fen(base.get_column("claimed_raw"))
+    fen, plain = claimed_fen(base.get_column("claimed_raw"), cmap.claimed_unit)
     return base.with_columns(fen.alias("claimed_fen"), plain.alias("claimed_plain"), applicant_ids(base.get_column("key")).alias("aid"))
 
 
@@ -99,19 +98,23 @@ def rows_of_applicants_where_differs(aid: pl.Series, values: pl.Series) -> pl.Se
     return bad.gather(aid).arg_true()
 
 
-def claimed_fen(series: pl.Series) -> tuple[pl.Series, pl.Series]:
+def claimed_fen(series: pl.Series, unit: str = CLAIMED_SPEC.unit or "") -> tuple[pl.Series, pl.Series]:
     """(申报金额 in 分, whether written as plain ``123.45`` text): plain text is read in polars,
-    exactly (a decimal at scale 2 is an integer of 分), anything else through
-    ``engine.parse_value`` (null when blank or unreadable)."""
-    plain = series.str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(False)
-    fen = series.str.to_decimal(scale=2).to_physical()
+    exactly (a decimal at scale 2 is an integer of 分; in a column in 万元, a decimal at scale 6),
+    anything else through ``parse.claimed_yuan`` (null when blank or unreadable)."""
+    if unit == CLAIMED_WAN_SPEC.unit:
+        plain = series.str.contains(r"^[0-9]{1,9}(\.[0-9]{1,6})?$").fill_null(False)
+        fen = series.str.to_decimal(scale=6).to_physical()  # 万元 × 10^6 = 分
+    else:
+        plain = series.str.contains(r"^[0-9]{1,13}(\.[0-9]{1,2})?$").fill_null(False)
+        fen = series.str.to_decimal(scale=2).to_physical()
     out = pl.select(pl.when(plain).then(fen).otherwise(None).cast(pl.Int64)).to_series().alias("claimed_fen")
     odd = (out.is_null() & series.is_not_null()).arg_true()
     if len(odd):
         read: dict[str, int | None] = {}  # the same odd text (一千, 1,000) is often repeated: read it once
         for r in series.gather(odd).unique().to_list():
-            value, msg = parse_value(CLAIMED_SPEC, r)
-            read[r] = None if msg is not None else int(value * 100)
+            value, msg = claimed_yuan(r, unit)
+            read[r] = None if msg is not None or value is None else int(value * 100)
         out = out.scatter(odd, series.gather(odd).replace_strict(read, return_dtype=pl.Int64))
     return out, plain
 

@@ -4,10 +4,11 @@ named by row and column. Never stops at a bad row."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, Iterable
 
 from ..core.errors import Problem
+from ..core.money import FEN
 from ..core.text import Text
 from ..engine.applicant import category_not_for, parse_value
 from ..engine.models import ApplicantInfo
@@ -17,10 +18,27 @@ from ..pack.semantics import resolve_category, resolve_subject
 from .columns import ColumnMap, resolve_rule
 from .read import Roster
 
-__all__ = ["CLAIMED_SPEC", "ParsedRow", "applicant_key", "parse_rows"]
+__all__ = ["CLAIMED_SPEC", "CLAIMED_WAN_SPEC", "ParsedRow", "applicant_key", "claimed_yuan", "parse_rows"]
 
-# The claimed amount is read as any amount of money an applicant writes.
+# The claimed amount is read as any amount of money an applicant writes; a column headed in 万元
+# (申报金额（万元）, as some 公示 tables are) as a number of 万元, to the 分 (six decimals).
 CLAIMED_SPEC = InputSpec(name="claimed", label=Text(zh="申报金额", en="amount claimed"), type="money", unit="元")
+CLAIMED_WAN_SPEC = InputSpec(name="claimed", label=Text(zh="申报金额", en="amount claimed"), type="decimal", unit="万元")
+WAN = Decimal(10000)
+
+
+def claimed_yuan(raw: str, unit: str) -> tuple[Decimal | None, Text | None]:
+    """A claimed amount cell in 元 (or, when its column is in 万元, converted to 元 exactly): (value, None)
+    or (None, the message)."""
+    if unit == CLAIMED_WAN_SPEC.unit:
+        value, msg = parse_value(CLAIMED_WAN_SPEC, raw)
+        if msg is not None or value is None:
+            return None, msg
+        yuan = value * WAN
+        if yuan != yuan.quantize(FEN, rounding=ROUND_DOWN):
+            return None, Text(zh="以万元填写的金额最多六位小数（到分）", en="an amount in 万元 has at most six decimals (to the fen)")
+        return yuan, None
+    return parse_value(CLAIMED_SPEC, raw)
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
@@ -67,6 +85,7 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
     rules_: dict[str, str | None] = {}
     # parse_value is pure: each distinct (input, text) is parsed once per call
     memo: dict[tuple[int, str], tuple[Any, Any]] = {}
+    claimed_memo: dict[str, tuple[Any, Any]] = {}
 
     def parse_cell(spec: InputSpec, raw: str) -> tuple[Any, Any]:
         k = (id(spec), raw)
@@ -125,7 +144,10 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
         pr.project = cell("project")
         raw_claimed = cell("claimed")
         if raw_claimed is not None:
-            value, msg = parse_cell(CLAIMED_SPEC, raw_claimed)
+            hit = claimed_memo.get(raw_claimed)
+            if hit is None:
+                hit = claimed_memo[raw_claimed] = claimed_yuan(raw_claimed, cmap.claimed_unit)
+            value, msg = hit
             if msg is not None:
                 problem(fx["claimed"], msg.zh, msg.en)
             else:

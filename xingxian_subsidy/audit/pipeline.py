@@ -21,8 +21,9 @@ from typing import Callable
 import polars as pl
 
 from ..core.errors import InputError, Problem
+from ..core.text import Text
 from ..pack.loader import RulePack, load_rules
-from ..pack.models import TaskReport, TierReport
+from ..pack.models import RuleGroupReport, TaskReport, TierReport
 from .cells import formula_columns, neutralise
 from .checks import input_errors, notes
 from .columns import map_columns
@@ -37,6 +38,10 @@ from .summaries import summarise, tier_labels
 __all__ = ["audit"]
 
 ROUNDING = {"zh": "每个奖补项目金额四舍五入（ROUND_HALF_UP）到 0.01 元，只取整一次", "en": "each line rounded once to 0.01 yuan, ROUND_HALF_UP"}
+
+
+# the columns of a table of rule groups (summaries._rule_group_table)
+_GROUP_COLUMNS = {"item": Text(zh="类别 / 项目", en="group / subsidy"), "households": Text(zh="户数", en="households")}
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -128,7 +133,7 @@ def audit(
         "tool": "xingxian-subsidy",
         "rule_pack": pack.label,
         "year": yr.year,
-        "sources": [f"{d.number} {d.title}（{d.gazette} 第{d.gazette_page}页）" for d in yr.documents.values()],
+        "sources": [d.source_text for d in yr.documents.values()],
         "input_file": roster.source,
         "input_sha256": roster.sha256,
         "input_format": roster.file_format,
@@ -156,11 +161,13 @@ def audit(
     formula_free = frozenset([*(out for out, src in sources.items() if src not in (formulas or ())),
                               *(c for c, words in own_words.items() if all(neutralise(w) == w for w in words))])
     reports = {rid: r for rid, (_, r) in yr.reports.items()}
-    text_titles = [r.text_title for r in reports.values() if isinstance(r, TierReport) and r.text_title is not None]
+    text_titles = [r.text_title for r in reports.values() if isinstance(r, (TierReport, RuleGroupReport)) and r.text_title is not None]
+    column_titles: dict[str, dict[str, Text]] = {rid: {"task": r.task_column} for rid, r in reports.items() if isinstance(r, TaskReport)}
+    column_titles.update({rid: _GROUP_COLUMNS for rid, r in reports.items() if isinstance(r, RuleGroupReport)})
     return AuditReport(
         rows=rows_out, issues=issues, summaries=summaries, stamp=stamp, texts=texts, lang=lang, formula_free=formula_free,
         status_counts=status_counts,
         summary_titles={rid: r.title for rid, r in reports.items()},
-        column_titles={rid: {"task": r.task_column} for rid, r in reports.items() if isinstance(r, TaskReport)},
+        column_titles=column_titles,
         texts_title=text_titles[0] if text_titles else None, readings=reading_table,
     )

@@ -1,6 +1,7 @@
 """The summaries of an audit: totals by township, village and subsidy, and the report tables the
-rule pack declares (``reports:`` of a document file — for 2024 the 附件7 tier table with the
-sentence each township files, and the 附件2 toilet task table)."""
+rule pack declares (``reports:`` of a document file — for 兴县 2024 the 附件7 tier table with the
+sentence each township files and the 附件2 toilet task table; for a 公示 such as 偏城乡 2025's,
+the households and amounts by group of rules, with the sentence it is published as)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 
 import polars as pl
 
+from ..core.money import num_text
 from ..engine.applicant import parse_value
 from ..pack.formulas import TierTable
 from ..pack.loader import YearRules
-from ..pack.models import TaskTable, TierReport
+from ..pack.models import RuleGroupReport, TaskTable, TierReport
 from ..pack.semantics import place, tier_bounds
 from .columns import ColumnMap
 from .read import Roster
@@ -78,7 +80,15 @@ def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.
             pl.len().alias("rows"), pl.col("claimed_fen").sum(), pl.col("award_fen").sum(), pl.col("diff_fen").sum()),
     ]
     for _, (doc, report) in yr.reports.items():  # three queries per report table
-        if isinstance(report, TierReport):
+        if isinstance(report, RuleGroupReport):
+            paid = s.filter(pl.col("rule").is_in([r for g in report.groups for r in g.rules]) & (pl.col("award_fen") > 0))
+            queries += [
+                paid.group_by("rule").agg(pl.col("aid").n_unique().alias("households"), pl.col("award_fen").sum()),
+                paid.select("rule", "aid").unique(),
+                paid.select(pl.col("village").n_unique().alias("villages"), pl.col("aid").n_unique().alias("households"),
+                            pl.col("award_fen").sum()),
+            ]
+        elif isinstance(report, TierReport):
             cy = s.filter(pl.col("rule").is_in(report.rules))
             queries += [
                 cy.group_by("township").agg(pl.col("aid").n_unique()),
@@ -116,7 +126,10 @@ def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.
     texts: list[str] = []
     for k, (rid, (doc, report)) in enumerate(yr.reports.items()):
         parts = results[1 + 3 * k: 4 + 3 * k]
-        if isinstance(report, TierReport):
+        if isinstance(report, RuleGroupReport):
+            summaries[rid], more = _rule_group_table(report, yr, lang, *parts)
+            texts += more
+        elif isinstance(report, TierReport):
             summaries[rid], more = _tier_table(report, yr, lang, *parts)
             texts += more
         else:
@@ -154,6 +167,45 @@ def _tier_table(report: TierReport, yr: YearRules, lang: str, applied_df: pl.Dat
                                                       total_wan=row["total_wan"]))
     table = pl.DataFrame(rows) if rows else pl.DataFrame({"township": []}, schema={"township": pl.String})
     return table, texts
+
+
+def _yuan_words(fen: int) -> str:
+    """分 → 元 as a 公示 writes it: 832325, 1875.5."""
+    return num_text(Decimal(fen) / 100)
+
+
+def _rule_group_table(report: RuleGroupReport, yr: YearRules, lang: str, by_rule_df: pl.DataFrame, pairs_df: pl.DataFrame,
+                      total_df: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """Per group of rules, then per rule: the households paid (each once in its group) and the
+    amount; a total row; and the sentence the report is published as, from the pack's wording."""
+    by_rule = {r: (h, int(f or 0)) for r, h, f in by_rule_df.iter_rows()}
+    pairs = pairs_df.group_by("rule").agg(pl.col("aid")).iter_rows()
+    aids = {r: set(a) for r, a in pairs}
+    total_label = "合计" if lang == "zh" else "total"
+    rows: list[dict[str, Any]] = []
+    group_texts: list[str] = []
+    sep = "；" if lang == "zh" else "; "
+    for g in report.groups:
+        households = len(set().union(*(aids.get(r, set()) for r in g.rules)))
+        fen = sum(by_rule.get(r, (0, 0))[1] for r in g.rules)
+        rows.append({"item": g.label.get(lang), "households": households, "award_fen": fen})
+        rule_texts = []
+        for rid in g.rules:
+            h, f = by_rule.get(rid, (0, 0))
+            name = yr.rules[rid].name.get(lang)
+            rows.append({"item": ("　" if lang == "zh" else "  ") + name, "households": h, "award_fen": f})
+            if report.rule_text is not None and h:
+                rule_texts.append(report.rule_text.get(lang).format(rule=name, households=h, yuan=_yuan_words(f)))
+        if report.group_text is not None:
+            group_texts.append(report.group_text.get(lang).format(group=g.label.get(lang), households=households, yuan=_yuan_words(fen),
+                                                                   rules=sep.join(rule_texts)))
+    villages, households, fen = total_df.row(0) if total_df.height else (0, 0, 0)
+    rows.append({"item": total_label, "households": int(households or 0), "award_fen": int(fen or 0)})
+    texts = []
+    if report.text is not None:
+        texts.append(report.text.get(lang).format(year=yr.year, villages=int(villages or 0), households=int(households or 0),
+                                                  yuan=_yuan_words(int(fen or 0)), groups="".join(group_texts)))
+    return pl.DataFrame(rows, schema={"item": pl.String, "households": pl.Int64, "award_fen": pl.Int64}), texts
 
 
 def _task_table(table: TaskTable, yr: YearRules, lang: str, towns_df: pl.DataFrame, done_df: pl.DataFrame,

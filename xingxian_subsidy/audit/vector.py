@@ -7,7 +7,13 @@ decimal scale (a quantity ``12.5`` 亩 is ``125`` at scale 1), so no float is ev
 involved. Each line is rounded once to the 分, ROUND_HALF_UP, exactly as
 ``money.to_fen``. Cross-row limits (once per household, one award per project in an
 exclusive group, shared per-household caps) are applied afterwards over applicant
-groups in row order, in the engine's order.
+groups in row order, in the engine's order; a tranche (本次兑付 50%) last.
+
+Caps on units shared between rows ("at most 3 头 per household", 鸡+鸭+鹅 ≤ 50 只) come
+before the amount, as in the engine: the rules that have them are computed twice — once for
+each row's status and the units it counts on its own, then, after the shared caps on units
+(``crossrow.staged_caps``) have counted the units of each applicant's rows in row order,
+again with the units counted.
 
 The path does only what it can do exactly. A row falls back to the reference engine
 (``engine.compute``) — and so does every row of the same applicant — when a cell is
@@ -40,18 +46,20 @@ from ..pack.formulas import (
     InterestAtRate,
     NotQuantified,
     PerUnit,
+    PooledRate,
     ShareOfCost,
     TierTable,
     kind_of,
+    value_parameters,
 )
 from ..pack.loader import YearRules
 from ..pack.models import Condition, InputSpec, Match, ValueRef
 from ..pack.rule import Rule
-from ..pack.semantics import match_steps, tier_bounds
+from ..pack.semantics import category_match, match_steps, pooled_rate, tier_bounds
 from .columns import ColumnMap
-from .crossrow import cross_row, unsupported_rules
+from .crossrow import CapPlan, cap_plan, cross_row, staged_caps
 from .exprs import I128, Unsupported, at_scale, compile_match, lit, scaled
-from .frame import base_frame
+from .frame import base_frame, subject_category_code
 from .parse import ParsedRow, parse_rows
 from .read import Roster
 
@@ -66,8 +74,9 @@ SCALE = {"integer": 0, "money": 2, "decimal": 6}
 class RuleCompiler:
     """Expressions for one rule over a frame holding its rows (columns named ``in:<input>``)."""
 
-    def __init__(self, yr: YearRules, rule: Rule):
+    def __init__(self, yr: YearRules, rule: Rule, scales: dict[str, int] | None = None):
         self.yr, self.rule = yr, rule
+        self.scales = scales or {}  # inputs held at another scale than their type's (units counted across rows)
 
     def param(self, name: str) -> Decimal:
         return self.yr.param(self.rule, name).value
@@ -82,7 +91,28 @@ class RuleCompiler:
         spec = self.spec(name)
         if spec.type not in SCALE:
             raise Unsupported(f"{name} is not a number")
-        return pl.col(f"in:{name}"), SCALE[spec.type]
+        return pl.col(f"in:{name}"), self.scales.get(name, SCALE[spec.type])
+
+    def units(self, f: FormulaBase) -> tuple[pl.Expr, int]:
+        """The units a formula counts after its caps on units per claim (in the rule's order, as
+        ``engine.formulas.counted_units``): null when the quantity, or whether a cap applies, is
+        not given. Caps shared between rows were applied before (``compute_vector``)."""
+        name = f.units()
+        assert name is not None
+        q, scale = self.num(name)
+        null = pl.lit(None, dtype=I128)
+        for cap in self.rule.caps:
+            if cap.of != "units" or cap.scope != "claim":
+                continue
+            applies = self.match(cap.when)
+            limit, ls = self.value_ref(cap.param, none_is_null=False)  # null: undecided; below 0: no case, no limit
+            if ls > scale:
+                q, scale = q * lit(10 ** (ls - scale)), ls
+            limit = limit * lit(10 ** (scale - ls))
+            q = (pl.when(applies.is_null()).then(null).when(~applies).then(q)
+                 .when(limit.is_null()).then(null).when(limit < 0).then(q)
+                 .when(q > limit).then(limit).otherwise(q))
+        return q, scale
 
     # -- matches (three-valued, in the engine's order: first non-True answer wins; pack.semantics)
     def match(self, m: Match) -> pl.Expr:
@@ -110,6 +140,8 @@ class RuleCompiler:
 
     def _simple(self, c: Condition) -> pl.Expr:
         null = pl.lit(None, dtype=pl.Boolean)
+        if c.category:  # the household category against the groups named (pack.semantics.category_match)
+            return self.match(category_match(c))
         if c.ratio_of is not None:
             (n, ns), (d, ds) = self.num(c.ratio_of[0]), self.num(c.ratio_of[1])
             if c.op not in ("ge", "gt", "le", "lt"):
@@ -147,18 +179,20 @@ class RuleCompiler:
         return pl.when(v.is_null()).then(null).otherwise(cmp)
 
     # -- a value that may depend on cases: (expr at scale, scale), null when undecided
-    def value_ref(self, ref: ValueRef) -> tuple[pl.Expr, int]:
+    def value_ref(self, ref: ValueRef, none_is_null: bool = True) -> tuple[pl.Expr, int]:
+        """A value by cases; when no case applies, null (undecided, as ``engine.formulas.pick``) —
+        or, with ``none_is_null=False`` (a cap's limit: no case, no limit), -1."""
         if isinstance(ref, str):
             m, s = scaled(self.param(ref))
             return lit(m), s
         scale = max(scaled(self.param(case.param))[1] for case in ref)
         expr: Any = None
+        null = pl.lit(None, dtype=I128)
         for case in ref:
             ok = self.match(case.when)
             val = lit(at_scale(self.param(case.param), scale))
-            null = pl.lit(None, dtype=I128)
             expr = (pl.when(ok.is_null()).then(null) if expr is None else expr.when(ok.is_null()).then(null)).when(ok).then(val)
-        return expr.otherwise(pl.lit(None, dtype=I128)), scale
+        return expr.otherwise(null if none_is_null else lit(-1)), scale
 
     def tier_bounds(self) -> list[tuple[Any, pl.Expr]]:
         """(tier, whether the input lies in it) for each tier of a tier_table rule, in order (pack.semantics)."""
@@ -288,22 +322,44 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
          | (pl.col("claimed_raw").is_not_null() & ~pl.col("claimed_plain"))).alias("_fallback"),
     ).collect()
 
-    skip = unsupported_rules(yr)
+    plan = cap_plan(yr)
+    skip = plan.unsupported
     pieces: list[pl.LazyFrame] = []
     present = [r for r in base.get_column("_rule").unique(maintain_order=True).to_list() if r is not None]
     wide = pl.concat([base.select("_i", "_rule", "_subject", "_category"), df], how="horizontal").lazy()
     bool_columns = sorted({c for rid in present for spec in yr.rules[rid].inputs if spec.type == "boolean"
                            for c in cmap.inputs[rid].get(spec.name, [])})
     plain_bools = _plain_bool_columns(df, bool_columns)
+
+    def rows_of(rid: str) -> pl.LazyFrame:
+        """Only this rule's rows and the columns it reads."""
+        cols = sorted({c for cs in cmap.inputs[rid].values() for c in cs})
+        return wide.select("_i", "_rule", "_subject", "_category", *cols).filter(pl.col("_rule") == rid)
+
+    # caps on units shared between rows: the units each row counts on its own, then across rows
+    unit_rules = [rid for rid in present if rid in {r for k in plan.order if k.of == "units" for r in plan.rules[k]} and rid not in skip]
+    units_scale = _units_scale(yr, [yr.rules[rid] for rid in unit_rules]) if unit_rules else 0
+    counted: dict[str, pl.LazyFrame] = {}
+    if unit_rules:
+        own: dict[str, pl.DataFrame] = {}
+        for rid in unit_rules:
+            try:
+                own[rid] = _rule_rows(yr, yr.rules[rid], rows_of(rid), cmap, plain_bools, units_scale).select("_i", "_status", "_q", "_fb").collect()
+            except Unsupported:
+                continue  # its rows (and applicants) go to the reference engine below
+        counted = _count_units(yr, plan, base, own, units_scale)
     for rid in present:
         rule = yr.rules[rid]
-        cols = sorted({c for cs in cmap.inputs[rid].values() for c in cs})
-        # only this rule's rows and the columns it reads
-        raw = wide.select("_i", "_rule", "_subject", "_category", *cols).filter(pl.col("_rule") == rid)
+        raw = rows_of(rid)
         try:
             if rid in skip:
                 raise Unsupported("limits across rows")
-            piece = _rule_rows(yr, rule, raw, cmap, plain_bools)
+            if rid in unit_rules:
+                if rid not in counted:
+                    raise Unsupported("its units could not be counted")
+                piece = _rule_rows(yr, rule, raw, cmap, plain_bools, units_scale, counted[rid]).drop("_q", strict=False)
+            else:
+                piece = _rule_rows(yr, rule, raw, cmap, plain_bools)
         except Unsupported:
             piece = raw.select("_i", pl.lit(None, dtype=pl.String).alias("_status"), pl.lit(None, dtype=pl.Int64).alias("_fen"), pl.lit(True).alias("_fb"),
                                pl.lit(None, dtype=pl.String).alias("_tier"))
@@ -344,15 +400,81 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
     done = ~all_rows.get_column("_fallback")
     status = pl.select(pl.when(done).then(status.scatter(changed.get_column("_i"), changed.get_column("_status")))).to_series()
     fen = pl.select(pl.when(done).then(fen.scatter(changed.get_column("_i"), changed.get_column("_fen")))).to_series()
+    # the part paid this time (a tranche), last, as in the engine
+    fen = _tranches(yr, all_rows.get_column("_rule"), status, fen)
     # the tier (tier_table rules) of the rows done here; a row left to the reference engine has none
     tier = pl.select(pl.when(done).then(tier)).to_series()
     return pl.DataFrame([status.alias("line_status"), fen.alias("award_fen"), all_rows.get_column("_group").alias("fallback_group"),
                          tier.alias("tier")])
 
 
-def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, plain_bools: set[str] = frozenset()) -> pl.LazyFrame:
-    """Evaluate one rule's rows: status and amount in 分 before cross-row limits."""
-    comp = RuleCompiler(yr, rule)
+def _units_scale(yr: YearRules, rules: list[Rule]) -> int:
+    """The one scale the units of rules under shared caps on units are held at: enough for every
+    quantity and every limit on units of those rules."""
+    scale = 0
+    for rule in rules:
+        name = rule.formula.units()
+        spec = rule.input_spec(name) if name else None
+        if spec is not None and spec.type in SCALE:
+            scale = max(scale, SCALE[spec.type])
+        for cap in rule.caps:
+            if cap.of == "units":
+                for p in value_parameters(cap.param):
+                    scale = max(scale, scaled(yr.param(rule, p).value)[1])
+    return scale
+
+
+def _count_units(yr: YearRules, plan: CapPlan, base: pl.DataFrame, own: dict[str, pl.DataFrame], scale: int) -> dict[str, pl.LazyFrame]:
+    """The units each awarded row counts under the caps on units shared between rows (its rule's
+    ``_i``, ``_q``; ``_q`` null where whether a cap applies is not known), by rule.
+
+    A row takes part when it is awarded on its own and this path reads it (as in the engine, a
+    row with an input error takes part in nothing; a row this path cannot read takes its whole
+    applicant to the reference engine, where these counts are not used)."""
+    if not own:
+        return {}
+    code, width = subject_category_code(yr, "_subject", "_category")
+    rows = pl.concat(list(own.values()), how="vertical")
+    lines = (rows.filter((pl.col("_status") == "awarded") & ~pl.col("_fb"))
+             .join(base.select("_i", "_rule", "_subject", "_category", "_project", "_aid", "_fallback"), on="_i", how="left")
+             .filter(~pl.col("_fallback"))
+             .sort("_i")
+             .with_columns((pl.col("_aid").cast(pl.UInt64) * width + code).alias("_gid")))
+    after, undecided = staged_caps(lines, yr, plan, "units", "_q", scale)
+    after = after.with_columns(pl.when(undecided).then(pl.lit(None, dtype=I128)).otherwise(pl.col("_q")).alias("_q"))
+    return {rid: after.filter(pl.col("_rule") == rid).select("_i", "_q").lazy() for rid in own}
+
+
+def _tranches(yr: YearRules, rule: pl.Series, status: pl.Series, fen: pl.Series) -> pl.Series:
+    """The part of each awarded line paid this time (``Rule.tranche``): 分 × share, rounded to the
+    分 as the pack states (half_up or down), exactly."""
+    tranche = {rid: r.tranche for rid, r in yr.rules.items() if r.tranche is not None}
+    if not tranche:
+        return fen
+    expr: Any = None
+    f = pl.col("fen").cast(I128)
+    for rid, t in tranche.items():
+        m, s = scaled(yr.param(yr.rules[rid], t.share).value)
+        unit = 10**s
+        paid = (f * lit(m) * 2 + lit(unit)) // lit(2 * unit) if t.rounding == "half_up" else (f * lit(m)) // lit(unit)
+        hit = (pl.col("rule") == rid) & (pl.col("status") == "awarded")
+        expr = pl.when(hit).then(paid) if expr is None else expr.when(hit).then(paid)
+    frame = pl.DataFrame([rule.alias("rule"), status.alias("status"), fen.alias("fen")])
+    return frame.select(expr.otherwise(f).cast(pl.Int64).alias(fen.name)).to_series()
+
+
+def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, plain_bools: set[str] = frozenset(),
+               units_scale: int | None = None, counted: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Evaluate one rule's rows: status and amount in 分 before cross-row limits.
+
+    For a rule under caps on units shared between rows, ``units_scale`` is the scale its units
+    are held at, and the rows also give ``_q``, the units each counts on its own; ``counted``
+    (``_i``, ``_q`` — null when whether a shared cap applies is not known) are the units each
+    awarded row counts after those caps, and the rows it holds pay on them.
+    """
+    units = rule.formula.units()
+    scales = {units: units_scale} if units_scale is not None and units is not None else {}
+    comp = RuleCompiler(yr, rule, scales)
     compile_formula = COMPILE.get(rule.formula.kind)
     if compile_formula is None:
         raise Unsupported(rule.formula.kind)
@@ -371,6 +493,13 @@ def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, pl
         oks.append(ok)
     frame = raw.select(pl.col("_i"), pl.col("_subject"), pl.col("_category"), *parsed_cols,
                        pl.all_horizontal(oks).alias("_ok") if oks else pl.lit(True).alias("_ok"))
+    if scales:
+        assert units is not None and units_scale is not None
+        frame = frame.with_columns((pl.col(f"in:{units}") * lit(10 ** (units_scale - SCALE[comp.spec(units).type]))).alias(f"in:{units}"))
+        if counted is not None:
+            frame = (frame.join(counted.with_columns(pl.lit(True).alias("_has")), on="_i", how="left")
+                     .with_columns(pl.when(pl.col("_has").fill_null(False)).then(pl.col("_q")).otherwise(pl.col(f"in:{units}")).alias(f"in:{units}"))
+                     .drop("_q", "_has"))
 
     conds = [comp.condition(c) for c in rule.conditions]
     kinds = [c.kind for c in rule.conditions]
@@ -382,8 +511,9 @@ def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, pl
 
     compiled = compile_formula(comp, rule.formula)
     mod_nulls: list[pl.Expr] = []
+    claim_caps = [cap for cap in rule.caps if cap.scope == "claim" and cap.of == "amount"]
     if compiled.fen:
-        if compiled.decided == "awarded" and (rule.uplifts or rule.caps):
+        if compiled.decided == "awarded" and (rule.uplifts or claim_caps):
             raise Unsupported("an uplift or cap on an amount computed in 分")
         fen_expr = compiled.amount
     else:
@@ -397,17 +527,14 @@ def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, pl
             mod_nulls.append(um.is_null())
             amount = pl.when(um.fill_null(False)).then(amount * factor).otherwise(amount * lit(10**s))
             scale += s
-        for cap in rule.caps:
-            if cap.scope != "claim":
-                continue
-            limit = comp.param(cap.param)
-            ms, ss = scaled(limit)
+        for cap in claim_caps:
+            limit, ss = comp.value_ref(cap.param, none_is_null=False)  # null: undecided; below 0: no case, no limit
             if ss > scale:
                 amount, scale = amount * lit(10 ** (ss - scale)), ss
-            limit_at = lit(ms * 10 ** (scale - ss))
+            limit_at = limit * lit(10 ** (scale - ss))
             cm = comp.match(cap.when)
-            mod_nulls.append(cm.is_null())
-            amount = pl.when(cm.fill_null(False) & (amount > limit_at)).then(limit_at).otherwise(amount)
+            mod_nulls.append(cm.is_null() | (cm.fill_null(False) & limit_at.is_null()))
+            amount = pl.when(cm.fill_null(False) & (limit_at >= 0) & (amount > limit_at)).then(limit_at).otherwise(amount)
         fen_expr = _to_fen(amount, scale)
     undecided = compiled.undecided if compiled.undecided is not None else compiled.amount.is_null()
     status = (
@@ -422,11 +549,16 @@ def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, pl
     out = frame.with_columns(status.alias("_status")).with_columns(
         pl.when(pl.col("_status") == "awarded").then(fen_expr).otherwise(lit(0)).alias("_fen128"))
     too_big = pl.col("_fen128") > lit(2**62)
+    extra = []
+    if scales and counted is None:
+        assert compiled.units is not None
+        extra = [compiled.units.alias("_q")]
     return out.select(
         "_i", "_status",
         pl.when(too_big).then(None).otherwise(pl.col("_fen128")).cast(pl.Int64).alias("_fen"),
         (~pl.col("_ok") | too_big.fill_null(False)).alias("_fb"),
         (comp.tier_label() if isinstance(rule.formula, TierTable) else pl.lit(None, dtype=pl.String)).alias("_tier"),
+        *extra,
     )
 
 
@@ -455,6 +587,8 @@ class Compiled:
         fen: ``amount`` is already whole 分: no uplift, cap or rounding follows.
         decided: the line's status when nothing else decides it (``not_quantified`` for support
             listed without a figure).
+        units: for a formula that counts units, the units counted after its caps on units per
+            claim (at the scale of its quantity input).
     """
 
     amount: pl.Expr
@@ -463,6 +597,7 @@ class Compiled:
     undecided: pl.Expr | None = None
     fen: bool = False
     decided: str = "awarded"
+    units: pl.Expr | None = None
 
 
 Compiler = Callable[[RuleCompiler, FormulaBase], Compiled]
@@ -485,8 +620,17 @@ _NO = pl.lit(False)
 
 @compiles(PerUnit)
 def _per_unit(comp: RuleCompiler, f: PerUnit) -> Compiled:
-    (q, qs), (r, rs) = comp.num(f.quantity), comp.value_ref(f.rate)
-    return Compiled(q * r, qs + rs, _NO)
+    # the declared quantity (f.declared) is shown by the engine, and pays nothing: the accepted one pays
+    (q, qs), (r, rs) = comp.units(f), comp.value_ref(f.rate)
+    return Compiled(q * r, qs + rs, _NO, units=q)
+
+
+@compiles(PooledRate)
+def _pooled_rate(comp: RuleCompiler, f: PooledRate) -> Compiled:
+    # the rate is a number of the rule data (pool ÷ total, rounded as published): worked out once
+    _, rate = pooled_rate(f, lambda name: comp.yr.param(comp.rule, name))
+    (q, qs), (r, rs) = comp.units(f), scaled(rate)
+    return Compiled(q * lit(r), qs + rs, _NO, units=q)
 
 
 @compiles(Fixed)

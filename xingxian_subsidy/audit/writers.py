@@ -117,7 +117,7 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False)
             "rows": _json_rows(detail),
             "issues": issues.to_dicts(),
             "summaries": {title: _json_rows(df) for title, df in summaries},
-            "courtyard_request_text": report.texts,
+            "report_texts": report.texts,
         }
         if report.readings is not None:
             data["reading_impacts"] = _json_rows(_readings_table(report))

@@ -1,24 +1,28 @@
 """The reference engine: one applicant's claims → an Award with every step explained.
 
 Pure: no I/O. Every number of policy comes from the rule data (YearRules); the formulas are
-evaluated by kind (``formulas.EVALUATE``). Amounts are in 元 (Decimal); each line is rounded
-once to 0.01 元 (``money.to_fen``) after its own formula, uplift and per-claim cap, then
-cross-claim limits (once per household, exclusive groups, shared caps) work on the rounded
-amounts, which are whole 分.
+evaluated by kind (``formulas.EVALUATE``). Amounts are in 元 (Decimal). The order, per claim in
+claim order: conditions; the units a formula counts, under caps on units (per claim, or shared
+with the applicant's earlier awarded claims); the formula; uplifts; caps on the amount per
+claim; the one rounding to 0.01 元 (``money.to_fen``). Then across claims, on the rounded
+amounts (whole 分): once per household, exclusive groups, and caps on the amount shared between
+claims — a line pays the least of its amount and the room left under each cap that applies to
+it, and that payment counts under every one of them. Last, a tranche (本次兑付 50%) is the
+share of the line's amount paid this time, rounded to the 分 as the pack states.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, NamedTuple
 
-from ..core.money import MONEY_CONTEXT, ROUNDING_STATEMENT, ZERO, exact_yuan, fmt_yuan, num_text, pct_text, to_fen
+from ..core.money import FEN, MONEY_CONTEXT, PERCENT, ROUNDING_STATEMENT, SHARE, ZERO, exact_yuan, fmt_yuan, num_text, pct_text, quotient_text, round_to, to_fen
 from ..core.text import Text
 from ..pack.loader import RulePack, YearRules
-from ..pack.models import Condition
+from ..pack.models import ROUNDINGS, Cap, Condition, Parameter
 from ..pack.rule import Rule
-from ..pack.semantics import CATEGORY
-from .context import Context, Draft
+from ..pack.semantics import CATEGORY, category_label
+from .context import UNLABELLED, Context, Draft, project_key
 from .formulas import EVALUATE
 from .models import ApplicantFile, ApplicantInfo, Award, Check, Citation, Claim, InputUsed, LineItem, Step
 from .plans import NO, YES, input_text, year_plan
@@ -64,6 +68,8 @@ def _check_condition(ctx: Context, cond: Condition, draft: Draft) -> bool | None
         draft.checks.append(check)
         draft.use(cond.interpretations)
         return passed
+    if cond.category:
+        return _check_category(ctx, cond, draft)
     threshold = plan.threshold
     value: Any
     value_text: str | None
@@ -76,7 +82,11 @@ def _check_condition(ctx: Context, cond: Condition, draft: Draft) -> bool | None
         else:
             with localcontext(MONEY_CONTEXT):
                 value = num / den
-            value_text = f"{num_text(num)}/{num_text(den)} = {pct_text(value.quantize(Decimal('0.0001')))}"
+            if plan.threshold_unit in (SHARE, PERCENT):  # a share, shown as a percentage
+                value_text = f"{num_text(num)}/{num_text(den)} = {pct_text(value.quantize(Decimal('0.0001')))}"
+            else:  # a ratio in the threshold's unit: 500 棒 ÷ 12 m² = 41.66… 棒/m²
+                nu, du = (plan.unit_of(n) for n in cond.ratio_of)
+                value_text = f"{num_text(num)}{nu} ÷ {num_text(den)}{du} = {quotient_text(value)} {plan.threshold_unit}"
     else:
         assert cond.input is not None
         value = ctx.need(cond.input)
@@ -116,11 +126,40 @@ def _check_condition(ctx: Context, cond: Condition, draft: Draft) -> bool | None
     return passed2
 
 
-def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> Draft:
-    """Evaluate one claim on its own (before cross-claim limits)."""
+def _check_category(ctx: Context, cond: Condition, draft: Draft) -> bool | None:
+    """A category condition ("监测对象 only"): the applicant's household category against the
+    groups or categories named; a household without one is undecided (需补充：农户类型)."""
+    plan = ctx.plan.cond(ctx.yr, cond)
+    assert plan.match is not None
+    passed = ctx.matches(plan.match)
+    category = ctx.info.category
+    shown = category_label(ctx.yr.vocabulary, category) if category is not None else None
+    key = (category, passed, None)
+    check = plan.checks.get(key)
+    if check is None:
+        check = plan.checks[key] = Check(
+            id=cond.id, label=cond.label, value=shown.zh if shown else None, threshold=plan.threshold_text, op=cond.op,
+            boundary_word=cond.boundary_word, passed=passed, kind=cond.kind, citation=plan.citation, interpretations=cond.interpretations,
+            value_i18n=shown, threshold_i18n=plan.threshold_i18n)
+    draft.checks.append(check)
+    draft.use(cond.interpretations)
+    if passed is not None:
+        draft.use(ctx.group_interpretations())
+    return passed
+
+
+def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim, index: int = 0, units_used: dict[tuple, Decimal] | None = None) -> Draft:
+    """Evaluate one claim on its own (before cross-claim limits on the amount).
+
+    Args:
+        index: the claim's place among the applicant's claims (a claim without a project label
+            is a project of its own).
+        units_used: units counted so far under each cap on units shared between claims; the
+            claim reads it and ``compute`` adds the claim's units once it is awarded.
+    """
     rule = yr.rules[claim.rule]
     inputs = claim.inputs
-    ctx = Context(yr, rule, info, dict(inputs))
+    ctx = Context(yr, rule, info, dict(inputs), index, units_used, claim.project)
     plan = ctx.plan
     inputs_used = []
     for name, label, unit, shared in plan.inputs:  # an InputUsed is shared between lines (see _shared)
@@ -205,15 +244,15 @@ def _modifiers(ctx: Context, draft: Draft, amount: Decimal) -> Decimal | None:
                 draft.use(ctx.group_interpretations())
                 amount = new
         for cap in ctx.rule.caps:
-            if cap.scope != "claim":
+            if cap.scope != "claim" or cap.of != "amount":
                 continue
             capped = ctx.matches(cap.when)
-            if capped is None:
+            found, p = ctx.cap_param(cap.param) if capped else (capped, None)
+            if found is None:
                 return None
-            if not capped:
+            if not found or p is None:
                 draft.use(cap.interpretations)  # the reading that leaves this applicant uncapped
                 continue
-            p = ctx.param(cap.param)
             if amount > p.value:
                 draft.steps.append(Step(
                     text=_t(f"{p.label.zh} {fmt_yuan(p.value)} 元：{exact_yuan(amount)} 元调减为 {fmt_yuan(p.value)} 元",
@@ -239,15 +278,8 @@ def _keep_highest(group: list[Draft], loser_text: Any, winner_text: Text | None)
         d.use(d.rule.interpretations)
 
 
-UNLABELLED = "#unlabelled"  # the project of claims without a label that their rule takes as one project
-
-
 def _project_key(d: Draft, i: int) -> str:
-    """The project a claim counts in: its label; without one, its own (``#claim<i>``) or, where its
-    rule says so, the one project of all the applicant's unlabelled claims (I-026)."""
-    if d.project is not None:
-        return d.project
-    return UNLABELLED if d.rule.unlabelled_claims == "same_project" else f"#claim{i}"
+    return project_key(d.rule, d.project, i)
 
 
 def _project_name(project: str) -> Text:
@@ -283,35 +315,70 @@ def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[Draft]) -> Non
     for i, d in enumerate(drafts):
         if d.status != "awarded":
             continue
-        ctx: Context | None = None  # made at the first cap across claims (most lines have none)
-        for cap in d.rule.caps:
-            if cap.scope == "claim":
-                continue
-            if ctx is None:
-                ctx = Context(yr, d.rule, info, {})
+        shared = [cap for cap in d.rule.caps if cap.scope != "claim" and cap.of == "amount"]
+        if not shared:
+            continue
+        ctx = Context(yr, d.rule, info, {}, i, project=d.project)
+        binding: list[_Room] = []  # each cap that applies to this line
+        undecided = False
+        for cap in shared:
             applies = ctx.matches(cap.when)
-            if applies is None:  # whether the cap binds depends on an input not given (the category)
-                d.status, d.amount = "undecided", ZERO
-                d.missing += [_missing_used(d.rule, n) for n in ctx.missing if n not in {m.name for m in d.missing}]
+            found, p = ctx.cap_param(cap.param) if applies else (applies, None)
+            if found is None:  # whether the cap binds depends on an input not given (the category)
+                undecided = True
                 break
-            if not applies:
+            if not found or p is None:
                 d.use(cap.interpretations)  # the reading that leaves this applicant uncapped
                 continue
-            scope_key = _project_key(d, i) if cap.scope == "project" else "applicant"
-            key = (cap.scope, scope_key, cap.group)
-            p = yr.param(d.rule, cap.param)
+            key = ctx.scope_key(cap)
             already = used.get(key, ZERO)
-            room = max(p.value - already, ZERO)
-            if d.amount > room:
-                d.steps.append(Step(
-                    text=_t(f"{p.label.zh} {fmt_yuan(p.value)} 元，已享受 {fmt_yuan(already)} 元：本项由 {fmt_yuan(d.amount)} 元调减为 {fmt_yuan(room)} 元",
-                            f"{p.label.en} {fmt_yuan(p.value)}, already {fmt_yuan(already)}: this line reduced from {fmt_yuan(d.amount)} to {fmt_yuan(room)} yuan"),
-                    amount=room, interpretations=cap.interpretations))
-                d.amount = room
-                d.use(cap.interpretations)
-                if room == 0:
-                    d.status = "limited"
-            used[key] = already + d.amount
+            binding.append(_Room(cap, p, already, max(p.value - already, ZERO), key))
+        if undecided:
+            d.status, d.amount = "undecided", ZERO
+            d.missing += [_missing_used(d.rule, n) for n in ctx.missing if n not in {m.name for m in d.missing}]
+            continue
+        if not binding:
+            continue
+        cap, p, already, room, _ = min(binding, key=lambda b: b.room)  # the tightest (the first of equals)
+        if d.amount > room:
+            d.steps.append(Step(
+                text=_t(f"{p.label.zh} {fmt_yuan(p.value)} 元，已享受 {fmt_yuan(already)} 元：本项由 {fmt_yuan(d.amount)} 元调减为 {fmt_yuan(room)} 元",
+                        f"{p.label.en} {fmt_yuan(p.value)}, already {fmt_yuan(already)}: this line reduced from {fmt_yuan(d.amount)} to {fmt_yuan(room)} yuan"),
+                amount=room, interpretations=cap.interpretations))
+            d.amount = room
+            d.use(cap.interpretations)
+            if room == 0:
+                d.status = "limited"
+        for b in binding:
+            used[b.key] = b.already + d.amount
+
+
+class _Room(NamedTuple):
+    """A shared cap that applies to a line: its limit, what its group has used, the room left."""
+
+    cap: Cap
+    param: Parameter
+    already: Decimal
+    room: Decimal
+    key: tuple
+
+
+def _tranche(yr: YearRules, d: Draft) -> None:
+    """The part paid this time (本次兑付 50%): the line's amount × the share, rounded to the 分 as stated."""
+    t = d.rule.tranche
+    if t is None or d.status != "awarded":
+        return
+    p = yr.param(d.rule, t.share)
+    with localcontext(MONEY_CONTEXT):
+        share = d.amount * p.value
+    paid = round_to(share, FEN, t.rounding)
+    how = ROUNDINGS[t.rounding]
+    d.steps.append(Step(
+        text=_t(f"{p.label.zh} {pct_text(p.value)}：{fmt_yuan(d.amount)} 元 × {pct_text(p.value)} = {exact_yuan(share)} 元，{how.zh}到分：{fmt_yuan(paid)} 元",
+                f"{p.label.en} {pct_text(p.value)}: {fmt_yuan(d.amount)} × {pct_text(p.value)} = {exact_yuan(share)}, {how.en} to the fen: {fmt_yuan(paid)} yuan"),
+        amount=paid, interpretations=t.interpretations))
+    d.use(t.interpretations)
+    d.amount = paid
 
 
 def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = None) -> Award:
@@ -327,8 +394,17 @@ def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = Non
         The Award: one LineItem per claim, in claim order; total in 元 = sum of lines.
     """
     info = applicant.applicant
-    drafts = [evaluate_claim(yr, info, c) for c in applicant.claims]
+    drafts = []
+    units_used: dict[tuple, Decimal] = {}  # units counted under caps on units shared between claims
+    for i, c in enumerate(applicant.claims):
+        d = evaluate_claim(yr, info, c, i, units_used)
+        if d.status == "awarded":
+            for key, n in d.units:
+                units_used[key] = units_used.get(key, ZERO) + n
+        drafts.append(d)
     _cross_claim(yr, info, drafts)
+    for d in drafts:
+        _tranche(yr, d)
     year = year_plan(yr)
     lines = [
         LineItem(rule_id=d.rule.id, name=d.rule.name, project=d.project, status=d.status, amount=to_fen(d.amount), inputs=d.inputs,

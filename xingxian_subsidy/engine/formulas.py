@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable, TypeVar
 
-from ..core.money import ZERO, exact_yuan, fmt_yuan, num_text, pct_text
+from ..core.money import ZERO, exact_yuan, fmt_yuan, num_text, pct_text, quotient_text
 from ..core.text import Text
 from ..pack.formulas import (
     DecidedWithinRange,
@@ -20,17 +20,18 @@ from ..pack.formulas import (
     InterestAtRate,
     NotQuantified,
     PerUnit,
+    PooledRate,
     ShareOfCost,
     TierTable,
     kind_of,
 )
-from ..pack.models import Parameter, ValueRef
-from ..pack.semantics import place
+from ..pack.models import ROUNDINGS, Parameter, ValueRef
+from ..pack.semantics import place, pooled_rate
 from .context import Context, Draft
 from .models import Step
 from .plans import citation, shared_check
 
-__all__ = ["EVALUATE", "evaluates", "pick"]
+__all__ = ["EVALUATE", "counted_units", "evaluates", "pick"]
 
 Evaluator = Callable[[Context, Draft, FormulaBase], "Decimal | None"]
 EVALUATE: dict[str, Evaluator] = {}  # formula kind → its evaluation
@@ -71,9 +72,65 @@ def _unit_of(ctx: Context, name: str) -> str:
     return spec.unit or "" if spec else ""
 
 
+def counted_units(ctx: Context, draft: Draft, f: FormulaBase) -> Decimal | None:
+    """The units a formula that counts units pays for, with the steps that explain them: the
+    quantity accepted (shown beside the one declared, when the formula names it), then each cap
+    on units in the rule's order — per claim, or shared with the applicant's earlier claims
+    (``ctx.units_used``) — "只计 3 头". None when the quantity, or whether a cap applies, is not given.
+
+    A shared cap's units are recorded in ``draft.units``; ``compute`` adds them to the applicant's
+    count once the line is awarded.
+    """
+    name = f.units()
+    assert name is not None
+    qty = ctx.need(name)
+    if qty is None:
+        return None
+    unit = _unit_of(ctx, name)
+    declared = f.declared_units()
+    if declared is not None and declared in ctx.values:
+        d, spec = ctx.values[declared], ctx.plan.specs[name]
+        draft.steps.append(Step(text=_t(f"申报 {num_text(d)} {unit}，{spec.label.zh} {num_text(qty)} {unit}：按验收数量计",
+                                        f"declared {num_text(d)} {unit}, {spec.label.en} {num_text(qty)} {unit}: the accepted quantity counts")))
+    for cap in ctx.rule.caps:
+        if cap.of != "units":
+            continue
+        applies = ctx.matches(cap.when)
+        found, p = ctx.cap_param(cap.param) if applies else (applies, None)
+        if found is None:
+            return None
+        if not found or p is None:
+            draft.use(cap.interpretations)  # the reading that leaves this applicant uncapped
+            continue
+        if cap.scope == "claim":
+            if qty > p.value:
+                draft.steps.append(Step(text=_t(f"{p.label.zh} {num_text(p.value)} {p.unit}：{num_text(qty)} {unit}，只计 {num_text(p.value)} {unit}",
+                                                f"{p.label.en} {num_text(p.value)} {p.unit}: of {num_text(qty)} {unit} only {num_text(p.value)} count"),
+                                        interpretations=cap.interpretations))
+                draft.use(cap.interpretations)
+                qty = p.value
+            continue
+        key = ctx.scope_key(cap)
+        already = ctx.units_used.get(key, ZERO) + sum((n for k, n in draft.units if k == key), ZERO)
+        room = max(p.value - already, ZERO)
+        if qty > room:
+            before_zh = f"，已计 {num_text(already)} {unit}" if already else ""
+            before_en = f", {num_text(already)} already counted" if already else ""
+            draft.steps.append(Step(text=_t(
+                f"{p.label.zh} {num_text(p.value)} {p.unit}{before_zh}：本项 {num_text(qty)} {unit}，只计 {num_text(room)} {unit}",
+                f"{p.label.en} {num_text(p.value)} {p.unit}{before_en}: of {num_text(qty)} {unit} only {num_text(room)} count"),
+                interpretations=cap.interpretations))
+            draft.use(cap.interpretations)
+            qty = room
+        draft.units.append((key, qty))
+    # what the shared caps counted is what the line pays for: every key gets the final count
+    draft.units = [(k, qty) for k, _ in draft.units]
+    return qty
+
+
 @evaluates(PerUnit)
 def _per_unit(ctx: Context, draft: Draft, f: PerUnit) -> Decimal | None:
-    qty = ctx.need(f.quantity)
+    qty = counted_units(ctx, draft, f)
     p = pick(ctx, f.rate, draft)
     if qty is None or p is None:
         return None
@@ -82,6 +139,26 @@ def _per_unit(ctx: Context, draft: Draft, f: PerUnit) -> Decimal | None:
         text=_t(f"{p.label.zh}：{num_text(qty)} {_unit_of(ctx, f.quantity)} × {num_text(p.value)} {p.unit} = {exact_yuan(amount)} 元",
                 f"{p.label.en}: {num_text(qty)} {_unit_of(ctx, f.quantity)} × {num_text(p.value)} {p.unit} = {exact_yuan(amount)} yuan"),
         amount=amount))
+    return amount
+
+
+@evaluates(PooledRate)
+def _pooled_rate(ctx: Context, draft: Draft, f: PooledRate) -> Decimal | None:
+    qty = counted_units(ctx, draft, f)
+    if qty is None:
+        return None
+    pool, total, step = ctx.param(f.pool), ctx.param(f.total), ctx.param(f.rate_step)
+    exact, rate = pooled_rate(f, ctx.param)
+    unit = _unit_of(ctx, f.quantity)
+    how = ROUNDINGS[f.rate_rounding]
+    draft.steps.append(Step(text=_t(
+        f"{pool.label.zh} {fmt_yuan(pool.value)} 元 ÷ {total.label.zh} {num_text(total.value)} {total.unit} = {quotient_text(exact)} 元/{unit}，"
+        f"按 {num_text(step.value)} {step.unit}{how.zh}：{num_text(rate)} 元/{unit}",
+        f"{pool.label.en} {fmt_yuan(pool.value)} ÷ {total.label.en} {num_text(total.value)} {total.unit} = {quotient_text(exact)} yuan/{unit}, "
+        f"{how.en} to {num_text(step.value)} {step.unit}: {num_text(rate)} yuan/{unit}"), amount=rate))
+    amount = qty * rate
+    draft.steps.append(Step(text=_t(f"{num_text(qty)} {unit} × {num_text(rate)} 元/{unit} = {exact_yuan(amount)} 元",
+                                    f"{num_text(qty)} {unit} × {num_text(rate)} yuan/{unit} = {exact_yuan(amount)} yuan"), amount=amount))
     return amount
 
 

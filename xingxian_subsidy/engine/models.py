@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from ..core.inputforms import FIRST_YEAR, LAST_YEAR
 from ..core.text import Model as _Model
 from ..core.text import Text
-from ..pack.models import Dec, Interpretation
+from ..pack.models import Dec, Interpretation, place_text
 
 __all__ = ["AlternativeAmount", "ApplicantFile", "ApplicantInfo", "Award", "Check", "Citation", "Claim", "InputUsed", "LineItem", "Status", "Step"]
 
@@ -43,12 +43,25 @@ class ApplicantFile(_Model):
 
 
 class Citation(_Model):
-    document_number: str
+    """Where a line's figure is written: the document (文号, which a web notice may lack, and
+    title), the section, where the document is published (a gazette page, a web address or a
+    file) and the sentence; ``paraphrase`` when the pack could only paraphrase the text."""
+
+    document_number: str | None
     document_title: str
     section: str
-    gazette: str
-    gazette_page: int
+    gazette: str | None
+    gazette_page: int | None
     quote: str
+    url: str | None = None
+    file: str | None = None
+    paraphrase: bool = False
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def place(self) -> Text:
+        """Where the document can be read, as a line shows it (公报第95页, 网页公示 <address>)."""
+        return place_text(self.gazette, self.gazette_page, self.url, self.file)
 
 
 class Check(_Model):

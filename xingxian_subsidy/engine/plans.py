@@ -35,13 +35,13 @@ from decimal import Decimal
 from typing import Any, Callable
 from weakref import WeakValueDictionary
 
-from ..core.money import num_text, pct_text
+from ..core.money import SHARE, num_text, pct_text
 from ..core.text import Text
 from ..pack.formulas import TierTable
 from ..pack.loader import YearRules
 from ..pack.models import Condition, InputSpec, Match, Parameter, Vocabulary
 from ..pack.rule import Rule
-from ..pack.semantics import MatchStep, TierBound, match_steps, tier_bounds
+from ..pack.semantics import MatchStep, TierBound, category_match, match_steps, tier_bounds
 from .models import Check, Citation, InputUsed, Step
 
 __all__ = ["NO", "YES", "CondPlan", "RulePlan", "YearPlan", "citation", "input_text", "shared", "shared_check", "year_plan"]
@@ -77,7 +77,7 @@ def citation(rule: Rule, section: str | None = None, quote: str | None = None) -
     doc = rule.document
     assert doc is not None
     section, quote = section or rule.section, quote or rule.quote
-    key = (doc.number, doc.title, section, doc.gazette, doc.gazette_page, quote)
+    key = (doc.number, doc.title, section, doc.gazette, doc.gazette_page, quote, doc.url, doc.file, doc.quotes)
     return shared(_CITATIONS, key, lambda: Citation(
         document_number=doc.number,
         document_title=doc.title,
@@ -85,6 +85,9 @@ def citation(rule: Rule, section: str | None = None, quote: str | None = None) -
         gazette=doc.gazette,
         gazette_page=doc.gazette_page,
         quote=quote,
+        url=doc.url,
+        file=doc.file,
+        paraphrase=doc.quotes == "paraphrase",
     ))
 
 
@@ -100,26 +103,41 @@ def input_text(value: Any) -> str:
 class CondPlan:
     """What one condition's Check takes from the rule data: its citation, threshold and texts."""
 
-    __slots__ = ("checks", "citation", "threshold", "threshold_i18n", "threshold_text", "unit_suffix")
+    __slots__ = ("checks", "citation", "match", "specs", "threshold", "threshold_i18n", "threshold_text", "threshold_unit", "unit_suffix")
 
     def __init__(self, yr: YearRules, plan: RulePlan, cond: Condition):
         rule = plan.rule
         self.citation = citation(rule, cond.section, cond.quote)
+        self.specs = plan.specs
         self.threshold: Decimal | None = None
         self.threshold_text: str | None = None
         self.threshold_i18n: Text | None = None
+        self.threshold_unit: str | None = None
+        # a category condition is a match (semantics.category_match), held here so that its id names it
+        self.match: Match | None = category_match(cond) if cond.category else None
         if cond.threshold:
             p = yr.param(rule, cond.threshold)
             self.threshold = p.value
-            self.threshold_text = f"{num_text(p.value)} {p.unit}" if p.unit != "比例" else pct_text(p.value)
+            self.threshold_unit = p.unit
+            self.threshold_text = f"{num_text(p.value)} {p.unit}" if p.unit != SHARE else pct_text(p.value)
+        if cond.category:
+            names = [yr.vocabulary.group_label(g) for g in cond.values or []]
+            self.threshold_i18n = Text(zh="、".join(t.zh for t in names), en=", ".join(t.en for t in names))
+            self.threshold_text = self.threshold_i18n.zh
         if cond.op in ("is_true", "is_false"):
             self.threshold_text = "是" if cond.op == "is_true" else "否"
             self.threshold_i18n = YES if cond.op == "is_true" else NO
         # the input's unit, written after a value that is not a yes/no
         spec = plan.specs.get(cond.input) if cond.input is not None else None
         self.unit_suffix = f" {spec.unit}" if spec and spec.unit else ""
-        # (value text, passed, None or whether the yes/no value is yes) → Check; for any_of, (passed,)
+        # (value text, passed, None or whether the yes/no value is yes) → Check; for any_of, (passed,);
+        # for a category condition, (the category, passed, None)
         self.checks: WeakValueDictionary[tuple, Check] = WeakValueDictionary()
+
+    def unit_of(self, name: str) -> str:
+        """An input's unit as written after its value (`` 棒``), or nothing."""
+        spec = self.specs.get(name)
+        return f" {spec.unit}" if spec and spec.unit else ""
 
 
 class RulePlan:
@@ -135,7 +153,7 @@ class RulePlan:
         self.inputs: list[tuple[str, Text, str | None, WeakValueDictionary[str, InputUsed]]] = [
             (s.name, s.label, s.unit, WeakValueDictionary()) for s in rule.inputs]
         self.conds: dict[int, CondPlan] = {}  # id(condition) → plan; the conditions belong to self.rule
-        self.steps: dict[int, list[MatchStep]] = {}  # id(match) → its tests; the matches belong to self.rule
+        self.steps: dict[int, tuple[Match, list[MatchStep]]] = {}  # id(match) → (it, its tests)
         self.subject_checks: WeakValueDictionary[str, Check] = WeakValueDictionary()  # applicant's subject → Check
         # Steps of the formulas whose text depends on the rule data and at most one value:
         self.fixed_steps: dict[int, tuple[Parameter, Step]] = {}  # Fixed: id(amount parameter) → (it, its Step)
@@ -146,7 +164,8 @@ class RulePlan:
         """The step of a Fixed formula paying ``p``."""
         entry = self.fixed_steps.get(id(p))
         if entry is None or entry[0] is not p:  # the entry holds p, so its id names p while it exists
-            step = Step(text=Text(zh=f"{p.label.zh}：{num_text(p.value)} {p.unit}", en=f"{p.label.en}: {num_text(p.value)} {p.unit}"),
+            stated = f"（{p.stated}）" if p.stated else ""  # as the text states it: 0.12345 万元
+            step = Step(text=Text(zh=f"{p.label.zh}：{num_text(p.value)} {p.unit}{stated}", en=f"{p.label.en}: {num_text(p.value)} {p.unit}{stated}"),
                         amount=p.value)
             entry = self.fixed_steps[id(p)] = (p, step)
         return entry[1]
@@ -166,10 +185,10 @@ class RulePlan:
 
     def match_steps(self, m: Match, vocabulary: Vocabulary) -> list[MatchStep]:
         """The tests of one of the rule's matches (``semantics.match_steps``)."""
-        steps = self.steps.get(id(m))
-        if steps is None:
-            steps = self.steps[id(m)] = match_steps(m, vocabulary)
-        return steps
+        entry = self.steps.get(id(m))
+        if entry is None or entry[0] is not m:  # the entry holds m, so its id names m while it exists
+            entry = self.steps[id(m)] = (m, match_steps(m, vocabulary))
+        return entry[1]
 
 
 class YearPlan:
@@ -179,7 +198,7 @@ class YearPlan:
         self.yr = weakref.ref(yr)
         self.rules: dict[int, RulePlan] = {}  # id(rule) → plan
         self.subject_labels = {s.id: s.label for s in yr.vocabulary.subjects}
-        self.sources = [f"{doc.number} {doc.title}（{doc.gazette} 第{doc.gazette_page}页）" for doc in yr.documents.values()]
+        self.sources = [doc.source_text for doc in yr.documents.values()]
         # the year's rules open to each subject type, in document order
         self.open_to = {sid: [rid for rid, r in yr.rules.items() if sid in r.subjects] for sid in self.subject_labels}
         self.groups = {c.id: yr.groups_of(c.id) for c in yr.vocabulary.categories}

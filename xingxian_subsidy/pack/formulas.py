@@ -6,7 +6,9 @@ every other part of the package, what it is:
 * ``label`` — its name in both languages (``rules list``, ``docs/rules.md``);
 * ``parameters()`` — the parameter names it reads (the loader checks each exists and is used);
 * ``inputs()`` — the applicant inputs it reads (the loader checks each is declared);
-* ``value_refs()`` — the values that may depend on who applies (lists of ``RateCase``).
+* ``value_refs()`` — the values that may depend on who applies (lists of ``RateCase``);
+* ``units()`` — the input whose units the formula counts, if it counts units (a cap ``on: units``
+  bounds it).
 
 What a kind *does* is registered by kind elsewhere, one registry per layer: the reference
 engine's evaluation (``engine.formulas.EVALUATE``), the vectorised compilation
@@ -22,7 +24,7 @@ from typing import Annotated, ClassVar, Literal, Union
 from pydantic import Field
 
 from ..core.text import Model, Text
-from .models import RateCase, ValueRef
+from .models import RateCase, Rounding, ValueRef
 
 __all__ = [
     "FORMULA_KINDS",
@@ -34,6 +36,7 @@ __all__ = [
     "InterestAtRate",
     "NotQuantified",
     "PerUnit",
+    "PooledRate",
     "ShareOfCost",
     "Tier",
     "TierTable",
@@ -64,27 +67,70 @@ class FormulaBase(Model):
         """The formula's values that may depend on who applies (a parameter name or cases)."""
         return []
 
+    def units(self) -> str | None:
+        """The input whose units the formula counts (None: it counts none)."""
+        return None
+
+    def declared_units(self) -> str | None:
+        """The input holding the units declared (申报), when the formula pays on units accepted (验收)."""
+        return None
+
     def cases(self) -> list[RateCase]:
         """Every case of the formula's values."""
         return [case for ref in self.value_refs() if not isinstance(ref, str) for case in ref]
 
 
 class PerUnit(FormulaBase):
-    """rate × quantity (per mu, per m², per plant, per log, per item)."""
+    """rate × quantity (per mu, per m², per plant, per log, per item).
+
+    With ``declared``, ``quantity`` is the quantity accepted (验收) and ``declared`` the one
+    applied for (申报): the line pays on the accepted quantity and shows both.
+    """
 
     label: ClassVar[Text] = Text(zh="按数量×标准", en="rate × quantity")
     kind: Literal["per_unit"]
     rate: ValueRef
     quantity: str
+    declared: str | None = None
 
     def parameters(self) -> list[str]:
         return value_parameters(self.rate)
 
     def inputs(self) -> list[str]:
-        return [self.quantity]
+        return [self.quantity] + ([self.declared] if self.declared else [])
 
     def value_refs(self) -> list[ValueRef]:
         return [self.rate]
+
+    def units(self) -> str | None:
+        return self.quantity
+
+    def declared_units(self) -> str | None:
+        return self.declared
+
+
+class PooledRate(FormulaBase):
+    """A rate set as a pool divided by a total (1200000 元 ÷ 6396.15 亩), rounded to ``rate_step``
+    as the text publishes it (``rate_rounding``: half_up, or down — truncated: 187.6130… → 187.61
+    元/亩), times the quantity; the line is then rounded to the 分 once, as every line.
+    """
+
+    label: ClassVar[Text] = Text(zh="资金池÷总量定标准", en="pool ÷ total as the rate")
+    kind: Literal["pooled_rate"]
+    pool: str
+    total: str
+    rate_step: str
+    rate_rounding: Rounding
+    quantity: str
+
+    def parameters(self) -> list[str]:
+        return [self.pool, self.total, self.rate_step]
+
+    def inputs(self) -> list[str]:
+        return [self.quantity]
+
+    def units(self) -> str | None:
+        return self.quantity
 
 
 class Fixed(FormulaBase):
@@ -205,7 +251,7 @@ def kind_of(cls: type[FormulaBase]) -> str:
     return cls.model_fields["kind"].annotation.__args__[0]  # type: ignore[union-attr]
 
 
-_KINDS = (PerUnit, Fixed, ShareOfCost, TierTable, FirstPlusAdditional, DecidedWithinRange, InterestAtRate, NotQuantified)
+_KINDS = (PerUnit, Fixed, ShareOfCost, TierTable, FirstPlusAdditional, DecidedWithinRange, InterestAtRate, NotQuantified, PooledRate)
 
 Formula = Annotated[Union[_KINDS], Field(discriminator="kind")]  # type: ignore[valid-type]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from decimal import Decimal
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,12 +27,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..core.errors import Problem, RuleDataError, YearNotCovered
+from ..core.money import PERCENT, SHARE, YUAN
 from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
 from .citations import value_in_text
-from .models import Document, HowToApply, Interpretation, Parameter, Report, TaskReport, TaskTable, Vocabulary
+from .formulas import PooledRate, value_parameters
+from .models import Document, HowToApply, Interpretation, Parameter, Report, RuleGroupReport, TaskReport, TaskTable, Vocabulary
 from .overlay import Alternative, OverlayDocument, OverlayFile, Provenance, Reading, SetParam, apply_changes, located, read_overlay
-from .rule import Rule
+from .rule import Rule, walk_conditions
 
 __all__ = ["OVERLAY_FILE", "RulePack", "YearRules", "alternative_years", "default_rules_dir", "load_rules", "variant"]
 
@@ -298,6 +301,11 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                 if report.task not in doc.tasks:
                     problems.append(_problem(path, lines, loc + ("task",), f"报表 {rid_} 引用了本文件中不存在的任务表 {report.task}",
                                              f"report {rid_} refers to task table {report.task}, not in this document"))
+            elif isinstance(report, RuleGroupReport):
+                for ref in (r for g in report.groups for r in g.rules):
+                    if ref not in {r.id for r in doc.rules}:
+                        problems.append(_problem(path, lines, loc + ("groups",), f"报表 {rid_} 引用了本文件中不存在的规则 {ref}",
+                                                 f"report {rid_} refers to rule {ref}, not in this document"))
             else:
                 for ref in report.rules:
                     rule = next((r for r in doc.rules if r.id == ref), None)
@@ -305,6 +313,16 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                         problems.append(_problem(path, lines, loc + ("rules",), f"报表 {rid_} 引用的 {ref} 不是本文件中的阶梯表规则",
                                                  f"report {rid_} refers to {ref}, not a tier-table rule of this document"))
             reports[rid_] = (doc.document, report)
+        if vocabulary is not None:
+            declared_units = vocabulary.unit_spellings()
+            unit_places = [(("parameters", name, "unit"), p.unit) for name, p in doc.parameters.items()]
+            unit_places += [(("rules", i, "inputs", k, "unit"), spec.unit) for i, r in enumerate(doc.rules)
+                            for k, spec in enumerate(r.inputs) if spec.unit is not None]
+            unit_places += [(("tasks", tname, "unit"), t.unit) for tname, t in doc.tasks.items()]
+            for uloc, unit in unit_places:
+                if unit not in declared_units:
+                    problems.append(_problem(path, lines, uloc, f"未声明的单位“{unit}”：请在 vocabulary.yaml 的 units 中声明",
+                                             f"undeclared unit {unit!r}: declare it under units: in vocabulary.yaml"))
         _check_guides(path, lines, doc, guides, problems)
         for name, param in doc.parameters.items():
             for zh, en in _value_problems(param, register):
@@ -374,8 +392,14 @@ def _rule_refs(rule: Rule, params: dict[str, Parameter], register: dict[str, Int
                 if s not in known_subjects:
                     out.append(((), f"未知主体类型 {s}", f"unknown subject type {s}"))
             for g in (m.group or []) + (m.not_group or []):
-                if g not in vocabulary.groups:
+                if not vocabulary.members(g):
                     out.append(((), f"未知类别组 {g}", f"unknown category group {g}"))
+        for c in walk_conditions(rule.conditions):
+            for g in c.values or [] if c.category else []:
+                if not vocabulary.members(g):
+                    out.append(((), f"条件 {c.id}：未知农户类型或类别组 {g}", f"condition {c.id}: unknown household category or group {g}"))
+    for zh, en in _construct_problems(rule, params):
+        out.append(((), f"规则 {rule.id}：{zh}", f"rule {rule.id}: {en}"))
     return out
 
 
@@ -388,9 +412,13 @@ def _value_problems(p: Parameter, register: dict[str, Interpretation]) -> list[t
         if not value_in_text(p.value, p.unit, entry.reading.zh):
             return [(f"取值 {p.value} 未出现在解释 {p.value_from} 的读法中", f"the value {p.value} is not written in the reading of {p.value_from}")]
         return []
-    if not value_in_text(p.value, p.unit, p.quote):
-        return [(f"取值 {p.value} {p.unit} 未出现在其引文“{p.quote}”中", f"the value {p.value} {p.unit} is not written in its quote {p.quote!r}")]
-    return []
+    if value_in_text(p.value, p.unit, p.quote):
+        return []
+    if p.stated is not None:  # stated in another unit (0.12345 万元 held as 1234.50 元): the quote writes it as stated
+        number, _, unit = p.stated.partition(" ")
+        if value_in_text(Decimal(number), unit, p.quote):
+            return []
+    return [(f"取值 {p.value} {p.unit} 未出现在其引文“{p.quote}”中", f"the value {p.value} {p.unit} is not written in its quote {p.quote!r}")]
 
 
 def _changed(yr: YearRules, changes: list[Any], *, label: str, source: str, lines: dict[tuple, int] | None = None,
@@ -550,6 +578,60 @@ def _check_guides(path: Path, lines: dict[tuple, int], doc: _DocFile, guides: di
         if ref not in guides:
             problems.append(_problem(path, lines, ("how_to_apply",), f"规则 {ref} 没有办理指引（文件未写明的项目写空列表）",
                                      f"rule {ref} has no how_to_apply entry (a topic the text is silent on is an empty list)"))
+
+
+def _construct_problems(rule: Rule, params: dict[str, Parameter]) -> list[tuple[str, str]]:
+    """What the constructs of a rule require of each other: a cap on units bounds a formula that
+    counts units, in their unit; a cap on an amount is in 元; a tranche is a 比例; a pool is in 元
+    and divided by a total in the quantity's unit. (zh, en) for each problem."""
+    out: list[tuple[str, str]] = []
+    f = rule.formula
+    units = f.units()
+    unit_spec = rule.input_spec(units) if units else None
+
+    def unit_of(name: str) -> str | None:
+        p = params.get(name)
+        return p.unit if p is not None else None  # an unknown parameter is reported elsewhere
+
+    for k, cap in enumerate(rule.caps):
+        whens = [cap.when] + ([case.when for case in cap.param] if not isinstance(cap.param, str) else [])
+        if cap.scope != "claim" and any(w.inputs for w in whens):
+            out.append((f"第 {k + 1} 个上限由多项申报共用：它是否适用只能取决于主体和农户类型，不能取决于某项输入",
+                        f"cap {k + 1} is shared between claims: whether it applies may depend on the subject and category only, not on an input"))
+        for name in value_parameters(cap.param):
+            unit = unit_of(name)
+            if unit is None:
+                continue
+            if cap.of == "units":
+                if unit_spec is None:
+                    out.append((f"第 {k + 1} 个上限按数量（of: units），但计算方式“{f.label.zh}”不按数量计",
+                                f"cap {k + 1} is of units, but the formula {f.kind} counts none"))
+                elif unit != unit_spec.unit:
+                    out.append((f"数量上限 {name} 的单位“{unit}”与数量“{unit_spec.name}”的单位“{unit_spec.unit}”不同",
+                                f"unit cap {name} is in {unit!r}, the quantity {unit_spec.name} in {unit_spec.unit!r}"))
+            elif unit != YUAN:
+                out.append((f"金额上限 {name} 的单位应为“{YUAN}”，而不是“{unit}”（按数量封顶请写 of: units）",
+                            f"amount cap {name} must be in {YUAN}, not {unit!r} (a cap on units says of: units)"))
+    if rule.tranche is not None and unit_of(rule.tranche.share) not in (None, SHARE):
+        out.append((f"本次兑付比例 {rule.tranche.share} 的单位应为“{SHARE}”", f"tranche share {rule.tranche.share} must be a {SHARE}"))
+    for c in walk_conditions(rule.conditions):
+        if c.ratio_of is not None and c.threshold and unit_of(c.threshold) == PERCENT:
+            out.append((f"条件 {c.id} 比较两数之比：门槛写作{SHARE}（0.6），或写比值的单位（棒/m²），不写“{PERCENT}”",
+                        f"condition {c.id} compares a ratio: state its threshold as a {SHARE} (0.6) or in the ratio's unit, not {PERCENT}"))
+    if isinstance(f, PooledRate):
+        total = params.get(f.total)
+        if total is not None and total.value <= 0:
+            out.append((f"总量 {f.total} 应大于 0", f"total {f.total} must be above 0"))
+        if unit_of(f.pool) not in (None, YUAN):
+            out.append((f"资金池 {f.pool} 的单位应为“{YUAN}”", f"pool {f.pool} must be in {YUAN}"))
+        if unit_spec is not None and unit_of(f.total) not in (None, unit_spec.unit):
+            out.append((f"总量 {f.total} 的单位应与数量“{unit_spec.name}”相同（{unit_spec.unit}）",
+                        f"total {f.total} must be in the quantity's unit ({unit_spec.unit})"))
+    declared = f.declared_units()
+    declared_spec = rule.input_spec(declared) if declared else None
+    if declared_spec is not None and unit_spec is not None and declared_spec.unit != unit_spec.unit:
+        out.append((f"申报数量“{declared}”与验收数量“{units}”的单位不同", f"declared {declared} and accepted {units} differ in unit"))
+    return out
 
 
 def _digest(directory: Path) -> str:

@@ -14,14 +14,14 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
-from ..core.money import D
+from ..core.money import YUAN, D, in_yuan, num_text
 from ..core.text import Model as _Model
 from ..core.text import Text
 
 __all__ = [
     "BOUNDARY_WORDS",
     "GUIDE_TOPICS",
-    "UNITS",
+    "ROUNDINGS",
     "Cap",
     "Category",
     "Choice",
@@ -37,13 +37,18 @@ __all__ = [
     "Period",
     "RateCase",
     "Report",
+    "Rounding",
+    "RuleGroup",
+    "RuleGroupReport",
     "SubjectType",
     "TaskReport",
     "TaskTable",
     "TierReport",
+    "Tranche",
     "Uplift",
     "ValueRef",
     "Vocabulary",
+    "place_text",
 ]
 
 
@@ -53,12 +58,6 @@ def _dec(value: Any) -> Decimal:
 
 Dec = Annotated[Decimal, BeforeValidator(_dec), PlainSerializer(lambda d: str(d), return_type=str)]
 
-
-# The closed set of units a quantity, rate or parameter may carry.
-UNITS = {
-    "元", "元/亩", "元/株", "元/棒", "元/m²", "元/座", "元/户", "元/个", "元/年", "元/家",
-    "亩", "m²", "株", "棒", "头", "只", "个", "座", "户", "家", "天", "%", "比例", "年",
-}
 
 # Boundary words of the text and the comparison each one means. 民法典 第1259条 makes 以上/以下/以内
 # (and 届满) include the number and 不满/超过 (and 以外) exclude it; the others (达到, 不低于, 不超过,
@@ -99,37 +98,100 @@ class Period(_Model):
         return self.start <= dt.date(year, 12, 31) and self.end > dt.date(year, 1, 1)
 
 
+def place_text(gazette: str | None, gazette_page: int | None, url: str | None, file: str | None) -> Text:
+    """Where a document can be read, as a line cites it: the gazette page it begins on, the address
+    of a notice published on the web, or a file the office holds (the first of these it has)."""
+    if gazette_page is not None:
+        return Text(zh=f"公报第{gazette_page}页", en=f"gazette p. {gazette_page}")
+    if url is not None:
+        return Text(zh=f"网页公示 {url}", en=f"web notice {url}")
+    if file is not None:
+        return Text(zh=f"文件 {file}", en=f"file {file}")
+    return Text(zh="出处未载", en="no source given")
+
+
 class Document(_Model):
-    """The published source a rule file encodes."""
+    """The published source a rule file encodes: a gazette (``gazette`` and the page the document
+    begins on), a notice published on the web (``url``), or a file the office holds (``file``) —
+    at least one of them. ``number`` is the 文号 (a web notice may have none).
+
+    ``quotes`` says how the file's quotes stand to the text: ``verbatim`` (checked word for word
+    against ``source_file`` by ``rules validate --sources``) or ``paraphrase`` (the text was not at
+    hand: every quote is a paraphrase, and every line that shows one says so).
+    """
 
     id: str
-    number: str
+    number: str | None = None
     title: str
     issuer: str
     date: dt.date
-    gazette: str
-    gazette_page: int = Field(ge=1, description="page of the gazette where the document begins (目录)")
-    source_file: str
+    gazette: str | None = None
+    gazette_page: int | None = Field(None, ge=1, description="page of the gazette where the document begins (目录)")
+    url: str | None = None
+    file: str | None = None
+    source_file: str | None = None
+    quotes: Literal["verbatim", "paraphrase"] = "verbatim"
     effective: Period
+
+    @model_validator(mode="after")
+    def _has_a_source(self) -> Document:
+        if (self.gazette is None) != (self.gazette_page is None):
+            raise ValueError("a gazette source needs both gazette and gazette_page")
+        if self.gazette is None and self.url is None and self.file is None:
+            raise ValueError("say where the document is published: gazette and gazette_page, url (a web notice) or file")
+        if self.quotes == "verbatim" and not self.source_file:
+            raise ValueError("verbatim quotes need the source_file they are checked against (or quotes: paraphrase)")
+        return self
+
+    @property
+    def name(self) -> str:
+        """How a line names the document: its 文号, else its title."""
+        return self.number or self.title
+
+    @property
+    def place(self) -> Text:
+        """Where the document can be read (see :func:`place_text`)."""
+        return place_text(self.gazette, self.gazette_page, self.url, self.file)
+
+    @property
+    def source_text(self) -> str:
+        """The document as the list of sources names it: 文号, title and where it is published."""
+        if self.gazette is not None:
+            return f"{self.name} {self.title}（{self.gazette} 第{self.gazette_page}页）" if self.number else f"{self.title}（{self.gazette} 第{self.gazette_page}页）"
+        where = "，".join(x for x in (self.issuer, str(self.date), self.url or self.file) if x)
+        return f"{self.number} {self.title}（{where}）" if self.number else f"{self.title}（{where}）"
 
 
 class Parameter(_Model):
-    """One number of policy, with the sentence it comes from."""
+    """One number of policy, with the sentence it comes from.
+
+    A parameter the text states in 万元 (``value: "187.63239"``, ``unit: 万元``) is held in 元
+    (``1876323.9`` 元), exactly; ``stated`` keeps it as written (``187.63239 万元``). The unit
+    must be one the pack declares (``units:`` of the vocabulary; the loader checks).
+    """
 
     value: Dec
-    unit: str
+    unit: str = Field(min_length=1)
     label: Text
     section: str = Field(min_length=1)
     quote: str = Field(min_length=4)
     # a value the text does not give (the day-count of a loan-interest reading): the register entry
     # that sets it; the value must then be written in that entry's reading, not in the quote
     value_from: str | None = None
+    stated: str | None = None
 
-    @model_validator(mode="after")
-    def _unit_known(self) -> Parameter:
-        if self.unit not in UNITS:
-            raise ValueError(f"unknown unit {self.unit!r}; known: {sorted(UNITS)}")
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _in_yuan(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("unit"), str) and "value" in data and "stated" not in data:
+            try:
+                value = D(data["value"])
+            except (TypeError, ValueError):
+                return data  # the field's own validation names the problem
+            yuan, unit = in_yuan(value, data["unit"])
+            if unit != data["unit"]:
+                return {**data, "value": yuan, "unit": unit, "stated": f"{num_text(value)} {data['unit']}"}
+        return data
 
 
 class Choice(_Model):
@@ -152,8 +214,8 @@ class InputSpec(_Model):
         if self.type in ("decimal", "integer", "money"):
             if self.unit is None:
                 raise ValueError(f"input {self.name!r} of type {self.type} needs a unit")
-            if self.unit not in UNITS:
-                raise ValueError(f"input {self.name!r}: unknown unit {self.unit!r}")
+            if self.type == "money" and self.unit != YUAN:
+                raise ValueError(f"input {self.name!r}: an amount of money is in {YUAN}, not {self.unit!r}")
         if self.type == "choice" and not self.choices:
             raise ValueError(f"input {self.name!r} of type choice needs choices")
         if self.type != "choice" and self.choices:
@@ -162,7 +224,11 @@ class InputSpec(_Model):
 
 
 class Match(_Model):
-    """Who or what a case, cap or modifier applies to. Empty matches everyone."""
+    """Who or what a case, cap or modifier applies to. Empty matches everyone.
+
+    ``group`` and ``not_group`` name groups of household categories, or categories themselves
+    (``Vocabulary.members``).
+    """
 
     subject: list[str] | None = None
     not_subject: list[str] | None = None
@@ -172,12 +238,20 @@ class Match(_Model):
 
 
 class Condition(_Model):
-    """A threshold or requirement of the text, checked against the applicant's value."""
+    """A threshold or requirement of the text, checked against the applicant's value.
+
+    The value is one input (``input``), the ratio of two (``ratio_of``: numerator, denominator;
+    shown as a ratio in the threshold's unit, or as a percentage when that unit is 比例 or %), or
+    the applicant's household category (``category: true``, op ``in``/``not_in``, ``values``
+    naming groups or categories of the vocabulary: "监测对象 only" is compared with the 农户类型
+    a roster gives, and a household without one is undecided).
+    """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: Text
     input: str | None = None
     ratio_of: tuple[str, str] | None = None
+    category: bool = False
     op: Literal["ge", "gt", "le", "lt", "is_true", "is_false", "in", "not_in"] | None = None
     threshold: str | None = None
     values: list[str] | None = None
@@ -197,8 +271,10 @@ class Condition(_Model):
             return self
         if self.op is None:
             raise ValueError(f"condition {self.id}: op is required")
-        if (self.input is None) == (self.ratio_of is None):
-            raise ValueError(f"condition {self.id}: give exactly one of input or ratio_of")
+        if (self.input is not None) + (self.ratio_of is not None) + self.category != 1:
+            raise ValueError(f"condition {self.id}: give exactly one of input, ratio_of or category")
+        if self.category and self.op not in ("in", "not_in"):
+            raise ValueError(f"condition {self.id}: a category condition tests op in or not_in")
         if self.op in ("ge", "gt", "le", "lt") and not self.threshold:
             raise ValueError(f"condition {self.id}: op {self.op} needs a threshold parameter")
         if self.op in ("in", "not_in") and not self.values:
@@ -235,11 +311,26 @@ class Uplift(_Model):
     interpretations: list[str] = []
 
 
-class Cap(_Model):
-    """An upper bound: per claim, per project (same project label) or per applicant, over a group of rules."""
+Rounding = Literal["half_up", "down"]
+# how a stated rounding rounds: half_up (四舍五入, ROUND_HALF_UP) or down (truncation, 截尾)
+ROUNDINGS: dict[str, Text] = {
+    "half_up": Text(zh="四舍五入", en="rounded half up"),
+    "down": Text(zh="截尾（舍去）", en="truncated"),
+}
 
-    param: str
+
+class Cap(_Model):
+    """An upper bound: per claim, per project (same project label) or per applicant, over a group of rules.
+
+    ``of: amount`` (the default) bounds the amount in 元; ``of: units`` bounds the units a
+    per-unit formula counts ("at most 3 头"), in the unit of its quantity, before the rate is
+    applied — per claim, or shared by the rules of a group (鸡+鸭+鹅 ≤ 50 只). ``param`` may
+    depend on who applies (cases, as a rate: 脱贫户 8000 元, 监测户 10000 元).
+    """
+
+    param: ValueRef
     scope: Literal["claim", "project", "applicant"]
+    of: Literal["amount", "units"] = "amount"
     group: str | None = None
     when: Match = Match()
     interpretations: list[str] = []
@@ -249,6 +340,15 @@ class Cap(_Model):
         if self.scope != "claim" and not self.group:
             raise ValueError("a project or applicant cap needs a group name")
         return self
+
+
+class Tranche(_Model):
+    """The part of the award paid this time (本次兑付 50%): the line's amount after every limit,
+    times ``share``, rounded to the 分 as the pack states (``rounding``: half_up or down)."""
+
+    share: str
+    rounding: Rounding = "half_up"
+    interpretations: list[str] = []
 
 
 class TaskTable(_Model):
@@ -270,8 +370,6 @@ class TaskTable(_Model):
 
     @model_validator(mode="after")
     def _sums(self) -> TaskTable:
-        if self.unit not in UNITS:
-            raise ValueError(f"unknown unit {self.unit!r}")
         if sum(self.values.values()) != self.total:
             raise ValueError(f"rows sum to {sum(self.values.values())}, but the 合计 is {self.total}")
         return self
@@ -302,7 +400,35 @@ class TaskReport(_Model):
     task_column: Text
 
 
-Report = Annotated[Union[TierReport, TaskReport], Field(discriminator="kind")]
+class RuleGroup(_Model):
+    """A group of rules a report adds up (养殖业: the livestock rules)."""
+
+    label: Text
+    rules: list[str] = Field(min_length=1)
+
+
+class RuleGroupReport(_Model):
+    """A table of the report (e.g. a 公示's 汇总): per group of rules and per rule, the households
+    paid (applicants with an amount above 0) and the amount in 元; a household counts once in a
+    group, however many of its rules it is paid for.
+
+    ``text`` is the sentence the table is published as, with ``{households}``, ``{yuan}`` (the
+    total), ``{villages}`` (villages with a household paid) and ``{groups}`` (the ``group_text``
+    of each group, joined); ``group_text`` has ``{group}``, ``{households}``, ``{yuan}`` and
+    ``{rules}`` (the ``rule_text`` of each of its rules, joined); ``rule_text`` has ``{rule}``,
+    ``{households}`` and ``{yuan}``.
+    """
+
+    kind: Literal["rule_groups"]
+    title: Text
+    groups: list[RuleGroup] = Field(min_length=1)
+    text: Text | None = None
+    group_text: Text | None = None
+    rule_text: Text | None = None
+    text_title: Text | None = None
+
+
+Report = Annotated[Union[TierReport, TaskReport, RuleGroupReport], Field(discriminator="kind")]
 
 
 class Interpretation(_Model):
@@ -343,6 +469,11 @@ class Vocabulary(_Model):
     ``household_subjects`` are the subject types a household category (农户类型) belongs to; a
     rule that depends on the category cannot be decided for them without it. ``label_groups``
     are the groups whose name is shown after a member category's label (边缘易致贫户（三类户）).
+
+    ``units`` are every unit a parameter, an input or a task table of the pack may carry: a word
+    (``元/头``), or a word with the other spellings a roster's header may write it in
+    (``{m²: [平方米, ㎡]}``). The code gives a meaning only to 元, % and 比例 (``core.money``);
+    a parameter stated in 万元 is held in 元.
     """
 
     subjects: list[SubjectType]
@@ -352,6 +483,7 @@ class Vocabulary(_Model):
     group_interpretations: dict[str, list[str]] = {}
     household_subjects: list[str] = Field(min_length=1)
     label_groups: list[str] = []
+    units: list[Union[str, dict[str, list[str]]]] = []
 
     @model_validator(mode="after")
     def _known(self) -> Vocabulary:
@@ -368,6 +500,32 @@ class Vocabulary(_Model):
             if g not in self.groups:
                 raise ValueError(f"label_groups: unknown group {g!r}")
         return self
+
+    def unit_spellings(self) -> dict[str, list[str]]:
+        """Each declared unit → the words that write it (itself first)."""
+        out: dict[str, list[str]] = {}
+        for entry in self.units:
+            if isinstance(entry, str):
+                out.setdefault(entry, [entry])
+            else:
+                for unit, others in entry.items():
+                    out.setdefault(unit, [unit]).extend(others)
+        return out
+
+    def members(self, name: str) -> list[str]:
+        """The categories a name stands for: a group's members, or a category itself."""
+        if name in self.groups:
+            return self.groups[name]
+        return [name] if any(c.id == name for c in self.categories) else []
+
+    def group_label(self, name: str) -> Text:
+        """How a group (or a category) named in the rule data is shown."""
+        if name in self.group_labels:
+            return self.group_labels[name]
+        for c in self.categories:
+            if c.id == name:
+                return c.label
+        return Text(zh=name, en=name)
 
     def groups_of(self, category: str | None) -> frozenset[str]:
         """The named groups a category belongs to (none for no category)."""

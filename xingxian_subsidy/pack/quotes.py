@@ -33,15 +33,18 @@ def default_sources(pack: RulePack) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def _year_quotes(yr: YearRules, sources: Path) -> list[tuple[Path, str, str]]:
-    out: list[tuple[Path, str, str]] = []
+def _year_quotes(yr: YearRules, sources: Path) -> list[tuple[Path | None, str, str]]:
+    """(the text a quote must be found in, where the quote is, the quote) of every quote of a year;
+    the text is None for a document whose quotes are paraphrases (``quotes: paraphrase``: they say
+    they are not the text, and are not checked)."""
+    out: list[tuple[Path | None, str, str]] = []
     for doc_id, params in yr.parameters.items():
         doc = yr.documents[doc_id]
         for name, p in params.items():
             prov = yr.provenance.get((doc_id, name))
             if prov is not None and prov.hypothetical:
                 continue
-            path = sources / doc.source_file
+            path: Path | None = sources / doc.source_file if doc.quotes == "verbatim" else None
             if prov is not None and prov.document in yr.overlay_documents:
                 odoc, folder = yr.overlay_documents[prov.document]
                 path = (folder or sources) / odoc.source_file
@@ -50,7 +53,7 @@ def _year_quotes(yr: YearRules, sources: Path) -> list[tuple[Path, str, str]]:
             out.append((path, f"{doc_id}.parameters.{name}", p.quote))
     for rid, rule in yr.rules.items():
         assert rule.document is not None
-        path = sources / rule.document.source_file
+        path = sources / rule.document.source_file if rule.document.quotes == "verbatim" else None
         out.append((path, rid, rule.quote))
         out += [(path, f"{rid}.{c.id}", c.quote) for c in walk_conditions(rule.conditions)]
         if rule.paid_in_kind is not None:
@@ -60,15 +63,18 @@ def _year_quotes(yr: YearRules, sources: Path) -> list[tuple[Path, str, str]]:
         if id(guide) in seen or rid not in yr.rules:
             continue
         seen.add(id(guide))
-        path = sources / yr.rules[rid].document.source_file  # type: ignore[union-attr]
+        doc = yr.rules[rid].document
+        path = sources / doc.source_file if doc is not None and doc.quotes == "verbatim" else None
         for topic in GUIDE_TOPICS:
             out += [(path, f"{rid}.how_to_apply.{topic}.{n}", item.quote) for n, item in enumerate(getattr(guide, topic))]
     return out
 
 
-def all_quotes(pack: RulePack) -> list[tuple[str, str, str]]:
-    """(source file, where, quote) for every rule, condition and parameter in the pack."""
-    return [(path.name, where, quote) for yr in pack.years.values() for path, where, quote in _year_quotes(yr, Path("."))]
+def all_quotes(pack: RulePack) -> list[tuple[str | None, str, str]]:
+    """(source file, where, quote) for every quote in the pack; the source file is None for a
+    document whose quotes are paraphrases."""
+    return [(path.name if path is not None else None, where, quote) for yr in pack.years.values()
+            for path, where, quote in _year_quotes(yr, Path("."))]
 
 
 def check_quotes(pack: RulePack, sources: Path | None = None, years: list[YearRules] | None = None) -> list[Problem]:
@@ -87,6 +93,8 @@ def check_quotes(pack: RulePack, sources: Path | None = None, years: list[YearRu
     problems: list[Problem] = []
     for yr in years if years is not None else list(pack.years.values()):
         for path, where, quote in _year_quotes(yr, sources):
+            if path is None:
+                continue
             if path not in cache:
                 try:
                     cache[path] = normalise(path.read_text(encoding="utf-8"))

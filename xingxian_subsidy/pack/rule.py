@@ -8,8 +8,8 @@ from typing import Iterator, Literal
 from pydantic import Field
 
 from ..core.text import Model, Text
-from .formulas import Formula
-from .models import Cap, Condition, Document, InputSpec, Match, Uplift
+from .formulas import Formula, value_parameters
+from .models import Cap, Condition, Document, InputSpec, Match, Tranche, Uplift
 
 __all__ = ["InKind", "Rule", "walk_conditions"]
 
@@ -41,6 +41,7 @@ class Rule(Model):
     formula: Formula
     uplifts: list[Uplift] = []
     caps: list[Cap] = []
+    tranche: Tranche | None = None
     exclusive_group: str | None = None
     once_per_applicant: str | None = None
     # claims of one applicant in this rule's exclusive group or project cap that carry no project
@@ -60,14 +61,16 @@ class Rule(Model):
 
     def matches(self) -> list[Match]:
         """Every ``when`` that decides a value, an uplift or a cap (not the conditions' own)."""
-        return [case.when for case in self.formula.cases()] + [u.when for u in self.uplifts] + [c.when for c in self.caps]
+        return ([case.when for case in self.formula.cases()] + [u.when for u in self.uplifts] + [c.when for c in self.caps]
+                + [case.when for c in self.caps if not isinstance(c.param, str) for case in c.param])
 
     def parameter_names(self) -> list[str]:
-        """Every parameter name the rule refers to: formula, conditions, uplifts, caps (in that order)."""
+        """Every parameter name the rule refers to: formula, conditions, uplifts, caps, tranche (in that order)."""
         refs = self.formula.parameters()
         refs += [c.threshold for c in walk_conditions(self.conditions) if c.threshold]
         refs += [u.factor for u in self.uplifts]
-        refs += [c.param for c in self.caps]
+        refs += [p for c in self.caps for p in value_parameters(c.param)]
+        refs += [self.tranche.share] if self.tranche else []
         return refs
 
     def input_names(self) -> list[str]:
@@ -91,7 +94,9 @@ class Rule(Model):
             refs.extend(c.interpretations)
         refs += [i for u in self.uplifts for i in u.interpretations]
         refs += [i for c in self.caps for i in c.interpretations]
+        refs += [i for c in self.caps if not isinstance(c.param, str) for case in c.param for i in case.interpretations]
         refs += [i for case in self.formula.cases() for i in case.interpretations]
         if self.paid_in_kind is not None:
             refs += self.paid_in_kind.interpretations
+        refs += self.tranche.interpretations if self.tranche else []
         return refs

@@ -8,19 +8,21 @@
 * **Tiers**: :func:`tier_bounds` gives each tier of a tier table with its bounds from the rule
   data; :meth:`TierBound.contains` and :func:`place` say where a value falls. The engine, the
   vector path, the audit's tier summaries, the hints and the screening all use them.
+* **Category conditions** ("监测对象 only") are matches too: :func:`category_match`.
+* **Pooled rates**: :func:`pooled_rate` — a pool ÷ a total, rounded as the text publishes it.
 * **Words**: the words that name a subject type, a category or a rule in a file or a roster.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, Callable, Literal, Mapping
 
-from ..core.money import num_text
+from ..core.money import MONEY_CONTEXT, num_text, round_to
 from ..core.text import Text
-from .formulas import Tier, TierTable
-from .models import Match, Parameter, Vocabulary
+from .formulas import PooledRate, Tier, TierTable
+from .models import Condition, Match, Parameter, Vocabulary
 from .rule import Rule
 
 __all__ = [
@@ -28,9 +30,11 @@ __all__ = [
     "MatchStep",
     "TierBound",
     "category_label",
+    "category_match",
     "evaluate_match",
     "match_steps",
     "place",
+    "pooled_rate",
     "resolve_category",
     "resolve_subject",
     "tier_bounds",
@@ -71,10 +75,10 @@ def match_steps(m: Match, vocabulary: Vocabulary) -> list[MatchStep]:
     if m.group is not None or m.not_group is not None:
         steps.append(MatchStep("category_unknown", None, frozenset(vocabulary.household_subjects)))
         if m.group is not None:
-            members = frozenset(c for g in m.group for c in vocabulary.groups.get(g, []))
+            members = frozenset(c for g in m.group for c in vocabulary.members(g))
             steps.append(MatchStep("category_not_in", False, members))
         if m.not_group is not None:
-            members = frozenset(c for g in m.not_group for c in vocabulary.groups.get(g, []))
+            members = frozenset(c for g in m.not_group for c in vocabulary.members(g))
             steps.append(MatchStep("category_in", False, members))
     for name, allowed in (m.inputs or {}).items():
         steps.append(MatchStep("input_unknown", None, input=name))
@@ -83,6 +87,13 @@ def match_steps(m: Match, vocabulary: Vocabulary) -> list[MatchStep]:
 
 
 _UNKNOWN = object()
+
+
+def category_match(cond: Condition) -> Match:
+    """A category condition (``category: true``) as the match it is: ``in`` the groups or
+    categories named is ``group``, ``not_in`` is ``not_group``. A household subject without a
+    category is undecided; a subject that has none (not a household) is in no group."""
+    return Match(group=cond.values) if cond.op == "in" else Match(not_group=cond.values)
 
 
 def evaluate_match(
@@ -173,6 +184,14 @@ def place(bounds: list[TierBound], value: Decimal) -> int | None:
         if b.contains(value):
             return i
     return None
+
+
+def pooled_rate(f: PooledRate, param: Callable[[str], Parameter]) -> tuple[Decimal, Decimal]:
+    """(pool ÷ total exactly — to as many digits as MONEY_CONTEXT carries —, the rate as the text
+    publishes it: rounded to ``rate_step`` by ``rate_rounding``). 1200000 ÷ 6396.15 → 187.61."""
+    with localcontext(MONEY_CONTEXT):
+        exact = param(f.pool).value / param(f.total).value
+    return exact, round_to(exact, param(f.rate_step).value, f.rate_rounding)
 
 
 # ------------------------------------------------------------------------------ words

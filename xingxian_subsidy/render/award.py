@@ -27,7 +27,7 @@ MSG = {
     "total": {"zh": "合计", "en": "Total"},
     "yuan": {"zh": "元", "en": "yuan"},
     "source": {"zh": "依据", "en": "Source"},
-    "page": {"zh": "公报第{p}页", "en": "gazette p. {p}"},
+    "paraphrase": {"zh": "（大意，非原文）", "en": " (paraphrase, not the text)"},
     "checks": {"zh": "条件", "en": "Conditions"},
     "steps": {"zh": "计算", "en": "Calculation"},
     "needs": {"zh": "需补充", "en": "Needs"},
@@ -63,7 +63,7 @@ def to_json(award: Award) -> str:
 
 def _citation_text(line: LineItem, lang: str) -> str:
     c = line.citation
-    return f"{c.document_number} {c.section}（{_m('page', lang, p=c.gazette_page)}）“{c.quote}”"
+    return f"{c.document_number or c.document_title} {c.section}（{c.place.get(lang)}）“{c.quote}”" + (_m("paraphrase", lang) if c.paraphrase else "")
 
 
 def _line_blocks(line: LineItem, lang: str, interp_titles: dict[str, str]) -> list[tuple[str, str]]:

@@ -83,12 +83,12 @@ def write_template(yr: YearRules, rule_ids: list[str], out: Path | str, *, lang:
         source = None
         if spec is None:
             notes = {
-                "township": ("乡（镇）名称，如 蔡家崖乡", "township, e.g. 蔡家崖乡"),
+                "township": ("乡（镇）名称", "township"),
                 "village": ("行政村名称", "administrative village"),
                 "name": ("户主姓名或主体名称（必填）", "name of the household head or entity (required)"),
                 "id_number": ("18 位身份证号（文本格式，末位可为 X）；作为同一户的识别依据", "18-character citizen ID (text); identifies the household"),
                 "subject": ("申请主体类型（必填，下拉选择）", "subject type (required, from the list)"),
-                "category": ("农户类型：一般户、脱贫户、三类户等（农户必填；影响“三类户”标准）", "household category (affects the 三类户 rates)"),
+                "category": ("农户类型（农户必填，下拉选择；按农户类型区分的条件和标准据此判断）", "household category (required for a household, from the list; conditions and rates by category use it)"),
                 "rule": ("奖补项目（必填，下拉选择；也可填规则编号）", "the subsidy (required; a rule id also works)"),
                 "project": ("同一项目的多行填相同标签（用于“同一项目择高”“单个项目上限”）", "same label on rows of one project"),
                 "claimed": ("本行拟发放/申报金额，单位：元，最多两位小数（必填）", "amount claimed, yuan, at most 2 decimals (required)"),
@@ -135,7 +135,7 @@ def write_template(yr: YearRules, rule_ids: list[str], out: Path | str, *, lang:
     general = [
         ("用途" if zh else "purpose", "奖补名册：每行为一户（或一个主体）的一个奖补项目；审核时运行 xingxian-subsidy audit 名册.xlsx --out 报告.xlsx。" if zh
          else "A roster: one row per applicant and subsidy; audit it with `xingxian-subsidy audit roster.xlsx --out report.xlsx`."),
-        ("同一户" if zh else "same household", "同一户以身份证号识别（未填时以姓名+村识别）；庭院经济每户累计上限、户厕每户限一次等跨行核查据此进行。" if zh
+        ("同一户" if zh else "same household", "同一户以身份证号识别（未填时以姓名+村识别）；每户累计上限、每户限一次等跨行核查据此进行。" if zh
          else "Rows of one household share the ID number (else name + village): cross-row caps and once-per-household limits use it."),
         ("空白" if zh else "blanks", "不适用或不知道的格子留空（不要填 0）：留空表示“未提供”，审核结果为“信息不全”。" if zh
          else "Leave cells that do not apply blank (not 0): blank means not given, reported as information missing."),
@@ -151,7 +151,7 @@ def write_template(yr: YearRules, rule_ids: list[str], out: Path | str, *, lang:
         doc = rule.document
         assert doc is not None
         guide.write_string(r, 0, rid, bold)
-        guide.write_string(r, 1, f"{rule.name.get(lang)} — {doc.number}《{doc.title}》{rule.section}", bold)
+        guide.write_string(r, 1, f"{rule.name.get(lang)} — {doc.number or ''}《{doc.title}》{rule.section}", bold)
         r += 1
         guide.write_string(r, 1, f"“{rule.quote}”", wrap)
         r += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
-from ..core.money import num_text
+from ..core.money import SHARE, fmt_yuan, num_text, pct_text
 from ..core.text import Text
 from ..pack.formulas import (
     DecidedWithinRange,
@@ -20,14 +20,15 @@ from ..pack.formulas import (
     InterestAtRate,
     NotQuantified,
     PerUnit,
+    PooledRate,
     ShareOfCost,
     TierTable,
     kind_of,
 )
 from ..pack.loader import YearRules
-from ..pack.models import Condition, Match, Parameter, ValueRef
+from ..pack.models import ROUNDINGS, Condition, Match, Parameter, ValueRef
 from ..pack.rule import Rule, walk_conditions
-from ..pack.semantics import category_label, evaluate_match, match_steps, tier_bounds
+from ..pack.semantics import category_label, evaluate_match, match_steps, pooled_rate, tier_bounds
 
 __all__ = ["DESCRIBE", "RuleEntry", "category_choices", "condition_texts", "entry_data", "open_rules", "param_text", "passing_answer", "rate_text", "rule_entry"]
 
@@ -36,9 +37,9 @@ OPS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
 
 def param_text(p: Parameter) -> str:
     """A parameter's value with its unit, as the documents write it (比例 as a percentage)."""
-    if p.unit == "比例":
+    if p.unit == SHARE:
         return num_text(p.value * 100) + "%"
-    return f"{num_text(p.value)} {p.unit}"
+    return f"{num_text(p.value)} {p.unit}" + (f"（{p.stated}）" if p.stated else "")
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,15 @@ def _match_label(yr: YearRules, m: Match) -> Text | None:
     if m.not_subject:
         zh.append("非" + "、".join(subjects[s].zh for s in m.not_subject if s in subjects))
         en.append("not " + ", ".join(subjects[s].en for s in m.not_subject if s in subjects))
+    def name(g: str) -> str:  # a group by its name, a category by its label
+        return g if g in yr.vocabulary.groups else yr.vocabulary.group_label(g).zh
+
     if m.group:
-        zh.append("、".join(m.group))
-        en.append(", ".join(yr.vocabulary.group_labels[g].en if g in yr.vocabulary.group_labels else g for g in m.group))
+        zh.append("、".join(name(g) for g in m.group))
+        en.append(", ".join(yr.vocabulary.group_label(g).en for g in m.group))
     if m.not_group:
-        zh.append("非" + "、".join(m.not_group))
-        en.append("not " + ", ".join(m.not_group))
+        zh.append("非" + "、".join(name(g) for g in m.not_group))
+        en.append("not " + ", ".join(yr.vocabulary.group_label(g).en for g in m.not_group))
     for values in (m.inputs or {}).values():
         zh.append("/".join(values))
         en.append("/".join(values))
@@ -145,6 +149,20 @@ def _per_unit(yr: YearRules, rule: Rule, f: PerUnit, subject: str | None, catego
     return Text(zh=f"{r.zh}（按{q.zh}）", en=f"{r.en} (by {q.en})")
 
 
+@describes(PooledRate)
+def _pooled_rate(yr: YearRules, rule: Rule, f: PooledRate, subject: str | None, category: str | None) -> Text:
+    P = lambda name: yr.param(rule, name)
+    pool, total, step = P(f.pool), P(f.total), P(f.rate_step)
+    _, rate = pooled_rate(f, P)
+    q = _input_label(rule, f.quantity)
+    unit = total.unit
+    how = ROUNDINGS[f.rate_rounding]
+    return Text(zh=f"{num_text(rate)} 元/{unit}（{pool.label.zh} {fmt_yuan(pool.value)} 元 ÷ {total.label.zh} {num_text(total.value)} {unit}，"
+                   f"按 {num_text(step.value)} {step.unit}{how.zh}）（按{q.zh}）",
+                en=f"{num_text(rate)} yuan/{unit} ({pool.label.en} {fmt_yuan(pool.value)} ÷ {total.label.en} {num_text(total.value)} {unit}, "
+                   f"{how.en} to {num_text(step.value)} {step.unit}) (by {q.en})")
+
+
 @describes(Fixed)
 def _fixed(yr: YearRules, rule: Rule, f: Fixed, subject: str | None, category: str | None) -> Text:
     return _ref_text(yr, rule, f.amount, subject, category, _plain)
@@ -209,9 +227,14 @@ def rate_text(yr: YearRules, rule: Rule, subject: str | None = None, category: s
     for cap in rule.caps:
         if _match_applies(yr, cap.when, subject, category) is False:
             continue
-        p = P(cap.param)
-        extra_zh.append(f"{p.label.zh} {param_text(p)}")
-        extra_en.append(f"{p.label.en} {param_text(p)}")
+        first = P(cap.param if isinstance(cap.param, str) else cap.param[0].param)
+        limit = _ref_text(yr, rule, cap.param, subject, category, _plain)
+        extra_zh.append(f"{first.label.zh} {limit.zh}")
+        extra_en.append(f"{first.label.en} {limit.en}")
+    if rule.tranche is not None:
+        p = P(rule.tranche.share)
+        extra_zh.append(f"{p.label.zh} {pct_text(p.value)}")
+        extra_en.append(f"{p.label.en} {pct_text(p.value)}")
     if extra_zh:
         t = Text(zh=t.zh + "（" + "；".join(extra_zh) + "）", en=t.en + " (" + "; ".join(extra_en) + ")")
     return t
@@ -221,16 +244,20 @@ def _condition_text(yr: YearRules, rule: Rule, c: Condition) -> Text:
     if c.any_of:
         parts = [_condition_text(yr, rule, s) for s in c.any_of]
         return Text(zh=f"{c.label.zh}：" + " 或 ".join(p.zh for p in parts), en=f"{c.label.en}: " + " or ".join(p.en for p in parts))
-    thr = ""
+    thr = thr_en = ""
     if c.threshold:
-        thr = f"{OPS.get(c.op or '', '')} {param_text(yr.param(rule, c.threshold))}"
+        thr = thr_en = f"{OPS.get(c.op or '', '')} {param_text(yr.param(rule, c.threshold))}"
+    if c.category:  # the household category: in (or not in) the groups named
+        names = [yr.vocabulary.group_label(g) for g in c.values or []]
+        sign = "∈ " if c.op == "in" else "∉ "
+        thr, thr_en = sign + "、".join(t.zh for t in names), sign + ", ".join(t.en for t in names)
     suffix_zh = "（否则不予补贴）" if c.kind == "exclusion" else ""
     suffix_en = " (otherwise excluded)" if c.kind == "exclusion" else ""
     when = _match_label(yr, c.when) if c.when else None
     wz = f"（适用于 {when.zh}）" if when else ""
     we = f" (applies to {when.en})" if when else ""
     return Text(zh=f"{c.label.zh}" + (f"［{thr}］" if thr else "") + wz + suffix_zh,
-                en=f"{c.label.en}" + (f" [{thr}]" if thr else "") + we + suffix_en)
+                en=f"{c.label.en}" + (f" [{thr_en}]" if thr_en else "") + we + suffix_en)
 
 
 def passing_answer(rule: Rule, name: str) -> bool | None:
@@ -249,7 +276,7 @@ def condition_texts(yr: YearRules, rule: Rule) -> list[Text]:
 def citation_text(rule: Rule) -> Text:
     doc = rule.document
     assert doc is not None
-    return Text(zh=f"{doc.number} {rule.section}（公报第{doc.gazette_page}页）", en=f"{doc.number} {rule.section} (gazette p. {doc.gazette_page})")
+    return Text(zh=f"{doc.name} {rule.section}（{doc.place.zh}）", en=f"{doc.name} {rule.section} ({doc.place.en})")
 
 
 def rule_entry(yr: YearRules, rule: Rule, subject: str | None = None, category: str | None = None) -> RuleEntry:

@@ -265,10 +265,10 @@ def _rules_data(pack: RulePack, year: int, subject: str | None, category: str | 
     return {
         "year": year,
         "rule_pack": pack.label,
+        "title": pack.title.model_dump(),  # how the pack names the tool to its users (the page's heading)
         "subjects": [{"id": s.id, "label": s.label.model_dump()} for s in yr.vocabulary.subjects],
         "categories": [{"id": cid, "label": label.model_dump()} for cid, label in category_choices(yr)],
         "household_subjects": list(yr.vocabulary.household_subjects),
-        "title": pack.title.model_dump(),
         "status": STATUS,
         "rules": rules,
     }
@@ -361,7 +361,7 @@ def create_app(pack: RulePack | None = None) -> FastAPI:
     years = sorted(y for y, yr in pack.years.items() if yr.rules)
     default_year = years[-1]
     app = FastAPI(
-        title="兴县乡村振兴奖补自查 xingxian-subsidy",
+        title=f"{pack.title.zh}自查 xingxian-subsidy",  # the pack names the tool to its users
         version=pack.version,
         description="POST 一个申请人（与 YAML 申请文件同一结构），返回逐项、带依据的测算结果、白话结果、办理指引与“差多少”提示。金额为字符串形式的十进制数。",
         docs_url=None,  # the Swagger UI loads from a CDN; the schema stays at /openapi.json

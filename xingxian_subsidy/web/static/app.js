@@ -521,9 +521,10 @@
     line.interpretations.forEach(function (i) { ul.appendChild(el("li", tx(UI.interp.zh + " " + i + " " + (titles[i] ? titles[i].zh : ""), UI.interp.en + " " + i + " " + (titles[i] ? titles[i].en : "")), "interp")); });
     basis.appendChild(ul);
     var c = line.citation;
-    var pg = fmt(UI.page, {p: c.gazette_page});
-    basis.appendChild(el("p", tx(c.document_number + "《" + c.document_title + "》" + c.section + "（" + pg.zh + "）“" + c.quote + "”",
-                                 c.document_number + " " + c.document_title + ", " + c.section + " (" + pg.en + ") “" + c.quote + "”"), "cite"));
+    var pg = c.place || fmt(UI.page, {p: c.gazette_page});  // a web notice or a file has its own place, never a gazette page
+    var num = c.document_number || "";
+    basis.appendChild(el("p", tx(num + "《" + c.document_title + "》" + c.section + "（" + pg.zh + "）“" + c.quote + "”" + (c.paraphrase ? "（大意，非原文）" : ""),
+                                 (num ? num + " " : "") + c.document_title + ", " + c.section + " (" + pg.en + ") “" + c.quote + "”" + (c.paraphrase ? " (paraphrase, not the text)" : "")), "cite"));
     d.appendChild(basis);
     return d;
   }
