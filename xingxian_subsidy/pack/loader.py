@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from decimal import Decimal
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
