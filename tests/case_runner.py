@@ -22,9 +22,10 @@ from xingxian_subsidy.core.yamlio import load_with_lines
 from xingxian_subsidy.engine.applicant import parse_applicant
 from xingxian_subsidy.engine.compute import compute
 from xingxian_subsidy.engine.models import ApplicantFile, Award
-from xingxian_subsidy.pack.loader import RulePack
+from xingxian_subsidy.pack.loader import RulePack, YearRules, variant
+from xingxian_subsidy.pack.overlay import parse_reading
 
-__all__ = ["CASES_DIRS", "Case", "load_cases", "mismatches", "run_case"]
+__all__ = ["CASES_DIRS", "Case", "case_year", "load_cases", "mismatches", "run_case"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,14 @@ def parse(case: Case, pack: RulePack) -> ApplicantFile:
     return applicant
 
 
+def case_year(case: Case | dict, pack: RulePack, year: int) -> YearRules:
+    """The rules a case computes with: the pack's year, under the alternative readings the case
+    names (``readings: [I-040=B]``), if any."""
+    data = case.data if isinstance(case, Case) else case
+    readings = [parse_reading(r) for r in data.get("readings") or []]
+    return variant(pack, year=year, readings=readings)[1] if readings else pack.for_year(year)
+
+
 def run_case(case: Case, pack: RulePack, applicant: ApplicantFile | None = None) -> list[str]:
     """Compute ``case`` on ``pack`` and return its mismatches.
 
@@ -115,7 +124,7 @@ def run_case(case: Case, pack: RulePack, applicant: ApplicantFile | None = None)
     try:
         if applicant is None:
             applicant = parse(case, pack)
-        award = compute(applicant, pack.for_year(applicant.year), pack)
+        award = compute(applicant, case_year(case, pack, applicant.year), pack)
     except SubsidyError as exc:
         return [f"{type(exc).__name__}: {exc}"]
     return mismatches(case, award)

@@ -10,6 +10,7 @@ Format of a case file:
           lines:                         # in claim order, each compared exactly
             - {rule: <rule id>, status: awarded, amount: "300.00"}
           # optional, per line: missing: [input names], interpretations: [I-0xx], failed: [condition ids]
+        readings: [I-040=B]              # optional: computed under these alternative readings of the register
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from case_runner import case_year
 from paths import CASES_DIRS
 
 from xingxian_subsidy.core.yamlio import load_with_lines
@@ -43,7 +45,7 @@ def test_there_are_cases():
 @pytest.mark.parametrize("case", CASES)
 def test_case(case, pack):
     applicant, yr = parse_applicant(case["applicant"], pack, source=case["name"])
-    award = compute(applicant, yr, pack)
+    award = compute(applicant, case_year(case, pack, yr.year), pack)
     expect = case["expect"]
     got_lines = award.lines
     assert len(got_lines) == len(expect["lines"]), case["name"]

@@ -102,10 +102,17 @@ def test_examples_cover_the_situations_of_the_brief():
 
 
 def test_courtyard_cap_example_pays_700_across_two_claims():
-    data = json.loads(run("calc", ROOT / "examples" / "courtyard_cap_two_projects.yaml", "-f", "json").stdout)
-    # 2300 元 → 三档 500；1800 元 → 二档 400；每户累计不超 700 → 500 + 200
-    assert [line["amount"] for line in data["lines"]] == ["500.00", "200.00"]
+    path = ROOT / "examples" / "courtyard_cap_two_projects.yaml"
+    data = json.loads(run("calc", path, "-f", "json").stdout)
+    # I-040: the household's 2300 + 1800 = 4100 元 → 五档 700 on the first line, the second 0
+    assert [(line["status"], line["amount"]) for line in data["lines"]] == [("awarded", "700.00"), ("limited", "0.00")]
     assert data["total"] == "700.00"
+    # each line shows the other reading (I-040 B): 2300 元 → 三档 500；1800 元 → 二档 400；每户累计不超 700 → 500 + 200
+    assert [[(a["interpretation"], a["alternative"], a["amount"]) for a in line["alternatives"]] for line in data["lines"]] == [
+        [("I-040", "B", "500.00")], [("I-040", "B", "200.00")]]
+    under_b = json.loads(run("calc", path, "-f", "json", "--reading", "I-040=B").stdout)
+    assert [line["amount"] for line in under_b["lines"]] == ["500.00", "200.00"] and under_b["total"] == "700.00"
+    assert "tier" not in data["lines"][0]  # the tier the audit counts is not written out: the step says it
 
 
 def test_markdown_output_has_total_and_citation():
@@ -243,6 +250,14 @@ def test_rules_show_prints_the_quote_and_parameters():
     assert "三格式、双瓮式户厕每座补助 5000 元" in out
     assert "兴政办发〔2024〕8号" in out and "65" in out
     assert "three_cell_rate = 5000" in out
+
+
+def test_rules_show_says_what_a_tier_table_places():
+    out = run("rules", "show", "xzbf12.s5.courtyard_tiered").stdout
+    assert "定档依据: applicant — 同一户（申请人）各项申报中符合条件的相加后定一个档次，奖补计在第一项上（I-040）" in out
+    en = run("rules", "show", "xzbf12.s5.courtyard_tiered", "--lang", "en").stdout
+    assert "Tier basis: applicant — the household's (applicant's) qualifying claims added up and placed in one tier, paid on the first (I-040)" in en
+    assert "定档依据" not in run("rules", "show", "xzbf8.s5-4.three_cell_or_double_urn").stdout  # not a tier table
 
 
 def test_rules_show_unknown_id_suggests(tmp_path):

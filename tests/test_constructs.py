@@ -235,6 +235,41 @@ def test_a_web_notice_is_cited_by_its_address_never_a_gazette_page():
     assert "example.invalid" in award.sources[0] and "公报" not in award.sources[0]
 
 
+# ------------------------------------------------------------------ a tier on the household's total
+
+
+def test_a_tier_on_the_households_total_adds_the_rows_that_pass():
+    """600 + 600 = 1200: 一档 300 on the first row, the second 0; 1500 + 600 = 2100: 二档 500; a row
+    that fails its condition adds nothing (1500 alone: 一档); one row alone is tiered as it stands."""
+    rows = [{"项目": "t.yard", "yard_gain": g, "yard_accepted": a} for g, a in (("600", "是"), ("600", "是"))]
+    assert both(rows) == [("awarded", 30000), ("limited", 0)]
+    rows = [{"项目": "t.yard", "yard_gain": g, "yard_accepted": "是"} for g in ("1500", "600")]
+    assert both(rows) == [("awarded", 50000), ("limited", 0)]
+    rows = [{"项目": "t.yard", "yard_gain": g, "yard_accepted": a} for g, a in (("600", "否"), ("1500", "是"))]
+    assert both(rows) == [("excluded", 0), ("awarded", 30000)]
+    assert both([{"项目": "t.yard", "yard_gain": "999.99", "yard_accepted": "是"}]) == [("ineligible", 0)]
+    assert both([{"项目": "t.yard", "yard_gain": "2000", "yard_accepted": "是"}]) == [("awarded", 50000)]
+    award = calc([{"rule": "t.yard", "inputs": {"yard_gain": g, "yard_accepted": True}} for g in ("1500", "600")])
+    assert steps(award.lines[0]) == "按户合计定档：本户 2 项庭院增收按户定档（第 1、2 项）的庭院增收合计 1500 + 600 = 2100 元落在二档（2000 ≤ x）→ 500 元"
+    assert steps(award.lines[1]) == "按户合计定档：本户庭院增收合计 2100 元，落在二档，奖补 500.00 元计在本户第 1 项申报上，本项计 0 元"
+    assert all("I-002" in line.interpretations for line in award.lines)
+
+
+def test_a_tier_on_the_households_total_waits_on_an_undecided_row():
+    rows = [{"项目": "t.yard", "yard_gain": "1500", "yard_accepted": "是"}, {"项目": "t.yard", "yard_gain": None, "yard_accepted": "是"},
+            {"项目": "t.yard", "yard_gain": "600", "yard_accepted": None}]
+    assert both(rows) == [("undecided", 0), ("undecided", 0), ("undecided", 0)]
+    # the household cap applies after the tier, as to any line (脱贫户: 8000 元, not reached here)
+    rows = [{"项目": "t.cattle", "head": "3"}, {"项目": "t.yard", "yard_gain": "2500", "yard_accepted": "是"}]
+    assert both(rows, "脱贫户") == [("awarded", 300000), ("awarded", 50000)]
+
+
+def test_a_tier_on_the_households_total_is_described_as_such():
+    assert "同一户（申请人）各项申报中符合条件的相加后定一个档次" in rate_text(YR, YR.rules["t.yard"], "hh", None).zh
+    assert "one tier" in rate_text(YR, YR.rules["t.yard"], "hh", None).en
+    assert "相加后" not in rate_text(YR, YR.rules["t.pigeon"], "hh", None).zh
+
+
 # ------------------------------------------------------------------ the loader checks the constructs fit together
 
 
@@ -272,6 +307,27 @@ def test_the_loader_names_a_construct_that_does_not_fit(tmp_path, old, new, mess
     problems = _broken(tmp_path, old, new)
     assert any(message in p for p in problems), problems
     assert all("notice.yaml" in p or "vocabulary.yaml" in p for p in problems)
+
+
+@pytest.mark.parametrize(("more", "message"), [
+    ("    uplifts: [{when: {group: [监测对象]}, factor: toilet_tranche}]\n", "阶梯表按户合计定档（basis: applicant）时不能有上浮"),
+    ("    exclusive_group: yard\n    caps: [*household_cap, {param: yard_award1, scope: claim}]\n", "不能有每项申报的上限（scope: claim）"),
+])
+def test_the_loader_refuses_a_claims_uplift_or_cap_on_a_tier_on_the_households_total(tmp_path, more, message):
+    """Named at the line of the uplift or cap, in the file (t.yard is the file's last rule: a key
+    written after it is the rule's)."""
+    copy = tmp_path / "pack"
+    shutil.copytree(PACK_DIR, copy)
+    path = copy / "2025" / "notice.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("    caps:\n      - *household_cap\n")
+    text = text.removesuffix("    caps:\n      - *household_cap\n")
+    path.write_text(text + more, encoding="utf-8")
+    with pytest.raises(RuleDataError) as exc:
+        load_rules(copy)
+    (hit,) = [p for p in exc.value.problems if message in p.text("zh")]
+    assert hit.source.endswith("notice.yaml") and hit.line == text.count("\n") + more.count("\n")
+    assert "t.yard" in hit.text("zh") and "basis: applicant" in hit.text("en")
 
 
 def test_a_header_in_another_units_spelling_maps_and_a_wrong_unit_does_not():

@@ -492,13 +492,22 @@ def test_threshold_checks_show_value_threshold_boundary_word_and_quote() -> None
     assert out.interpretations == ["I-011", "I-012", "I-036", "I-040", "I-022"]
 
 
-def test_tier_steps_and_the_cumulative_household_cap() -> None:
-    base = {"passed_acceptance": "是", "land_use_compliant": "是", "within_courtyard": "是", "new_this_year": "是",
-            "disorderly_or_polluting": "否", "raises_income": "是", "project_kind": "特色加工"}
-    a = _award("农户", [{"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**base, "income_gain": "2600"}},
-                       {"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**base, "income_gain": "1200"}},
-                       {"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**base, "income_gain": "900"}},
-                       {"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**base, "income_gain": "1500"}}], category="一般户")
+COURTYARD_OK = {"passed_acceptance": "是", "land_use_compliant": "是", "within_courtyard": "是", "new_this_year": "是",
+                "disorderly_or_polluting": "否", "raises_income": "是", "project_kind": "特色加工"}
+
+
+def _gains(*gains: str, pack=None) -> Award:
+    claims = [{"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**COURTYARD_OK, "income_gain": g}} for g in gains]
+    return calculate({"year": 2024, "applicant": {"name": "测试", "subject": "农户", "category": "一般户"}, "claims": claims}, pack or PACK)
+
+
+def test_tier_steps_and_the_cumulative_household_cap_per_project() -> None:
+    """Under I-040 B (a tier per project) each line is placed on its own gain and the 700 元 cap
+    cuts the later lines (I-012)."""
+    from xingxian_subsidy.pack.loader import variant
+    from xingxian_subsidy.pack.overlay import parse_reading
+
+    a = _gains("2600", "1200", "900", "1500", pack=variant(PACK, readings=[parse_reading("I-040=B")])[0])
     four, one, below, edge = a.lines
     assert _steps(four) == [("2600 元落在四档（2500 < x ≤ 3000）→ 600 元", "2600 yuan falls in tier 4 (2500 < x ≤ 3000) → 600 yuan", Decimal("600"))]
     assert _steps(one)[0] == ("1200 元落在一档（1000 ≤ x ≤ 1500）→ 300 元", "1200 yuan falls in tier 1 (1000 ≤ x ≤ 1500) → 300 yuan", Decimal("300"))
@@ -510,6 +519,45 @@ def test_tier_steps_and_the_cumulative_household_cap() -> None:
     assert edge.status == "limited" and edge.amount == 0
     assert _steps(edge)[-1][1] == "per-household cap (cumulative) 700.00, already 700.00: this line reduced from 300.00 to 0.00 yuan"
     assert a.total == Decimal("700.00")
+    assert [line.tier.zh if line.tier else None for line in a.lines] == ["四档", "一档", None, "一档"]
+
+
+def test_the_household_total_is_placed_once_and_paid_on_its_first_line() -> None:
+    """I-040: 1,200 + 1,800 = 3,000 is 四档 600 元, on the first line; the second says where it is."""
+    first, second = _gains("1200", "1800").lines
+    assert _steps(first) == [(
+        "按户合计定档：本户 2 项庭院经济阶梯式奖补（第 1、2 项）的通过发展庭院经济当年户增收合计 1200 + 1800 = 3000 元落在四档（2500 < x ≤ 3000）→ 600 元",
+        "tiered on the household's total: household income gained from the courtyard project this year of its 2 claims of courtyard economy "
+        "stepped award (claims 1, 2): 1200 + 1800 = 3000 yuan falls in tier 4 (2500 < x ≤ 3000) → 600 yuan", Decimal("600"))]
+    assert first.steps[0].interpretations == ["I-040"]
+    assert (first.status, str(first.amount), first.tier.zh) == ("awarded", "600.00", "四档")
+    assert _steps(second) == [(
+        "按户合计定档：本户通过发展庭院经济当年户增收合计 3000 元，落在四档，奖补 600.00 元计在本户第 1 项申报上，本项计 0 元",
+        "tiered on the household's total: its total household income gained from the courtyard project this year, 3000 yuan, falls in tier 4; "
+        "the award 600.00 yuan is paid on the household's claim 1; this line is 0", Decimal("0"))]
+    assert (second.status, second.amount, second.tier) == ("limited", Decimal("0"), None)
+    assert "I-040" in first.interpretations and "I-040" in second.interpretations
+    # below every tier together: both lines say so; the second points at the first
+    low = _gains("400", "500").lines
+    assert [(x.status, x.amount) for x in low] == [("ineligible", 0), ("ineligible", 0)]
+    assert _steps(low[0])[0][0].endswith("400 + 500 = 900 元未达到最低档（一档起点 1000 元），不予奖补")
+    assert _steps(low[1])[0][0] == "按户合计定档：本户通过发展庭院经济当年户增收合计 900 元，未达到最低档，不予奖补（合计见本户第 1 项申报）"
+
+
+def test_a_household_waits_on_its_undecided_line() -> None:
+    """The second line's gain is not given: the household's total is not known, so the first line
+    waits too, and says on which line (it misses nothing of its own)."""
+    from xingxian_subsidy.engine.summary import line_summary
+
+    a = calculate({"year": 2024, "applicant": {"name": "测试", "subject": "农户", "category": "一般户"}, "claims": [
+        {"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**COURTYARD_OK, "income_gain": "1200"}},
+        {"rule": "xzbf12.s5.courtyard_tiered", "inputs": COURTYARD_OK}]}, PACK)
+    first, second = a.lines
+    assert (first.status, first.missing, second.status, [m.name for m in second.missing]) == ("undecided", [], "undecided", ["income_gain"])
+    assert line_summary(first) == "按户合计定档：本户第 2 项申报尚待补充信息，通过发展庭院经济当年户增收合计未定，本项待定"
+    assert line_summary(first, "en") == ("tiered on the household's total: the household's claim 2 needs information, so its total "
+                                          "household income gained from the courtyard project this year is not known; this line waits")
+    assert line_summary(second) == "需补充：通过发展庭院经济当年户增收"
 
 
 def test_ratio_conditions_any_of_and_the_county_range() -> None:

@@ -1,6 +1,7 @@
 """The vectorised path equals the reference engine on generated rules, not only on the shipped pack.
 
-Hypothesis builds a whole year of rules — every formula kind, with or without cases by group and
+Hypothesis builds a whole year of rules — every formula kind (tier tables on each claim's value or
+on the applicant's total), with or without cases by group and
 by input, conditions (simple, ``when``, ``any_of``, ratios, exclusions), uplifts, caps per claim,
 per project and per applicant (shared by several rules, sometimes with different limits),
 exclusive groups and once-per-applicant limits — and a roster over them, and compares the two
@@ -57,8 +58,9 @@ amounts = st.integers(0, 200_000).map(lambda c: Decimal(c) / 100)
 class Builder:
     """One generated year: parameters (each used) and rules, built in the rule data's own models."""
 
-    def __init__(self, draw):
+    def __init__(self, draw, basis: str | None = None):
         self.draw = draw
+        self.basis = basis  # the basis of every tier table (None: drawn for each)
         self.params: dict[str, Parameter] = {}
 
     def param(self, value: Decimal, unit: str = "元") -> str:
@@ -96,7 +98,8 @@ class Builder:
                 if upper is not None:
                     tier |= {"upper": self.param(Decimal(upper)), "upper_inclusive": d(st.booleans())}
                 tiers.append(tier)
-            return {"kind": kind, "input": "m", "tiers": tiers}, ["m"]
+            # placed on each claim's own value, or on the applicant's total over its claims of the rule
+            return {"kind": kind, "input": "m", "basis": self.basis or d(st.sampled_from(["claim", "applicant"])), "tiers": tiers}, ["m"]
         if kind == "first_plus_additional":
             return {"kind": kind, "count": "n", "first": self.param(money()), "additional": self.param(money())}, ["n"]
         if kind == "decided_within_range":
@@ -147,10 +150,12 @@ class Builder:
         data = {"id": f"gen.r{k}", "name": {"zh": f"规则{k}", "en": f"rule {k}"}, "section": "一", "quote": f"规则 {k} 的原文",
                 "subjects": d(st.sampled_from([["household"], ["coop"], ["household", "coop"]])), "conditions": conditions, "formula": formula}
         if kind != "not_quantified":
-            if d(st.integers(0, 2)) == 0:
+            # a tier on the applicant's total takes no uplift or cap of one claim (the loader refuses them)
+            per_claim = formula.get("basis") != "applicant"
+            if per_claim and d(st.integers(0, 2)) == 0:
                 data["uplifts"] = [{"when": {"group": ["G"]}, "factor": self.param(Decimal(d(st.integers(1, 50))) / 100, "比例")}]
             caps = []
-            if d(st.integers(0, 2)) == 0:
+            if per_claim and d(st.integers(0, 2)) == 0:
                 caps.append({"param": self.param(d(amounts)), "scope": "claim",
                              "when": d(st.sampled_from([{}, {"subject": ["coop"]}, {"group": ["G"]}]))})
             for _ in range(d(st.integers(0, 2))):
@@ -175,9 +180,10 @@ KINDS = ["per_unit", "fixed", "share_of_cost", "tier_table", "first_plus_additio
 
 
 @st.composite
-def years(draw) -> YearRules:
-    b = Builder(draw)
-    kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=4))
+def years(draw, basis: str | None = None) -> YearRules:
+    """A year of 1–4 generated rules; with ``basis``, the first is a tier table of that basis."""
+    b = Builder(draw, basis)
+    kinds = (["tier_table"] if basis else []) + draw(st.lists(st.sampled_from(KINDS), min_size=0 if basis else 1, max_size=3 if basis else 4))
     rules = {r.id: r for r in (b.rule(k, kind) for k, kind in enumerate(kinds))}
     return YearRules(year=2024, documents={"gen": DOC}, parameters={"gen": b.params}, rules=rules, vocabulary=VOCAB, interpretations={})
 
@@ -189,12 +195,18 @@ PEOPLE = [("甲", "11010519491231002X"), ("乙", None), ("丙", None)]
 def rosters(draw, yr: YearRules) -> pl.DataFrame:
     columns = ["姓名", "村", "身份证号", "主体类型", "农户类型", "项目", "项目标签", "申报金额"] + [v["label"]["zh"] for v in INPUTS.values()]
     records = []
+    # most rows of a person keep one subject type and category, so that an applicant has several rows
+    # (the limits across rows, and tiers on the applicant's total, need them); some do not
+    subject_of = {name: draw(st.sampled_from(["农户", "合作社"])) for name, _ in PEOPLE}
+    category_of = {name: draw(st.sampled_from([None, "甲类", "乙类", "丙类"])) if subject_of[name] == "农户" else None for name, _ in PEOPLE}
     for _ in range(draw(st.integers(1, 12))):
         rule = draw(st.sampled_from(list(yr.rules.values())))
         name, idn = draw(st.sampled_from(PEOPLE))
+        own = draw(st.integers(0, 3)) > 0
         rec: dict[str, str | None] = dict.fromkeys(columns)
-        rec |= {"姓名": name, "村": "一村", "身份证号": idn, "主体类型": draw(st.sampled_from(["农户", "合作社"])),
-                "农户类型": draw(st.sampled_from([None, "甲类", "乙类", "丙类"])), "项目": rule.id,
+        rec |= {"姓名": name, "村": "一村", "身份证号": idn,
+                "主体类型": subject_of[name] if own else draw(st.sampled_from(["农户", "合作社"])),
+                "农户类型": category_of[name] if own else draw(st.sampled_from([None, "甲类", "乙类", "丙类"])), "项目": rule.id,
                 "项目标签": draw(st.sampled_from([None, None, "P1", "P2"])), "申报金额": draw(st.sampled_from([None, "0", "300", "700.50"]))}
         for spec in rule.inputs:
             label = spec.label.zh
@@ -215,8 +227,8 @@ def rosters(draw, yr: YearRules) -> pl.DataFrame:
 
 
 @st.composite
-def cases(draw) -> tuple[YearRules, pl.DataFrame]:
-    yr = draw(years())
+def cases(draw, basis: str | None = None) -> tuple[YearRules, pl.DataFrame]:
+    yr = draw(years(basis))
     return yr, draw(rosters(yr))
 
 
@@ -239,6 +251,18 @@ def test_vector_equals_reference_on_generated_rules(case):
         if g[0] is None:
             continue  # left to the reference engine
         assert g == w, f"row {i + 2}: vector {g} != reference {w}\n{frame.row(i, named=True)}\n{[r.model_dump(exclude={'document'}) for r in yr.rules.values()]}"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(cases("applicant"))
+def test_a_tier_on_the_applicants_total_is_the_same_on_both_paths(case):
+    """Every year holds a tier table on the applicant's total, beside other generated rules (which
+    may share its caps, its once-per-applicant limit or its exclusive group)."""
+    yr, frame = case
+    _, got, want = _both(yr, frame)
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g[0] is not None:
+            assert g == w, f"row {i + 2}: vector {g} != reference {w}\n{frame.row(i, named=True)}\n{[r.model_dump(exclude={'document'}) for r in yr.rules.values()]}"
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))

@@ -50,8 +50,21 @@ def test_no_next_tier_at_the_top(pack):
     assert not [h for h in hints if h.kind == "next_tier"]
 
 
+def test_the_next_tier_of_a_household_is_about_its_total(pack, yr):
+    """I-040: 600 + 300 元 is the household's 900 元; 100 more (on the first line, which carries the
+    award) reaches 一档. An excluded project adds nothing; an undecided one leaves no tier hint."""
+    claims = [{"rule": COURTYARD, "inputs": {**OK, "income_gain": g}} for g in ("600", "300")]
+    claims.append({"rule": COURTYARD, "inputs": {**OK, "income_gain": "5000", "new_this_year": "否"}})
+    _, hints = _hints(pack, claims)
+    (h,) = [h for h in hints if h.kind == "next_tier"]
+    assert (h.claim, h.gap, h.target, h.amount_then) == (0, Decimal(100), Decimal(700), _param(yr, COURTYARD, "tier1_award"))
+    assert h.text.zh.startswith("庭院经济阶梯式奖补：本户通过发展庭院经济当年户增收（2 项合计 900 元）再增加 100 元（达到 1000 元）可达一档")
+    waiting = [{"rule": COURTYARD, "inputs": {**OK, "income_gain": "600"}}, {"rule": COURTYARD, "inputs": OK}]
+    assert not [h for h in _hints(pack, waiting)[1] if h.kind == "next_tier"]
+
+
 def test_cap_binding_gives_no_tier_hint(pack):
-    """Two courtyard projects already at the 700 元 household cap: a higher tier brings nothing."""
+    """Two courtyard projects at the top (3500 + 1200 元: 五档 700, the household's most): a higher tier brings nothing."""
     claims = [{"rule": COURTYARD, "project": "a", "inputs": {**OK, "income_gain": "3500"}},
               {"rule": COURTYARD, "project": "b", "inputs": {**OK, "income_gain": "1200"}}]
     award, hints = _hints(pack, claims)

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from xingxian_subsidy.engine.applicant import parse_applicant
 from xingxian_subsidy.engine.compute import compute
-from xingxian_subsidy.pack.loader import load_rules
+from xingxian_subsidy.pack.formulas import TierTable
+from xingxian_subsidy.pack.loader import load_rules, variant
+from xingxian_subsidy.pack.overlay import parse_reading
 from xingxian_subsidy.render.award import to_json
 
 PACK = load_rules()
@@ -38,9 +40,12 @@ SUBJECTS = {
 }
 
 
-def award(who: str | dict, claims: list[dict[str, Any]]):
+def award(who: str | dict, claims: list[dict[str, Any]], reading: str | None = None):
+    """The award, under the register's readings or under one alternative (``I-040=B``)."""
     applicant = SUBJECTS[who] if isinstance(who, str) else who
     parsed, yr = parse_applicant({"year": 2024, "applicant": applicant, "claims": claims}, PACK)
+    if reading is not None:
+        yr = variant(PACK, readings=[parse_reading(reading)])[1]
     return compute(parsed, yr, PACK)
 
 
@@ -172,11 +177,47 @@ def test_one_vegetable_project_of_a_social_subject_never_exceeds_200w(costs, see
 
 
 @SETTINGS
+@given(gains=st.lists(money("10000"), min_size=1, max_size=6), excluded=st.lists(st.booleans(), min_size=6, max_size=6))
+def test_a_courtyard_household_is_tiered_once_on_its_total(gains, excluded):
+    """I-040: the gains of the projects that pass their conditions add up to one tier, paid on the
+    first such line; every other line is 0; an excluded project adds nothing; never above 700."""
+    claims = [{"rule": "xzbf12.s5.courtyard_tiered", "project": f"庭院项目{i}",
+               "inputs": {**COURTYARD_OK, "income_gain": str(g), "new_this_year": "否" if out else YES}}
+              for i, (g, out) in enumerate(zip(gains, excluded))]
+    got = award("三类户", claims)
+    counted = [i for i, out in enumerate(excluded[:len(gains)]) if not out]
+    total = sum((gains[i] for i in counted), Decimal(0))
+    assert got.total == courtyard_tier(total) <= COURTYARD_CAP
+    for i, line in enumerate(got.lines):
+        if i not in counted:
+            assert (line.status, line.amount) == ("excluded", 0)
+        elif i == counted[0]:
+            assert line.amount == courtyard_tier(total) and line.status == ("awarded" if total >= 1000 else "ineligible")
+        else:
+            assert line.amount == 0 and line.status == ("limited" if total >= 1000 else "ineligible")
+    # the household reading never pays less than the largest project's own tier (adding gains only climbs the table)
+    assert got.total >= max((courtyard_tier(gains[i]) for i in counted), default=Decimal(0))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_the_order_of_a_households_courtyard_lines_moves_only_where_the_award_is(data):
+    """I-040: shuffled, the household gets the same award, on its first line that passes."""
+    gains = data.draw(st.lists(money("3000"), min_size=2, max_size=5))
+    claims = [{"rule": "xzbf12.s5.courtyard_tiered", "inputs": {**COURTYARD_OK, "income_gain": str(g)}} for g in gains]
+    order = data.draw(st.permutations(range(len(claims))))
+    straight, shuffled = award("一般户", claims), award("一般户", [claims[i] for i in order])
+    assert shuffled.total == straight.total == courtyard_tier(sum(gains, Decimal(0)))
+    assert shuffled.lines[0].amount == straight.lines[0].amount == straight.total
+
+
+@SETTINGS
 @given(gains=st.lists(money("10000"), min_size=1, max_size=6))
-def test_courtyard_household_never_gets_more_than_700(gains):
+def test_courtyard_household_never_gets_more_than_700_per_project(gains):
+    """I-040 B: each project tiered on its own gain, the household's lines in file order under the 700 cap (I-012)."""
     claims = [{"rule": "xzbf12.s5.courtyard_tiered", "project": f"庭院项目{i}", "inputs": {**COURTYARD_OK, "income_gain": str(g)}}
               for i, g in enumerate(gains)]
-    got = award("三类户", claims)
+    got = award("三类户", claims, reading="I-040=B")
     assert got.total <= COURTYARD_CAP
     assert all(Decimal(0) <= line.amount <= COURTYARD_CAP for line in got.lines)
     assert got.total == min(COURTYARD_CAP, sum((courtyard_tier(g) for g in gains), Decimal(0)))
@@ -301,11 +342,12 @@ def test_result_is_identical_on_rerun(case):
 
 def _has_cross_claim_effect(rule_id: str) -> bool:
     rule = YR.rules[rule_id]
-    return bool(rule.exclusive_group or rule.once_per_applicant or any(c.scope != "claim" for c in rule.caps))
+    on_total = isinstance(rule.formula, TierTable) and rule.formula.per_applicant
+    return bool(on_total or rule.exclusive_group or rule.once_per_applicant or any(c.scope != "claim" for c in rule.caps))
 
 
 def test_cross_claim_detection():
-    assert _has_cross_claim_effect("xzbf12.s5.courtyard_tiered")  # applicant-wide 700 cap
+    assert _has_cross_claim_effect("xzbf12.s5.courtyard_tiered")  # tiered on the household's total; applicant-wide 700 cap
     assert _has_cross_claim_effect("xzf5.s3-3.cattle_shed")  # 择高 group
     assert _has_cross_claim_effect("xzbf8.s5-4.indoor_flush")  # once per household
     assert not _has_cross_claim_effect("xzf5.s3-8.processing_investment")  # its cap is per claim

@@ -18,6 +18,8 @@ from xingxian_subsidy.audit.pipeline import audit
 from xingxian_subsidy.audit.read import read_roster
 from xingxian_subsidy.audit.writers import write_report
 from xingxian_subsidy.cli import app
+from xingxian_subsidy.pack.loader import variant
+from xingxian_subsidy.pack.overlay import parse_reading
 
 ROOT = Path(__file__).resolve().parent.parent
 EX_XLSX = ROOT / "examples" / "roster_蔡家崖乡_2024.xlsx"
@@ -27,7 +29,7 @@ runner = CliRunner()
 # expected status of each example row (spreadsheet row number → status), see tools/make_example_roster.py
 EXPECTED = {
     2: "match", 3: "match", 4: "match", 5: "over", 6: "match", 7: "match", 8: "match", 9: "match", 10: "match",
-    11: "ineligible", 12: "ineligible", 13: "ineligible", 14: "incomplete", 15: "match", 16: "bad_input", 17: "match",
+    11: "ineligible", 12: "ineligible", 13: "ineligible", 14: "incomplete", 15: "match", 16: "bad_input", 17: "under",
     18: "over", 19: "incomplete", 20: "bad_input", 21: "under", 22: "match", 23: "match", 24: "match", 25: "match",
     26: "match", 27: "match", 28: "match", 29: "over", 30: "ineligible", 31: "match", 32: "over", 33: "bad_input",
     34: "bad_input", 35: "bad_input", 36: "match", 37: "match", 38: "match", 39: "ineligible", 40: "bad_input",
@@ -60,7 +62,9 @@ def test_reasons_name_the_row_column_and_cause(report):
     by_row = dict(zip(report.rows.get_column("row").to_list(), report.rows.get_column("reason").to_list()))
     assert "“二千”不是数字" in by_row[16]
     assert "多报 100.00 元" in by_row[5] and "二档" in by_row[5]
-    assert "每户奖补上限" in by_row[18] and "调减为 400.00 元" in by_row[18]
+    # I-040: 林丽娟's 1200 + 2600 = 3800 元 is 五档 700 on her first line (row 17, claimed 300); row 18 (claimed 600) is 0
+    assert "少报 400.00 元" in by_row[17] and "1200 + 2600 = 3800 元落在五档" in by_row[17]
+    assert "多报 600.00 元" in by_row[18] and "奖补 700.00 元计在本户第 1 项申报上" in by_row[18]
     assert "需补充：验收合格" in by_row[14]
     assert "每户限享受一次" in by_row[32]
     assert by_row[2] is None  # 一致 rows carry no reason unless --explain
@@ -198,6 +202,25 @@ def test_summary_totals_reconcile(report):
     tiers = report.summaries["courtyard_tiers"]
     assert tiers.get_column("total_wan")[0] == "0.6900"  # 6,900 元 of courtyard awards
     assert any("共需庭院经济奖补资金0.6900万元" in t for t in report.texts)
+
+
+def test_the_tier_table_counts_each_household_once_in_its_tier(pack, report):
+    """附件7 counts households per tier. Under I-040 林丽娟 (1200 + 2600 元) is one household in 五档;
+    tiered per project (I-040 B) she was counted in 一档 and in 四档. The money is the same: 700 元."""
+    def by_tier(rep) -> dict[str, tuple[int, str]]:
+        table = rep.summaries["courtyard_tiers"].row(0, named=True)
+        return {t: (table[f"{t}_households"], table[f"{t}_wan"]) for t in ("一档", "二档", "三档", "四档", "五档")}
+
+    assert by_tier(report) == {"一档": (2, "0.0600"), "二档": (3, "0.1200"), "三档": (1, "0.0500"), "四档": (3, "0.1800"), "五档": (4, "0.2800")}
+    assert sum(h for h, _ in by_tier(report).values()) == report.rows.filter(
+        (pl.col("rule") == "xzbf12.s5.courtyard_tiered") & (pl.col("award_fen") > 0)).get_column("key").n_unique()
+    per_project = audit(EX_XLSX, variant(pack, readings=[parse_reading("I-040=B")])[0])
+    assert by_tier(per_project) == {"一档": (3, "0.0900"), "二档": (3, "0.1200"), "三档": (1, "0.0500"), "四档": (4, "0.2200"), "五档": (3, "0.2100")}
+    by_row = dict(zip(per_project.rows.get_column("row").to_list(), per_project.rows.get_column("reason").to_list()))
+    assert by_row[17] is None and "每户奖补上限" in by_row[18] and "调减为 400.00 元" in by_row[18]
+    # the sheet of contested readings: I-040 B moves two rows, and no money, on this roster
+    (row,) = report.readings.filter(pl.col("entry") == "I-040").to_dicts()
+    assert (row["alternative"], row["rows_changed"], row["change_fen"]) == ("B", 2, 0)
 
 
 def test_json_report_is_exact_text(report, tmp_path):

@@ -19,6 +19,8 @@ that uses it):
   inclusivity flipped, with its boundary word changed to match (以上 → 超过,
   超过 → 以上, 不超过 → 低于, 低于 → 不超过), as the loader demands;
 * ``<rule>/<condition>:is_true->is_false`` (and back) a yes/no requirement negated (是 ↔ 否);
+* ``<rule>/basis:applicant->claim`` (and back) what a tier table places: each claim's own value
+  or the applicant's total (I-040), the other way round;
 * ``<rule>/tier@<param>:flip`` every inclusivity flag of a tier table at one
   bound flipped together (1500 moves from 一档 to 二档; the lowest bound 1000
   leaves 一档). Flipping only one side of a shared bound would make the tiers
@@ -136,6 +138,20 @@ def _set_bool(mapping: yaml.MappingNode, key: str, value: bool) -> Edit:
     return apply
 
 
+def _set_text(mapping: yaml.MappingNode, key: str, value: str) -> Edit:
+    """Set a text key of a mapping, adding the key if the file leaves it to its default."""
+    existing = _get(mapping, key)
+    if isinstance(existing, yaml.ScalarNode):
+        return _set(existing, value)
+
+    def apply() -> Callable[[], None]:
+        pair = (yaml.ScalarNode("tag:yaml.org,2002:str", key), yaml.ScalarNode("tag:yaml.org,2002:str", value))
+        mapping.value.append(pair)
+        return lambda: mapping.value.remove(pair)
+
+    return apply
+
+
 @dataclass
 class Mutant:
     id: str  # stable: what goes in the allowlist
@@ -237,6 +253,12 @@ def build_mutants(pack_dir: Path, pack: RulePack) -> list[DocFile]:
                 if not isinstance(kind, yaml.ScalarNode) or kind.value != "tier_table":
                     continue
                 rule_id = _get(rule, "id").value  # type: ignore[union-attr]
+                assert isinstance(formula, yaml.MappingNode)
+                basis_node = _get(formula, "basis")
+                basis = basis_node.value if isinstance(basis_node, yaml.ScalarNode) else "claim"
+                other = "claim" if basis == "applicant" else "applicant"
+                doc.mutants.append(Mutant(f"{year}:{rule_id}/basis:{basis}->{other}", f"tier table basis: {basis} → {other}",
+                                          doc.rel, [_set_text(formula, "basis", other)], frozenset([rule_id])))
                 bounds: dict[str, list[tuple[yaml.MappingNode, str, bool, str]]] = {}
                 for tier in _items(_get(formula, "tiers")):
                     assert isinstance(tier, yaml.MappingNode)
@@ -368,7 +390,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
 def test_mutants_exist_for_every_family(report: Report) -> None:
     ids = [o.mutant.id for o in report.outcomes]
     assert len(ids) == len(set(ids)), "mutant ids must be unique (they are used in the allowlist)"
-    for family in ("*1.1", "+step", "-step", ":ge->gt", ":is_true->is_false", ":is_false->is_true", ":flip"):
+    for family in ("*1.1", "+step", "-step", ":ge->gt", ":is_true->is_false", ":is_false->is_true", ":flip", "/basis:"):
         assert any(i.endswith(family) or family in i for i in ids), f"no mutant of family {family}"
     assert len(ids) >= 300
 
@@ -397,8 +419,9 @@ def main() -> None:  # pragma: no cover - a report for people: python tests/test
         rep = run_mutation(RULES, Path(tmp), load_cases())
     families: dict[str, list[Outcome]] = {}
     for o in rep.outcomes:
-        fam = next(f for f in ("*1.1", "+step", "-step", ":is_", "->", ":flip") if f in o.mutant.id)
-        families.setdefault({"->": "threshold flip", ":is_": "yes/no negated", ":flip": "tier bound flip"}.get(fam, "param " + fam), []).append(o)
+        fam = next(f for f in ("*1.1", "+step", "-step", ":is_", "/basis:", "->", ":flip") if f in o.mutant.id)
+        families.setdefault({"->": "threshold flip", ":is_": "yes/no negated", ":flip": "tier bound flip", "/basis:": "tier basis flipped"}.get(
+            fam, "param " + fam), []).append(o)
     killed = sum(1 for o in rep.outcomes if o.killed_by)
     print(f"{rep.cases} cases, {len(rep.outcomes)} mutants, "
           f"{killed} killed ({sum(1 for o in rep.outcomes if o.killed_by == 'loader')} by the loader), "

@@ -247,9 +247,9 @@ def test_the_total_change_is_the_sum_of_the_row_changes(pack, roster):
             else sim.totals["change_fen"]
     town = sim.tables["by_township"]
     assert town.get_column("change_fen")[-1] == town.get_column("change_fen")[:-1].sum() == sim.totals["change_fen"]
-    # the worked example: tier 1 +50 (three rows, one household's second line −50 under its 700 cap), indoor flush +500 × 3
+    # the worked example: tier 1 +50 (two households; the third 一档 line's household is 五档 on its total, I-040), indoor flush +500 × 3
     assert sim.totals["change_fen"] == 160000
-    assert sim.counts["rows_gain"] == 6 and sim.counts["rows_lose"] == 1 and sim.counts["rows_input_error"] == 3
+    assert sim.counts["rows_gain"] == 5 and sim.counts["rows_lose"] == 0 and sim.counts["rows_input_error"] == 3
     assert sim.counts["rows_gain"] + sim.counts["rows_lose"] + sim.counts["rows_unchanged"] + sim.counts["rows_input_error"] == roster.frame.height
 
 
@@ -267,8 +267,8 @@ def _alone(yr, rows: pl.DataFrame) -> pl.Series:
 @given(data=st.data())
 def test_raising_a_rate_never_lowers_an_award(synthetic, data):
     """Per household, and per row where no limit across claims applies. (Per row under a shared
-    cap it can: in the bundled roster a household's second courtyard line loses 50 when its first
-    gains 50 under the 700 cap — the household's total does not fall.)"""
+    cap it can: under I-040 B, in the bundled roster a household's second courtyard line loses 50
+    when its first gains 50 under the 700 cap — the household's total does not fall.)"""
     yr = PACK.for_year(2024)
     d, n = data.draw(st.sampled_from(_rate_parameters(yr)))
     old = yr.parameters[d][n].value
@@ -289,7 +289,10 @@ def test_a_cap_never_raises_an_award(synthetic, data, tmp_path_factory):
                                      "xzf5.s3-2.vegetable_facility", "xzf5.s3-3.sheep_shed"]))
     limit = data.draw(st.integers(0, 100000))
     rule = yr.rules[rid]
-    caps = [c.model_dump(mode="json", exclude_defaults=True) for c in rule.caps] + [{"param": "test_cap", "scope": "claim"}]
+    # a tier on the household's total takes no cap of one claim (the loader refuses it): one per household
+    per_applicant = isinstance(rule.formula, TierTable) and rule.formula.per_applicant
+    added = {"param": "test_cap", "scope": "applicant", "group": "test_cap"} if per_applicant else {"param": "test_cap", "scope": "claim"}
+    caps = [c.model_dump(mode="json", exclude_defaults=True) for c in rule.caps] + [added]
     doc = rule.document.id
     path = tmp_path_factory.mktemp("cap") / "overlay.yaml"
     path.write_text(json.dumps({"overlay": {"id": "cap", "title": {"zh": "上限", "en": "cap"}}, "changes": [
@@ -331,11 +334,11 @@ def test_simulate_command_writes_xlsx_json_and_png(tmp_path):
     assert {"概要", "按乡镇", "按村", "按奖补项目", "按档次", "变化明细", "规则差异"} <= set(wb.sheetnames)
     assert wb["按乡镇"]._charts and wb["按奖补项目"]._charts
     changed = list(wb["变化明细"].iter_rows(values_only=True))
-    assert len(changed) == 1 + 4 and all("*" in (r[4] or "*") for r in changed[1:]), "ID numbers masked"
+    assert len(changed) == 1 + 2 and all("*" in (r[4] or "*") for r in changed[1:]), "ID numbers masked"
     result = run("simulate", ROSTER, "--set", "xzbf12.tier1_award=350", "--out", js, "--lang", "en")
     assert result.exit_code == 0, result.output
     data = json.loads(js.read_text(encoding="utf-8"))
-    assert data["totals"]["change_yuan"] == "100.00" and len(data["changed_rows"]) == 4
+    assert data["totals"]["change_yuan"] == "100.00" and len(data["changed_rows"]) == 2
     assert sum(Decimal(r["change_yuan"]) for r in data["changed_rows"]) == Decimal("100.00")
 
 

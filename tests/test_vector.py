@@ -24,9 +24,10 @@ from xingxian_subsidy.audit.vector import compute_vector
 from xingxian_subsidy.core.money import MAX_PERCENT
 from xingxian_subsidy.pack.formulas import TierTable
 from xingxian_subsidy.pack.loader import load_rules
-from xingxian_subsidy.pack.models import InputSpec
+from xingxian_subsidy.pack.models import InputSpec, TierReport
 from xingxian_subsidy.pack.rule import Rule
 from xingxian_subsidy.pack.semantics import place, tier_bounds
+from xingxian_subsidy.selfservice.screening import passing_answer
 
 
 def tier_of(yr, rule, value):
@@ -119,6 +120,26 @@ def _reference(roster):
     return [(r.line_status, None if r.amount is None else int(r.amount * 100)) for _, r in sorted(res.items())]
 
 
+def _reference_lines(roster):
+    """The reference engine's line of every row (None on an input error), by row index."""
+    cmap = map_columns(roster.frame.columns, YR)
+    return {i: r.line for i, r in reference_results(parse_rows(roster, cmap, YR), YR, PACK).items()}
+
+
+def _passing(rule: Rule) -> dict[str, str]:
+    """Inputs that pass every condition of ``rule`` (its yes/no answers as wanted, the first choice,
+    100 for any other number), so that its tier depends on the tier input alone."""
+    out = {}
+    for spec in rule.inputs:
+        if spec.type == "boolean":
+            out[spec.name] = "是" if passing_answer(rule, spec.name) is not False else "否"
+        elif spec.type == "choice":
+            out[spec.name] = spec.choices[0].value
+        else:
+            out[spec.name] = "100"
+    return out
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(roster_rows())
 def test_vector_rows_equal_reference(frame):
@@ -130,11 +151,17 @@ def test_vector_rows_equal_reference(frame):
         if status is None:
             continue  # left to the reference engine
         assert (status, fen) == ref[i], f"row {i + 2}: vector {(status, fen)} != reference {ref[i]}\n{frame.row(i, named=True)}"
-    # the tier the vector path places equals the reference placement of the same cell
+    # the tier the vector path places equals the reference placement of the same cell — or, for a
+    # tier table on the household's total, the tier the reference engine gives the household's line
+    lines = _reference_lines(roster)
     for p, status, tier in zip(parse_rows(roster, cmap, YR), vec.get_column("line_status").to_list(), vec.get_column("tier").to_list()):
         rule = YR.rules.get(p.rule_id or "")
         if status is None or rule is None or not isinstance(rule.formula, TierTable):
             assert status is None or tier is None
+            continue
+        if rule.formula.per_applicant:
+            line = lines[p.index]
+            assert tier == (line.tier.zh if line.tier else None), (p.row, tier, line.tier)
             continue
         value = p.inputs.get(rule.formula.input)
         assert tier == (tier_of(YR, rule, value) if value is not None else None), (p.row, value, tier)
@@ -212,14 +239,56 @@ def test_vector_tier_equals_reference_placement_at_every_bound():
         spec = rule.input_spec(rule.formula.input)
         places = 0 if spec.type == "integer" else 2
         texts = [_fmt(v, places) for v in values]
+        # each row its own household, its conditions met (a household's tier waits on an undecided line)
         frame = pl.DataFrame({"姓名": [f"户{i}" for i in range(len(texts))], "村": "碾子", "主体类型": YR.vocabulary.subjects[0].label.zh,
-                              "项目": rule.id, "申报金额": "0", spec.name: texts})
+                              "项目": rule.id, "申报金额": "0", **{k: v for k, v in _passing(rule).items() if k != spec.name}, spec.name: texts})
         roster = roster_from_frame(frame)
         vec = compute_vector(roster, map_columns(roster.frame.columns, YR), YR)
         got = vec.get_column("tier").to_list()
         want = [tier_of(YR, rule, Decimal(t)) for t in texts]
         assert got == want
         assert len({w for w in want if w}) == len(rule.formula.tiers)  # every tier was reached
+
+
+def test_a_household_total_at_every_bound_is_placed_alike_on_both_paths():
+    """A tier table on the household's total (I-040): two rows per household whose gains add up to
+    each bound, a cent below and a cent above (and a third household row that fails a condition,
+    whose gain must not count): both paths give the same statuses, 分 and tiers; the tier is the
+    placement of the total, on the household's first row only, and the 附件7 table counts each
+    household once."""
+    for rule in (r for r in RULES if isinstance(r.formula, TierTable) and r.formula.per_applicant):
+        spec = rule.input_spec(rule.formula.input)
+        passing = {k: v for k, v in _passing(rule).items() if k != spec.name}
+        records, totals = [], []
+        for i, total in enumerate(v for v in _boundaries(rule) if v >= 0):
+            half = (total / 2).quantize(Decimal("0.01"))
+            for gain in (half, total - half):
+                records.append({"姓名": f"户{i}", "村": "碾子", "主体类型": YR.vocabulary.subjects[0].label.zh, "项目": rule.id, "申报金额": "0",
+                                **passing, spec.name: _fmt(gain, 2)})
+            failing = next(n for n, v in passing.items() if rule.input_spec(n).type == "boolean")
+            records.append({**records[-1], failing: "否" if passing[failing] == "是" else "是", spec.name: "5000"})
+            totals.append(total)
+        frame = pl.DataFrame(records)
+        roster = roster_from_frame(frame)
+        cmap = map_columns(roster.frame.columns, YR)
+        vec = compute_vector(roster, cmap, YR)
+        assert vec.get_column("line_status").null_count() == 0
+        got = list(zip(vec.get_column("line_status").to_list(), vec.get_column("award_fen").to_list()))
+        assert got == _reference(roster)
+        lines = _reference_lines(roster)
+        tiers = vec.get_column("tier").to_list()
+        assert tiers == [lines[i].tier.zh if lines[i].tier else None for i in range(len(tiers))]
+        want = [tier_of(YR, rule, t) for t in totals]
+        assert tiers[0::3] == want and set(tiers[1::3]) == set(tiers[2::3]) == {None}
+        assert len({w for w in want if w}) == len(rule.formula.tiers)  # every tier was reached
+        for engine in ("vector", "reference"):
+            report = audit(roster, PACK, engine=engine)
+            assert report.rows.get_column("tier").to_list() == [t if s in ("awarded", "limited") else None
+                                                               for t, s in zip(tiers, vec.get_column("line_status").to_list())]
+            tables = [report.summaries[rid] for rid, (_, r) in YR.reports.items() if isinstance(r, TierReport) and rule.id in r.rules]
+            assert tables  # the 附件7 table: each household once, in its tier
+            for table in tables:
+                assert sum(table.get_column(f"{t.label.zh}_households").sum() for t in rule.formula.tiers) == len([w for w in want if w])
 
 
 def test_cross_row_limits_are_exact_when_applicant_hashes_collide(monkeypatch):

@@ -64,6 +64,25 @@ def test_calc_hints(client):
     assert any(h["not_quantified"] for h in related.values())
 
 
+def test_a_households_two_courtyard_projects_in_plain_words(client):
+    """I-040: 900 + 900 元 is the household's 1800 元, 二档 400 on the first line; the farmer reads
+    that the second is not paid again and why; the hint is about the household's total. A gain
+    below every tier says so in plain words (it used to fail: a line not paid with no failed check)."""
+    ok = APPLICANT["claims"][0]["inputs"]
+    two = {**APPLICANT, "claims": [{"rule": COURTYARD, "inputs": {**ok, "income_gain": "900"}}, {"rule": COURTYARD, "inputs": {**ok, "income_gain": "900"}}]}
+    body = client.post("/api/calc", json=two).json()
+    assert [(line["status"], line["amount"]) for line in body["award"]["lines"]] == [("awarded", "400.00"), ("limited", "0.00")]
+    assert [p["kind"] for p in body["plain"]] == ["yes", "none"]
+    assert "奖补 400.00 元计在本户第 1 项申报上" in body["plain"][1]["text"]["zh"]
+    (hint,) = [h for h in body["hints"] if h["kind"] == "next_tier"]
+    assert hint["claim"] == 0 and hint["gap"] == "200" and hint["target"] == "1100.01" and hint["amount_then"] == "500.00"
+    assert "2 项合计 1800 元" in hint["text"]["zh"]
+    one = {**APPLICANT, "claims": [{"rule": COURTYARD, "inputs": {**ok, "income_gain": "900"}}]}
+    r = client.post("/api/calc", json=one)
+    assert r.status_code == 200
+    assert r.json()["plain"][0]["text"]["zh"] == "不符合，因为：900 元未达到最低档（一档起点 1000 元），不予奖补"
+
+
 def test_json_numbers_are_decimal_not_float(client):
     data = copy.deepcopy(APPLICANT)
     data["claims"][0]["inputs"]["income_gain"] = 2000.01  # a JSON number with a point

@@ -32,7 +32,8 @@ class Computed:
     Attributes:
         status: the engine's line status of every row (null: an input error).
         fen: the award in 分 of every row (null where there is none).
-        tier: the tier label the vectorised path placed (null where it did not).
+        tier: the tier label (一档…) each row's line was placed in, by the vectorised path or the
+            reference engine (null where none was).
         lines: the reference engine's line of each row it computed.
         problems: the input problems of each row the reference parser read.
         fallback: the rows the reference engine computed.
@@ -90,6 +91,11 @@ def compute_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, pack: RulePack,
         for i, r in res.items():
             if r.line is not None:
                 lines[i] = r.line
+        # the tier each line was placed in, as the engine placed it (a tier table on the household's
+        # total places the household's tier on the line paid)
+        placed = [(i, line.tier.zh) for i, line in lines.items() if line.tier is not None]
+        if placed:
+            tier = tier.scatter([i for i, _ in placed], pl.Series([t for _, t in placed], dtype=pl.String))
         for p in parsed:
             if p.problems:
                 problems[p.index] = p.problems

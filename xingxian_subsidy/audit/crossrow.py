@@ -1,7 +1,7 @@
-"""The vectorised path's limits across rows: once per household, one award per project in an
-exclusive group, and caps shared between rows (per applicant or per project) — on the amount,
-and on the units a per-unit formula counts — over applicant groups in row order, as the
-reference engine applies them.
+"""The vectorised path's limits across rows: a tier table on the applicant's total, once per
+household, one award per project in an exclusive group, and caps shared between rows (per
+applicant or per project) — on the amount, and on the units a per-unit formula counts — over
+applicant groups in row order, as the reference engine applies them.
 
 Several shared caps on one rule (a species cap and a household cap) are done exactly when the
 rule data's caps are *nested*: any two cap groups that share a rule are one inside the other
@@ -21,14 +21,16 @@ from typing import Any
 
 import polars as pl
 
+from ..core.money import to_fen
+from ..pack.formulas import TierTable
 from ..pack.loader import YearRules
 from ..pack.models import Cap
 from ..pack.rule import Rule
-from ..pack.semantics import match_steps
-from .exprs import I128, at_scale, compile_match, lit
+from ..pack.semantics import match_steps, tier_bounds
+from .exprs import I128, at_scale, compile_match, lit, tier_tests
 from .frame import subject_category_code
 
-__all__ = ["CapKey", "cap_plan", "cross_row", "staged_caps", "unsupported_rules"]
+__all__ = ["CapKey", "applicant_tiers", "cap_plan", "cross_row", "staged_caps", "unsupported_rules"]
 
 
 @dataclass(frozen=True, order=True)
@@ -212,6 +214,62 @@ def staged_caps(lines: pl.DataFrame, yr: YearRules, plan: CapPlan, of: str, valu
 def _one_project(yr: YearRules) -> list[str]:
     """The rules whose claims without a project label are one project (rule.unlabelled_claims, I-026)."""
     return [rid for rid, r in yr.rules.items() if r.unlabelled_claims == "same_project"]
+
+
+def applicant_tiers(rows: pl.DataFrame, yr: YearRules, scales: dict[str, int]) -> pl.DataFrame:
+    """Tier tables on the applicant's total (``basis: applicant``), per applicant group, as the
+    engine places them (``engine.compute``): the rows that passed their own conditions add their
+    input, the total is placed once, the first of them in row order is paid the tier's award
+    (rounded once to the 分) and the others are 0 (``limited``); a total below every tier leaves
+    them ``ineligible``; while one row of the rule is undecided, so is every row it counts with.
+    Runs before the other limits across rows, which then see these lines as the engine does.
+
+    Args:
+        rows: ``_i``, ``_aid``, ``_subject``, ``_category``, ``_rule``, ``_status`` (before this
+            step: ``awarded`` for a row that passed its conditions with its input given),
+            ``_fallback`` (the row takes part in nothing) and ``_hv`` (what an awarded row adds,
+            an integer at its rule's scale) of every row.
+        scales: the rules to place, each with the scale of its ``_hv``.
+
+    Returns:
+        ``_i``, ``_status``, ``_fen`` and ``_tier`` (the tier label, on the row paid) of the rows
+        of those rules that took part.
+    """
+    code, width = subject_category_code(yr, "_subject", "_category")
+    parts = []
+    for rid, scale in scales.items():
+        rule = yr.rules[rid]
+        f = rule.formula
+        assert isinstance(f, TierTable)
+        r = rows.filter((pl.col("_rule") == rid) & ~pl.col("_fallback") & pl.col("_status").is_in(["awarded", "undecided"]))
+        if not r.height:
+            continue
+        r = r.with_columns((pl.col("_aid").cast(pl.UInt64) * width + code).alias("_gid"))
+        counted = pl.col("_status") == "awarded"
+        groups = r.group_by("_gid").agg(
+            pl.col("_hv").filter(counted).cast(I128).sum().alias("_total"),
+            (~counted).any().alias("_wait"),
+            pl.col("_i").filter(counted).min().alias("_first"))
+        bounds = tier_bounds(f, lambda name, rule=rule: yr.param(rule, name))
+        label: Any = None
+        award: Any = None
+        for b, ok in zip(bounds, tier_tests(bounds, pl.col("_total"), scale)):
+            fen = pl.lit(int(to_fen(b.award.value) * 100), dtype=pl.Int64)
+            label = (pl.when(ok) if label is None else label.when(ok)).then(pl.lit(b.tier.label.zh))
+            award = (pl.when(ok) if award is None else award.when(ok)).then(fen)
+        groups = groups.with_columns(label.otherwise(pl.lit(None, dtype=pl.String)).alias("_t"),
+                                     award.otherwise(pl.lit(None, dtype=pl.Int64)).alias("_a"))
+        r = r.join(groups, on="_gid", how="left")
+        status = (pl.when(~counted | pl.col("_wait")).then(pl.lit("undecided"))
+                  .when(pl.col("_a").is_null()).then(pl.lit("ineligible"))
+                  .when(pl.col("_i") == pl.col("_first")).then(pl.lit("awarded"))
+                  .otherwise(pl.lit("limited")))
+        paid = status == "awarded"
+        parts.append(r.select("_i", status.alias("_status"), pl.when(paid).then(pl.col("_a")).otherwise(pl.lit(0, dtype=pl.Int64)).alias("_fen"),
+                              pl.when(paid).then(pl.col("_t")).otherwise(pl.lit(None, dtype=pl.String)).alias("_tier")))
+    if not parts:
+        return pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64, "_tier": pl.String})
+    return pl.concat(parts, how="vertical")
 
 
 def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:

@@ -9,9 +9,9 @@ from typing import Any, Callable
 
 import polars as pl
 
-from ..pack.semantics import MatchStep
+from ..pack.semantics import MatchStep, TierBound
 
-__all__ = ["I128", "Unsupported", "at_scale", "compile_match", "lit", "scaled"]
+__all__ = ["I128", "Unsupported", "at_scale", "compile_match", "lit", "scaled", "tier_tests"]
 
 I128 = pl.Int128
 
@@ -80,3 +80,19 @@ def compile_match(steps: list[MatchStep], input_col: Callable[[str], pl.Expr], w
         result = pl.lit(value, dtype=pl.Boolean)
         expr = pl.when(cond).then(result) if expr is None else expr.when(cond).then(result)
     return pl.lit(True) if expr is None else expr.otherwise(pl.lit(True))
+
+
+def tier_tests(bounds: list[TierBound], value: pl.Expr, scale: int) -> list[pl.Expr]:
+    """Whether ``value`` (an integer at ``scale``) lies in each tier, in the tiers' order
+    (``pack.semantics.TierBound.contains``); Unsupported when a bound needs more decimals."""
+    out = []
+    for b in bounds:
+        ok = pl.lit(True)
+        if b.lower is not None:
+            lo = lit(at_scale(b.lower, scale))
+            ok = ok & ((value >= lo) if b.tier.lower_inclusive else (value > lo))
+        if b.upper is not None:
+            hi = lit(at_scale(b.upper, scale))
+            ok = ok & ((value <= hi) if b.tier.upper_inclusive else (value < hi))
+        out.append(ok)
+    return out

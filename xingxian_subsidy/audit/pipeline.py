@@ -113,7 +113,7 @@ def audit(
         st = statuses(base, bad_rows)
         plan = plan_explanations(st, computed, explain, explain_limit)
         explained = explainer.submit(run_explanations, plan, roster, cmap, yr, pack, computed, tick) if plan.jobs else None
-        tier = tier_labels(roster, cmap, yr, st, computed.tier)
+        tier = tier_labels(st, computed.tier)
         summaries, texts, status_counts = summarise(st.with_columns(tier), yr, lang)
         if explained is not None:
             explained.result()

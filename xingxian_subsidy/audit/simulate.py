@@ -70,7 +70,7 @@ def _computed(roster: Roster, yr: YearRules, pack: RulePack, tick: Callable) -> 
     base = base_frame(roster, cmap, yr)
     c = compute_rows(roster, cmap, yr, pack, base, "vector", tick)
     st = base.select("rule").with_columns(c.status.alias("line_status"))
-    tier = tier_labels(roster, cmap, yr, st, c.tier)
+    tier = tier_labels(st, c.tier)
     return pl.DataFrame([
         base.get_column("rule"), c.status.alias("status"),
         pl.select(pl.when(c.status.is_null()).then(None).when(c.status.is_in(PAID)).then(c.fen.fill_null(0)).otherwise(0)).to_series().alias("fen"),

@@ -11,49 +11,20 @@ from typing import Any
 import polars as pl
 
 from ..core.money import num_text
-from ..engine.applicant import parse_value
 from ..pack.formulas import TierTable
 from ..pack.loader import YearRules
 from ..pack.models import RuleGroupReport, TaskTable, TierReport
-from ..pack.semantics import place, tier_bounds
-from .columns import ColumnMap
-from .read import Roster
 
 __all__ = ["summarise", "tier_labels", "wan_text"]
 
 
-def tier_labels(roster: Roster, cmap: ColumnMap, yr: YearRules, st: pl.DataFrame, known: pl.Series) -> pl.Series:
-    """Tier label (一档…) of paid rows of tier_table rules, from the rule data's bounds.
-
-    ``known`` holds the tiers the vectorised path placed; the paid rows it did not place
-    (rows the reference engine computed) are placed here, their cell read by ``engine.parse_value``.
-    """
+def tier_labels(st: pl.DataFrame, placed: pl.Series) -> pl.Series:
+    """Tier label (一档…) of the paid rows (awarded or limited) of tier_table rules: the tier each
+    row's line was placed in (``compute.Computed.tier``, by the vectorised path or the reference
+    engine). A tier table on the household's total (``basis: applicant``) places the household's
+    tier on the one line paid, so the 附件7 table counts each household once, in its tier."""
     paid = st.get_column("line_status").is_in(["awarded", "limited"]).fill_null(False)
-    out = pl.select(pl.when(paid).then(known)).to_series().alias("tier")
-    tier_rules = {rid: rule for rid, rule in yr.rules.items() if isinstance(rule.formula, TierTable)}
-    todo = (paid & out.is_null() & st.get_column("rule").is_in(list(tier_rules)).fill_null(False)).arg_true()
-    if not len(todo):
-        return out
-    df = roster.frame
-    at, labels = [], []
-    for i, rid in zip(todo.to_list(), st.get_column("rule").gather(todo).to_list()):
-        rule = tier_rules[rid]
-        f = rule.formula
-        assert isinstance(f, TierTable)
-        spec = rule.input_spec(f.input)
-        cols = cmap.inputs[rid].get(f.input, [])
-        text = next((t for t in (df.get_column(c)[i] for c in cols) if t is not None), None)
-        if spec is None or text is None:
-            continue
-        v, msg = parse_value(spec, text)
-        if v is None or msg is not None:
-            continue
-        bounds = tier_bounds(f, lambda name, rule=rule: yr.param(rule, name))
-        k = place(bounds, v)
-        if k is not None:
-            at.append(i)
-            labels.append(bounds[k].tier.label.zh)
-    return out.scatter(at, pl.Series(labels, dtype=pl.String)) if at else out
+    return pl.select(pl.when(paid).then(placed)).to_series().alias("tier")
 
 
 def wan_text(fen: int) -> str:

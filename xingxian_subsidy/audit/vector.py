@@ -57,8 +57,8 @@ from ..pack.models import Condition, InputSpec, Match, ValueRef
 from ..pack.rule import Rule
 from ..pack.semantics import category_match, match_steps, pooled_rate, tier_bounds
 from .columns import ColumnMap
-from .crossrow import CapPlan, cap_plan, cross_row, staged_caps
-from .exprs import I128, Unsupported, at_scale, compile_match, lit, scaled
+from .crossrow import CapPlan, applicant_tiers, cap_plan, cross_row, staged_caps
+from .exprs import I128, Unsupported, at_scale, compile_match, lit, scaled, tier_tests
 from .frame import base_frame, subject_category_code
 from .parse import ParsedRow, parse_rows
 from .read import Roster
@@ -199,17 +199,8 @@ class RuleCompiler:
         f = self.rule.formula
         assert isinstance(f, TierTable)
         v, vs = self.num(f.input)
-        out = []
-        for b in tier_bounds(f, lambda name: self.yr.param(self.rule, name)):
-            ok = pl.lit(True)
-            if b.lower is not None:
-                lo = lit(at_scale(b.lower, vs))
-                ok = ok & ((v >= lo) if b.tier.lower_inclusive else (v > lo))
-            if b.upper is not None:
-                hi = lit(at_scale(b.upper, vs))
-                ok = ok & ((v <= hi) if b.tier.upper_inclusive else (v < hi))
-            out.append((b.tier, ok))
-        return out
+        bounds = tier_bounds(f, lambda name: self.yr.param(self.rule, name))
+        return [(b.tier, ok) for b, ok in zip(bounds, tier_tests(bounds, v, vs))]
 
     def tier_label(self) -> pl.Expr:
         """The tier's label (一档…) of a tier_table rule's row; null when the input is missing or in no tier."""
@@ -362,22 +353,23 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
                 piece = _rule_rows(yr, rule, raw, cmap, plain_bools)
         except Unsupported:
             piece = raw.select("_i", pl.lit(None, dtype=pl.String).alias("_status"), pl.lit(None, dtype=pl.Int64).alias("_fen"), pl.lit(True).alias("_fb"),
-                               pl.lit(None, dtype=pl.String).alias("_tier"))
+                               pl.lit(None, dtype=pl.String).alias("_tier"), pl.lit(None, dtype=pl.Int64).alias("_hv"))
         pieces.append(piece)
     if pieces:
         computed = pl.concat(pl.collect_all(pieces), how="vertical")
     else:
-        computed = pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64, "_fb": pl.Boolean, "_tier": pl.String})
+        computed = pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64, "_fb": pl.Boolean, "_tier": pl.String, "_hv": pl.Int64})
     # the rows of a rule back in input order: a row of no known rule has no piece
     if computed.height == n:  # every row has one: the pieces are the rows, reordered
         computed = computed.sort("_i")
-        status, fen, fb, tier = (computed.get_column(c) for c in ("_status", "_fen", "_fb", "_tier"))
+        status, fen, fb, tier, added = (computed.get_column(c) for c in ("_status", "_fen", "_fb", "_tier", "_hv"))
     else:
         at = computed.get_column("_i")
         status = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_status"))
         fen = pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(at, computed.get_column("_fen"))
         fb = pl.repeat(True, n, dtype=pl.Boolean, eager=True).scatter(at, computed.get_column("_fb"))
         tier = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_tier"))
+        added = pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(at, computed.get_column("_hv"))
     all_rows = base.with_columns(status.alias("_status"), fen.alias("_fen"), (pl.col("_fallback") | fb).alias("_fallback"))
 
     # rows this path did not do: those with an input error (named by the reference parser) take part
@@ -395,6 +387,15 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
     all_rows = all_rows.with_columns(
         (is_problem | pl.col("_aid").is_in(fallback_aids.implode())).alias("_fallback"),
         pl.col("_aid").is_in(group_aids.implode()).alias("_group"))
+    # a tier table on the applicant's total places it once every row is in, before the other limits across rows
+    totals = _applicant_totals(yr, present)
+    if totals:
+        placed = applicant_tiers(all_rows.select("_i", "_aid", "_subject", "_category", "_rule", "_status", "_fallback").with_columns(added.alias("_hv")),
+                                 yr, totals)
+        at = placed.get_column("_i")
+        status, fen = status.scatter(at, placed.get_column("_status")), fen.scatter(at, placed.get_column("_fen"))
+        tier = tier.scatter(at, placed.get_column("_tier"))
+        all_rows = all_rows.with_columns(status.alias("_status"), fen.alias("_fen"))
     # the cross-row limits change some lines; a row not done here has no line
     changed = cross_row(all_rows.select("_i", "_aid", "_subject", "_category", "_rule", "_project", "_status", "_fen", "_fallback"), yr)
     done = ~all_rows.get_column("_fallback")
@@ -406,6 +407,19 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
     tier = pl.select(pl.when(done).then(tier)).to_series()
     return pl.DataFrame([status.alias("line_status"), fen.alias("award_fen"), all_rows.get_column("_group").alias("fallback_group"),
                          tier.alias("tier")])
+
+
+def _applicant_totals(yr: YearRules, present: list[str]) -> dict[str, int]:
+    """The rules present whose tier table places the applicant's total, each with the scale its
+    input is read at (the rows' ``_hv``)."""
+    out = {}
+    for rid in present:
+        f = yr.rules[rid].formula
+        if isinstance(f, TierTable) and f.per_applicant:
+            spec = yr.rules[rid].input_spec(f.input)
+            if spec is not None and spec.type in SCALE:  # else the rule is left to the reference engine
+                out[rid] = SCALE[spec.type]
+    return out
 
 
 def _units_scale(yr: YearRules, rules: list[Rule]) -> int:
@@ -553,11 +567,19 @@ def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, pl
     if scales and counted is None:
         assert compiled.units is not None
         extra = [compiled.units.alias("_q")]
+    f = rule.formula
+    per_applicant = isinstance(f, TierTable) and f.per_applicant
+    if per_applicant:  # placed on the applicant's total later (crossrow.applicant_tiers): what each counted row adds
+        assert isinstance(f, TierTable)
+        added = pl.when(pl.col("_status") == "awarded").then(comp.num(f.input)[0]).cast(pl.Int64)
+    else:
+        added = pl.lit(None, dtype=pl.Int64)
     return out.select(
         "_i", "_status",
         pl.when(too_big).then(None).otherwise(pl.col("_fen128")).cast(pl.Int64).alias("_fen"),
         (~pl.col("_ok") | too_big.fill_null(False)).alias("_fb"),
-        (comp.tier_label() if isinstance(rule.formula, TierTable) else pl.lit(None, dtype=pl.String)).alias("_tier"),
+        (comp.tier_label() if isinstance(f, TierTable) and not per_applicant else pl.lit(None, dtype=pl.String)).alias("_tier"),
+        added.alias("_hv"),
         *extra,
     )
 
@@ -648,6 +670,11 @@ def _share_of_cost(comp: RuleCompiler, f: ShareOfCost) -> Compiled:
 @compiles(TierTable)
 def _tier_table(comp: RuleCompiler, f: TierTable) -> Compiled:
     v, _ = comp.num(f.input)
+    if f.per_applicant:
+        # the applicant's total is placed across rows (crossrow.applicant_tiers), after every row is
+        # read: the bounds must compile now (else the rule is left to the reference engine here)
+        comp.tier_bounds()
+        return Compiled(pl.when(v.is_null()).then(pl.lit(None, dtype=I128)).otherwise(lit(0)), 2, _NO, fen=True)
     scale = max(scaled(comp.param(t.award))[1] for t in f.tiers)
     expr: Any = None
     in_none = pl.lit(True)

@@ -65,6 +65,9 @@ def rules_show(
     year: YearOpt = None,
 ) -> None:
     """显示一条规则的完整依据、原文、参数、输入和条件。Show a rule's citation, quote, parameters, inputs and conditions."""
+    from ..pack.formulas import TierTable
+    from ..selfservice.screening import basis_text
+
     _pack, yr = year_rules(rules, year, lang)
     rule = yr.rules.get(rule_id)
     if rule is None:
@@ -88,6 +91,12 @@ def rules_show(
         f"{'主体' if L == 'zh' else 'Subjects'}: {', '.join(rule.subjects)}",
         f"{'计算方式' if L == 'zh' else 'Formula'}: {rule.formula.label.get(L)}",
     ]
+    if isinstance(rule.formula, TierTable):  # what the table places: each claim's value, or the applicant's total
+        basis = basis_text(rule.formula)
+        shown = basis.get(L) if basis is not None else ("每项申报按其自身的值定档" if L == "zh" else "each claim placed on its own value")
+        readings = f"（{'、'.join(rule.formula.interpretations)}）" if rule.formula.interpretations and L == "zh" else (
+            f" ({', '.join(rule.formula.interpretations)})" if rule.formula.interpretations else "")
+        out.append(f"{'定档依据' if L == 'zh' else 'Tier basis'}: {rule.formula.basis} — {shown}{readings}")
     params = dict.fromkeys(rule.parameter_names())
     if params:
         out.append("参数：" if L == "zh" else "Parameters:")

@@ -4,8 +4,10 @@ Pure: no I/O. Every number of policy comes from the rule data (YearRules); the f
 evaluated by kind (``formulas.EVALUATE``). Amounts are in 元 (Decimal). The order, per claim in
 claim order: conditions; the units a formula counts, under caps on units (per claim, or shared
 with the applicant's earlier awarded claims); the formula; uplifts; caps on the amount per
-claim; the one rounding to 0.01 元 (``money.to_fen``). Then across claims, on the rounded
-amounts (whole 分): once per household, exclusive groups, and caps on the amount shared between
+claim; the one rounding to 0.01 元 (``money.to_fen``). Then across claims: first a tier table on
+the applicant's total (``basis: applicant``) places the total of the claims that passed their
+conditions and pays it on the first of them; then, on the rounded amounts (whole 分): once per
+household, exclusive groups, and caps on the amount shared between
 claims — a line pays the least of its amount and the room left under each cap that applies to
 it, and that payment counts under every one of them. Last, a tranche (本次兑付 50%) is the
 share of the line's amount paid this time, rounded to the 分 as the pack states.
@@ -18,12 +20,13 @@ from typing import Any, NamedTuple
 
 from ..core.money import FEN, MONEY_CONTEXT, PERCENT, ROUNDING_STATEMENT, SHARE, ZERO, exact_yuan, fmt_yuan, num_text, pct_text, quotient_text, round_to, to_fen
 from ..core.text import Text
+from ..pack.formulas import TierTable
 from ..pack.loader import RulePack, YearRules
 from ..pack.models import ROUNDINGS, Cap, Condition, Parameter
 from ..pack.rule import Rule
 from ..pack.semantics import CATEGORY, category_label
 from .context import UNLABELLED, Context, Draft, project_key
-from .formulas import EVALUATE
+from .formulas import EVALUATE, place_tier
 from .models import ApplicantFile, ApplicantInfo, Award, Check, Citation, Claim, InputUsed, LineItem, Step
 from .plans import NO, YES, input_text, year_plan
 
@@ -199,12 +202,17 @@ def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim, index: int 
             if amount is None:  # an uplift or cap depends on an input not given
                 draft.status = "undecided"
             else:
-                draft.amount = to_fen(amount)
-                if draft.amount != amount:
-                    draft.steps.append(Step(text=_t(f"四舍五入到分：{fmt_yuan(draft.amount)} 元", f"rounded to the fen: {fmt_yuan(draft.amount)} yuan"), amount=draft.amount))
+                _round(draft, amount)
     if ctx.missing:
         draft.missing = [_missing_used(rule, name) for name in ctx.missing]
     return draft
+
+
+def _round(draft: Draft, amount: Decimal) -> None:
+    """The line's one rounding, to the 分 (with a step when it changes the amount)."""
+    draft.amount = to_fen(amount)
+    if draft.amount != amount:
+        draft.steps.append(Step(text=_t(f"四舍五入到分：{fmt_yuan(draft.amount)} 元", f"rounded to the fen: {fmt_yuan(draft.amount)} yuan"), amount=draft.amount))
 
 
 def _subject_check(subject_labels: dict[str, Text], rule: Rule, citation: Citation, subject: str) -> Check:
@@ -261,6 +269,74 @@ def _modifiers(ctx: Context, draft: Draft, amount: Decimal) -> Decimal | None:
                 draft.use(cap.interpretations)
                 amount = p.value
     return amount
+
+
+def _applicant_tiers(yr: YearRules, info: ApplicantInfo, drafts: list[Draft]) -> None:
+    """Tier tables on the applicant's total (``basis: applicant``): per rule, the inputs of the
+    claims that passed their own conditions (``Draft.applicant_value``) are added up and the total
+    placed once; the award is paid on the first of those claims in claim order, the others are 0
+    and say where it is. While a claim of the rule is undecided, so is every claim it would count with."""
+    by_rule: dict[str, list[int]] = {}
+    for i, d in enumerate(drafts):
+        f = d.rule.formula
+        if isinstance(f, TierTable) and f.per_applicant and d.status in ("awarded", "undecided"):
+            by_rule.setdefault(d.rule.id, []).append(i)
+    household = info.subject in yr.vocabulary.household_subjects
+    who = _t("本户", "the household") if household else _t("本申请人", "the applicant")
+    basis = _t("按户合计定档", "tiered on the household's total") if household else _t("按申请人合计定档", "tiered on the applicant's total")
+    for idx in by_rule.values():
+        counted = [i for i in idx if drafts[i].status == "awarded"]
+        waiting = [i for i in idx if drafts[i].status == "undecided"]
+        if not counted:
+            continue
+        rule = drafts[counted[0]].rule
+        f = rule.formula
+        assert isinstance(f, TierTable)
+        spec = rule.input_spec(f.input)
+        label = spec.label if spec is not None else _t(f.input, f.input)
+        unit = f" {spec.unit}" if spec is not None and spec.unit else ""
+        unit_en = " yuan" if unit == " 元" else unit
+        interps = list(f.interpretations)
+        if waiting:
+            nums, nums_en = "、".join(str(i + 1) for i in waiting), ", ".join(str(i + 1) for i in waiting)
+            step = Step(text=_t(f"{basis.zh}：{who.zh}第 {nums} 项申报尚待补充信息，{label.zh}合计未定，本项待定",
+                                f"{basis.en}: {who.en}'s claim {nums_en} needs information, so its total {label.en} is not known; this line waits"),
+                        interpretations=interps)
+            for i in counted:
+                d = drafts[i]
+                d.status, d.amount = "undecided", ZERO
+                d.steps.append(step)
+            continue
+        values = [drafts[i].applicant_value for i in counted]
+        assert all(v is not None for v in values)
+        with localcontext(MONEY_CONTEXT):
+            total = sum(values, ZERO)  # type: ignore[arg-type]
+        first = drafts[counted[0]]
+        ctx = Context(yr, rule, info, {}, counted[0], project=first.project)
+        prefix = None  # one claim counted: its own value is the total, placed as any claim's
+        if len(counted) > 1:
+            nums, nums_en = "、".join(str(i + 1) for i in counted), ", ".join(str(i + 1) for i in counted)
+            terms = " + ".join(num_text(v) for v in values)  # type: ignore[arg-type]
+            prefix = _t(f"{basis.zh}：{who.zh} {len(counted)} 项{rule.name.zh}（第 {nums} 项）的{label.zh}合计 {terms} = ",
+                        f"{basis.en}: {label.en} of its {len(counted)} claims of {rule.name.en} (claims {nums_en}): {terms} = ")
+        _round(first, place_tier(ctx, first, f, total, prefix, interps))
+        paid_on = f"{who.zh}第 {counted[0] + 1} 项申报" + (f"（项目 {first.project}）" if first.project else "")
+        paid_on_en = f"{who.en}'s claim {counted[0] + 1}" + (f" (project {first.project})" if first.project else "")
+        for i in counted[1:]:
+            d = drafts[i]
+            if first.status == "ineligible":
+                d.status = "ineligible"
+                text = _t(f"{basis.zh}：{who.zh}{label.zh}合计 {num_text(total)}{unit}，未达到最低档，不予奖补（合计见{paid_on}）",
+                          f"{basis.en}: its total {label.en}, {num_text(total)}{unit_en}, is below the lowest tier; no award (the total is on {paid_on_en})")
+            else:
+                d.status = "limited"
+                assert first.tier is not None
+                text = _t(f"{basis.zh}：{who.zh}{label.zh}合计 {num_text(total)}{unit}，落在{first.tier.zh}，奖补 {fmt_yuan(first.amount)} 元"
+                          f"计在{paid_on}上，本项计 0 元",
+                          f"{basis.en}: its total {label.en}, {num_text(total)}{unit_en}, falls in {first.tier.en}; the award {fmt_yuan(first.amount)} yuan "
+                          f"is paid on {paid_on_en}; this line is 0")
+            d.amount = ZERO
+            d.steps.append(Step(text=text, amount=ZERO, interpretations=interps))
 
 
 def _keep_highest(group: list[Draft], loser_text: Any, winner_text: Text | None) -> None:
@@ -402,6 +478,7 @@ def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = Non
             for key, n in d.units:
                 units_used[key] = units_used.get(key, ZERO) + n
         drafts.append(d)
+    _applicant_tiers(yr, info, drafts)
     _cross_claim(yr, info, drafts)
     for d in drafts:
         _tranche(yr, d)
@@ -409,7 +486,7 @@ def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = Non
     lines = [
         LineItem(rule_id=d.rule.id, name=d.rule.name, project=d.project, status=d.status, amount=to_fen(d.amount), inputs=d.inputs,
                  checks=d.checks, steps=d.steps, missing=d.missing, citation=year.rule(d.rule).citation, interpretations=d.interps,
-                 paid_in_kind=d.rule.paid_in_kind.text if d.rule.paid_in_kind is not None else None)
+                 paid_in_kind=d.rule.paid_in_kind.text if d.rule.paid_in_kind is not None else None, tier=d.tier)
         for d in drafts
     ]
     total = to_fen(sum((line.amount for line in lines), ZERO))  # exact: a sum of whole 分

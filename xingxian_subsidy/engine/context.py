@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable
 
+from ..core.text import Text
 from ..pack.loader import YearRules
 from ..pack.models import Match, Parameter
 from ..pack.rule import Rule
@@ -42,6 +43,10 @@ class Draft:
     interps: list[str] = field(default_factory=list)
     # the units the line counts under caps shared with other claims, recorded once it is awarded
     units: list[tuple[tuple, Decimal]] = field(default_factory=list)
+    # a tier table: the tier the line's award is placed in (its label)
+    tier: Text | None = None
+    # a tier table on the applicant's total: what this claim adds to it (compute places the total)
+    applicant_value: Decimal | None = None
 
     def use(self, ids: Iterable[str]) -> None:
         """Record interpretations the line relies on (each once, in order of first use)."""

@@ -31,7 +31,7 @@ from .context import Context, Draft
 from .models import Step
 from .plans import citation, shared_check
 
-__all__ = ["EVALUATE", "counted_units", "evaluates", "pick"]
+__all__ = ["EVALUATE", "below_tiers", "counted_units", "evaluates", "pick", "place_tier"]
 
 Evaluator = Callable[[Context, Draft, FormulaBase], "Decimal | None"]
 EVALUATE: dict[str, Evaluator] = {}  # formula kind → its evaluation
@@ -191,9 +191,24 @@ def _tier_table(ctx: Context, draft: Draft, f: TierTable) -> Decimal | None:
     value = ctx.need(f.input)
     if value is None:
         return None
+    draft.use(f.interpretations)
+    if f.per_applicant:  # the applicant's total is placed once all its claims are in (compute)
+        draft.applicant_value = value
+        return ZERO
+    return place_tier(ctx, draft, f, value)
+
+
+def place_tier(ctx: Context, draft: Draft, f: TierTable, value: Decimal, prefix: Text | None = None,
+               interpretations: list[str] | None = None) -> Decimal:
+    """Place ``value`` in the tiers of ``f``: the step that says where (after ``prefix``, when the
+    value needs saying how it was made), the tier on the draft, and the award — or, below every
+    tier, the step that says so, the draft ineligible and 0."""
     bounds = ctx.plan.tier_bounds(ctx.yr, f)
     i = place(bounds, value)
-    if i is not None:
+    if i is None:
+        step = Step(text=below_tiers(ctx, f, value), amount=ZERO)
+        draft.status = "ineligible"
+    else:
         tier, award, where = bounds[i].tier, bounds[i].award, bounds[i].bounds_text()
         value_text = num_text(value)
         step = ctx.plan.tier_steps.get((i, value_text))
@@ -202,16 +217,19 @@ def _tier_table(ctx: Context, draft: Draft, f: TierTable) -> Decimal | None:
                 text=_t(f"{value_text} 元落在{tier.label.zh}（{where}）→ {num_text(award.value)} 元",
                         f"{value_text} yuan falls in {tier.label.en} ({where}) → {num_text(award.value)} yuan"),
                 amount=award.value)
-        draft.steps.append(step)
-        return award.value
+        draft.tier = tier.label
+    if prefix is not None:
+        step = Step(text=_t(prefix.zh + step.text.zh, prefix.en + step.text.en), amount=step.amount, interpretations=interpretations or [])
+    draft.steps.append(step)
+    return ZERO if i is None else bounds[i].award.value
+
+
+def below_tiers(ctx: Context, f: TierTable, value: Decimal) -> Text:
+    """“999 元未达到最低档（一档起点 1000 元），不予奖补”."""
     first = f.tiers[0]
-    lo = ctx.param(first.lower).value if first.lower else None
-    draft.steps.append(Step(
-        text=_t(f"{num_text(value)} 元未达到最低档（{first.label.zh}起点 {num_text(lo) if lo is not None else '—'} 元），不予奖补",
-                f"{num_text(value)} yuan is below the lowest tier ({first.label.en} starts at {num_text(lo) if lo is not None else '—'}); no award"),
-        amount=ZERO))
-    draft.status = "ineligible"
-    return ZERO
+    lo = num_text(ctx.param(first.lower).value) if first.lower else "—"
+    return _t(f"{num_text(value)} 元未达到最低档（{first.label.zh}起点 {lo} 元），不予奖补",
+              f"{num_text(value)} yuan is below the lowest tier ({first.label.en} starts at {lo}); no award")
 
 
 @evaluates(FirstPlusAdditional)

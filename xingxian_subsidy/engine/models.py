@@ -119,6 +119,9 @@ class LineItem(_Model):
     interpretations: list[str]
     paid_in_kind: Text | None = None  # paid in kind (goods bought centrally), not as cash to the applicant
     alternatives: list[AlternativeAmount] = []  # the line under each alternative reading it depends on (when asked)
+    # a tier table: the tier the line's award was placed in, for the audit's tier tables (附件7). Not
+    # written out: the line's steps say it in words ("1800 元落在二档…").
+    tier: Text | None = Field(default=None, exclude=True)
 
 
 class Award(_Model):

@@ -42,7 +42,10 @@ def line_summary(line: LineItem, lang: str = "zh") -> str:
     """One sentence on why a line is what it is (used by renderers and the audit)."""
     if line.status == "undecided":
         names = "、".join(m.label.get(lang) for m in line.missing) if lang == "zh" else ", ".join(m.label.get(lang) for m in line.missing)
-        return (f"需补充：{names}" if lang == "zh" else f"needs: {names}") if names else STATUS["undecided"][lang]
+        if names:
+            return f"需补充：{names}" if lang == "zh" else f"needs: {names}"
+        # nothing of its own is missing: it waits on another claim (a tier on the household's total)
+        return line.steps[-1].text.get(lang) if line.steps else STATUS["undecided"][lang]
     if line.status in ("ineligible", "excluded"):
         failed = [c for c in line.checks if c.passed is False]
         if failed:

@@ -79,6 +79,10 @@ class FormulaBase(Model):
         """Every case of the formula's values."""
         return [case for ref in self.value_refs() if not isinstance(ref, str) for case in ref]
 
+    def interpretation_ids(self) -> list[str]:
+        """The register entries the formula itself rests on (beyond its cases')."""
+        return []
+
 
 class PerUnit(FormulaBase):
     """rate × quantity (per mu, per m², per plant, per log, per item).
@@ -175,18 +179,42 @@ class Tier(Model):
 
 
 class TierTable(FormulaBase):
-    """A stepped table: the tier whose bounds hold the input's value gives the award."""
+    """A stepped table: the tier whose bounds hold the value placed gives the award.
+
+    ``basis`` says what is placed:
+
+    * ``claim`` (the default): each claim's own input;
+    * ``applicant``: the applicant's total of the input over its claims of this rule that pass
+      their own conditions (subject and conditions; a claim that fails one adds nothing), placed
+      once. The applicant's award is paid on the first of those claims in claim order; its other
+      claims of the rule are 0 ("limited"), each saying where the award is. While any claim of the
+      rule is undecided (a condition or its input not given) the total is not known, and every
+      counted claim is undecided too. A claim's uplifts or caps cannot bound an award that is no
+      one claim's: the loader refuses them (caps shared between claims apply afterwards).
+
+    ``interpretations``: the register entries the basis rests on, named on every step it gives.
+    """
 
     label: ClassVar[Text] = Text(zh="阶梯表", en="tier table")
     kind: Literal["tier_table"]
     input: str
+    basis: Literal["claim", "applicant"] = "claim"
     tiers: list[Tier] = Field(min_length=1)
+    interpretations: list[str] = []
+
+    @property
+    def per_applicant(self) -> bool:
+        """The applicant's total is placed, not each claim's own value."""
+        return self.basis == "applicant"
 
     def parameters(self) -> list[str]:
         return [x for t in self.tiers for x in (t.lower, t.upper, t.award) if x]
 
     def inputs(self) -> list[str]:
         return [self.input]
+
+    def interpretation_ids(self) -> list[str]:
+        return list(self.interpretations)
 
 
 class FirstPlusAdditional(FormulaBase):

@@ -31,7 +31,7 @@ from ..core.money import PERCENT, SHARE, YUAN
 from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
 from .citations import value_in_text
-from .formulas import PooledRate, value_parameters
+from .formulas import PooledRate, TierTable, value_parameters
 from .models import Document, HowToApply, Interpretation, Parameter, Report, RuleGroupReport, TaskReport, TaskTable, Vocabulary
 from .overlay import Alternative, OverlayDocument, OverlayFile, Provenance, Reading, SetParam, apply_changes, located, read_overlay
 from .rule import Rule, walk_conditions
@@ -398,8 +398,8 @@ def _rule_refs(rule: Rule, params: dict[str, Parameter], register: dict[str, Int
             for g in c.values or [] if c.category else []:
                 if not vocabulary.members(g):
                     out.append(((), f"条件 {c.id}：未知农户类型或类别组 {g}", f"condition {c.id}: unknown household category or group {g}"))
-    for zh, en in _construct_problems(rule, params):
-        out.append(((), f"规则 {rule.id}：{zh}", f"rule {rule.id}: {en}"))
+    for where, zh, en in _construct_problems(rule, params):
+        out.append((where, f"规则 {rule.id}：{zh}", f"rule {rule.id}: {en}"))
     return out
 
 
@@ -580,10 +580,12 @@ def _check_guides(path: Path, lines: dict[tuple, int], doc: _DocFile, guides: di
                                      f"rule {ref} has no how_to_apply entry (a topic the text is silent on is an empty list)"))
 
 
-def _construct_problems(rule: Rule, params: dict[str, Parameter]) -> list[tuple[str, str]]:
+def _construct_problems(rule: Rule, params: dict[str, Parameter]) -> list[tuple[tuple, str, str]]:
     """What the constructs of a rule require of each other: a cap on units bounds a formula that
     counts units, in their unit; a cap on an amount is in 元; a tranche is a 比例; a pool is in 元
-    and divided by a total in the quantity's unit. (zh, en) for each problem."""
+    and divided by a total in the quantity's unit; a tier table on the applicant's total has no
+    uplift and no cap of one claim. (where in the rule, zh, en) for each problem."""
+    located: list[tuple[tuple, str, str]] = []
     out: list[tuple[str, str]] = []
     f = rule.formula
     units = f.units()
@@ -631,7 +633,18 @@ def _construct_problems(rule: Rule, params: dict[str, Parameter]) -> list[tuple[
     declared_spec = rule.input_spec(declared) if declared else None
     if declared_spec is not None and unit_spec is not None and declared_spec.unit != unit_spec.unit:
         out.append((f"申报数量“{declared}”与验收数量“{units}”的单位不同", f"declared {declared} and accepted {units} differ in unit"))
-    return out
+    if isinstance(f, TierTable) and f.per_applicant:
+        # the applicant's award is placed on its total, paid on one of its claims: no claim's own
+        # uplift or cap can bound it (caps shared between claims apply after it, as to any line)
+        for k, _ in enumerate(rule.uplifts):
+            located.append((("uplifts", k), "阶梯表按户合计定档（basis: applicant）时不能有上浮：按户定的奖补不属于某一项申报",
+                            "a tier table on the applicant's total (basis: applicant) takes no uplift: its award is no one claim's"))
+        for k, cap in enumerate(rule.caps):
+            if cap.scope == "claim":
+                located.append((("caps", k), "阶梯表按户合计定档（basis: applicant）时不能有每项申报的上限（scope: claim）；按户的上限写 scope: applicant",
+                                "a tier table on the applicant's total (basis: applicant) takes no cap per claim (scope: claim); "
+                                "a cap per applicant says scope: applicant"))
+    return [((), zh, en) for zh, en in out] + located
 
 
 def _digest(directory: Path) -> str:

@@ -88,7 +88,7 @@ class Rule(Model):
         return refs
 
     def interpretation_ids(self) -> list[str]:
-        """Every interpretation the rule, its conditions, uplifts, caps and cases name."""
+        """Every interpretation the rule, its conditions, uplifts, caps, cases and formula name."""
         refs = list(self.interpretations)
         for c in walk_conditions(self.conditions):
             refs.extend(c.interpretations)
@@ -96,6 +96,7 @@ class Rule(Model):
         refs += [i for c in self.caps for i in c.interpretations]
         refs += [i for c in self.caps if not isinstance(c.param, str) for case in c.param for i in case.interpretations]
         refs += [i for case in self.formula.cases() for i in case.interpretations]
+        refs += self.formula.interpretation_ids()
         if self.paid_in_kind is not None:
             refs += self.paid_in_kind.interpretations
         refs += self.tranche.interpretations if self.tranche else []

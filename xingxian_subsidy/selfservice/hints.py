@@ -3,7 +3,8 @@
 Three kinds of hint, each with zh and en text:
 
 * ``next_tier``: a tier_table line that could reach a higher tier — how much
-  more of the input reaches it and what the line would then pay;
+  more of the input reaches it and what the line would then pay (a tier on the
+  household's total: one hint, on the line the household is paid on, about the total);
 * ``threshold``: a failed numeric condition (``ge``/``gt``) — how far the value
   is from the threshold, and what the line would pay once it is met;
 * ``related``: rules open to the applicant's subject type that were not claimed
@@ -103,32 +104,58 @@ def _tier_hint(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) ->
     spec = rule.input_spec(f.input)
     if not isinstance(value, Decimal) or spec is None:
         return None
+    unit = spec.unit or ""
+    placed, name = value, spec.label  # the value the tiers place, and what it is called
+    if f.per_applicant:  # the household's total is placed: one hint, on the claim that carries it
+        counted = _counted(award, rule.id)
+        if not counted or counted[0] != i:
+            return None
+        values = [applicant.claims[k].inputs.get(f.input) for k in counted]
+        if not all(isinstance(v, Decimal) for v in values):
+            return None
+        placed = sum(values, Decimal(0))  # type: ignore[arg-type]
+        if len(counted) > 1:
+            name = Text(zh=f"本户{spec.label.zh}（{len(counted)} 项合计 {num_text(placed)} {unit}）",
+                        en=f"the household's {spec.label.en} ({len(counted)} claims, {num_text(placed)} {unit} in all)")
     for tier in f.tiers:  # the first tier that starts above the value (pack.semantics.TierBound: the bounds)
         if not tier.lower:
             continue
         lo = yr.param(rule, tier.lower)
-        if lo.value < value or (lo.value == value and tier.lower_inclusive):
+        if lo.value < placed or (lo.value == placed and tier.lower_inclusive):
             continue
-        # the first tier that starts above the value: the next one up
-        target = lo.value if tier.lower_inclusive else lo.value + _step(spec)
-        gap = lo.value - value
+        # the first tier that starts above the value: the next one up (this claim's input raised by the gap)
+        gap = lo.value - placed
+        target = value + gap + (Decimal(0) if tier.lower_inclusive else _step(spec))
         after = rerun(applicant, yr, i, {f.input: target})
         then, amount, total = _then(after, i)
         if after.total <= award.total:
             return None  # a cap already binds: reaching the next tier would bring nothing more
-        unit = spec.unit or ""
         if tier.lower_inclusive:
-            zh = f"{rule.name.zh}：{spec.label.zh}再增加 {num_text(gap)} {unit}（达到 {num_text(lo.value)} {unit}）可达{tier.label.zh}，{then.zh}"
-            en = f"{rule.name.en}: {num_text(gap)} {unit} more {spec.label.en} (reaching {num_text(lo.value)} {unit}) reaches {tier.label.en}; {then.en}"
+            zh = f"{rule.name.zh}：{name.zh}再增加 {num_text(gap)} {unit}（达到 {num_text(lo.value)} {unit}）可达{tier.label.zh}，{then.zh}"
+            en = f"{rule.name.en}: {num_text(gap)} {unit} more {name.en} (reaching {num_text(lo.value)} {unit}) reaches {tier.label.en}; {then.en}"
         elif gap > 0:
-            zh = f"{rule.name.zh}：{spec.label.zh}再增加超过 {num_text(gap)} {unit}（即超过 {num_text(lo.value)} {unit}）可达{tier.label.zh}，{then.zh}"
-            en = f"{rule.name.en}: more than {num_text(gap)} {unit} more {spec.label.en} (over {num_text(lo.value)} {unit}) reaches {tier.label.en}; {then.en}"
+            zh = f"{rule.name.zh}：{name.zh}再增加超过 {num_text(gap)} {unit}（即超过 {num_text(lo.value)} {unit}）可达{tier.label.zh}，{then.zh}"
+            en = f"{rule.name.en}: more than {num_text(gap)} {unit} more {name.en} (over {num_text(lo.value)} {unit}) reaches {tier.label.en}; {then.en}"
         else:
-            zh = f"{rule.name.zh}：{spec.label.zh}正好 {num_text(value)} {unit}，再有任何增加（超过 {num_text(lo.value)} {unit}）即可达{tier.label.zh}，{then.zh}"
-            en = f"{rule.name.en}: {spec.label.en} is exactly {num_text(value)} {unit}; anything more (over {num_text(lo.value)} {unit}) reaches {tier.label.en}; {then.en}"
+            zh = f"{rule.name.zh}：{name.zh}正好 {num_text(placed)} {unit}，再有任何增加（超过 {num_text(lo.value)} {unit}）即可达{tier.label.zh}，{then.zh}"
+            en = f"{rule.name.en}: {name.en} is exactly {num_text(placed)} {unit}; anything more (over {num_text(lo.value)} {unit}) reaches {tier.label.en}; {then.en}"
         return Hint(kind="next_tier", rule_id=rule.id, claim=i, text=Text(zh=zh, en=en), input=f.input, gap=gap, target=target,
                     amount_then=amount, total_then=total)
     return None
+
+
+def _counted(award: Award, rule_id: str) -> list[int] | None:
+    """The claims a tier table on the household's total counts, in claim order (those that passed
+    their conditions: paid, 0 beside the one paid, or below every tier); None while it is undecided."""
+    out = []
+    for k, line in enumerate(award.lines):
+        if line.rule_id != rule_id:
+            continue
+        if line.status == "undecided":
+            return None
+        if line.status in ("awarded", "limited") or (line.status == "ineligible" and not any(c.passed is False for c in line.checks)):
+            out.append(k)
+    return out
 
 
 def _threshold_hints(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) -> list[Hint]:

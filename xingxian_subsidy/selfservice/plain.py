@@ -56,8 +56,12 @@ def _labels(items: list[Any]) -> Text:
     return _t("、".join(i.label.zh for i in items), ", ".join(i.label.en for i in items))
 
 
-def _failed(line: LineItem) -> Text:
+def _failed(line: LineItem) -> Text | None:
+    """Why a line is not paid: its failed checks; with none (a value below every tier of a table),
+    the step that says so; None if the line says nothing."""
     failed = [c for c in line.checks if c.passed is False]
+    if not failed:
+        return line.steps[-1].text if line.steps else None
     return _t("；".join(check_text(c, "zh").lstrip("✗ ") for c in failed), "; ".join(check_text(c, "en").lstrip("✗ ") for c in failed))
 
 
@@ -92,12 +96,15 @@ def plain_lines(applicant: ApplicantFile, yr: YearRules, award: Award) -> list[P
                 out.append(Plain("pending", _t("待确认", "Waiting"),
                                  _t(f"待确认：{missing.zh}；通过后可领 {fmt_yuan(then)} 元", f"waiting for: {missing.en}; once passed, {fmt_yuan(then)} yuan"),
                                  None, then))
+            elif not line.missing and line.steps:  # it waits on another claim (a tier on the household's total)
+                why = line.steps[-1].text
+                out.append(Plain("missing", _t("还差信息", "Needs answers"), _t(f"还差信息：{why.zh}", f"needs answers: {why.en}"), None))
             else:
                 out.append(Plain("missing", _t("还差信息", "Needs answers"), _t(f"还差：{missing.zh}", f"still needed: {missing.en}"), None))
         elif s in ("ineligible", "excluded"):
             why = _failed(line)
             out.append(Plain("no", _t("不符合", "Not eligible"),
-                             _t(f"不符合，因为：{why.zh}" if why.zh else "不符合", f"not eligible: {why.en}" if why.en else "not eligible"), Decimal(0)))
+                             _t(f"不符合，因为：{why.zh}" if why else "不符合", f"not eligible: {why.en}" if why else "not eligible"), Decimal(0)))
         elif s == "not_quantified":
             out.append(Plain("no_figure", _t("文件未写金额", "No figure"),
                              _t("文件写了这项扶持，但没有写具体金额", "the document names this support but gives no figure"), None))

@@ -30,7 +30,7 @@ from ..pack.models import ROUNDINGS, Condition, Match, Parameter, ValueRef
 from ..pack.rule import Rule, walk_conditions
 from ..pack.semantics import category_label, evaluate_match, match_steps, pooled_rate, tier_bounds
 
-__all__ = ["DESCRIBE", "RuleEntry", "category_choices", "condition_texts", "entry_data", "open_rules", "param_text", "passing_answer", "rate_text", "rule_entry"]
+__all__ = ["DESCRIBE", "RuleEntry", "basis_text", "category_choices", "condition_texts", "entry_data", "open_rules", "param_text", "passing_answer", "rate_text", "rule_entry"]
 
 OPS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
 
@@ -188,7 +188,18 @@ def _tier_table(yr: YearRules, rule: Rule, f: TierTable, subject: str | None, ca
         zh.append(f"{tier.label.zh}（{bz} {unit}）{param_text(b.award)}")
         en.append(f"{tier.label.en} ({be} {unit}) {param_text(b.award)}")
     spec = rule.input_spec(f.input)
-    return Text(zh=(f"按{spec.label.zh}：" if spec else "") + "；".join(zh), en=(f"by {spec.label.en}: " if spec else "") + "; ".join(en))
+    basis = basis_text(f)
+    head_zh = (f"按{spec.label.zh}" if spec else "") + (f"（{basis.zh}）" if basis else "")
+    head_en = (f"by {spec.label.en}" if spec else "") + (f" ({basis.en})" if basis else "")
+    return Text(zh=(f"{head_zh}：" if head_zh else "") + "；".join(zh), en=(f"{head_en}: " if head_en else "") + "; ".join(en))
+
+
+def basis_text(f: TierTable) -> Text | None:
+    """What a tier table places, when it is not each claim's own value: “本户各项合计后定一个档次”."""
+    if not f.per_applicant:
+        return None
+    return Text(zh="同一户（申请人）各项申报中符合条件的相加后定一个档次，奖补计在第一项上",
+                en="the household's (applicant's) qualifying claims added up and placed in one tier, paid on the first")
 
 
 @describes(FirstPlusAdditional)
