@@ -34,7 +34,7 @@ def audit(
     fail_on_mismatch: Annotated[bool, typer.Option("--fail-on-mismatch", help="有任何一行不是“一致”时退出码为 1。Exit 1 when any row is not 一致.")] = False,
     show_id: Annotated[bool, typer.Option("--show-id", help="报告中显示完整身份证号（默认只显示前 6 位和后 4 位）。Show full ID numbers.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="为每一行（不只问题行）给出原因。Give every row a reason.")] = False,
-    explain_limit: Annotated[int, typer.Option("--explain-limit", help="最多为多少个问题行给出逐条原因（0 为不限）。Itemised reasons for at most this many problem rows (0: all).")] = 1000,
+    explain_limit: Annotated[int, typer.Option("--explain-limit", min=0, help="最多为多少个问题行给出逐条原因（0 为不限）。Itemised reasons for at most this many problem rows (0: all).")] = 1000,
     progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="显示进度条（默认：终端时显示）。Progress bar on stderr.")] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="vector（默认，向量化）或 reference（逐行参考引擎）。Computation path.")] = Engine.vector,
 ) -> None:
@@ -69,13 +69,9 @@ def audit(
                                                         explain_limit=explain_limit or None, progress=tick), L)
         else:
             report = run_audit(source, pack, year=year, lang=L, engine=engine.value, explain=explain, explain_limit=explain_limit or None)
-        written = write_report(report, out, show_id=show_id) if out is not None else []
+        written = write_report(report, out, show_id=show_id, inputs=[roster]) if out is not None else []
     except SubsidyError as exc:
         fail(exc, L)
-    except OSError as exc:
-        target = exc.filename or out
-        print(("无法写入报告：" if L == "zh" else "cannot write the report: ") + f"{target}: {exc.strerror or exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
     by = report.status_counts
     parts = [f"{STATUSES[k].get(L)} {by[k]}" for k in STATUSES if by.get(k)]
     total = report.summaries["by_township"].tail(1)
@@ -114,11 +110,12 @@ def _with_progress(run, lang: str):
 
 def template(
     rule_ids: Annotated[list[str], typer.Argument(help="规则编号（可多个），如 xzbf12.s5.courtyard_tiered。Rule ids.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="空白名册 .xlsx。The blank workbook.")] = Path("blank.xlsx"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="空白名册 .xlsx（已存在时不覆盖，除非 --force）。The blank workbook (.xlsx).")] = Path("blank.xlsx"),
     lang: LangOpt = Lang.zh,
     rules: RulesOpt = None,
     year: YearOpt = None,
-    rows: Annotated[int, typer.Option("--rows", help="设置下拉校验的行数。Rows with data validation.")] = 2000,
+    rows: Annotated[int, typer.Option("--rows", min=1, max=1_048_575, help="设置下拉校验的行数。Rows with data validation.")] = 2000,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件。Replace an existing file.")] = False,
 ) -> None:
     """生成空白奖补名册（表头、下拉选项、单位批注、填表说明）。Write a blank roster workbook for the chosen rules."""
     from ..core.errors import SubsidyError
@@ -128,10 +125,7 @@ def template(
     try:
         pack = load_rules(rules)
         yr = pack.for_year(pack.latest_year if year is None else year)
-        write_template(yr, rule_ids, out, lang=lang.value, rows=rows)
+        write_template(yr, rule_ids, out, lang=lang.value, rows=rows, replace=force)
     except SubsidyError as exc:
         fail(exc, lang.value)
-    except OSError as exc:
-        print(("无法写入：" if lang is Lang.zh else "cannot write: ") + f"{out}: {exc.strerror or exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
     print(f"空白名册已写入：{out}" if lang is Lang.zh else f"blank roster written: {out}")
