@@ -120,10 +120,7 @@ def write_all(writers: Mapping[Path, Callable[[Path], None]], inputs: Iterable[P
         raise OutputError([output_problem(next(iter(temps), targets[0]), exc)]) from None
     finally:
         for tmp in temps.values():
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+            tmp.unlink(missing_ok=True)
     return targets
 
 
