@@ -7,6 +7,7 @@ hints, web) and renders. Heavy imports stay inside the commands.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -132,6 +133,51 @@ def _ask_all(q, console, L: str) -> None:
             console.print(f"[red]✗ {escape(error.get(L))}[/red]" + ("，请重新输入。" if zh else "; please try again."))
 
 
+def _check_save_target(save: Path, lang: str) -> None:
+    """Refuse, before the questions, a --save path that cannot be written (exit 2)."""
+    from ..core.errors import OutputError, Problem
+    from ..core.files import output_problem
+
+    folder = save.parent
+    problem = None
+    if save.suffix.lower() not in (".yaml", ".yml"):
+        problem = Problem(source=str(save), message={"zh": "回答保存为 YAML：文件名应以 .yaml 结尾", "en": "the answers are saved as YAML: the name should end in .yaml"})
+    elif not folder.is_dir():
+        problem = output_problem(save, FileNotFoundError(2, "no such folder"))
+    elif save.is_dir():
+        problem = output_problem(save, IsADirectoryError(21, "is a folder"))
+    elif not os.access(folder, os.W_OK) or (save.exists() and not os.access(save, os.W_OK)):
+        problem = output_problem(save, PermissionError(13, "permission denied"))
+    if problem is not None:
+        fail(OutputError([problem]), lang)
+
+
+def _save_answers(save: Path, text: str, lang: str) -> Path:
+    """Save the answers at ``save``; if that fails after all, in a new file in the temporary
+    folder (named on stderr), or on stdout: the answers are never lost."""
+    import tempfile
+
+    from ..core.errors import SubsidyError
+    from ..core.files import write_all
+    from ..core.inputforms import printable
+
+    try:
+        write_all({save: lambda tmp: tmp.write_text(text, encoding="utf-8")})
+        return save
+    except SubsidyError as exc:
+        print(printable(exc.text(lang)), file=sys.stderr)
+    try:
+        fd, other = tempfile.mkstemp(prefix="xingxian-check-", suffix=".yaml")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"回答已另存为：{other}" if lang == "zh" else f"the answers were saved instead as: {other}", file=sys.stderr)
+        return Path(other)
+    except OSError:
+        print("回答如下（请复制保存）：" if lang == "zh" else "the answers (copy them):", file=sys.stderr)
+        print(text)
+        raise typer.Exit(2) from None
+
+
 def check(
     save: Annotated[Optional[Path], typer.Option("--save", help="把回答保存为申请文件（YAML），可用 calc 复算。Save the answers as an applicant file.")] = None,
     lang: LangOpt = Lang.zh,
@@ -158,6 +204,8 @@ def check(
     title = escape(pack.title.get(L))
     console.print(f"[bold]{title}自查[/bold]：回答几个问题，看看今年能申请哪些奖补。按 Ctrl+C 退出。" if zh else
                   f"[bold]{title} self-check[/bold]: answer a few questions. Ctrl+C to quit.")
+    if save is not None:
+        _check_save_target(save, L)  # before any question: answers are never typed in vain
     q = Questionnaire(yr)
     try:
         _ask_all(q, console, L)
@@ -167,7 +215,7 @@ def check(
     data = q.applicant_data()
     if save is not None:
         header = "# 由 xingxian-subsidy check 生成；可用 `xingxian-subsidy calc` 复算。\n" if zh else "# written by xingxian-subsidy check; recompute with `xingxian-subsidy calc`.\n"
-        save.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        save = _save_answers(save, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), L)
     try:
         applicant, yr = parse_applicant(data, pack, source="check")
     except SubsidyError as exc:
