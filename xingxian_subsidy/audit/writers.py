@@ -86,10 +86,11 @@ SHEET_TITLE = Text(zh="工作表", en="sheet")
 def _issue_table(report: AuditReport, show_id: bool) -> pl.DataFrame:
     lang = report.lang
     kinds = {k: v.get(lang) for k, v in KIND_TITLES.items()}
+    sheet = [pl.col("sheet")] if "sheet" in report.issues.columns else []
     t = report.issues.select(
-        pl.col("row"), pl.col("column"), pl.col("kind").replace_strict(kinds, default=pl.col("kind")).alias("kind"),
+        *sheet, pl.col("row"), pl.col("column"), pl.col("kind").replace_strict(kinds, default=pl.col("kind")).alias("kind"),
         pl.col("name"), (pl.col("id_number") if show_id else mask_expr("id_number")).alias("id_number"), pl.col("message"))
-    return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES})
+    return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES} | ({"sheet": SHEET_TITLE.get(lang)} if sheet else {}))
 
 
 _MONEY_COLS = {"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen"}
@@ -342,6 +343,13 @@ def _write_xlsx(report: AuditReport, out: Path, detail: pl.DataFrame, issues: pl
     ] + [("依据文件" if lang == "zh" else "source", src) for src in s["sources"]]
     if s.get("unused_columns"):
         lines.append(("未识别的列" if lang == "zh" else "columns not used", "、".join(s["unused_columns"])))
+    for sh in s.get("sheets", []):
+        state = {"read": ("已读取", "read"), "empty": ("空白", "empty"), "not_roster": ("未读取", "not read")}[sh["status"]]
+        text = (f"{sh['name']}{'（隐藏）' if sh['hidden'] else ''}：{state[0]}" + (f" {sh['rows']} 行" if sh["status"] == "read" else "")
+                if lang == "zh" else f"{sh['name']}{' (hidden)' if sh['hidden'] else ''}: {state[1]}" + (f", {sh['rows']} rows" if sh["status"] == "read" else ""))
+        if sh.get("note"):
+            text += ("：" if lang == "zh" else ": ") + sh["note"]
+        lines.append(("工作表" if lang == "zh" else "sheet", text))
     for i, (k, v) in enumerate(lines):
         ws.write_string(i, 0, k, bold)
         ws.write_string(i, 1, str(neutralise(v)), wrap)

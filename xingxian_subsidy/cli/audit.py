@@ -37,6 +37,7 @@ def audit(
     explain_limit: Annotated[int, typer.Option("--explain-limit", min=0, help="最多为多少个问题行给出逐条原因（0 为不限）。Itemised reasons for at most this many problem rows (0: all).")] = 1000,
     progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="显示进度条（默认：终端时显示）。Progress bar on stderr.")] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="vector（默认，向量化）或 reference（逐行参考引擎）。Computation path.")] = Engine.vector,
+    sheet: Annotated[Optional[list[str]], typer.Option("--sheet", help="只审核这些工作表（可多次给出；默认：所有名册工作表，含隐藏的）。Sheets to audit (repeatable).")] = None,
 ) -> None:
     """审核奖补名册：逐行重算、标出差异与原因、跨行核查、出汇总表。Recompute a roster row by row, flag mismatches, summarise."""
     from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +49,7 @@ def audit(
     show_progress = progress if progress is not None else sys.stderr.isatty()
     # polars reads the file (releasing the GIL) while the engine is imported and the rule pack loaded
     with ThreadPoolExecutor(max_workers=1) as reader:
-        table = reader.submit(read_roster, roster)
+        table = reader.submit(read_roster, roster, sheet or None)
         from ..audit.pipeline import audit as run_audit
         from ..audit.report import STATUSES, yuan_text
         from ..audit.writers import write_report
@@ -72,22 +73,39 @@ def audit(
         written = write_report(report, out, show_id=show_id, inputs=[roster]) if out is not None else []
     except SubsidyError as exc:
         fail(exc, L)
+    from ..core.inputforms import printable
+
+    _sheet_notes(report.stamp.get("sheets", []), L)
     by = report.status_counts
     parts = [f"{STATUSES[k].get(L)} {by[k]}" for k in STATUSES if by.get(k)]
     total = report.summaries["by_township"].tail(1)
     claimed, award = total.get_column("claimed_fen")[0] or 0, total.get_column("award_fen")[0] or 0
     if L == "zh":
-        print(f"{report.stamp['input_file']}：共 {report.rows.height} 行；" + "，".join(parts))
+        print(printable(f"{report.stamp['input_file']}：共 {report.rows.height} 行；") + "，".join(parts))
         print(f"申报合计 {yuan_text(claimed)} 元，核定合计 {yuan_text(award)} 元，差额 {yuan_text(claimed - award)} 元；问题 {report.issues.height} 条")
         for p in written:
-            print(f"报告已写入：{p}")
+            print(printable(f"报告已写入：{p}"))
     else:
-        print(f"{report.stamp['input_file']}: {report.rows.height} rows; " + ", ".join(parts))
+        print(printable(f"{report.stamp['input_file']}: {report.rows.height} rows; ") + ", ".join(parts))
         print(f"claimed {yuan_text(claimed)}, recomputed {yuan_text(award)}, difference {yuan_text(claimed - award)} yuan; {report.issues.height} problems")
         for p in written:
-            print(f"report written: {p}")
+            print(printable(f"report written: {p}"))
     if fail_on_mismatch and not report.all_match:
         raise typer.Exit(1)
+
+
+def _sheet_notes(sheets: list[dict], lang: str) -> None:
+    """On stderr: the hidden sheets that were read and the sheets that were not (no sheet is left
+    out without a word)."""
+    from ..core.inputforms import printable
+
+    for sh in sheets:
+        name = printable(sh["name"])
+        if sh["status"] == "read" and sh["hidden"] and len(sheets) > 1:
+            print(f"注意：隐藏的工作表“{name}”也已读取（{sh['rows']} 行）；只审核部分工作表请用 --sheet" if lang == "zh"
+                  else f"note: the hidden sheet {name!r} was read too ({sh['rows']} rows); use --sheet to audit only some sheets", file=sys.stderr)
+        elif sh["status"] == "not_roster":
+            print(f"注意：未读取工作表“{name}”：{sh.get('note', '')}" if lang == "zh" else f"note: sheet {name!r} not read: {sh.get('note', '')}", file=sys.stderr)
 
 
 def _with_progress(run, lang: str):
