@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from ..core.errors import InputError, Problem
-from ..core.inputforms import MAX_APPLICANT_BYTES, MB, has_lone_surrogate, number_text, yes_no
+from ..core.inputforms import MAX_APPLICANT_BYTES, MB, has_lone_surrogate, normalise_key, number_text, printable, yes_no
 from ..core.money import FEN, MAX_INPUT, MAX_PERCENT, MAX_PLACES, D, num_text
 from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
@@ -214,8 +214,20 @@ def parse_applicant(
         claims.append(claim.model_copy(update={"inputs": typed}))
     if problems or info is None:
         raise InputError(problems)
-    new_info = info.model_copy(update={"subject": subject, "category": category})
+    # the words shown back to the user: no terminal escape or control character, no invisible one
+    shown = {k: _shown(getattr(info, k)) for k in ("name", "township", "village", "id_number")}
+    new_info = info.model_copy(update={"subject": subject, "category": category, **shown})
+    claims = [c.model_copy(update={"project": _shown(c.project)}) for c in claims]
     return ApplicantFile(year=head.year, applicant=new_info, claims=claims), yr
+
+
+def _shown(text: str | None) -> str | None:
+    """A name or label as it is kept and printed: control characters and escape sequences
+    removed (``inputforms.printable``), then NFKC with invisible characters removed
+    (``inputforms.normalise_key``) — 王\u200b建国 is 王建国."""
+    if text is None:
+        return None
+    return normalise_key(printable(text)) or printable(text).strip()
 
 
 def _bad_text(value: Any, loc: tuple) -> Iterable[tuple]:
