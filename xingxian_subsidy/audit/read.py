@@ -165,6 +165,9 @@ def read_roster(path: Path | str, sheets: Sequence[str] | None = None, is_roster
     df, rows, formula_columns, kept = _tidy(df, rows)
     if sheet_of_row is not None:
         sheet_of_row = [sheet_of_row[i] for i in kept] if kept is not None else sheet_of_row
+    for info in infos:  # the rows each sheet gave, blank rows not counted
+        if info.status == "read":
+            info.rows = sum(1 for s in sheet_of_row if s == info.name) if sheet_of_row is not None else df.height
     sha256 = digest.result()
     if isinstance(raw, mmap.mmap):
         raw.close()
