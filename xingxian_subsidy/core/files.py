@@ -36,6 +36,7 @@ _REASONS = {
     errno.EPERM: ("没有写入权限", "permission denied"),
     errno.EROFS: ("文件系统只读", "read-only file system"),
     errno.ENOSPC: ("磁盘已满", "no space left on the disk"),
+    errno.EFBIG: ("文件超出允许的大小（磁盘配额或限制）", "file too large for the disk or the limit set"),
     errno.EDQUOT: ("超出磁盘配额", "disk quota exceeded"),
     errno.EISDIR: ("这是一个文件夹", "it is a folder"),
     errno.ENAMETOOLONG: ("文件名过长", "file name too long"),
