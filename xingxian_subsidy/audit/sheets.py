@@ -165,6 +165,8 @@ class _Book:
             from openpyxl.reader.strings import read_string_table
 
             try:
+                if self.zf.getinfo("xl/sharedStrings.xml").file_size > MAX_ROSTER_BYTES:
+                    raise InputError([Problem(source="xl/sharedStrings.xml", message=_t("工作簿的文字表过大", "the workbook's string table is too large"))])
                 with self.zf.open("xl/sharedStrings.xml") as fh:
                     self._strings = read_string_table(fh)
             except KeyError:
