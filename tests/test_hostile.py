@@ -746,3 +746,12 @@ def test_yaml_aliases_are_bounded(tmp_path_factory, shape: str, n: int) -> None:
     except LoadFailure as exc:
         assert exc.message
     assert time.monotonic() - start < 10
+
+
+def test_row_numbers_of_several_sheets_are_each_sheets_own(tmp_path: Path) -> None:
+    """Sheet 一 has row 2; sheet 二 rows 2 and 4 (row 3 blank): 2, 2, 4 — not renumbered 2, 3, 4."""
+    rows = _cells(ROWS)
+    path = _workbook(tmp_path / "w.xlsx", [("一", rows[:1], False), ("二", [rows[1], [None] * len(HEADER), rows[2]], False)])
+    rep = audit(path, PACK)
+    assert rep.rows.get_column("row").to_list() == [2, 2, 4]
+    assert rep.rows.get_column("sheet").to_list() == ["一", "二", "二"]

@@ -38,7 +38,7 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     subj_map, cat_map, _ = word_maps(yr.vocabulary, yr.rules)
     n, rows = roster.frame.height, roster.rows
     # row numbers rise strictly: from 2 to n + 1 they are every number (no blank row was dropped)
-    contiguous = not rows or (rows[0] == 2 and rows[-1] == n + 1)
+    contiguous = roster.sheet is None and (not rows or (rows[0] == 2 and rows[-1] == n + 1))
     base = roster.frame.select(
         pl.int_range(2, n + 2, dtype=pl.Int64).alias("row") if contiguous else pl.Series("row", rows, dtype=pl.Int64),
         _key_text(col_or_null("township")).alias("township"),
