@@ -755,3 +755,8 @@ def test_row_numbers_of_several_sheets_are_each_sheets_own(tmp_path: Path) -> No
     rep = audit(path, PACK)
     assert rep.rows.get_column("row").to_list() == [2, 2, 4]
     assert rep.rows.get_column("sheet").to_list() == ["一", "二", "二"]
+
+
+def test_a_rule_id_in_capitals_is_that_rule_in_calc_too(tmp_path: Path) -> None:
+    award, _, _ = calculate_file(_applicant(tmp_path, _COURTYARD_YAML.format(rule=COURTYARD.upper(), income="2300")))
+    assert award.total == Decimal(500) and award.lines[0].rule_id == COURTYARD

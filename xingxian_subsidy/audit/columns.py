@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..core.errors import InputError, Problem
+from ..pack import semantics
 from ..pack.loader import YearRules
 from ..pack.models import UNITS
 from ..pack.rule import Rule
@@ -111,14 +112,8 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
 
 
 def resolve_rule(yr: YearRules, raw: str) -> str | None:
-    text = raw.strip()
-    if text in yr.rules:
-        return text
-    key = norm_header(text)
-    for rid, rule in yr.rules.items():
-        if key in (norm_header(rule.name.zh), norm_header(rule.name.en), rid.lower()):
-            return rid
-    return None
+    """The rule a roster cell names (``pack.semantics.resolve_rule``, the one reading)."""
+    return semantics.resolve_rule(yr.rules, raw)
 
 
 def not_a_roster(columns: list[str]) -> dict[str, str] | None:

@@ -17,7 +17,7 @@ from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
 from ..pack.loader import RulePack, YearRules
 from ..pack.models import InputSpec
-from ..pack.semantics import resolve_category, resolve_subject
+from ..pack.semantics import resolve_category, resolve_rule, resolve_subject
 from .models import ApplicantFile, ApplicantInfo, Claim
 
 __all__ = ["parse_applicant", "parse_value", "read_applicant", "suggest"]
@@ -190,6 +190,9 @@ def parse_applicant(
 
     claims: list[Claim] = []
     for i, claim in indexed:
+        rid = resolve_rule(yr.rules, claim.rule)  # the one reading of a rule's id or name (capitals too)
+        if rid is not None and rid != claim.rule:
+            claim = claim.model_copy(update={"rule": rid})
         rule = yr.rules.get(claim.rule)
         if rule is None:
             hint = suggest(claim.rule, yr.rules)
