@@ -117,6 +117,7 @@ def _short(exc: BaseException) -> str:
     return text
 
 
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?$")  # as num_text writes it: nothing to redo
 _PERCENT = re.compile(r'%(?=(?:[^"]*"[^"]*")*[^"]*$)')  # a % outside quoted text of a format code
 
 
@@ -294,11 +295,43 @@ def _fill_merges(cells: dict[tuple[int, int], str], merged: Any) -> None:
                 cells[(r, c)] = value
 
 
+_COLUMNS: dict[str, int] = {}
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)$")
+
+
+def _ref(ref: str) -> tuple[int, int]:
+    """A1 → (1, 1): the row and column of a cell reference (column letters cached)."""
+    m = _REF.match(ref)
+    if m is None:
+        raise ValueError(f"not a cell reference: {ref[:20]!r}")
+    letters, row = m.groups()
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = 0
+        for ch in letters.upper():
+            col = col * 26 + ord(ch) - 64
+        _COLUMNS[letters] = col
+    return int(row), col
+
+
 def _cell_parser_class() -> type:
-    from openpyxl.cell.text import Text
-    from openpyxl.utils import coordinate_to_tuple
     from openpyxl.utils.datetime import from_excel
     from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    text_tag, run_tag = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
+
+    def inline_text(element: Any) -> str:
+        """An inline string's text: its <t>, or its rich-text runs' (not the phonetic guide, <rPh>)."""
+        parts = []
+        for child in element:
+            if child.tag == text_tag:
+                parts.append(child.text or "")
+            elif child.tag == run_tag:
+                parts.extend(t.text or "" for t in child if t.tag == text_tag)
+        return "".join(parts)
 
     class CellParser(WorkSheetParser):
         """openpyxl's sheet parser, giving (row, column, text as shown) for each cell."""
@@ -312,14 +345,14 @@ def _cell_parser_class() -> type:
             ref = element.get("r")
             style = int(element.get("s", 0) or 0)
             if ref:
-                row, col = coordinate_to_tuple(ref)
+                row, col = _ref(ref)
                 self.col_counter = col
             else:
                 self.col_counter += 1
                 row, col = self.row_counter, self.col_counter
             if kind == "inlineStr":
                 child = element.find(INLINE_STRING)
-                text = Text.from_tree(child).content if child is not None else None
+                text = inline_text(child) if child is not None else None
             else:
                 text = element.findtext(VALUE_TAG)
             if text is None or text == "":
@@ -336,6 +369,8 @@ def _cell_parser_class() -> type:
             return row, col, text
 
         def _number(self, text: str, style: int) -> str:
+            if style not in self.book.percent_styles and style not in self.book.date_styles and _PLAIN_NUMBER.match(text):
+                return text
             try:
                 value = Decimal(text.strip())
             except InvalidOperation:
