@@ -15,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from paths import CASES_DIRS
+
 from xingxian_subsidy.core.errors import SubsidyError
 from xingxian_subsidy.core.yamlio import load_with_lines
 from xingxian_subsidy.engine.applicant import parse_applicant
@@ -22,9 +24,7 @@ from xingxian_subsidy.engine.compute import compute
 from xingxian_subsidy.engine.models import ApplicantFile, Award
 from xingxian_subsidy.pack.loader import RulePack
 
-CASES_DIR = Path(__file__).parent / "cases"
-
-__all__ = ["CASES_DIR", "Case", "load_cases", "mismatches", "run_case"]
+__all__ = ["CASES_DIRS", "Case", "load_cases", "mismatches", "run_case"]
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,10 @@ class Case:
         return frozenset(str(c.get("rule")) for c in claims if isinstance(c, dict))
 
 
-def load_cases(directory: Path = CASES_DIR) -> list[Case]:
-    """Every case of ``directory/*.yaml``, in file then list order."""
+def load_cases(directories: list[Path] | None = None) -> list[Case]:
+    """Every case of ``<directory>/*.yaml`` (default: ``paths.CASES_DIRS``), in folder, file then list order."""
     out = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in (p for d in (directories or CASES_DIRS) for p in sorted(d.glob("*.yaml"))):
         data, _ = load_with_lines(path)
         for i, case in enumerate((data or {}).get("cases") or []):
             out.append(Case(id=f"{path.stem}[{i}]", name=str(case.get("name")), data=case))

@@ -15,20 +15,18 @@ Format of a case file:
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from paths import CASES_DIRS
 
 from xingxian_subsidy.core.yamlio import load_with_lines
 from xingxian_subsidy.engine.applicant import parse_applicant
 from xingxian_subsidy.engine.compute import compute
 
-CASES_DIR = Path(__file__).parent / "cases"
-
 
 def _load_cases():
     out = []
-    for path in sorted(CASES_DIR.glob("*.yaml")):
+    for path in (p for d in CASES_DIRS for p in sorted(d.glob("*.yaml"))):
         data, _ = load_with_lines(path)
         for i, case in enumerate(data["cases"]):
             out.append(pytest.param(case, id=f"{path.stem}[{i}]"))

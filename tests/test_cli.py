@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 import typer
+from paths import RULES_DIR, SOURCES_DIR
 from typer.testing import CliRunner
 
 from xingxian_subsidy.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-POLICY = Path(__file__).resolve().parents[2] / "shared" / "policy"
+POLICY = SOURCES_DIR
 
 runner = CliRunner()
 
@@ -252,7 +253,7 @@ def test_rules_show_unknown_id_suggests(tmp_path):
 
 @pytest.mark.skipif(not (POLICY / "README.md").exists(), reason=f"policy texts not found at {POLICY}")
 def test_rules_validate_with_sources():
-    result = run("rules", "validate", ROOT / "rules", "--sources", POLICY)
+    result = run("rules", "validate", RULES_DIR, "--sources", POLICY)
     assert result.exit_code == 0, result.stderr
     assert "xingxian-2024" in result.stdout
 

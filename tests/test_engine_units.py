@@ -96,17 +96,26 @@ def test_the_digest_follows_every_byte_and_name(tmp_path: Path) -> None:
     assert load_rules(renamed).digest != a, "file names are part of the digest"
 
 
-def test_default_rules_dir_is_the_repository_pack() -> None:
+def test_default_rules_dir_is_the_repository_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XINGXIAN_RULES", raising=False)
     assert default_rules_dir() == RULES
     assert load_rules().directory == RULES.resolve()
 
 
+def test_xingxian_rules_names_the_default_pack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A county's server runs every command on its own pack without --rules."""
+    monkeypatch.setenv("XINGXIAN_RULES", str(tmp_path / "county"))
+    assert default_rules_dir() == tmp_path / "county"
+
+
 def test_a_year_no_rule_covers_is_an_error_naming_the_years_covered() -> None:
+    pack = load_rules()
     with pytest.raises(YearNotCovered) as info:
-        load_rules().for_year(2023)
+        pack.for_year(2023)
     (p,) = info.value.problems
-    assert p.field == "year" and p.source == str(RULES.resolve())
-    assert p.message == {"zh": "没有规则覆盖 2023 年（本规则包覆盖：2024）", "en": "no rule covers the year 2023 (this pack covers: 2024)"}
+    covered = ", ".join(str(y) for y in sorted(pack.years))
+    assert p.field == "year" and p.source == str(pack.directory)
+    assert p.message == {"zh": f"没有规则覆盖 2023 年（本规则包覆盖：{covered}）", "en": f"no rule covers the year 2023 (this pack covers: {covered})"}
 
 
 def test_unknown_parameter_is_located_at_its_rule_and_the_orphan_parameter_at_its_line(tmp_path: Path) -> None:
@@ -784,6 +793,7 @@ def test_rate_and_amount_cases_are_checked_against_the_vocabulary(tmp_path: Path
 
 
 def test_default_rules_dir_prefers_a_pack_beside_the_package_then_a_bundled_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XINGXIAN_RULES", raising=False)
     from xingxian_subsidy.pack import loader as rules_module
 
     pkg = tmp_path / "site" / "xingxian_subsidy"

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from paths import CASES_DIRS, RULES_DIR, SOURCES_DIR
 
 from xingxian_subsidy.core.yamlio import load_with_lines
 from xingxian_subsidy.pack.loader import load_rules
@@ -21,10 +22,9 @@ from xingxian_subsidy.pack.models import UNITS
 from xingxian_subsidy.pack.quotes import all_quotes, check_quotes
 
 ROOT = Path(__file__).resolve().parents[1]
-POLICY = Path(__file__).resolve().parents[2] / "shared" / "policy"
-RULES = ROOT / "rules"
+POLICY = SOURCES_DIR
+RULES = RULES_DIR
 ENGINE = sorted((ROOT / "xingxian_subsidy" / "engine").glob("*.py")) + [ROOT / "xingxian_subsidy" / "pack" / "semantics.py"]
-CASES = ROOT / "tests" / "cases"
 ALLOWED_LITERALS = {0, 1, 100}
 
 needs_policy = pytest.mark.skipif(
@@ -163,31 +163,33 @@ def _ids_in(path: Path) -> set[str]:
 
 
 def test_every_interpretation_is_referenced_and_every_reference_exists(pack):
-    register = set(pack.for_year(2024).interpretations)
-    assert len(register) >= 25
-    referenced: set[str] = set()
-    for path in (RULES / "2024").glob("*.yaml"):
-        if path.name != "interpretations.yaml":
-            referenced |= _ids_in(path)
-    assert register - referenced == set(), "interpretations never referenced by a rule or the vocabulary"
-    assert referenced - register == set(), "references to interpretations missing from the register"
+    for year, yr in pack.years.items():
+        register = set(yr.interpretations)
+        assert len(register) >= 25
+        referenced: set[str] = set()
+        for path in (RULES / str(year)).glob("*.yaml"):
+            if path.name != "interpretations.yaml":
+                referenced |= _ids_in(path)
+        assert register - referenced == set(), f"{year}: interpretations never referenced by a rule or the vocabulary"
+        assert referenced - register == set(), f"{year}: references to interpretations missing from the register"
 
 
 # ---------------------------------------------------------------- cases
 
 
 def _case_files():
-    return sorted(CASES.glob("*.yaml"))
+    return [p for d in CASES_DIRS for p in sorted(d.glob("*.yaml"))]
 
 
-def test_every_rule_has_at_least_one_case(pack):
-    used: set[str] = set()
+def test_every_rule_of_every_year_has_at_least_one_case(pack):
+    used: dict[int, set[str]] = {}
     for path in _case_files():
         data, _ = load_with_lines(path)
         for case in data["cases"]:
-            used |= {c["rule"] for c in case["applicant"].get("claims", [])}
-    missing = sorted(set(pack.for_year(2024).rules) - used)
-    assert missing == []
+            year = case["applicant"].get("year")
+            used.setdefault(year, set()).update(c["rule"] for c in case["applicant"].get("claims", []))
+    missing = {year: sorted(set(yr.rules) - used.get(year, set())) for year, yr in pack.years.items()}
+    assert missing == {year: [] for year in pack.years}
 
 
 def test_every_case_names_its_arithmetic_or_reason():

@@ -271,7 +271,7 @@ def _write_xlsx(report: AuditReport, out: Path, detail: pl.DataFrame, issues: pl
         STATUSES["bad_input"].get(lang): wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE", "bold": True}),
     }
 
-    def write_table(ws, df: pl.DataFrame, first_row: int, widths: dict[str, int] | None = None) -> int:
+    def write_table(ws, df: pl.DataFrame, first_row: int) -> int:
         money_cols = set(_money_cols(df))
         for j, c in enumerate(df.columns):
             ws.write_string(first_row, j, str(neutralise(c)), head)

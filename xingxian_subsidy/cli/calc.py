@@ -48,9 +48,7 @@ def calc(
     console().print(to_rich(award, **kwargs))
 
 
-def schema(
-    lang: LangOpt = Lang.zh,
-) -> None:
+def schema() -> None:
     """输出申请文件的 JSON Schema。Print the JSON Schema of the applicant file."""
     from ..engine.models import ApplicantFile
 

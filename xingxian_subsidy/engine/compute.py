@@ -159,7 +159,7 @@ def evaluate_claim(yr: YearRules, info: ApplicantInfo, claim: Claim) -> Draft:
                 if draft.amount != amount:
                     draft.steps.append(Step(text=_t(f"四舍五入到分：{fmt_yuan(draft.amount)} 元", f"rounded to the fen: {fmt_yuan(draft.amount)} yuan"), amount=draft.amount))
     if ctx.missing:
-        draft.missing = [_missing_used(yr, rule, name) for name in ctx.missing]
+        draft.missing = [_missing_used(rule, name) for name in ctx.missing]
     return draft
 
 
@@ -174,7 +174,7 @@ def _subject_check(subject_labels: dict[str, Text], rule: Rule, citation: Citati
         threshold_i18n=_t(allowed, "; ".join(subject_labels[s].en for s in rule.subjects)))
 
 
-def _missing_used(yr: YearRules, rule: Rule, name: str) -> InputUsed:
+def _missing_used(rule: Rule, name: str) -> InputUsed:
     if name == CATEGORY:
         return InputUsed(name=CATEGORY, label=_CATEGORY, value="", unit=None)
     spec = rule.input_spec(name)
@@ -270,7 +270,7 @@ def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[Draft]) -> Non
             applies = ctx.matches(cap.when)
             if applies is None:  # whether the cap binds depends on an input not given (the category)
                 d.status, d.amount = "undecided", ZERO
-                d.missing += [_missing_used(yr, d.rule, n) for n in ctx.missing if n not in {m.name for m in d.missing}]
+                d.missing += [_missing_used(d.rule, n) for n in ctx.missing if n not in {m.name for m in d.missing}]
                 break
             if not applies:
                 d.use(cap.interpretations)  # the reading that leaves this applicant uncapped

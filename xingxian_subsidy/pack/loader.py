@@ -11,6 +11,7 @@ located by file and line.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,8 +29,13 @@ __all__ = ["RulePack", "YearRules", "default_rules_dir", "load_rules"]
 
 
 def default_rules_dir() -> Path:
-    """The pack shipped with the package: ``rules/`` at the repository root (a checkout or an
-    editable install), or the copy a wheel carries inside the package (``_rules``)."""
+    """The pack used when none is named: the folder in the environment variable ``XINGXIAN_RULES``
+    if set (a county's own pack on its server), else the pack shipped with the package:
+    ``rules/`` at the repository root (a checkout or an editable install), or the copy a wheel
+    carries inside the package (``_rules``)."""
+    chosen = os.environ.get("XINGXIAN_RULES")
+    if chosen:
+        return Path(chosen)
     package = Path(__file__).resolve().parent.parent
     for candidate in (package.parent / "rules", package / "_rules"):
         if (candidate / "pack.yaml").exists():

@@ -1,0 +1,41 @@
+"""The audit pipeline's own promises: it refuses an engine it does not know, and it leaves no
+thread behind when a stage fails."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from xingxian_subsidy.audit import pipeline
+from xingxian_subsidy.core.errors import InputError
+
+ROSTER = Path(__file__).resolve().parent.parent / "examples" / "roster_蔡家崖乡_2024.csv"
+
+
+def test_an_unknown_engine_is_refused_not_run_as_the_reference(pack):
+    with pytest.raises(InputError) as err:
+        pipeline.audit(ROSTER, pack, engine="typo")
+    assert "typo" in err.value.text("zh") and "vector" in err.value.text("en")
+
+
+def test_a_failing_stage_leaves_no_thread_behind(pack, monkeypatch):
+    before = threading.active_count()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a stage failed")
+
+    monkeypatch.setattr(pipeline, "summarise", broken)
+    with pytest.raises(RuntimeError):
+        pipeline.audit(ROSTER, pack)
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() == before
+
+
+def test_the_default_year_is_the_packs_latest(pack):
+    report = pipeline.audit(ROSTER, pack)
+    assert report.stamp["year"] == pack.latest_year
