@@ -760,3 +760,27 @@ def test_row_numbers_of_several_sheets_are_each_sheets_own(tmp_path: Path) -> No
 def test_a_rule_id_in_capitals_is_that_rule_in_calc_too(tmp_path: Path) -> None:
     award, _, _ = calculate_file(_applicant(tmp_path, _COURTYARD_YAML.format(rule=COURTYARD.upper(), income="2300")))
     assert award.total == Decimal(500) and award.lines[0].rule_id == COURTYARD
+
+
+def test_a_merge_within_one_row_is_read_like_the_cell_by_cell_path(tmp_path: Path) -> None:
+    """A merged cell within one row (a grouped header) keeps its value in its first cell, whichever
+    way the sheet is read (fastexcel for a plain sheet, cell by cell otherwise)."""
+    from xingxian_subsidy.audit import sheets
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for r in _cells(ROWS[:5]):
+        ws.append(r)
+    ws.append(["合并", None, None])
+    ws.merge_cells(start_row=7, start_column=1, end_row=7, end_column=3)
+    wb.save(tmp_path / "a.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    wb.active.merge_cells("V2:V3")  # a merge over two rows: read cell by cell
+    wb.active["V2"] = "x"
+    wb.save(tmp_path / "b.xlsx")
+    a = sheets.read_workbook((tmp_path / "a.xlsx").read_bytes(), "a")[0]
+    b = sheets.read_workbook((tmp_path / "b.xlsx").read_bytes(), "b")[0]
+    assert a.frame.drop("c21").equals(b.frame.drop("c21"))
+    assert a.frame.row(5)[:3] == ("合并", None, None)
+    assert b.frame.get_column("c21").to_list()[:2] == ["x", "x"]

@@ -237,7 +237,9 @@ def _plain(xml: bytes, styled: set[int]) -> bool:
     """Whether fastexcel reads this sheet exactly as it shows: data from A1 (a value in A1), no
     merged cells, no formulas, no error cells, no percent or date formats in use, every cell
     addressed, and a dense extent no larger than a few times the cells it holds."""
-    if b"<sheetData>" not in xml or b"<mergeCell" in xml or b't="e"' in xml or b't="d"' in xml:
+    if b"<sheetData>" not in xml or b't="e"' in xml or b't="d"' in xml:
+        return False
+    if b"<mergeCell" in xml and not _merges_within_rows(xml):
         return False
     if xml.find(b"<f") >= 0 and re.search(rb"<f[ >/]", xml):
         return False
@@ -256,6 +258,13 @@ def _plain(xml: bytes, styled: set[int]) -> bool:
         return False
     max_col = max((26 * (w[0] - 64) + (w[1] - 64) for w in wide), default=26)
     return rows[-1] * max_col <= 4 * n_cells + 1_000_000
+
+
+def _merges_within_rows(xml: bytes) -> bool:
+    """Whether every merged range lies within one row (a title, a grouped header): those are not
+    filled, so fastexcel reads the sheet as shown."""
+    refs = re.findall(rb'<mergeCell ref="[A-Z]+([0-9]+):[A-Z]+([0-9]+)"', xml)
+    return len(refs) == xml.count(b"<mergeCell ") and all(a == b for a, b in refs)
 
 
 def _fast(raw: bytes, name: str, hidden: bool, source: str) -> SheetGrid:
