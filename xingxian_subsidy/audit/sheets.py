@@ -12,7 +12,7 @@ on screen is what is read:
 * a blank cell far from the data (a space typed in XFD1048576) is ignored, and a non-blank one
   refused with its address; nothing is ever laid out as a dense grid of the sheet's full extent.
 
-Plain sheets (the common case: data from A1, no merges, no formulas, no percent or date formats,
+Plain sheets (the common case: data from A1, no merges over several rows, no formulas, no percent or date formats,
 no far cells — checked on the sheet's XML before anything is read) are read by fastexcel at full
 speed; any other sheet cell by cell with openpyxl's sheet parser, keeping only non-blank cells.
 """
@@ -235,7 +235,7 @@ def _workbook_part(zf: zipfile.ZipFile) -> str:
 
 def _plain(xml: bytes, styled: set[int]) -> bool:
     """Whether fastexcel reads this sheet exactly as it shows: data from A1 (a value in A1), no
-    merged cells, no formulas, no error cells, no percent or date formats in use, every cell
+    merges over several rows, no formulas, no error cells, no percent or date formats in use, every cell
     addressed, and a dense extent no larger than a few times the cells it holds."""
     if b"<sheetData>" not in xml or b't="e"' in xml or b't="d"' in xml:
         return False
