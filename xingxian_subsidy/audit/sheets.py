@@ -23,7 +23,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 import polars as pl
@@ -117,6 +117,7 @@ def _short(exc: BaseException) -> str:
     return text
 
 
+_SHOWN = Context(prec=15, rounding=ROUND_HALF_UP)
 _PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?$")  # as num_text writes it: nothing to redo
 _PERCENT = re.compile(r'%(?=(?:[^"]*"[^"]*")*[^"]*$)')  # a % outside quoted text of a format code
 
@@ -242,6 +243,10 @@ def _plain(xml: bytes, styled: set[int]) -> bool:
     if b"<mergeCell" in xml and not _merges_within_rows(xml):
         return False
     if xml.find(b"<f") >= 0 and re.search(rb"<f[ >/]", xml):
+        return False
+    # a number of more than 15 digits, or in exponent form: fastexcel writes it with at most 9
+    # decimals (1.5e-10 as 0) where the cell shows 15 significant digits
+    if re.search(rb"<v>-?(?:[0-9]{16}|[0-9.]{17}|[0-9.]+[eE])", xml):
         return False
     if styled and re.search(rb'\ss="(?:' + b"|".join(str(k).encode() for k in sorted(styled)) + rb')"', xml):
         return False
@@ -378,7 +383,8 @@ def _cell_parser_class() -> type:
             return row, col, text
 
         def _number(self, text: str, style: int) -> str:
-            if style not in self.book.percent_styles and style not in self.book.date_styles and _PLAIN_NUMBER.match(text):
+            if (style not in self.book.percent_styles and style not in self.book.date_styles and len(text) <= 16
+                    and _PLAIN_NUMBER.match(text)):
                 return text
             try:
                 value = Decimal(text.strip())
@@ -386,6 +392,9 @@ def _cell_parser_class() -> type:
                 return text
             if not value.is_finite():
                 return text
+            # as the cell shows it: a spreadsheet keeps and shows 15 significant digits
+            # (0.30000000000000004 from =0.1+0.2 is 0.3; 700.0000000000001 from =1000*0.7 is 700)
+            value = value.normalize(_SHOWN)
             if style in self.book.percent_styles:
                 return num_text(value * 100)
             if style in self.book.date_styles:
