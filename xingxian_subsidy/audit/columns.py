@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from ..core.errors import InputError, Problem
 from ..core.money import PERCENT, YUAN
+from ..pack import semantics
 from ..pack.loader import YearRules
 from ..pack.models import Vocabulary
 from ..pack.rule import Rule
 
-__all__ = ["FIXED_COLUMNS", "REQUIRED", "WAN_YUAN", "ColumnMap", "map_columns", "norm_header", "resolve_rule", "rule_columns"]
+__all__ = ["FIXED_COLUMNS", "REQUIRED", "WAN_YUAN", "ColumnMap", "map_columns", "norm_header", "not_a_roster", "resolve_rule", "rule_columns"]
 
 # The fixed columns and the headers staff write for them (zh first; English accepted).
 FIXED_COLUMNS: dict[str, list[str]] = {
@@ -89,6 +90,17 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
             if hit is not None:
                 fixed[fieldname] = hit
                 break
+    # two headers for one field (姓名 and 户主姓名, 申报金额 and 申报金额（元）): one would go unread
+    twice = []
+    for names in FIXED_COLUMNS.values():
+        wanted = {norm_header(n) for n in names}
+        hits = [c for c in columns if normed[c] in wanted]
+        if len(hits) > 1:
+            twice.append(Problem(source=source, field=hits[1], message=_t(
+                f"表头 {'、'.join(f'“{h}”' for h in hits)} 都是“{names[0]}”列：只能保留一列，请删除或改名其余的",
+                f"headers {', '.join(repr(h) for h in hits)} all name the column {names[0]!r}: keep one, remove or rename the others")))
+    if twice:
+        raise InputError(twice)
     missing = [f for f in REQUIRED if f not in fixed]
     if missing:
         problems = [
@@ -115,11 +127,15 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
 
 
 def resolve_rule(yr: YearRules, raw: str) -> str | None:
-    text = raw.strip()
-    if text in yr.rules:
-        return text
-    key = norm_header(text)
-    for rid, rule in yr.rules.items():
-        if key in (norm_header(rule.name.zh), norm_header(rule.name.en), rid.lower()):
-            return rid
-    return None
+    """The rule a roster cell names (``pack.semantics.resolve_rule``, the one reading)."""
+    return semantics.resolve_rule(yr.rules, raw)
+
+
+def not_a_roster(columns: list[str]) -> dict[str, str] | None:
+    """Why a sheet with these headers is not a roster (it lacks every required column), or None."""
+    normed = {norm_header(c) for c in columns}
+    found = [f for f in REQUIRED if any(norm_header(n) in normed for n in FIXED_COLUMNS[f])]
+    if found:
+        return None
+    need = "、".join(FIXED_COLUMNS[f][0] for f in REQUIRED)
+    return _t(f"第一行不是名册表头（没有 {need} 中的任何一列）", f"its first row is not a roster header (none of {', '.join(FIXED_COLUMNS[f][1] for f in REQUIRED)})")

@@ -7,7 +7,7 @@ import polars as pl
 
 from ..pack.loader import YearRules
 from ..pack.semantics import word_maps
-from .columns import ColumnMap
+from .columns import ColumnMap, resolve_rule
 from .parse import CLAIMED_SPEC, CLAIMED_WAN_SPEC, claimed_yuan
 from .read import Roster
 
@@ -22,7 +22,11 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     ``category``/``rule`` as ids (null when not recognised), ``project``, ``claimed_raw``,
     ``claimed_fen`` (the claimed amount in 分, null when blank or unreadable),
     ``claimed_plain`` (written as plain decimal text, which the vector path reads itself) and
-    ``key`` (the applicant: ``id:`` + 身份证号, else ``nv:`` + 姓名 ``|`` 村).
+    ``key`` (the applicant: ``id:`` + 身份证号, else ``nv:`` + 姓名 ``|`` 村; name, village, township
+    and ID normalised by ``parse.key_text`` — NFKC, invisible characters removed — so that two
+    spellings that look the same are one household), and ``sheet`` when several sheets were read.
+    The rule is resolved by ``columns.resolve_rule``, the reference path's own reading (a rule id
+    in capitals is that rule everywhere, in the summaries too).
     """
     fx = cmap.fixed
 
@@ -30,16 +34,16 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
         c = fx.get(fieldname)
         return pl.col(c) if c is not None else pl.lit(None, dtype=pl.String)
 
-    subj_map, cat_map, rule_map = word_maps(yr.vocabulary, yr.rules)
+    subj_map, cat_map, _ = word_maps(yr.vocabulary, yr.rules)
     n, rows = roster.frame.height, roster.rows
     # row numbers rise strictly: from 2 to n + 1 they are every number (no blank row was dropped)
-    contiguous = not rows or (rows[0] == 2 and rows[-1] == n + 1)
+    contiguous = roster.sheet is None and (not rows or (rows[0] == 2 and rows[-1] == n + 1))
     base = roster.frame.select(
         pl.int_range(2, n + 2, dtype=pl.Int64).alias("row") if contiguous else pl.Series("row", rows, dtype=pl.Int64),
-        col_or_null("township").alias("township"),
-        col_or_null("village").alias("village"),
-        col_or_null("name").alias("name"),
-        col_or_null("id_number").str.to_uppercase().alias("id_number"),
+        _key_text(col_or_null("township")).alias("township"),
+        _key_text(col_or_null("village")).alias("village"),
+        _key_text(col_or_null("name")).alias("name"),
+        _key_text(col_or_null("id_number")).str.to_uppercase().alias("id_number"),
         col_or_null("subject").alias("subject_raw"),
         col_or_null("category").alias("category_raw"),
         col_or_null("rule").alias("rule_raw"),
@@ -48,12 +52,32 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     ).with_columns(
         pl.col("subject_raw").replace_strict(subj_map, default=None).alias("subject"),
         pl.col("category_raw").replace_strict(cat_map, default=None).alias("category"),
-        pl.col("rule_raw").replace_strict(rule_map, default=None).alias("rule"),
+        pl.col("rule_raw").replace_strict(_rule_ids(roster.frame, fx.get("rule"), yr), default=None, return_dtype=pl.String).alias("rule"),
         pl.when(pl.col("id_number").is_not_null()).then(pl.lit("id:") + pl.col("id_number"))
         .otherwise(pl.lit("nv:") + pl.col("name").fill_null("") + pl.lit("|") + pl.col("village").fill_null("")).alias("key"),
     )
     fen, plain = claimed_fen(base.get_column("claimed_raw"), cmap.claimed_unit)
-    return base.with_columns(fen.alias("claimed_fen"), plain.alias("claimed_plain"), applicant_ids(base.get_column("key")).alias("aid"))
+    base = base.with_columns(fen.alias("claimed_fen"), plain.alias("claimed_plain"), applicant_ids(base.get_column("key")).alias("aid"))
+    if roster.sheet is not None:
+        base = base.with_columns(pl.Series("sheet", roster.sheet, dtype=pl.String))
+    return base
+
+
+def _key_text(c: pl.Expr) -> pl.Expr:
+    """``parse.key_text`` in polars: NFKC, invisible characters removed, blanks made one space."""
+    return (c.str.normalize("NFKC").str.replace_all(_INVISIBLE, "").str.replace_all(r"\s+", " ").str.strip_chars()
+            .replace("", None))
+
+
+# the characters parse.key_text removes (core.inputforms.normalise_key), as a polars pattern
+_INVISIBLE = r"[\x{00ad}\x{034f}\x{061c}\x{115f}\x{1160}\x{17b4}\x{17b5}\x{180b}-\x{180f}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{206f}\x{3164}\x{fe00}-\x{fe0f}\x{feff}\x{ffa0}]"
+
+
+def _rule_ids(frame: pl.DataFrame, column: str | None, yr: YearRules) -> dict[str, str | None]:
+    """Each distinct rule cell → its rule id by ``columns.resolve_rule`` (None: unknown)."""
+    if column is None:
+        return {}
+    return {raw: resolve_rule(yr, raw) for raw in frame.get_column(column).drop_nulls().unique().to_list()}
 
 
 def _key_hash(key: pl.Series) -> pl.Series:

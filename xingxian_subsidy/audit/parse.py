@@ -8,6 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, Iterable
 
 from ..core.errors import Problem
+from ..core.inputforms import normalise_key
 from ..core.money import FEN
 from ..core.text import Text
 from ..engine.applicant import category_not_for, parse_value
@@ -18,7 +19,7 @@ from ..pack.semantics import resolve_category, resolve_subject
 from .columns import ColumnMap, resolve_rule
 from .read import Roster
 
-__all__ = ["CLAIMED_SPEC", "CLAIMED_WAN_SPEC", "ParsedRow", "applicant_key", "claimed_yuan", "parse_rows"]
+__all__ = ["CLAIMED_SPEC", "CLAIMED_WAN_SPEC", "ParsedRow", "applicant_key", "claimed_yuan", "key_text", "parse_rows"]
 
 # The claimed amount is read as any amount of money an applicant writes; a column headed in 万元
 # (申报金额（万元）, as some 公示 tables are) as a number of 万元, to the 分 (six decimals).
@@ -63,11 +64,18 @@ class ParsedRow:
     info: ApplicantInfo | None = None
 
 
+def key_text(raw: str | None) -> str | None:
+    """A name, village, township or ID as it identifies an applicant (``inputforms.normalise_key``:
+    NFKC, invisible characters removed): 王\u200b建国 is 王建国, １４１１… is 1411…"""
+    return normalise_key(raw)
+
+
 def applicant_key(id_number: str | None, name: str | None, village: str | None) -> str:
-    """身份证号 (upper case) if given, else 姓名 + 村."""
-    if id_number:
-        return "id:" + id_number.strip().upper()
-    return f"nv:{name or ''}|{village or ''}"
+    """身份证号 (upper case) if given, else 姓名 + 村 — each normalised by :func:`key_text`."""
+    idn = key_text(id_number)
+    if idn:
+        return "id:" + idn.upper()
+    return f"nv:{key_text(name) or ''}|{key_text(village) or ''}"
 
 
 def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable[int] | None = None) -> list[ParsedRow]:
@@ -104,9 +112,10 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
 
         rownum = roster.rows[i]
         pr = ParsedRow(index=i, row=rownum)
+        where = roster.source if roster.sheet is None else f"{roster.source}[{roster.sheet[i]}]"
 
-        def problem(col: str | None, zh: str, en: str, pr: ParsedRow = pr, rownum: int = rownum) -> None:
-            pr.problems.append(Problem(source=roster.source, row=rownum, field=col, message=_t(zh, en)))
+        def problem(col: str | None, zh: str, en: str, pr: ParsedRow = pr, rownum: int = rownum, where: str = where) -> None:
+            pr.problems.append(Problem(source=where, row=rownum, field=col, message=_t(zh, en)))
 
         name, village = cell("name"), cell("village")
         if not name:
@@ -169,7 +178,7 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
         pr.key = applicant_key(idn, name, village)
         pr.group = (pr.key, pr.subject, pr.category)
         if pr.subject is not None and name:
-            pr.info = ApplicantInfo(name=name, subject=pr.subject, category=pr.category, township=cell("township"),
-                                    village=village, id_number=idn)
+            pr.info = ApplicantInfo(name=key_text(name) or name, subject=pr.subject, category=pr.category, township=key_text(cell("township")),
+                                    village=key_text(village), id_number=key_text(idn))
         out.append(pr)
     return out

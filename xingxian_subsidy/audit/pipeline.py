@@ -141,6 +141,9 @@ def audit(
         "engine": engine,
         "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "unused_columns": cmap.unused,
+        # every sheet of a workbook and what became of it (read, empty, not a roster)
+        "sheets": [{"name": i.name, "hidden": i.hidden, "status": i.status, "rows": i.rows, **({"note": i.note[lang]} if i.note else {})}
+                   for i in roster.sheets],
         "rows_explained_by_engine": plan.lines_explained,
         "problem_rows_without_itemised_reason": plan.unexplained,
         "rounding": ROUNDING[lang],
@@ -148,7 +151,7 @@ def audit(
     fx = cmap.fixed
     df = roster.frame
     keep = ["row", "township", "village", "name", "id_number", "subject_raw", "category_raw", "rule", "rule_raw", "project",
-            "claimed_fen", "award_fen", "diff_fen", "status", "reason", "line_status", "tier", "key"]
+            "claimed_fen", "award_fen", "diff_fen", "status", "reason", "line_status", "tier", "key"] + (["sheet"] if "sheet" in st.columns else [])
     rows_out = st.select(keep).with_columns(
         pl.col("rule").replace_strict({rid: r.name.get(lang) for rid, r in yr.rules.items()}, default=None).alias("rule_name"))
     quantities = df.select([pl.col(c) for c in df.columns if c not in fx.values()])

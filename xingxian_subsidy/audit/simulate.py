@@ -78,9 +78,10 @@ def _computed(roster: Roster, yr: YearRules, pack: RulePack, tick: Callable) -> 
 
 
 def _subset(roster: Roster, mask: pl.Series) -> Roster:
-    idx = mask.arg_true()
-    rows = [roster.rows[i] for i in idx.to_list()]
-    return dataclasses.replace(roster, frame=roster.frame.filter(mask), rows=rows)
+    """The rows of ``roster`` where ``mask`` holds (their row numbers and sheets with them)."""
+    idx = mask.arg_true().to_list()
+    sheet = [roster.sheet[i] for i in idx] if roster.sheet is not None else None
+    return dataclasses.replace(roster, frame=roster.frame.filter(mask), rows=[roster.rows[i] for i in idx], sheet=sheet)
 
 
 def simulate(roster: Roster | Path | str, pack: RulePack, base: YearRules, variant: YearRules, variant_pack: RulePack | None = None,

@@ -40,7 +40,9 @@ def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.
     """The summaries (by township, village and subsidy, then each report table of the pack), the
     sentences the tier reports ask each township to file, and the number of rows of each status."""
     unknown = "（未填）" if lang == "zh" else "(blank)"
+    # amounts summed as Int128: 93 claims of 999,999,999,999,999 元 would wrap an Int64 of 分
     s = st.lazy().select("township", "village", "rule", "rule_raw", "status", "claimed_fen", "award_fen", "diff_fen", "aid", "tier").with_columns(
+        pl.col("claimed_fen", "award_fen", "diff_fen").cast(pl.Int128),
         pl.col("township").fill_null(unknown), pl.col("village").fill_null(unknown),
         pl.col("rule").fill_null(pl.col("rule_raw")).fill_null(unknown))
     # every table of the summaries in one polars run (shared scans, both cores); the totals by

@@ -1,22 +1,27 @@
 """Writers of an audit report: .xlsx (明细 / 问题清单 / 汇总 / 说明), .csv (with sidecars) or .json.
 
-Text cells that a spreadsheet would run as formulas are neutralised; 身份证号 are masked unless
-asked. Money is written from integer 分: exact decimal text, or a number with a money format.
+Text cells (and headers) that a spreadsheet would run as formulas are neutralised; 身份证号, and
+bank-card and phone numbers in the roster's own columns, are masked unless asked. Money is
+written from integer 分: exact decimal text, or a number with a money format. Every file is
+written through ``core.files.write_all``: never over the input, to a temporary file renamed into
+place, the CSV set (report, ``.issues.csv``, ``.summary.csv``, ``.stamp.json``) all or nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any, Callable, Collection, Iterable
 
 import polars as pl
 
 from ..core.errors import InputError, Problem
+from ..core.files import write_all
 from ..core.text import Text
 from .cells import formula_columns, neutralise, neutralise_expr
-from .identity import mask_expr
+from .identity import identifier_kind, mask_expr, mask_identifier_expr
 from .report import COLUMN_TITLES, KIND_TITLES, READINGS_TITLE, STATUSES, AuditReport
 
 __all__ = ["detail_table", "write_report"]
@@ -45,28 +50,47 @@ def detail_table(report: AuditReport, show_id: bool = False) -> pl.DataFrame:
         pl.col("subject_raw"), pl.col("category_raw"), pl.col("rule"), pl.col("rule_name"), pl.col("project"),
     ]
     q = [c for c in r.columns if c.startswith("q:")]
+    # the roster's own columns that hold an identifier (another 身份证号, a bank card, a phone)
+    passed = [c if show_id or identifier_kind(c[2:]) is None else mask_identifier_expr(c, identifier_kind(c[2:])).alias(c) for c in q]
+    sheet = [pl.col("sheet")] if "sheet" in r.columns else []
     out = r.select(
-        *cols,
+        *sheet, *cols,
         pl.col("claimed_fen").alias("claimed"), pl.col("award_fen").alias("award"), pl.col("diff_fen").alias("diff"),
-        pl.col("status").replace_strict(status_map).alias("status"), pl.col("reason"), *q,
+        pl.col("status").replace_strict(status_map).alias("status"), pl.col("reason"), *passed,
     )
     return out.rename(_detail_titles(out.columns, lang))
 
 
 def _detail_titles(columns: list[str], lang: str) -> dict[str, str]:
-    """detail_table's column titles: a known column's title, a quantity column's own header."""
+    """detail_table's column titles: a known column's title, a quantity column's own header.
+
+    A roster column whose header is one of the report's own titles (状态, 原因, 行号 … — a report
+    audited again) keeps its values under its header marked 「（原表）」/「 (input)」."""
     rename = {c: COLUMN_TITLES[c].get(lang) for c in columns if c in COLUMN_TITLES}
-    rename.update({c: c[2:] for c in columns if c.startswith("q:")})
+    used = set(rename.values()) | {c for c in columns if c not in COLUMN_TITLES and not c.startswith("q:")}
+    for c in columns:
+        if c.startswith("q:"):
+            title = c[2:]
+            while title in used:
+                title += "（原表）" if lang == "zh" else " (input)"
+            used.add(title)
+            rename[c] = title
+    if "sheet" in columns:
+        rename["sheet"] = SHEET_TITLE.get(lang)
     return rename
+
+
+SHEET_TITLE = Text(zh="工作表", en="sheet")
 
 
 def _issue_table(report: AuditReport, show_id: bool) -> pl.DataFrame:
     lang = report.lang
     kinds = {k: v.get(lang) for k, v in KIND_TITLES.items()}
+    sheet = [pl.col("sheet")] if "sheet" in report.issues.columns else []
     t = report.issues.select(
-        pl.col("row"), pl.col("column"), pl.col("kind").replace_strict(kinds, default=pl.col("kind")).alias("kind"),
+        *sheet, pl.col("row"), pl.col("column"), pl.col("kind").replace_strict(kinds, default=pl.col("kind")).alias("kind"),
         pl.col("name"), (pl.col("id_number") if show_id else mask_expr("id_number")).alias("id_number"), pl.col("message"))
-    return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES})
+    return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES} | ({"sheet": SHEET_TITLE.get(lang)} if sheet else {}))
 
 
 _MONEY_COLS = {"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen", "base_fen", "variant_fen", "change_fen"}
@@ -97,20 +121,30 @@ def _summary_tables(report: AuditReport) -> list[tuple[str, pl.DataFrame]]:
     return out
 
 
-def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False) -> list[Path]:
+def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False, inputs: Iterable[Path | str] = ()) -> list[Path]:
     """Write the report by suffix: .xlsx (明细/问题清单/汇总/说明), .csv (+ sidecars) or .json.
 
     Text cells that a spreadsheet would run as formulas are neutralised (leading ').
-    身份证号 are masked unless ``show_id``.
+    身份证号 (and bank-card and phone numbers) are masked unless ``show_id``. Nothing is written
+    over any of ``inputs``; each file goes to a temporary file renamed into place, and the CSV
+    set is renamed only when all four are written.
 
     Returns:
         The files written.
+
+    Raises:
+        OutputError: an output (or sidecar) is an input, or a file cannot be written.
+        InputError: an unknown output type.
     """
     out = Path(out)
     suffix = out.suffix.lower()
+    if suffix not in (".json", ".csv", ".xlsx"):
+        raise InputError([Problem(source=str(out), message=_t(f"不支持的输出类型“{suffix or '（无扩展名）'}”；应为 .xlsx、.csv 或 .json",
+                                                              f"unsupported output type {suffix or '(none)'!r}; expected .xlsx, .csv or .json"))])
     detail = detail_table(report, show_id)
     issues = _issue_table(report, show_id)
     summaries = _summary_tables(report)
+    writers: dict[Path, Callable[[Path], None]] = {}
     if suffix == ".json":
         data = {
             "stamp": report.stamp,
@@ -121,34 +155,55 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False)
         }
         if report.readings is not None:
             data["reading_impacts"] = _json_rows(_readings_table(report))
-        out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        return [out]
-    if suffix == ".csv":
-        written = []
+        writers[out] = lambda tmp: tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    elif suffix == ".csv":
         titles = _detail_titles(list(report.formula_free), report.lang)
-        for path, df, clean in ((out, detail, {titles.get(c, c) for c in report.formula_free}), (out.with_name(out.stem + ".issues.csv"), issues, set())):
-            _write_csv(df, path, clean)
-            written.append(path)
-        summ_path = out.with_name(out.stem + ".summary.csv")
-        with summ_path.open("w", encoding="utf-8-sig", newline="") as fh:
-            for title, df in summaries:
-                fh.write(_csv_text([title]) + "\n")
-                fh.write(_money_text(df).pipe(_neutralised).write_csv())
-                fh.write("\n")
-        written.append(summ_path)
+        clean = {titles.get(c, c) for c in report.formula_free}
+        written: dict[str, Path] = {}
+
+        def keep(name: str, write: Callable[[Path], None]) -> Callable[[Path], None]:
+            def run(tmp: Path) -> None:
+                write(tmp)
+                written[name] = tmp
+            return run
+
+        def write_summary(tmp: Path) -> None:
+            with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+                for title, df in summaries:
+                    fh.write(_csv_text([title]) + "\n")
+                    fh.write(_safe_headers(_money_text(df).pipe(_neutralised)).write_csv())
+                    fh.write("\n")
+
+        def write_stamp(tmp: Path) -> None:
+            # the stamp names the very files of its run: a sidecar from another run does not match
+            stamp = {**report.stamp, "files": {name: _sha256(path) for name, path in written.items()}}
+            tmp.write_text(json.dumps(stamp, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+        issues_path, summary_path, stamp_path = (out.with_name(out.stem + s) for s in (".issues.csv", ".summary.csv", ".stamp.json"))
+        writers[out] = keep(out.name, lambda tmp: _write_csv(detail, tmp, clean))
+        writers[issues_path] = keep(issues_path.name, lambda tmp: _write_csv(issues, tmp))
+        writers[summary_path] = keep(summary_path.name, write_summary)
         if report.readings is not None:
             readings_path = out.with_name(out.stem + ".readings.csv")
-            _write_csv(_readings_table(report), readings_path)
-            written.append(readings_path)
-        stamp_path = out.with_name(out.stem + ".stamp.json")
-        stamp_path.write_text(json.dumps(report.stamp, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        written.append(stamp_path)
-        return written
-    if suffix in (".xlsx", ""):
-        _write_xlsx(report, out, detail, issues, summaries)
-        return [out]
-    raise InputError([Problem(source=str(out), message=_t(f"不支持的输出类型“{suffix}”；应为 .xlsx、.csv 或 .json",
-                                                          f"unsupported output type {suffix!r}; expected .xlsx, .csv or .json"))])
+            writers[readings_path] = keep(readings_path.name, lambda tmp: _write_csv(_readings_table(report), tmp))
+        writers[stamp_path] = write_stamp
+    else:
+        writers[out] = lambda tmp: _write_xlsx(report, tmp, detail, issues, summaries)
+    return write_all(writers, inputs)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _safe_headers(df: pl.DataFrame) -> pl.DataFrame:
+    """Headers that a spreadsheet would run as formulas (a roster column named ``=1+1``) neutralised."""
+    rename = {c: neutralise(c) for c in df.columns if neutralise(c) != c and neutralise(c) not in df.columns}
+    return df.rename(rename) if rename else df
 
 
 def _readings_table(report: AuditReport) -> pl.DataFrame:
@@ -204,7 +259,7 @@ def _write_csv(df: pl.DataFrame, path: Path, clean: Collection[str] = ()) -> Non
                                   + [neutralise_expr(c) for c in df.columns if c in formulas]).collect()
     with path.open("wb") as fh:
         fh.write(b"\xef\xbb\xbf")
-        text.write_csv(fh)
+        _safe_headers(text).write_csv(fh)
 
 
 def _json_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
@@ -310,6 +365,13 @@ def _write_xlsx(report: AuditReport, out: Path, detail: pl.DataFrame, issues: pl
     ] + [("依据文件" if lang == "zh" else "source", src) for src in s["sources"]]
     if s.get("unused_columns"):
         lines.append(("未识别的列" if lang == "zh" else "columns not used", "、".join(s["unused_columns"])))
+    for sh in s.get("sheets", []):
+        state = {"read": ("已读取", "read"), "empty": ("空白", "empty"), "not_roster": ("未读取", "not read")}[sh["status"]]
+        text = (f"{sh['name']}{'（隐藏）' if sh['hidden'] else ''}：{state[0]}" + (f" {sh['rows']} 行" if sh["status"] == "read" else "")
+                if lang == "zh" else f"{sh['name']}{' (hidden)' if sh['hidden'] else ''}: {state[1]}" + (f", {sh['rows']} rows" if sh["status"] == "read" else ""))
+        if sh.get("note"):
+            text += ("：" if lang == "zh" else ": ") + sh["note"]
+        lines.append(("工作表" if lang == "zh" else "sheet", text))
     for i, (k, v) in enumerate(lines):
         ws.write_string(i, 0, k, bold)
         ws.write_string(i, 1, str(neutralise(v)), wrap)

@@ -76,5 +76,22 @@ app.command()(selfcheck.check)
 
 
 def run() -> None:
-    """Entry point: never a traceback for a user's mistake."""
-    app()
+    """Entry point: never a traceback for a user's mistake.
+
+    An error the commands did not foresee (a bug) is reported by its kind only — its message may
+    hold what the user typed, and nothing typed is printed or logged — with exit code 70
+    (``XINGXIAN_DEBUG=1`` shows the traceback, for developers).
+    """
+    import os
+    import sys
+
+    try:
+        app()
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("XINGXIAN_DEBUG"):
+            raise
+        print(f"内部错误（{type(exc).__name__}）：这是本工具的缺陷，请报告（不必附上输入内容）。"
+              f"\ninternal error ({type(exc).__name__}): a bug in this tool; please report it (without the input).", file=sys.stderr)
+        sys.exit(70)

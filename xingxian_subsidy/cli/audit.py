@@ -35,11 +35,12 @@ def audit(
     fail_on_mismatch: Annotated[bool, typer.Option("--fail-on-mismatch", help="有任何一行不是“一致”时退出码为 1。Exit 1 when any row is not 一致.")] = False,
     show_id: Annotated[bool, typer.Option("--show-id", help="报告中显示完整身份证号（默认只显示前 6 位和后 4 位）。Show full ID numbers.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="为每一行（不只问题行）给出原因。Give every row a reason.")] = False,
-    explain_limit: Annotated[int, typer.Option("--explain-limit", help="最多为多少个问题行给出逐条原因（0 为不限）。Itemised reasons for at most this many problem rows (0: all).")] = 1000,
+    explain_limit: Annotated[int, typer.Option("--explain-limit", min=0, help="最多为多少个问题行给出逐条原因（0 为不限）。Itemised reasons for at most this many problem rows (0: all).")] = 1000,
     progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="显示进度条（默认：终端时显示）。Progress bar on stderr.")] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="vector（默认，向量化）或 reference（逐行参考引擎）。Computation path.")] = Engine.vector,
     reading: ReadingOpt = None,
     readings_sheet: Annotated[bool, typer.Option("--readings/--no-readings", help="报告中加入“争议口径影响”（默认加入）。Add the sheet of contested readings.")] = True,
+    sheet: Annotated[Optional[list[str]], typer.Option("--sheet", help="只审核这些工作表（可多次给出；默认：所有名册工作表，含隐藏的）。Sheets to audit (repeatable).")] = None,
 ) -> None:
     """审核奖补名册：逐行重算、标出差异与原因、跨行核查、出汇总表。Recompute a roster row by row, flag mismatches, summarise."""
     from concurrent.futures import ThreadPoolExecutor
@@ -51,7 +52,7 @@ def audit(
     show_progress = progress if progress is not None else sys.stderr.isatty()
     # polars reads the file (releasing the GIL) while the engine is imported and the rule pack loaded
     with ThreadPoolExecutor(max_workers=1) as reader:
-        table = reader.submit(read_roster, roster)
+        table = reader.submit(read_roster, roster, sheet or None)
         from ..audit.pipeline import audit as run_audit
         from ..audit.report import STATUSES, yuan_text
         from ..audit.writers import write_report
@@ -75,29 +76,42 @@ def audit(
         else:
             report = run_audit(source, pack, year=year, lang=L, engine=engine.value, explain=explain, explain_limit=explain_limit or None,
                                readings=readings_sheet)
-        written = write_report(report, out, show_id=show_id) if out is not None else []
+        written = write_report(report, out, show_id=show_id, inputs=[roster]) if out is not None else []
     except SubsidyError as exc:
         fail(exc, L)
-    except OSError as exc:
-        target = exc.filename or out
-        print(("无法写入报告：" if L == "zh" else "cannot write the report: ") + f"{target}: {exc.strerror or exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
+    from ..core.inputforms import printable
+
+    _sheet_notes(report.stamp.get("sheets", []), L)
     by = report.status_counts
     parts = [f"{STATUSES[k].get(L)} {by[k]}" for k in STATUSES if by.get(k)]
     total = report.summaries["by_township"].tail(1)
     claimed, award = total.get_column("claimed_fen")[0] or 0, total.get_column("award_fen")[0] or 0
     if L == "zh":
-        print(f"{report.stamp['input_file']}：共 {report.rows.height} 行；" + "，".join(parts))
+        print(printable(f"{report.stamp['input_file']}：共 {report.rows.height} 行；") + "，".join(parts))
         print(f"申报合计 {yuan_text(claimed)} 元，核定合计 {yuan_text(award)} 元，差额 {yuan_text(claimed - award)} 元；问题 {report.issues.height} 条")
         for p in written:
-            print(f"报告已写入：{p}")
+            print(printable(f"报告已写入：{p}"))
     else:
-        print(f"{report.stamp['input_file']}: {report.rows.height} rows; " + ", ".join(parts))
+        print(printable(f"{report.stamp['input_file']}: {report.rows.height} rows; ") + ", ".join(parts))
         print(f"claimed {yuan_text(claimed)}, recomputed {yuan_text(award)}, difference {yuan_text(claimed - award)} yuan; {report.issues.height} problems")
         for p in written:
-            print(f"report written: {p}")
+            print(printable(f"report written: {p}"))
     if fail_on_mismatch and not report.all_match:
         raise typer.Exit(1)
+
+
+def _sheet_notes(sheets: list[dict], lang: str) -> None:
+    """On stderr: the hidden sheets that were read and the sheets that were not (no sheet is left
+    out without a word)."""
+    from ..core.inputforms import printable
+
+    for sh in sheets:
+        name = printable(sh["name"])
+        if sh["status"] == "read" and sh["hidden"] and len(sheets) > 1:
+            print(f"注意：隐藏的工作表“{name}”也已读取（{sh['rows']} 行）；只审核部分工作表请用 --sheet" if lang == "zh"
+                  else f"note: the hidden sheet {name!r} was read too ({sh['rows']} rows); use --sheet to audit only some sheets", file=sys.stderr)
+        elif sh["status"] == "not_roster":
+            print(f"注意：未读取工作表“{name}”：{sh.get('note', '')}" if lang == "zh" else f"note: sheet {name!r} not read: {sh.get('note', '')}", file=sys.stderr)
 
 
 def _with_progress(run, lang: str):
@@ -120,11 +134,12 @@ def _with_progress(run, lang: str):
 
 def template(
     rule_ids: Annotated[list[str], typer.Argument(help="规则编号（可多个），如 xzbf12.s5.courtyard_tiered。Rule ids.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="空白名册 .xlsx。The blank workbook.")] = Path("blank.xlsx"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="空白名册 .xlsx（已存在时不覆盖，除非 --force）。The blank workbook (.xlsx).")] = Path("blank.xlsx"),
     lang: LangOpt = Lang.zh,
     rules: RulesOpt = None,
     year: YearOpt = None,
-    rows: Annotated[int, typer.Option("--rows", help="设置下拉校验的行数。Rows with data validation.")] = 2000,
+    rows: Annotated[int, typer.Option("--rows", min=1, max=1_048_575, help="设置下拉校验的行数。Rows with data validation.")] = 2000,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件。Replace an existing file.")] = False,
 ) -> None:
     """生成空白奖补名册（表头、下拉选项、单位批注、填表说明）。Write a blank roster workbook for the chosen rules."""
     from ..core.errors import SubsidyError
@@ -134,10 +149,7 @@ def template(
     try:
         pack = load_rules(rules)
         yr = pack.for_year(pack.latest_year if year is None else year)
-        write_template(yr, rule_ids, out, lang=lang.value, rows=rows)
+        write_template(yr, rule_ids, out, lang=lang.value, rows=rows, replace=force)
     except SubsidyError as exc:
         fail(exc, lang.value)
-    except OSError as exc:
-        print(("无法写入：" if lang is Lang.zh else "cannot write: ") + f"{out}: {exc.strerror or exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
     print(f"空白名册已写入：{out}" if lang is Lang.zh else f"blank roster written: {out}")

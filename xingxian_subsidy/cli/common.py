@@ -34,19 +34,22 @@ YearOpt = Annotated[Optional[int], typer.Option("--year", help="年度（默认�
 
 def fail(exc: Exception, lang: str) -> NoReturn:
     """Print a library error's located messages to stderr and exit 2 (bad input or rule data)."""
-    from ..core.errors import RuleDataError, SubsidyError, YearNotCovered
+    from ..core.errors import OutputError, RuleDataError, SubsidyError, YearNotCovered
+    from ..core.inputforms import printable
 
     if isinstance(exc, SubsidyError):
-        if isinstance(exc, RuleDataError):
+        if isinstance(exc, OutputError):
+            title = "无法写入输出：" if lang == "zh" else "cannot write the output:"
+        elif isinstance(exc, RuleDataError):
             title = "规则数据有误：" if lang == "zh" else "invalid rule data:"
         elif isinstance(exc, YearNotCovered):
             title = "年度无规则：" if lang == "zh" else "year not covered:"
         else:
             title = "输入有误：" if lang == "zh" else "invalid input:"
         print(title, file=sys.stderr)
-        print(exc.text(lang), file=sys.stderr)
+        print(printable(exc.text(lang)), file=sys.stderr)
     else:
-        print(("错误：" if lang == "zh" else "error: ") + str(exc), file=sys.stderr)
+        print(("错误：" if lang == "zh" else "error: ") + printable(str(exc)), file=sys.stderr)
     raise typer.Exit(2)
 
 

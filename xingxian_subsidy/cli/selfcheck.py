@@ -7,6 +7,7 @@ hints, web) and renders. Heavy imports stay inside the commands.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -210,6 +211,51 @@ def _ask_all(q, console, L: str) -> None:
             console.print(f"[red]✗ 请输入 1–{len(items)} 的编号，或直接回车[/red]" if zh else f"[red]✗ enter a number 1–{len(items)}, or press Enter[/red]")
 
 
+def _check_save_target(save: Path, lang: str) -> None:
+    """Refuse, before the questions, a --save path that cannot be written (exit 2)."""
+    from ..core.errors import OutputError, Problem
+    from ..core.files import output_problem
+
+    folder = save.parent
+    problem = None
+    if save.suffix.lower() not in (".yaml", ".yml"):
+        problem = Problem(source=str(save), message={"zh": "回答保存为 YAML：文件名应以 .yaml 结尾", "en": "the answers are saved as YAML: the name should end in .yaml"})
+    elif not folder.is_dir():
+        problem = output_problem(save, FileNotFoundError(2, "no such folder"))
+    elif save.is_dir():
+        problem = output_problem(save, IsADirectoryError(21, "is a folder"))
+    elif not os.access(folder, os.W_OK) or (save.exists() and not os.access(save, os.W_OK)):
+        problem = output_problem(save, PermissionError(13, "permission denied"))
+    if problem is not None:
+        fail(OutputError([problem]), lang)
+
+
+def _save_answers(save: Path, text: str, lang: str) -> Path:
+    """Save the answers at ``save``; if that fails after all, in a new file in the temporary
+    folder (named on stderr), or on stdout: the answers are never lost."""
+    import tempfile
+
+    from ..core.errors import SubsidyError
+    from ..core.files import write_all
+    from ..core.inputforms import printable
+
+    try:
+        write_all({save: lambda tmp: tmp.write_text(text, encoding="utf-8")})
+        return save
+    except SubsidyError as exc:
+        print(printable(exc.text(lang)), file=sys.stderr)
+    try:
+        fd, other = tempfile.mkstemp(prefix="xingxian-check-", suffix=".yaml")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"回答已另存为：{other}" if lang == "zh" else f"the answers were saved instead as: {other}", file=sys.stderr)
+        return Path(other)
+    except OSError:
+        print("回答如下（请复制保存）：" if lang == "zh" else "the answers (copy them):", file=sys.stderr)
+        print(text)
+        raise typer.Exit(2) from None
+
+
 def check(
     save: Annotated[Optional[Path], typer.Option("--save", help="把回答保存为申请文件（YAML），可用 calc 复算。Save the answers as an applicant file.")] = None,
     lang: LangOpt = Lang.zh,
@@ -242,6 +288,8 @@ def check(
     title = escape(pack.title.get(L))
     console.print(f"[bold]{title}自查[/bold]：回答几个问题，看看今年能申请哪些奖补。输入“返回”回到上一题，按 Ctrl+C 退出。" if zh else
                   f"[bold]{title} self-check[/bold]: answer a few questions. Type “back” for the previous question, Ctrl+C to quit.")
+    if save is not None:
+        _check_save_target(save, L)  # before any question: answers are never typed in vain
     q = Questionnaire(yr)
     try:
         _ask_all(q, console, L)
@@ -251,11 +299,7 @@ def check(
     data = q.applicant_data()
     if save is not None:
         header = "# 由 xingxian-subsidy check 生成；可用 `xingxian-subsidy calc` 复算。\n" if zh else "# written by xingxian-subsidy check; recompute with `xingxian-subsidy calc`.\n"
-        try:
-            _write_atomically(save, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-        except OSError as exc:
-            print((f"无法保存：{save}：" if zh else f"cannot save {save}: ") + (exc.strerror or type(exc).__name__), file=sys.stderr)
-            raise typer.Exit(2) from None
+        save = _save_answers(save, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), L)
     try:
         applicant, yr = parse_applicant(data, pack, source="check")
     except SubsidyError as exc:
@@ -285,18 +329,3 @@ def check(
                       f"\nsaved the applicant file: {save} (recompute with xingxian-subsidy calc {save})", markup=False)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the target and rename over it: a kill half-way leaves the old file or none, never half."""
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["InputError", "Problem", "RuleDataError", "SubsidyError", "YearNotCovered", "format_problem"]
+__all__ = ["InputError", "OutputError", "Problem", "RuleDataError", "SubsidyError", "YearNotCovered", "format_problem"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class SubsidyError(Exception):
 
 class InputError(SubsidyError):
     """The applicant file or roster is wrong (exit code 2)."""
+
+
+class OutputError(SubsidyError):
+    """An output cannot be written, or would overwrite an input (exit code 2)."""
 
 
 class RuleDataError(SubsidyError):

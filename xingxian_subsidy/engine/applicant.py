@@ -11,13 +11,13 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from ..core.errors import InputError, Problem
-from ..core.inputforms import MAX_APPLICANT_BYTES, MB, number_text, yes_no
+from ..core.inputforms import MAX_APPLICANT_BYTES, MB, has_lone_surrogate, normalise_key, number_text, printable, yes_no
 from ..core.money import FEN, MAX_INPUT, MAX_PERCENT, MAX_PLACES, D, num_text
 from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
 from ..pack.loader import RulePack, YearRules
 from ..pack.models import InputSpec
-from ..pack.semantics import resolve_category, resolve_subject
+from ..pack.semantics import resolve_category, resolve_rule, resolve_subject
 from .models import ApplicantFile, ApplicantInfo, Claim
 
 __all__ = ["category_not_for", "parse_applicant", "parse_value", "read_applicant", "suggest"]
@@ -132,6 +132,10 @@ def parse_applicant(
     if not isinstance(data, dict):
         problem((), "文件内容应为一个映射（含 year、applicant、claims）", "the file must hold a mapping with year, applicant and claims")
         raise InputError(problems)
+    for loc in _bad_text(data, ()):
+        problem(loc, "含有无效字符（单独的代理码位 \\ud800–\\udfff）", "holds an invalid character (a lone surrogate \\ud800–\\udfff)")
+    if problems:
+        raise InputError(problems)
     if year is not None:
         data = {**data, "year": year}
     def schema_problems(exc: ValidationError, prefix: tuple = ()) -> None:
@@ -199,6 +203,9 @@ def parse_applicant(
 
     claims: list[Claim] = []
     for i, claim in indexed:
+        rid = resolve_rule(yr.rules, claim.rule)  # the one reading of a rule's id or name (capitals too)
+        if rid is not None and rid != claim.rule:
+            claim = claim.model_copy(update={"rule": rid})
         rule = yr.rules.get(claim.rule)
         if rule is None:
             hint = suggest(claim.rule, yr.rules)
@@ -223,8 +230,36 @@ def parse_applicant(
         claims.append(claim.model_copy(update={"inputs": typed}))
     if problems or info is None:
         raise InputError(problems)
-    new_info = info.model_copy(update={"subject": subject, "category": category})
+    # the words shown back to the user: no terminal escape or control character, no invisible one
+    shown = {k: _shown(getattr(info, k)) for k in ("name", "township", "village", "id_number")}
+    new_info = info.model_copy(update={"subject": subject, "category": category, **shown})
+    claims = [c.model_copy(update={"project": _shown(c.project)}) for c in claims]
     return ApplicantFile(year=head.year, applicant=new_info, claims=claims), yr
+
+
+def _shown(text: str | None) -> str | None:
+    """A name or label as it is kept and printed: control characters and escape sequences
+    removed (``inputforms.printable``), then NFKC with invisible characters removed
+    (``inputforms.normalise_key``) — 王\u200b建国 is 王建国."""
+    if text is None:
+        return None
+    return normalise_key(printable(text)) or printable(text).strip()
+
+
+def _bad_text(value: Any, loc: tuple) -> Iterable[tuple]:
+    """Where ``value`` (keys included) holds a lone surrogate, which no output can write."""
+    if isinstance(value, str):
+        if has_lone_surrogate(value):
+            yield loc
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and has_lone_surrogate(k):
+                yield loc + ("?",)
+            else:
+                yield from _bad_text(v, loc + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _bad_text(v, loc + (i,))
 
 
 class _Top(ApplicantFile):
@@ -252,22 +287,25 @@ def read_applicant(path: Path | str, pack: RulePack, year: int | None = None) ->
     """
     path = Path(path)
     try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0  # load_with_lines reports the unreadable file
-    if size > MAX_APPLICANT_BYTES:
-        raise InputError([Problem(source=str(path), message={
-            "zh": f"申请文件过大（{size // MB} MB，上限 {MAX_APPLICANT_BYTES // MB} MB）：一个申请人的文件通常只有几 KB；名册请用 audit",
-            "en": f"applicant file too large ({size // MB} MB, limit {MAX_APPLICANT_BYTES // MB} MB): one applicant's file is a few KB; use audit for rosters"})])
-    try:
-        data, lines = load_with_lines(path)
+        data, lines = load_with_lines(path, MAX_APPLICANT_BYTES)
     except LoadFailure as exc:
+        if exc.message.startswith("file too large"):
+            raise InputError([Problem(source=str(path), message={
+                "zh": f"申请文件过大（上限 {MAX_APPLICANT_BYTES // MB} MB）：一个申请人的文件通常只有几 KB；名册请用 audit",
+                "en": f"applicant file too large (limit {MAX_APPLICANT_BYTES // MB} MB): one applicant's file is a few KB; use audit for rosters"})]) from None
         raise InputError([Problem(source=str(path), line=exc.line, message={"zh": f"无法读取申请文件：{_zh(exc.message)}", "en": f"cannot read the applicant file: {exc.message}"})]) from None
     return parse_applicant(data, pack, source=str(path), lines=lines, year=year)
 
 
 def _zh(message: str) -> str:
     return (message.replace("cannot read file", "无法读取文件").replace("not UTF-8 or GBK text", "不是 UTF-8 或 GBK 文本")
-            .replace("YAML syntax error", "YAML 语法错误").replace("JSON syntax error", "JSON 语法错误").replace("duplicate key", "重复的键"))
+            .replace("YAML syntax error", "YAML 语法错误").replace("JSON syntax error", "JSON 语法错误").replace("duplicate key", "重复的键")
+            .replace("not a regular file: a directory", "不是普通文件：是文件夹").replace("not a regular file: a pipe (FIFO)", "不是普通文件：是管道（FIFO）")
+            .replace("not a regular file: a device or socket", "不是普通文件：是设备或套接字")
+            .replace("not a finite number", "不是有限的数").replace("a number of over", "数字过长：超过").replace(" characters", " 个字符")
+            .replace("a lone surrogate (\\ud800–\\udfff) is not a character", "含有无效字符（单独的代理码位 \\ud800–\\udfff）")
+            .replace("more than", "展开别名后超过").replace(" values once aliases are expanded (an alias bomb?)", " 个值（别名炸弹？）")
+            .replace("nested deeper than", "嵌套超过").replace(" levels", " 层")
+            .replace("the tag", "标签").replace(" is not accepted here", " 不被接受").replace("not a whole number", "不是整数"))
 
 

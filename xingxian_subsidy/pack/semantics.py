@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any, Callable, Literal, Mapping
@@ -36,7 +38,9 @@ __all__ = [
     "place",
     "pooled_rate",
     "resolve_category",
+    "resolve_rule",
     "resolve_subject",
+    "rule_key",
     "tier_bounds",
     "word_maps",
 ]
@@ -207,6 +211,26 @@ def word_maps(vocabulary: Vocabulary, rules: Mapping[str, Rule]) -> tuple[dict[s
     categories = {a: c.id for c in vocabulary.categories for a in c.names}
     rule_words = {a: rid for rid, r in rules.items() for a in [rid, r.name.zh, r.name.en]}
     return subjects, categories, rule_words
+
+
+def rule_key(text: str) -> str:
+    """A rule id or name as compared: NFKC, no blanks or invisible characters, lower case —
+    ``XZBF12.S5.COURTYARD_TIERED`` and ``庭院经济 阶梯式奖补`` name their rules."""
+    return re.sub(r"[\s\u200b-\u200f\u2060\ufeff]+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def resolve_rule(rules: Mapping[str, Rule], raw: str) -> str | None:
+    """The rule a word names — its id or its Chinese or English name, compared by :func:`rule_key`
+    — or None. The one reading of a rule's name: calc, the web page and the audit (both paths,
+    and its summaries) use it."""
+    text = raw.strip()
+    if text in rules:
+        return text
+    key = rule_key(text)
+    for rid, rule in rules.items():
+        if key in (rule_key(rid), rule_key(rule.name.zh), rule_key(rule.name.en)):
+            return rid
+    return None
 
 
 def resolve_subject(vocabulary: Vocabulary, raw: str) -> str | None:

@@ -10,11 +10,12 @@ import difflib
 from pathlib import Path
 
 from ..audit.columns import FIXED_COLUMNS
-from ..core.errors import InputError, Problem
+from ..core.errors import InputError, OutputError, Problem
+from ..core.files import write_all
 from ..pack.loader import YearRules
 from ..pack.models import InputSpec
 
-__all__ = ["template_columns", "write_template"]
+__all__ = ["MAX_TEMPLATE_ROWS", "template_columns", "write_template"]
 
 
 def template_columns(yr: YearRules, rule_ids: list[str], lang: str = "zh") -> list[tuple[str, str, InputSpec | None, list[str]]]:
@@ -47,11 +48,42 @@ def template_columns(yr: YearRules, rule_ids: list[str], lang: str = "zh") -> li
     return cols
 
 
-def write_template(yr: YearRules, rule_ids: list[str], out: Path | str, *, lang: str = "zh", rows: int = 2000) -> None:
-    """Write the blank workbook (sheets 名册, 填表说明, and a hidden 选项 sheet for the dropdown lists)."""
+# the rows a sheet has, less the header (the spreadsheet's own limit)
+MAX_TEMPLATE_ROWS = 1_048_575
+
+
+def write_template(yr: YearRules, rule_ids: list[str], out: Path | str, *, lang: str = "zh", rows: int = 2000, replace: bool = False) -> None:
+    """Write the blank workbook (sheets 名册, 填表说明, and a hidden 选项 sheet for the dropdown lists).
+
+    Written to a temporary file renamed into place; an existing file (perhaps a roster already
+    filled in) is not replaced unless ``replace``.
+
+    Raises:
+        InputError: an unknown rule id, a file type other than .xlsx, or ``rows`` out of range.
+        OutputError: the file exists (and not ``replace``) or cannot be written.
+    """
+    out = Path(out)
+    problems = []
+    if out.suffix.lower() != ".xlsx":
+        problems.append(Problem(source=str(out), message={
+            "zh": f"空白名册只能写成 .xlsx（得到“{out.suffix or '无扩展名'}”）", "en": f"the blank roster is written as .xlsx only (got {out.suffix or 'no suffix'!r})"}))
+    if not 1 <= rows <= MAX_TEMPLATE_ROWS:
+        problems.append(Problem(source="template", field="--rows", message={
+            "zh": f"行数应在 1 到 {MAX_TEMPLATE_ROWS} 之间（得到 {rows}）", "en": f"rows must be between 1 and {MAX_TEMPLATE_ROWS} (got {rows})"}))
+    if problems:
+        raise InputError(problems)
+    cols = template_columns(yr, rule_ids, lang)
+    if out.exists() and not replace:
+        raise OutputError([Problem(source=str(out), message={
+            "zh": "文件已存在（可能是已填写的名册）：请换一个文件名，或加 --force 覆盖",
+            "en": "the file exists (perhaps a roster already filled in): choose another name, or add --force to replace it"})])
+    write_all({out: lambda tmp: _write_workbook(yr, rule_ids, cols, tmp, lang, rows)})
+
+
+def _write_workbook(yr: YearRules, rule_ids: list[str], cols: list[tuple[str, str, InputSpec | None, list[str]]], out: Path, lang: str,
+                    rows: int) -> None:
     import xlsxwriter
 
-    cols = template_columns(yr, rule_ids, lang)
     zh = lang == "zh"
     wb = xlsxwriter.Workbook(str(out))
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
