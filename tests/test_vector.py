@@ -291,6 +291,43 @@ def test_a_household_total_at_every_bound_is_placed_alike_on_both_paths():
                 assert sum(table.get_column(f"{t.label.zh}_households").sum() for t in rule.formula.tiers) == len([w for w in want if w])
 
 
+def test_a_household_row_that_cannot_be_read_leaves_its_total_undecided_on_both_paths():
+    """I-040: a courtyard row of the household whose cell cannot be read (“二千”, or a claimed
+    amount that is not a number) leaves the household's total, and so its other courtyard rows,
+    undecided (信息不全) until it is put right; the row itself is 输入有误. Another household, or
+    another rule of the same household, is not held up; a household with no readable courtyard row
+    has nothing to wait."""
+    rule = YR.rules["xzbf12.s5.courtyard_tiered"]
+    spec = rule.input_spec(rule.formula.input)
+    passing = {k: v for k, v in _passing(rule).items() if k != spec.name}
+    who = {"村": "碾子", "主体类型": "农户", "申报金额": "0", **passing}
+    records = [
+        {**who, "姓名": "甲", "项目": rule.id, spec.name: "1200"},
+        {**who, "姓名": "甲", "项目": rule.id, spec.name: "二千"},  # cannot be read
+        {**who, **_passing(YR.rules["xzbf8.s5-4.indoor_flush"]), "姓名": "甲", "项目": "xzbf8.s5-4.indoor_flush"},  # another rule: not held up
+        {**who, "姓名": "乙", "项目": rule.id, spec.name: "1200", "申报金额": "三百"},  # the claimed amount cannot be read
+        {**who, "姓名": "乙", "项目": rule.id, spec.name: "900"},
+        {**who, "姓名": "丙", "项目": rule.id, spec.name: "1600"},  # another household: 二档
+        {**who, "姓名": "丁", "项目": rule.id, spec.name: "x"},  # alone: nothing waits
+    ]
+    frame = pl.DataFrame(records, schema={c: pl.String for r in records for c in r})
+    roster = roster_from_frame(frame)
+    vec = compute_vector(roster, map_columns(roster.frame.columns, YR), YR)
+    got = list(zip(vec.get_column("line_status").to_list(), vec.get_column("award_fen").to_list()))
+    ref = _reference(roster)
+    assert [g for g, _ in got] == ["undecided", None, "awarded", None, "undecided", "awarded", None]
+    assert got[5] == ("awarded", 40000)
+    assert [g for g in got if g[0] is not None] == [r for g, r in zip(got, ref) if g[0] is not None]
+    assert [r[0] for r in ref] == ["undecided", None, "awarded", None, "undecided", "awarded", None]
+    for engine in ("vector", "reference"):
+        report = audit(roster, PACK, engine=engine)
+        statuses = report.rows.get_column("status").to_list()
+        assert statuses[:2] == ["incomplete", "bad_input"] and statuses[3:] == ["bad_input", "incomplete", "under", "bad_input"], engine
+        assert report.rows.get_column("tier").to_list()[:2] == [None, None]
+        reason = report.rows.get_column("reason").to_list()[0]
+        assert "合计未定" in reason, reason
+
+
 def test_cross_row_limits_are_exact_when_applicant_hashes_collide(monkeypatch):
     """Applicants are numbered by sorting a hash of their key; applicants sharing one hash must
     still be kept apart (here every hash collides), in the limits and in the audit's checks."""

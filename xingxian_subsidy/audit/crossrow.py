@@ -221,14 +221,16 @@ def applicant_tiers(rows: pl.DataFrame, yr: YearRules, scales: dict[str, int]) -
     engine places them (``engine.compute``): the rows that passed their own conditions add their
     input, the total is placed once, the first of them in row order is paid the tier's award
     (rounded once to the 分) and the others are 0 (``limited``); a total below every tier leaves
-    them ``ineligible``; while one row of the rule is undecided, so is every row it counts with.
+    them ``ineligible``; while one row of the rule is undecided, so is every row it counts with —
+    a row of the rule in the same group that could not be read (an input error, ``_problem``)
+    too, as the reference engine's stand-in for it (``reference.reference_results``).
     Runs before the other limits across rows, which then see these lines as the engine does.
 
     Args:
         rows: ``_i``, ``_aid``, ``_subject``, ``_category``, ``_rule``, ``_status`` (before this
             step: ``awarded`` for a row that passed its conditions with its input given),
-            ``_fallback`` (the row takes part in nothing) and ``_hv`` (what an awarded row adds,
-            an integer at its rule's scale) of every row.
+            ``_fallback`` (the row takes part in nothing), ``_problem`` (an input error) and
+            ``_hv`` (what an awarded row adds, an integer at its rule's scale) of every row.
         scales: the rules to place, each with the scale of its ``_hv``.
 
     Returns:
@@ -241,11 +243,12 @@ def applicant_tiers(rows: pl.DataFrame, yr: YearRules, scales: dict[str, int]) -
         rule = yr.rules[rid]
         f = rule.formula
         assert isinstance(f, TierTable)
-        r = rows.filter((pl.col("_rule") == rid) & ~pl.col("_fallback") & pl.col("_status").is_in(["awarded", "undecided"]))
+        done = ~pl.col("_fallback") & pl.col("_status").is_in(["awarded", "undecided"])
+        r = rows.filter((pl.col("_rule") == rid) & (done | pl.col("_problem")))
         if not r.height:
             continue
         r = r.with_columns((pl.col("_aid").cast(pl.UInt64) * width + code).alias("_gid"))
-        counted = pl.col("_status") == "awarded"
+        counted = (pl.col("_status") == "awarded") & ~pl.col("_problem") & ~pl.col("_fallback")
         groups = r.group_by("_gid").agg(
             pl.col("_hv").filter(counted).cast(I128).sum().alias("_total"),
             (~counted).any().alias("_wait"),
@@ -265,6 +268,7 @@ def applicant_tiers(rows: pl.DataFrame, yr: YearRules, scales: dict[str, int]) -
                   .when(pl.col("_i") == pl.col("_first")).then(pl.lit("awarded"))
                   .otherwise(pl.lit("limited")))
         paid = status == "awarded"
+        r = r.filter(~pl.col("_problem"))  # a row that could not be read keeps its input error
         parts.append(r.select("_i", status.alias("_status"), pl.when(paid).then(pl.col("_a")).otherwise(pl.lit(0, dtype=pl.Int64)).alias("_fen"),
                               pl.when(paid).then(pl.col("_t")).otherwise(pl.lit(None, dtype=pl.String)).alias("_tier")))
     if not parts:

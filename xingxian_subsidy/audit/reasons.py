@@ -82,7 +82,8 @@ def plan_explanations(st: pl.DataFrame, computed: Computed, explain: bool, expla
 
     need = [i for i in want if i in done_fallback]
     if need:
-        plan.jobs.append(("need", [i for i in rows_of_applicants(need) if i in done_fallback]))
+        # with the applicant's rows that could not be read: a tier on the applicant's total waits on them
+        plan.jobs.append(("need", [i for i in rows_of_applicants(need) if i in done_fallback or i in computed.problems]))
     plan.lines_explained = len(group) - computed.problem_rows  # a fallback-group row has a line unless it has an input error
     missing_rows = [i for i in want if i not in group]
     if not explain and explain_limit is not None and len(missing_rows) > explain_limit:

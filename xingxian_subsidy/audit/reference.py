@@ -8,6 +8,7 @@ from typing import Callable
 
 from ..engine.compute import compute
 from ..engine.models import ApplicantFile, Claim, LineItem
+from ..pack.formulas import TierTable
 from ..pack.loader import RulePack, YearRules
 from .parse import ParsedRow
 
@@ -31,11 +32,25 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
     """
     groups: dict[tuple, list[ParsedRow]] = {}
     out: dict[int, RowResult] = {}
+    unread: list[ParsedRow] = []  # input errors of a rule tiered on the applicant's total
     for pr in parsed:
         if pr.problems or pr.info is None or pr.rule_id is None:
             out[pr.index] = RowResult(None, None)
+            if pr.rule_id is not None and _on_total(yr, pr.rule_id):
+                unread.append(pr)
             continue
         groups.setdefault(pr.group, []).append(pr)
+    # a row that could not be read leaves its group's total of its rule unknown: it takes part as a
+    # claim with no inputs (undecided), so the group's claims of that rule wait; its own line is not kept
+    stand_ins: set[int] = set()
+    for pr in unread:
+        members = groups.get(pr.group)
+        if members is not None and any(m.rule_id == pr.rule_id for m in members):
+            members.append(ParsedRow(index=pr.index, row=pr.row, rule_id=pr.rule_id, project=pr.project, group=pr.group, info=members[0].info))
+            stand_ins.add(pr.index)
+    if stand_ins:
+        for members in groups.values():
+            members.sort(key=lambda m: m.index)
     # an applicant with a single row depends on nothing else: identical single rows share one
     # computation (the engine is pure); the line's text never names the applicant
     single: dict[tuple, LineItem] = {}
@@ -54,10 +69,17 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
         app = ApplicantFile.model_construct(year=yr.year, applicant=info, claims=claims)
         award = compute(app, yr, pack)
         for m, line in zip(members, award.lines):
-            out[m.index] = RowResult(line.status, line.amount, line)
+            if m.index not in stand_ins:
+                out[m.index] = RowResult(line.status, line.amount, line)
         if key is not None:
             single[key] = award.lines[0]
     return out
+
+
+def _on_total(yr: YearRules, rule_id: str) -> bool:
+    """The rule is a tier table on the applicant's total (``basis: applicant``)."""
+    f = yr.rules[rule_id].formula
+    return isinstance(f, TierTable) and f.per_applicant
 
 
 def reference_in_chunks(parsed: list[ParsedRow], yr: YearRules, pack: RulePack, tick: Callable, stage: str = "compute") -> dict[int, RowResult]:

@@ -390,8 +390,8 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
     # a tier table on the applicant's total places it once every row is in, before the other limits across rows
     totals = _applicant_totals(yr, present)
     if totals:
-        placed = applicant_tiers(all_rows.select("_i", "_aid", "_subject", "_category", "_rule", "_status", "_fallback").with_columns(added.alias("_hv")),
-                                 yr, totals)
+        placed = applicant_tiers(all_rows.select("_i", "_aid", "_subject", "_category", "_rule", "_status", "_fallback")
+                                 .with_columns(is_problem.alias("_problem"), added.alias("_hv")), yr, totals)
         at = placed.get_column("_i")
         status, fen = status.scatter(at, placed.get_column("_status")), fen.scatter(at, placed.get_column("_fen"))
         tier = tier.scatter(at, placed.get_column("_tier"))
