@@ -250,7 +250,7 @@ def test_a_tier_on_the_households_total_adds_the_rows_that_pass():
     assert both([{"项目": "t.yard", "yard_gain": "999.99", "yard_accepted": "是"}]) == [("ineligible", 0)]
     assert both([{"项目": "t.yard", "yard_gain": "2000", "yard_accepted": "是"}]) == [("awarded", 50000)]
     award = calc([{"rule": "t.yard", "inputs": {"yard_gain": g, "yard_accepted": True}} for g in ("1500", "600")])
-    assert steps(award.lines[0]) == "按户合计定档：本户 2 项庭院增收按户定档（第 1、2 项）的庭院增收合计 1500 + 600 = 2100 元落在二档（2000 ≤ x）→ 500 元"
+    assert steps(award.lines[0]) == "按户合计定档：本户 2 项庭院增收按户定档（第 1、2 项申报）的庭院增收合计 1500 + 600 = 2100 元落在二档（2000 ≤ x）→ 500 元"
     assert steps(award.lines[1]) == "按户合计定档：本户庭院增收合计 2100 元，落在二档，奖补 500.00 元计在本户第 1 项申报上，本项计 0 元"
     assert all("I-002" in line.interpretations for line in award.lines)
 

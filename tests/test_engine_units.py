@@ -527,7 +527,7 @@ def test_the_household_total_is_placed_once_and_paid_on_its_first_line() -> None
     """I-040: 1,200 + 1,800 = 3,000 is 四档 600 元, on the first line; the second says where it is."""
     first, second = _gains("1200", "1800").lines
     assert _steps(first) == [(
-        "按户合计定档：本户 2 项庭院经济阶梯式奖补（第 1、2 项）的通过发展庭院经济当年户增收合计 1200 + 1800 = 3000 元落在四档（2500 < x ≤ 3000）→ 600 元",
+        "按户合计定档：本户 2 项庭院经济阶梯式奖补（第 1、2 项申报）的通过发展庭院经济当年户增收合计 1200 + 1800 = 3000 元落在四档（2500 < x ≤ 3000）→ 600 元",
         "tiered on the household's total: household income gained from the courtyard project this year of its 2 claims of courtyard economy "
         "stepped award (claims 1, 2): 1200 + 1800 = 3000 yuan falls in tier 4 (2500 < x ≤ 3000) → 600 yuan", Decimal("600"))]
     assert first.steps[0].interpretations == ["I-040"]

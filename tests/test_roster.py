@@ -64,7 +64,7 @@ def test_reasons_name_the_row_column_and_cause(report):
     assert "多报 100.00 元" in by_row[5] and "二档" in by_row[5]
     # I-040: 林丽娟's 1200 + 2600 = 3800 元 is 五档 700 on her first line (row 17, claimed 300); row 18 (claimed 600) is 0
     assert "少报 400.00 元" in by_row[17] and "1200 + 2600 = 3800 元落在五档" in by_row[17]
-    assert "多报 600.00 元" in by_row[18] and "奖补 700.00 元计在本户第 1 项申报上" in by_row[18]
+    assert "多报 600.00 元" in by_row[18] and "奖补 700.00 元计在本户第 17 行上" in by_row[18]
     assert "需补充：验收合格" in by_row[14]
     assert "每户限享受一次" in by_row[32]
     assert by_row[2] is None  # 一致 rows carry no reason unless --explain

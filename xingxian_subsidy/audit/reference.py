@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
-from ..engine.compute import compute
+from ..core.text import Text
+from ..engine.compute import ClaimRefs, compute
 from ..engine.models import ApplicantFile, Claim, LineItem
 from ..pack.formulas import TierTable
 from ..pack.loader import RulePack, YearRules
@@ -67,13 +68,21 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
                 continue
         claims = [Claim.model_construct(rule=m.rule_id, project=m.project, inputs=m.inputs) for m in members]
         app = ApplicantFile.model_construct(year=yr.year, applicant=info, claims=claims)
-        award = compute(app, yr, pack)
+        award = compute(app, yr, pack, _row_refs([m.row for m in members]))
         for m, line in zip(members, award.lines):
             if m.index not in stand_ins:
                 out[m.index] = RowResult(line.status, line.amount, line)
         if key is not None:
             single[key] = award.lines[0]
     return out
+
+
+def _row_refs(rows: list[int]) -> ClaimRefs:
+    """A line names the applicant's other claims by their roster rows: “第 17、18 行”."""
+    def refs(idx: list[int]) -> Text:
+        nums = [str(rows[i]) for i in idx]
+        return Text(zh=f"第 {'、'.join(nums)} 行", en=f"row{'s' if len(nums) > 1 else ''} {', '.join(nums)}")
+    return refs
 
 
 def _on_total(yr: YearRules, rule_id: str) -> bool:

@@ -16,7 +16,7 @@ share of the line's amount paid this time, rounded to the 分 as the pack states
 from __future__ import annotations
 
 from decimal import Decimal, localcontext
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from ..core.money import FEN, MONEY_CONTEXT, PERCENT, ROUNDING_STATEMENT, SHARE, ZERO, exact_yuan, fmt_yuan, num_text, pct_text, quotient_text, round_to, to_fen
 from ..core.text import Text
@@ -30,7 +30,7 @@ from .formulas import EVALUATE, place_tier
 from .models import ApplicantFile, ApplicantInfo, Award, Check, Citation, Claim, InputUsed, LineItem, Step
 from .plans import NO, YES, input_text, year_plan
 
-__all__ = ["compute", "evaluate_claim"]
+__all__ = ["ClaimRefs", "claim_numbers", "compute", "evaluate_claim"]
 
 
 def _t(zh: str, en: str) -> Text:
@@ -271,7 +271,16 @@ def _modifiers(ctx: Context, draft: Draft, amount: Decimal) -> Decimal | None:
     return amount
 
 
-def _applicant_tiers(yr: YearRules, info: ApplicantInfo, drafts: list[Draft]) -> None:
+ClaimRefs = Callable[[list[int]], Text]  # claim indices → how a line names them
+
+
+def claim_numbers(idx: list[int]) -> Text:
+    """Claims named by their number in the applicant's file: “第 1、2 项申报”, "claims 1, 2"."""
+    nums = [str(i + 1) for i in idx]
+    return _t(f"第 {'、'.join(nums)} 项申报", f"claim{'s' if len(nums) > 1 else ''} {', '.join(nums)}")
+
+
+def _applicant_tiers(yr: YearRules, info: ApplicantInfo, drafts: list[Draft], refs: ClaimRefs) -> None:
     """Tier tables on the applicant's total (``basis: applicant``): per rule, the inputs of the
     claims that passed their own conditions (``Draft.applicant_value``) are added up and the total
     placed once; the award is paid on the first of those claims in claim order, the others are 0
@@ -298,9 +307,9 @@ def _applicant_tiers(yr: YearRules, info: ApplicantInfo, drafts: list[Draft]) ->
         unit_en = " yuan" if unit == " 元" else unit
         interps = list(f.interpretations)
         if waiting:
-            nums, nums_en = "、".join(str(i + 1) for i in waiting), ", ".join(str(i + 1) for i in waiting)
-            step = Step(text=_t(f"{basis.zh}：{who.zh}第 {nums} 项申报尚待补充信息，{label.zh}合计未定，本项待定",
-                                f"{basis.en}: {who.en}'s claim {nums_en} needs information, so its total {label.en} is not known; this line waits"),
+            ref = refs(waiting)
+            step = Step(text=_t(f"{basis.zh}：{who.zh}{ref.zh}尚待补充信息，{label.zh}合计未定，本项待定",
+                                f"{basis.en}: {who.en}'s {ref.en} needs information, so its total {label.en} is not known; this line waits"),
                         interpretations=interps)
             for i in counted:
                 d = drafts[i]
@@ -315,13 +324,14 @@ def _applicant_tiers(yr: YearRules, info: ApplicantInfo, drafts: list[Draft]) ->
         ctx = Context(yr, rule, info, {}, counted[0], project=first.project)
         prefix = None  # one claim counted: its own value is the total, placed as any claim's
         if len(counted) > 1:
-            nums, nums_en = "、".join(str(i + 1) for i in counted), ", ".join(str(i + 1) for i in counted)
+            ref = refs(counted)
             terms = " + ".join(num_text(v) for v in values)  # type: ignore[arg-type]
-            prefix = _t(f"{basis.zh}：{who.zh} {len(counted)} 项{rule.name.zh}（第 {nums} 项）的{label.zh}合计 {terms} = ",
-                        f"{basis.en}: {label.en} of its {len(counted)} claims of {rule.name.en} (claims {nums_en}): {terms} = ")
+            prefix = _t(f"{basis.zh}：{who.zh} {len(counted)} 项{rule.name.zh}（{ref.zh}）的{label.zh}合计 {terms} = ",
+                        f"{basis.en}: {label.en} of its {len(counted)} claims of {rule.name.en} ({ref.en}): {terms} = ")
         _round(first, place_tier(ctx, first, f, total, prefix, interps))
-        paid_on = f"{who.zh}第 {counted[0] + 1} 项申报" + (f"（项目 {first.project}）" if first.project else "")
-        paid_on_en = f"{who.en}'s claim {counted[0] + 1}" + (f" (project {first.project})" if first.project else "")
+        paid = refs(counted[:1])
+        paid_on = f"{who.zh}{paid.zh}" + (f"（项目 {first.project}）" if first.project else "")
+        paid_on_en = f"{who.en}'s {paid.en}" + (f" (project {first.project})" if first.project else "")
         for i in counted[1:]:
             d = drafts[i]
             if first.status == "ineligible":
@@ -457,7 +467,7 @@ def _tranche(yr: YearRules, d: Draft) -> None:
     d.amount = paid
 
 
-def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = None) -> Award:
+def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = None, claim_refs: ClaimRefs | None = None) -> Award:
     """Compute an applicant's award with its full explanation.
 
     Args:
@@ -465,6 +475,8 @@ def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = Non
             resolved to ids, inputs typed.
         yr: the rules in force for ``applicant.year``.
         pack: the rule pack, for the version stamp.
+        claim_refs: how a line names other claims of the applicant, by index (default
+            :func:`claim_numbers`: “第 1、2 项申报”; the audit names roster rows).
 
     Returns:
         The Award: one LineItem per claim, in claim order; total in 元 = sum of lines.
@@ -478,7 +490,7 @@ def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = Non
             for key, n in d.units:
                 units_used[key] = units_used.get(key, ZERO) + n
         drafts.append(d)
-    _applicant_tiers(yr, info, drafts)
+    _applicant_tiers(yr, info, drafts, claim_refs or claim_numbers)
     _cross_claim(yr, info, drafts)
     for d in drafts:
         _tranche(yr, d)
