@@ -253,7 +253,7 @@ def test_vector_equals_reference_on_generated_rules(case):
         assert g == w, f"row {i + 2}: vector {g} != reference {w}\n{frame.row(i, named=True)}\n{[r.model_dump(exclude={'document'}) for r in yr.rules.values()]}"
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(cases("applicant"))
 def test_a_tier_on_the_applicants_total_is_the_same_on_both_paths(case):
     """Every year holds a tier table on the applicant's total, beside other generated rules (which
