@@ -325,7 +325,7 @@ def test_a_household_row_that_cannot_be_read_leaves_its_total_undecided_on_both_
         assert statuses[:2] == ["incomplete", "bad_input"] and statuses[3:] == ["bad_input", "incomplete", "under", "bad_input"], engine
         assert report.rows.get_column("tier").to_list()[:2] == [None, None]
         reason = report.rows.get_column("reason").to_list()[0]
-        assert "本户第 3 行尚待补充信息" in reason and "合计未定" in reason, reason  # the row that waits is named by its row
+        assert "本户第 3 行（输入有误）尚待补充信息" in reason and "合计未定" in reason, reason  # the row it waits on, by its row
 
 
 def test_cross_row_limits_are_exact_when_applicant_hashes_collide(monkeypatch):

@@ -68,7 +68,7 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
                 continue
         claims = [Claim.model_construct(rule=m.rule_id, project=m.project, inputs=m.inputs) for m in members]
         app = ApplicantFile.model_construct(year=yr.year, applicant=info, claims=claims)
-        award = compute(app, yr, pack, _row_refs([m.row for m in members]))
+        award = compute(app, yr, pack, _row_refs([m.row for m in members], [m.index in stand_ins for m in members]))
         for m, line in zip(members, award.lines):
             if m.index not in stand_ins:
                 out[m.index] = RowResult(line.status, line.amount, line)
@@ -77,11 +77,14 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
     return out
 
 
-def _row_refs(rows: list[int]) -> ClaimRefs:
-    """A line names the applicant's other claims by their roster rows: “第 17、18 行”."""
+def _row_refs(rows: list[int], unread: list[bool]) -> ClaimRefs:
+    """A line names the applicant's other claims by their roster rows: “第 17、18 行”, a row that
+    could not be read as such: “第 3 行（输入有误）”."""
     def refs(idx: list[int]) -> Text:
         nums = [str(rows[i]) for i in idx]
-        return Text(zh=f"第 {'、'.join(nums)} 行", en=f"row{'s' if len(nums) > 1 else ''} {', '.join(nums)}")
+        bad = any(unread[i] for i in idx)
+        return Text(zh=f"第 {'、'.join(nums)} 行" + ("（输入有误）" if bad else ""),
+                    en=f"row{'s' if len(nums) > 1 else ''} {', '.join(nums)}" + (" (an input error)" if bad else ""))
     return refs
 
 
