@@ -89,7 +89,7 @@ def audit(
     pack = pack or load_rules()
     yr = pack.for_year(pack.latest_year if year is None else year)
     if not isinstance(roster, Roster):
-        roster = read_roster(roster)
+        roster = read_roster(roster, yr=yr)
     tick = progress or _quiet
     cmap = map_columns(roster.frame.columns, yr, roster.source)
     n = roster.frame.height
