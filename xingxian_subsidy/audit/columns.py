@@ -69,6 +69,9 @@ class ColumnMap:
     extra: dict[str, str] = field(default_factory=dict)
     known: list[str] = field(default_factory=list)  # columns the pack knows and passes through (一卡通账号, 联系电话)
     suggest: dict[str, str] = field(default_factory=dict)  # an unused column -> the header it is close to (did you mean)
+    # rule id -> input -> columns that name the input in another unit (微菜园面积（亩） for an input in m²): not read,
+    # but the roster does carry the input (its conditions are not "not on the roster")
+    other_unit: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def field_words(yr: YearRules | None) -> dict[str, list[str]]:
@@ -177,8 +180,12 @@ def _compact(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> ColumnMap:
+def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>", required: tuple[str, ...] | list[str] = tuple(REQUIRED)) -> ColumnMap:
     """Map headers to fields and rule inputs.
+
+    Args:
+        required: the fields that must have a column (default :data:`REQUIRED`; the audit first
+            asks for 姓名 and 申报金额 alone, then fills in the roster-level facts).
 
     Raises:
         InputError: a required column (姓名, 主体类型, 项目, 申报金额) is missing; the message names it.
@@ -209,7 +216,7 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
         raise InputError(twice)
     extra = {f: fixed.pop(f) for f in ("serial", "tier") if f in fixed}
     known_col = fixed.pop("known", None)
-    missing = [f for f in REQUIRED if f not in fixed]
+    missing = [f for f in required if f not in fixed]
     if missing:
         problems = [
             Problem(source=source, field=FIXED_COLUMNS[f][0], message=_t(
@@ -220,10 +227,12 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
             for f in missing
         ]
         raise InputError(problems)
-    claimed = norm_header(fixed["claimed"])
-    claimed_unit = WAN_YUAN if norm_header(claimed, {WAN_YUAN}) != claimed else YUAN
+    claimed = norm_header(fixed["claimed"]) if "claimed" in fixed else ""
+    claimed_unit = WAN_YUAN if claimed and norm_header(claimed, {WAN_YUAN}) != claimed else YUAN
     used = set(fixed.values())
     inputs: dict[str, dict[str, list[str]]] = {}
+    other_unit: dict[str, dict[str, list[str]]] = {}
+    bare = {c: _PAREN_UNIT.sub("", normed[c]) for c in columns if _PAREN_UNIT.search(normed[c])}
     for rid, rule in yr.rules.items():
         per: dict[str, list[str]] = {}
         for name, texts in rule_columns(rule, yr.vocabulary).items():
@@ -231,6 +240,10 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
             cols = [c for k in keys for c in columns if normed[c] == k and c not in fixed.values()]
             per[name] = list(dict.fromkeys(cols))
             used.update(cols)
+            if not cols and bare:
+                other = [c for c, b in bare.items() if b in keys and c not in fixed.values()]
+                if other:
+                    other_unit.setdefault(rid, {})[name] = other
         inputs[rid] = per
     used.update(extra.values())
     known_words = {norm_header(w) for w in words.get("known", [])}
@@ -245,7 +258,8 @@ def map_columns(columns: list[str], yr: YearRules, source: str = "<roster>") -> 
         hit = difflib.get_close_matches(norm_header(c, _FIXED_UNITS), list(by_key), n=1, cutoff=0.75)
         if hit:
             suggest[c] = by_key[hit[0]]
-    return ColumnMap(fixed=fixed, inputs=inputs, unused=unused, claimed_unit=claimed_unit, extra=extra, known=known, suggest=suggest)
+    return ColumnMap(fixed=fixed, inputs=inputs, unused=unused, claimed_unit=claimed_unit, extra=extra, known=known, suggest=suggest,
+                     other_unit=other_unit)
 
 
 def resolve_rule(yr: YearRules, raw: str) -> str | None:

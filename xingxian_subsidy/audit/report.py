@@ -46,6 +46,9 @@ class AuditReport:
     # per contested reading (register entry, alternative): the rows and the money that change
     # (``simulate.reading_impacts``); None when not asked for
     readings: pl.DataFrame | None = None
+    # the pack's report tables by key of ``summaries`` (the writers lay each out as its form), and the year
+    reports: dict[str, Any] = field(default_factory=dict)
+    year: int | None = None
 
     @property
     def all_match(self) -> bool:
@@ -69,6 +72,9 @@ COLUMN_TITLES: dict[str, Text] = {
     "diff": Text(zh="差额（申报−核定，元）", en="difference (claimed − recomputed)"),
     "status": Text(zh="状态", en="status"),
     "reason": Text(zh="原因", en="reason"),
+    "basis": Text(zh="核验依据", en="what was checked"),
+    "notes": Text(zh="读法说明", en="how cells were read"),
+    "file": Text(zh="文件", en="file"),
     "column": Text(zh="列", en="column"),
     "kind": Text(zh="类别", en="kind"),
     "message": Text(zh="说明", en="message"),
@@ -96,6 +102,7 @@ READINGS_TITLE = Text(zh="争议口径影响", en="contested readings")
 KIND_TITLES = {
     "bad_input": Text(zh="输入有误", en="input error"),
     "cross": Text(zh="跨行核查", en="cross-row check"),
+    "total": Text(zh="合计不符", en="total does not add up"),
     **STATUSES,
 }
 

@@ -52,11 +52,12 @@ def detail_table(report: AuditReport, show_id: bool = False) -> pl.DataFrame:
     q = [c for c in r.columns if c.startswith("q:")]
     # the roster's own columns that hold an identifier (another 身份证号, a bank card, a phone)
     passed = [c if show_id or identifier_kind(c[2:]) is None else mask_identifier_expr(c, identifier_kind(c[2:])).alias(c) for c in q]
-    sheet = [pl.col("sheet")] if "sheet" in r.columns else []
+    sheet = [pl.col(c) for c in ("file", "sheet") if c in r.columns]
+    own = [pl.col(c) for c in ("basis", "notes") if c in r.columns]
     out = r.select(
         *sheet, *cols,
         pl.col("claimed_fen").alias("claimed"), pl.col("award_fen").alias("award"), pl.col("diff_fen").alias("diff"),
-        pl.col("status").replace_strict(status_map).alias("status"), pl.col("reason"), *passed,
+        pl.col("status").replace_strict(status_map).alias("status"), pl.col("reason"), *own, *passed,
     )
     return out.rename(_detail_titles(out.columns, lang))
 
@@ -86,11 +87,11 @@ SHEET_TITLE = Text(zh="工作表", en="sheet")
 def _issue_table(report: AuditReport, show_id: bool) -> pl.DataFrame:
     lang = report.lang
     kinds = {k: v.get(lang) for k, v in KIND_TITLES.items()}
-    sheet = [pl.col("sheet")] if "sheet" in report.issues.columns else []
+    sheet = [pl.col(c) for c in ("file", "sheet") if c in report.issues.columns]
     t = report.issues.select(
         *sheet, pl.col("row"), pl.col("column"), pl.col("kind").replace_strict(kinds, default=pl.col("kind")).alias("kind"),
         pl.col("name"), (pl.col("id_number") if show_id else mask_expr("id_number")).alias("id_number"), pl.col("message"))
-    return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES} | ({"sheet": SHEET_TITLE.get(lang)} if sheet else {}))
+    return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES} | ({"sheet": SHEET_TITLE.get(lang)} if "sheet" in t.columns else {}))
 
 
 _MONEY_COLS = {"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen", "base_fen", "variant_fen", "change_fen"}

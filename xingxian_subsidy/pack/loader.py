@@ -648,18 +648,12 @@ def _construct_problems(rule: Rule, params: dict[str, Parameter]) -> list[tuple[
     return out
 
 
-def _word_key(text: str) -> str:
-    """A header or value as the audit compares it: NFKC, no blanks, lower case."""
-    import unicodedata
-
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
-
-
 def _roster_problems(words: RosterWords, rules: dict[str, Rule], vocabulary: Vocabulary, documents: dict[str, Document], path: Path,
                      lines: dict[tuple, int]) -> list[Problem]:
     """``roster.yaml``: every rule, input, document and word it names exists, each spelling stands
     for a word the pack knows, and no header names two fields (one word, one thing)."""
     from .semantics import resolve_category, resolve_rule, resolve_subject
+    from .semantics import spelling_key as _word_key
 
     out: list[Problem] = []
 
