@@ -15,7 +15,7 @@ Each fact is reported (the stamp's ``facts``: which table, which field, what val
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -117,13 +117,12 @@ def _title_rule(forms: list[RosterForm], texts: list[str]) -> tuple[str | None, 
     """The rule a table's title (else its sheet's, else its file's name) names, the form and the
     words; no rule when the first words to name a form name several subsidies."""
     for text in texts:
-        if not text:
-            continue
-        named = forms_named(forms, text)
-        if not named:
-            continue
-        rules = {r for f in named for r in f.rules}
-        return (next(iter(rules)) if len(rules) == 1 else None), named[0], text
+        for line in (text or "").splitlines():  # each cell of a title on its own (the title, a 填报单位 row)
+            named = forms_named(forms, line)
+            if not named:
+                continue
+            rules = {r for f in named for r in f.rules}
+            return (next(iter(rules)) if len(rules) == 1 else None), named[0], line
     return None, None, None
 
 

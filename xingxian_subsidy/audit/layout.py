@@ -94,7 +94,8 @@ class Located:
     Attributes:
         names: a name per column of the table (None: a column with neither header nor data).
         header_rows: the sheet rows of the header (one, or two for a grouped header).
-        title: the text above the header (the form's title, a 填报单位 row), for naming the form.
+        title: the text above the header (the form's title, a 填报单位 row), a line per cell,
+            for naming the form.
         data: the indices (into the table) of its data rows, in order.
         skipped: every other row, with why.
         totals: its 合计 rows, to be checked (:func:`check_totals`).
@@ -203,9 +204,15 @@ def locate(grid: pl.DataFrame, rows: list[int], words: HeaderWords, *, header_at
     header_rows = [rows[h]]
     under: list[Skipped] = []
     after = h + 1
-    # a second header row (the columns under a group title), then a row of units or of column
-    # numbers under the header
-    if header_at is None and after < len(head) and rows[after] == rows[h] + 1 and after not in blank:
+    upper = h - 1
+    # a header over two rows: the row found is the lower one (its merged cells repeat the upper
+    # row's, and it holds the columns under a group title) or the upper one (the next row holds them)
+    if (header_at is None and upper >= first and upper not in blank and rows[upper] == rows[h] - 1
+            and sum(1 for a, b in zip(head[upper], top) if a is not None and a == b) >= 2):
+        names = [_combine(u, lw, words) for u, lw in zip(head[upper], top)]
+        header_rows.insert(0, rows[upper])
+        h = upper
+    elif header_at is None and after < len(head) and rows[after] == rows[h] + 1 and after not in blank:
         sub = head[after]
         new = sum(1 for j, c in enumerate(sub) if c is not None and c != top[j] and words.field_of(c) is not None)
         if new and not any(_is_number(c) for c in sub if c is not None):
@@ -227,13 +234,21 @@ def locate(grid: pl.DataFrame, rows: list[int], words: HeaderWords, *, header_at
     for i in range(first, h):
         for c in head[i]:
             if c is not None and (not title_parts or title_parts[-1] != c):
-                title_parts.append(c)
+                title_parts.append(c.replace("\n", " "))
     skipped = (_ranges([rows[i] for i in range(h) if i in blank], "blank") + _ranges([rows[i] for i in range(h) if i not in blank], "title")
                + [Skipped(header_rows[0], header_rows[-1], "header")] + under)
 
     # the rows under the header: data, or blank, 合计 and signature rows
     named = {words.field_of(nm): j for j, nm in reversed(list(enumerate(names))) if nm is not None}
     name_j, claimed_j, id_j = named.get("name"), named.get("claimed"), named.get("id_number")
+    # a row holding nothing but a 序号 or the 乡镇 and 村 (written once, merged down a block that
+    # takes in a blank separator row) is blank too
+    filler = [j for j, nm in enumerate(names) if nm is not None and words.field_of(nm) in ("serial", "township", "village")]
+    if filler and len(filler) < grid.width and name_j is not None:
+        others = [c for j, c in enumerate(grid.columns) if j not in filler]
+        empty = grid.slice(after).select(pl.all_horizontal([pl.col(c).is_null() for c in others])).to_series()
+        if empty.any():
+            blank = blank | {after + i for i in empty.arg_true().to_list()}
     look: set[int] = set()
     if name_j is not None and after < n:
         col = grid.get_column(grid.columns[name_j]).slice(after)
@@ -279,7 +294,7 @@ def locate(grid: pl.DataFrame, rows: list[int], words: HeaderWords, *, header_at
             data.append(i)
     skipped += _ranges(blank_rows, "blank") + _ranges(notes_rows, "notes")
     skipped.sort(key=lambda s: s.first)
-    return Located(names=names, header_rows=header_rows, title=" ".join(title_parts), data=data, skipped=skipped, totals=totals)
+    return Located(names=names, header_rows=header_rows, title="\n".join(title_parts), data=data, skipped=skipped, totals=totals)
 
 
 def _total_label(cells: tuple, name_j: int | None, id_j: int | None, words: HeaderWords) -> str | None:
@@ -294,9 +309,13 @@ def _total_label(cells: tuple, name_j: int | None, id_j: int | None, words: Head
         if not t or _is_number(c):
             continue
         hit = t in words.totals or (len(t) <= 12 and any(t.endswith(w) for w in words.totals))
-        if hit and (name_j is None or cells[name_j] is None or j == name_j):
+        # the name cell is blank, the word itself, or a count (20户)
+        if hit and (name_j is None or cells[name_j] is None or j == name_j or _COUNT.fullmatch(_compact(cells[name_j]))):
             return t
     return None
+
+
+_COUNT = re.compile(r"(共)?[0-9]+(户|人|个|家)?")
 
 
 def _notes_row(cells: tuple, words: HeaderWords) -> bool:

@@ -33,6 +33,7 @@ def _t(zh: str, en: str) -> dict[str, str]:
 
 # the titles of the summaries every audit has (the rule pack's report tables bring their own)
 SUMMARY_TITLES = {
+    "by_file": Text(zh="按文件汇总", en="By file"),
     "by_township": Text(zh="按乡镇汇总", en="By township"),
     "by_village": Text(zh="按村汇总", en="By village"),
     "by_rule": Text(zh="按奖补项目汇总", en="By subsidy"),
@@ -94,7 +95,8 @@ def _issue_table(report: AuditReport, show_id: bool) -> pl.DataFrame:
     return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES} | ({"sheet": SHEET_TITLE.get(lang)} if "sheet" in t.columns else {}))
 
 
-_MONEY_COLS = {"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen", "base_fen", "variant_fen", "change_fen"}
+_MONEY_COLS = {"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen", "base_fen", "variant_fen", "change_fen", "uncompared_claimed_fen",
+               "uncompared_award_fen"}
 
 
 def _summary_tables(report: AuditReport) -> list[tuple[str, pl.DataFrame]]:
