@@ -126,12 +126,11 @@ def courtyard_roster(path: Path, township: str = "蔡家崖乡", villages: list[
             ws.cell(r, j, t)
         r += 1
     first_data = r
-    serial = 0
     total = 0
     block_total = 0
     spelled = {"三档": "第3档", "五档": "5档"}
     for k, row in enumerate(rows):
-        serial += 1
+        serial = k + 1
         c = row.cells
         category = c["category"] if h.group_category or c["category"] != "监测户" else "脱贫不稳定户"
         kind = c["kind"] if h.short_kinds or c["kind"] not in ("种植", "养殖") else "特色" + str(c["kind"])

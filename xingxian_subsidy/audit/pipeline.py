@@ -164,7 +164,7 @@ def audit(
     with ThreadPoolExecutor(max_workers=1) as side, ThreadPoolExecutor(max_workers=1) as explainer:
         bad_future = side.submit(input_errors, base, yr, cmap)
         computed = compute_rows(roster, cmap, yr, pack, base, engine, tick)
-        alternatives = ({k: roster_scope(v, cmap).yr for k, v in alternative_years(full_yr).items()}
+        alternatives = ({k: scope.apply(v) for k, v in alternative_years(full_yr).items()}
                         if readings and full_yr.alternatives and yr is not full_yr else None)
         impacts = (side.submit(reading_impacts, roster, pack, yr, base, computed.status, computed.fen, lang, alternatives)
                    if readings and full_yr.alternatives else None)
@@ -264,7 +264,7 @@ def audit(
         summary_titles={rid: r.title for rid, r in reports.items()},
         column_titles=column_titles,
         texts_title=text_titles[0] if text_titles else None, readings=reading_table,
-        reports={rid: r for rid, r in reports.items()}, year=yr.year,
+        reports={rid: r for rid, r in reports.items()}, year=yr.year, title=pack.title.get(lang),
     )
 
 

@@ -9,7 +9,7 @@ import polars as pl
 
 from ..core.text import Text
 
-__all__ = ["COLUMN_TITLES", "KIND_TITLES", "READINGS_TITLE", "STATUSES", "AuditReport", "yuan_text"]
+__all__ = ["COLUMN_TITLES", "KIND_TITLES", "MONEY_COLUMNS", "READINGS_TITLE", "STATUSES", "AuditReport", "yuan_text"]
 
 # Row statuses (zh is the value written; en for --lang en).
 STATUSES: dict[str, Text] = {
@@ -49,6 +49,7 @@ class AuditReport:
     # the pack's report tables by key of ``summaries`` (the writers lay each out as its form), and the year
     reports: dict[str, Any] = field(default_factory=dict)
     year: int | None = None
+    title: str | None = None  # how the rule pack names the tool to its users (兴县奖补): the report's titles
 
     @property
     def all_match(self) -> bool:
@@ -101,6 +102,9 @@ COLUMN_TITLES: dict[str, Text] = {
     "variant_fen": Text(zh="另一种理解金额（元）", en="under the alternative (yuan)"),
     "change_fen": Text(zh="变化（元）", en="change (yuan)"),
 }
+# the columns that hold money in 分 (written as 元: exact text in CSV and JSON, a number in a workbook)
+MONEY_COLUMNS = frozenset({"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen", "base_fen", "variant_fen", "change_fen",
+                           "uncompared_claimed_fen", "uncompared_award_fen"})
 READINGS_TITLE = Text(zh="争议口径影响", en="contested readings")
 KIND_TITLES = {
     "bad_input": Text(zh="输入有误", en="input error"),

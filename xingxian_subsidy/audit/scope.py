@@ -43,6 +43,16 @@ class Scope:
     unchecked: dict[str, list[Condition]] = field(default_factory=dict)
     amount_from: dict[str, list[str]] = field(default_factory=dict)
 
+    def apply(self, other: YearRules) -> YearRules:
+        """Another reading of the same year's rules with the same conditions left out (by rule and
+        condition id): every reading is computed on what this roster checks, and a condition a
+        reading brings in or changes that the roster does not carry shows as 信息不全."""
+        if not self.unchecked:
+            return other
+        rules = {rid: rule.model_copy(update={"conditions": [c for c in rule.conditions if c.id not in {u.id for u in self.unchecked[rid]}]})
+                 if rid in self.unchecked else rule for rid, rule in other.rules.items()}
+        return dataclasses.replace(other, rules=rules)
+
     def row_basis(self, lang: str) -> dict[str, str]:
         """Per rule, in a few words for each row of the report: computed from the roster, and the
         conditions not checked (按名册核算；未核验：验收合格、用地…)."""
