@@ -275,15 +275,15 @@ def spelling_key(text: str) -> str:
     return re.sub(r"[\s\u200b-\u200f\u2060\ufeff]+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
-def near_miss(raw: str, words: Iterable[str], cutoff: float = 0.6) -> str | None:
+def near_miss(raw: str, words: Iterable[str]) -> str | None:
     """The known word nearest to one that is not known (三各式 → 三格式), or None when none is
-    near: for a "did you mean" in a message."""
+    near (difflib's own cutoff): for a "did you mean" in a message."""
     import difflib
 
     by_key: dict[str, str] = {}
     for w in words:
         by_key.setdefault(spelling_key(w), w)
-    hit = difflib.get_close_matches(spelling_key(raw), list(by_key), n=1, cutoff=cutoff)
+    hit = difflib.get_close_matches(spelling_key(raw), list(by_key), n=1)
     return by_key[hit[0]] if hit else None
 
 
