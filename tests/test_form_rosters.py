@@ -214,7 +214,7 @@ def test_the_report_workbook_reconciles_and_is_ready_to_print(pack, tmp_path):
     # paper: landscape A4, fitted to the width, header repeated, page numbers, a title, a signature block
     for ws in wb.worksheets:
         setup = ws.page_setup
-        assert setup.orientation == "landscape" and setup.paperSize == 9, ws.title
+        assert setup.orientation == "landscape" and setup.paperSize == (8 if ws.title == "明细" else 9), ws.title  # A3 for the wide 明细
         assert ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1) and setup.fitToHeight == 0, ws.title  # 1 wide, any tall
         assert "&P" in ws.oddFooter.center.text
         text = [v for r in _sheet_rows(ws) for v in r if isinstance(v, str)]

@@ -2,7 +2,7 @@
 
 Every sheet is laid out for paper: a title and a line saying what was audited and when (Beijing
 time), the header repeated on every page, 序号, a 合计 row, a 制表人 / 审核人 / 日期 block, landscape
-A4 fitted to the page width, page numbers in the footer. Amounts are numbers with number formats
+A4 (A3 for a 明细 too wide for it) fitted to the page width, page numbers in the footer. Amounts are numbers with number formats
 (元 ``#,##0.00``, 万元 ``#,##0.0000``, rates ``0.0%``), never text, so Excel can add them; statuses
 are coloured by conditional formatting; 汇总 carries a chart of the townships' totals and each of
 the pack's report tables its own sheet laid out as its form (附件7: the county table with its 合计
@@ -29,8 +29,12 @@ from .report import COLUMN_TITLES, MONEY_COLUMNS, READINGS_TITLE, STATUSES, Audi
 
 __all__ = ["write_workbook"]
 
-# the paper a report is printed on: A4 (xlsxwriter's paper 9), landscape, fitted to the page width
+# the paper a report is printed on: A4 (xlsxwriter's paper 9), landscape, fitted to the page width;
+# a sheet wider than WIDE character widths (明细 with the roster's own columns) on A3 (paper 8), the
+# size offices print wide tables on, so that fitting it to the width keeps it legible
 A4 = 9
+A3 = 8
+WIDE = 260
 
 T = {
     "detail": Text(zh="明细", en="detail"),
@@ -142,7 +146,7 @@ class _Sheet:
         ws.center_horizontally()
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         ws.set_footer(_t("page", lang))
-        ws.hide_gridlines(0)
+        ws.hide_gridlines(1)  # on screen, not on paper: the tables have their own borders
 
     def title(self, text: str, subtitle: str | None = None) -> None:
         self.ws.set_row(self.r, 28)
@@ -174,6 +178,7 @@ class _Sheet:
         cols = list(df.columns)
         off = 1 if serial else 0
         head = self.r
+        ws.set_row(head, 30)  # room for a header of two lines (未能比对行的申报金额（元）)
         if serial:
             ws.write_string(head, 0, _t("serial", lang), f.head)
         for j, c in enumerate(cols):
@@ -271,6 +276,8 @@ def write_workbook(report: AuditReport, out: Path, detail: pl.DataFrame, issues:
               COLUMN_TITLES["row"].get(lang): 6}
     sh.ws.set_column(0, 0, 5)
     sh.ws.set_column(1, detail.width, 12)
+    if 5 + sum(widths.get(c, 12) for c in detail.columns) > WIDE:
+        sh.ws.set_paper(A3)
     first, last = sh.table(detail, repeat=True, status_col=COLUMN_TITLES["status"].get(lang), widths=widths)
     if detail.height:
         sh.ws.autofilter(first - 1, 0, last, detail.width)
