@@ -9,8 +9,8 @@
   兴政办发〔2024〕8号 (任务分配表): 改厕方式 written the ways people write it (三格, 三隔, 3格, 双翁,
   水冲式 …), a row of column numbers under the header, a 合计 row and a signature line.
 
-Both are used by ``tools/make_form_rosters.py`` (the examples) and by the tests, which vary the
-habits (``Habits``). Amounts are those the rule data gives: 附件3's tiers (300–700 元, a household
+Both are used by the tests (``tests/test_form_rosters.py``, which vary the habits) and by
+``tools/report_screenshots.py`` (the pictures of the report in docs/audit.md). Amounts are those the rule data gives: 附件3's tiers (300–700 元, a household
 at most 700), 5000 元 a three-cell or double-urn toilet, 2000 元 an indoor flush one.
 """
 
