@@ -126,8 +126,8 @@ def test_formula_text_is_neutralised(report, tmp_path):
     values = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "'=HYPERLINK(\"http://example.com\")" in values
     assert not any(v.startswith("=") for v in values)
-    assert ws.freeze_panes == "A2"
-    assert wb.sheetnames == ["明细", "问题清单", "汇总", "争议口径影响", "说明"]
+    assert ws.freeze_panes == "A4", "the header (row 3, under the title and the line saying what was audited) stays in view"
+    assert wb.sheetnames == ["明细", "问题清单", "汇总", "附件7", "附件2", "争议口径影响", "说明"]
 
 
 def test_nothing_lost_rows_in_order(pack, report):
@@ -188,12 +188,23 @@ def test_summary_totals_reconcile(report):
     total_award = rows.get_column("award_fen").sum()
     total_claimed = rows.get_column("claimed_fen").sum()
     town = report.summaries["by_township"]
-    assert town.tail(1).get_column("award_fen")[0] == total_award
-    assert town.head(town.height - 1).get_column("award_fen").sum() == total_award
-    assert town.tail(1).get_column("claimed_fen")[0] == total_claimed
-    assert report.summaries["by_village"].get_column("award_fen").sum() == total_award
-    assert report.summaries["by_rule"].get_column("award_fen").sum() == total_award
-    assert report.summaries["by_rule"].get_column("rows").sum() == rows.height
+    # 申报, 核定 and 差额 over the rows that have both; the rows lacking either counted apart (issue 11)
+    both = rows.filter(pl.col("diff_fen").is_not_null())
+    total = town.tail(1).row(0, named=True)
+    assert (total["claimed_fen"], total["award_fen"], total["diff_fen"]) == (both.get_column("claimed_fen").sum(), both.get_column("award_fen").sum(),
+                                                                           both.get_column("diff_fen").sum())
+    assert total["diff_fen"] == total["claimed_fen"] - total["award_fen"]
+    assert total["claimed_fen"] + total["uncompared_claimed_fen"] == total_claimed
+    assert total["award_fen"] + total["uncompared_award_fen"] == total_award
+    assert total["uncompared_rows"] == rows.height - both.height > 0
+    assert town.head(town.height - 1).get_column("award_fen").sum() == total["award_fen"]
+    for key in ("by_village", "by_rule"):  # every table has the same 合计
+        t = report.summaries[key]
+        figures = ["rows", "match_rows", "problem_rows", "claimed_fen", "award_fen", "diff_fen", "uncompared_rows", "uncompared_claimed_fen", "uncompared_award_fen"]
+        last = t.tail(1).row(0, named=True)
+        assert [last[c] for c in figures] == [total[c] for c in figures], key
+        assert t.head(t.height - 1).get_column("award_fen").sum() == total["award_fen"]
+    assert report.summaries["by_rule"].head(report.summaries["by_rule"].height - 1).get_column("rows").sum() == rows.height
     toilets = report.summaries["toilet_tasks"]
     cj = toilets.filter(pl.col("township") == "蔡家崖乡")
     assert cj.get_column("task")[0] == 310  # from the rule data (附件2)
@@ -205,8 +216,9 @@ def test_summary_totals_reconcile(report):
 
 
 def test_the_tier_table_counts_each_household_once_in_its_tier(pack, report):
-    """附件7 counts households per tier. Under I-040 林丽娟 (1200 + 2600 元) is one household in 五档;
-    tiered per project (I-040 B) she was counted in 一档 and in 四档. The money is the same: 700 元."""
+    """附件7 counts households per tier. Under I-040 林丽娟 (1200 + 2600 元) is one household in 五档,
+    the tier of her total; tiered per project (I-040 B) her lines are 一档 300 and 四档 400, and the
+    table counts her once, in the tier of her higher-paid line (四档), with her 700 元."""
     def by_tier(rep) -> dict[str, tuple[int, str]]:
         table = rep.summaries["courtyard_tiers"].row(0, named=True)
         return {t: (table[f"{t}_households"], table[f"{t}_wan"]) for t in ("一档", "二档", "三档", "四档", "五档")}
@@ -215,7 +227,7 @@ def test_the_tier_table_counts_each_household_once_in_its_tier(pack, report):
     assert sum(h for h, _ in by_tier(report).values()) == report.rows.filter(
         (pl.col("rule") == "xzbf12.s5.courtyard_tiered") & (pl.col("award_fen") > 0)).get_column("key").n_unique()
     per_project = audit(EX_XLSX, variant(pack, readings=[parse_reading("I-040=B")])[0])
-    assert by_tier(per_project) == {"一档": (3, "0.0900"), "二档": (3, "0.1200"), "三档": (1, "0.0500"), "四档": (4, "0.2200"), "五档": (3, "0.2100")}
+    assert by_tier(per_project) == {"一档": (2, "0.0600"), "二档": (3, "0.1200"), "三档": (1, "0.0500"), "四档": (4, "0.2500"), "五档": (3, "0.2100")}
     by_row = dict(zip(per_project.rows.get_column("row").to_list(), per_project.rows.get_column("reason").to_list()))
     assert by_row[17] is None and "每户奖补上限" in by_row[18] and "调减为 400.00 元" in by_row[18]
     # the sheet of contested readings: I-040 B moves two rows, and no money, on this roster

@@ -183,7 +183,7 @@ def issue_frame(st: pl.DataFrame, plan: Explanations, wanted: pl.DataFrame, reas
             prob.append({"row": row, "_i": i, "column": col, "kind": s, "zh": reason if lang == "zh" else None, "en": reason if lang == "en" else None})
     rows = pl.DataFrame({k: [d.get(k) for d in prob] for k in NOTE_SCHEMA}, schema=NOTE_SCHEMA)
     allp = pl.concat([rows, *notes]).with_row_index("_seq").sort("row", "_seq")
-    who = ["status", "name", "id_number"] + (["sheet"] if "sheet" in st.columns else [])  # the sheet, when several were read
+    who = ["status", "name", "id_number"] + [c for c in ("file", "sheet") if c in st.columns]  # the file and sheet, when several were read
     at = st.select(who).gather(allp.get_column("_i"))
     message = pl.col(lang)
     message = pl.when(message.is_null() | (message == "")).then(pl.col("zh").fill_null("")).otherwise(message)
