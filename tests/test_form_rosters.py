@@ -154,7 +154,11 @@ def test_one_household_in_two_townships_is_found_across_files(pack, tmp_path):
     report = audit([tmp_path / "a.xlsx", tmp_path / "b.xlsx"], pack)
     cross = report.issues.filter(pl.col("kind") == "cross")
     assert set(cross.get_column("file").to_list()) == {"a.xlsx", "b.xlsx"}
-    assert all("不同乡镇" in m for m in cross.get_column("message").to_list())
+    townships = [m for m in cross.get_column("message").to_list() if "不同乡镇" in m]
+    # the others: the tier the roster wrote per row against the household's tier of its total (I-040)
+    assert townships and all("不同乡镇" in m or "按增收核定为" in m for m in cross.get_column("message").to_list())
+    # a household's lines name its rows with their file: the same row number is in both
+    assert any("a.xlsx[Sheet1] 第 5 行、b.xlsx[Sheet1] 第 5 行" in (r or "") for r in report.rows.get_column("reason").to_list())
     # the 700 元 a household may get in all, across both files (附件3): the second claim is over
     assert "over" in report.rows.get_column("status").to_list()
 

@@ -62,6 +62,7 @@ class ParsedRow:
     key: str = ""
     group: tuple = ()
     info: ApplicantInfo | None = None
+    where: str = ""  # the row's file and sheet (the source's name when it is one file of one sheet)
 
 
 def _hint(raw: str, words: list[str], yr: YearRules, kind: str) -> tuple[str, str]:
@@ -128,6 +129,7 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
         pr = ParsedRow(index=i, row=rownum)
         src = roster.file[i] if roster.file is not None else roster.source
         where = src if roster.sheet is None else f"{src}[{roster.sheet[i]}]"
+        pr.where = where
 
         def problem(col: str | None, zh: str, en: str, pr: ParsedRow = pr, rownum: int = rownum, where: str = where) -> None:
             pr.problems.append(Problem(source=where, row=rownum, field=col, message=_t(zh, en)))

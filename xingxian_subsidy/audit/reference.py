@@ -47,7 +47,8 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
     for pr in unread:
         members = groups.get(pr.group)
         if members is not None and any(m.rule_id == pr.rule_id for m in members):
-            members.append(ParsedRow(index=pr.index, row=pr.row, rule_id=pr.rule_id, project=pr.project, group=pr.group, info=members[0].info))
+            members.append(ParsedRow(index=pr.index, row=pr.row, rule_id=pr.rule_id, project=pr.project, group=pr.group, info=members[0].info,
+                                     where=pr.where))
             stand_ins.add(pr.index)
     if stand_ins:
         for members in groups.values():
@@ -68,7 +69,7 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
                 continue
         claims = [Claim.model_construct(rule=m.rule_id, project=m.project, inputs=m.inputs) for m in members]
         app = ApplicantFile.model_construct(year=yr.year, applicant=info, claims=claims)
-        award = compute(app, yr, pack, _row_refs([m.row for m in members], [m.index in stand_ins for m in members]))
+        award = compute(app, yr, pack, _row_refs([m.row for m in members], [m.index in stand_ins for m in members], [m.where for m in members]))
         for m, line in zip(members, award.lines):
             if m.index not in stand_ins:
                 out[m.index] = RowResult(line.status, line.amount, line)
@@ -77,14 +78,20 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
     return out
 
 
-def _row_refs(rows: list[int], unread: list[bool]) -> ClaimRefs:
-    """A line names the applicant's other claims by their roster rows: “第 17、18 行”, a row that
-    could not be read as such: “第 3 行（输入有误）”."""
+def _row_refs(rows: list[int], unread: list[bool], where: list[str]) -> ClaimRefs:
+    """A line names the applicant's other claims by their roster rows: “第 17、18 行” — with their
+    file or sheet when the applicant's rows are in several (“a.xlsx 第 5 行、b.xlsx 第 5 行”) —, a
+    row that could not be read as such: “第 3 行（输入有误）”."""
+    apart = len(set(where)) > 1
+
     def refs(idx: list[int]) -> Text:
+        bad = "（输入有误）" if any(unread[i] for i in idx) else ""
+        bad_en = " (an input error)" if bad else ""
+        if apart:
+            return Text(zh="、".join(f"{where[i]} 第 {rows[i]} 行" for i in idx) + bad,
+                        en=", ".join(f"{where[i]} row {rows[i]}" for i in idx) + bad_en)
         nums = [str(rows[i]) for i in idx]
-        bad = any(unread[i] for i in idx)
-        return Text(zh=f"第 {'、'.join(nums)} 行" + ("（输入有误）" if bad else ""),
-                    en=f"row{'s' if len(nums) > 1 else ''} {', '.join(nums)}" + (" (an input error)" if bad else ""))
+        return Text(zh=f"第 {'、'.join(nums)} 行" + bad, en=f"row{'s' if len(nums) > 1 else ''} {', '.join(nums)}" + bad_en)
     return refs
 
 

@@ -78,10 +78,11 @@ def _computed(roster: Roster, yr: YearRules, pack: RulePack, tick: Callable) -> 
 
 
 def _subset(roster: Roster, mask: pl.Series) -> Roster:
-    """The rows of ``roster`` where ``mask`` holds (their row numbers and sheets with them)."""
+    """The rows of ``roster`` where ``mask`` holds (their row numbers, sheets and files with them)."""
     idx = mask.arg_true().to_list()
     sheet = [roster.sheet[i] for i in idx] if roster.sheet is not None else None
-    return dataclasses.replace(roster, frame=roster.frame.filter(mask), rows=[roster.rows[i] for i in idx], sheet=sheet)
+    file = [roster.file[i] for i in idx] if roster.file is not None else None
+    return dataclasses.replace(roster, frame=roster.frame.filter(mask), rows=[roster.rows[i] for i in idx], sheet=sheet, file=file)
 
 
 def simulate(roster: Roster | Path | str, pack: RulePack, base: YearRules, variant: YearRules, variant_pack: RulePack | None = None,
