@@ -295,3 +295,32 @@ def test_applicant_ids_number_distinct_keys_exactly(monkeypatch):
         assert len(set(ids)) == 5
         assert all((ids[a] == ids[b]) == (keys[a] == keys[b]) for a in range(len(keys)) for b in range(len(keys)))
     assert applicant_ids(pl.Series([], dtype=pl.String)).to_list() == []
+
+
+# ---------------------------------------------------------------- key texts: the plain-cell shortcut
+
+
+from hypothesis import given as _given
+from hypothesis import settings as _settings
+from hypothesis import strategies as _st
+
+_KEY_PIECE = _st.one_of(
+    _st.characters(min_codepoint=0x20, max_codepoint=0x7E),   # ASCII, the space too
+    _st.characters(min_codepoint=0x3400, max_codepoint=0x4DBF), _st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+    _st.sampled_from(["\u200b", "\ufeff", "\u3000", "\u00a0", "\t", "\n", "\uff11", "\uff21", "\uf900", "\u2f00", "\u3164", "\u00ad",
+                      "\u0301", "e\u0301", "\u1100\u1161", "\u4e00\u0301"]),   # invisible, blanks, full-width, compatibility, combining
+    _st.characters(),
+)
+
+
+@_settings(max_examples=300, deadline=None)
+@_given(_st.lists(_st.one_of(_st.none(), _st.lists(_KEY_PIECE, max_size=8).map("".join)), max_size=30))
+def test_key_texts_are_parse_key_text_of_every_cell(cells):
+    """The polars key text of a column (plain cells passed through, the others normalised) is
+    ``parse.key_text`` of each cell: plain cells are exactly those the normalisation leaves alone."""
+    from xingxian_subsidy.audit.frame import key_texts
+    from xingxian_subsidy.audit.parse import key_text
+
+    cells = [c for c in cells if c is None or "\x00" not in c]
+    got = key_texts(pl.Series(cells, dtype=pl.String)).to_list()
+    assert got == [key_text(c) for c in cells]
