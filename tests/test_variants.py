@@ -70,7 +70,7 @@ def _overlay(tmp_path: Path, text: str) -> Path:
     return path
 
 
-EMPTY = "overlay: {id: nothing, title: {zh: 无变化, en: nothing}}\nchanges: []\n"
+EMPTY = "overlay: {id: nothing, title: {zh: 无变化, en: nothing}, base_year: 2024}\nchanges: []\n"
 
 
 # ------------------------------------------------------------------------------ overlays

@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Callable, Union
 
 from pydantic import Discriminator, Field, Tag, ValidationError
 
@@ -311,189 +311,223 @@ def apply_changes(yr: Any, changes: list[Any], *, label: str, source: str, lines
     Returns:
         (the new year's rules, problems, the ids of the rules the changes touched).
     """
-    parameters = {d: dict(ps) for d, ps in yr.parameters.items()}
-    rules = dict(yr.rules)
-    files = dict(yr.files)
-    interpretations = dict(yr.interpretations)
-    provenance = dict(yr.provenance)
-    readings = dict(yr.readings)
-    problems: list[Problem] = []
-    touched: set[str] = set()
-    removed_params: set[tuple[str, str]] = set()
+    work = _Overlaying(yr, label=label, source=source, document=document)
+    for i, change in enumerate(changes):
+        work.run(change, _Where(source, lines or {}, loc + (i,)))
+    return work.result()
 
-    def rule_of(rid: str, where: _Where) -> Rule | None:
-        rule = rules.get(rid)
+
+class _Overlaying:
+    """A year's rules being changed: a copy of its tables, what was touched, the problems found.
+    Each kind of change has its method (``HANDLERS``)."""
+
+    def __init__(self, yr: Any, *, label: str, source: str, document: str | None):
+        self.yr, self.label, self.source, self.document = yr, label, source, document
+        self.parameters = {d: dict(ps) for d, ps in yr.parameters.items()}
+        self.rules = dict(yr.rules)
+        self.files = dict(yr.files)
+        self.interpretations = dict(yr.interpretations)
+        self.provenance = dict(yr.provenance)
+        self.readings = dict(yr.readings)
+        self.problems: list[Problem] = []
+        self.touched: set[str] = set()
+        self.removed_params: set[tuple[str, str]] = set()
+
+    def run(self, change: Any, where: _Where) -> None:
+        HANDLERS[type(change)](self, change, where)
+
+    def result(self) -> tuple[Any, list[Problem], set[str]]:
+        # a parameter that only removed or changed rules used is no longer in the year's rules
+        used = {(r.document.id, p) for r in self.rules.values() if r.document is not None for p in r.parameter_names()}
+        for doc, name in self.removed_params - used:
+            self.parameters[doc].pop(name, None)
+            self.provenance.pop((doc, name), None)
+        new = dataclasses.replace(self.yr, parameters=self.parameters, rules=self.rules, files=self.files, interpretations=self.interpretations,
+                                  provenance=self.provenance, readings=self.readings)
+        return new, self.problems, self.touched
+
+    # -- helpers
+    def rule_of(self, rid: str, where: _Where) -> Rule | None:
+        rule = self.rules.get(rid)
         if rule is None:
-            problems.append(where.problem(f"没有规则 {rid}", f"no rule {rid}"))
+            self.problems.append(where.problem(f"没有规则 {rid}", f"no rule {rid}"))
         return rule
 
-    def split(ref: str, where: _Where) -> tuple[str, str] | None:
+    def split(self, ref: str, where: _Where) -> tuple[str, str] | None:
         doc, _, name = ref.partition(".")
-        if doc not in parameters:
-            problems.append(where.problem(f"没有文件 {doc}（可用：{'、'.join(parameters)}）", f"no document {doc} (known: {', '.join(parameters)})"))
+        if doc not in self.parameters:
+            known = self.parameters
+            self.problems.append(where.problem(f"没有文件 {doc}（可用：{'、'.join(known)}）", f"no document {doc} (known: {', '.join(known)})"))
             return None
         return doc, name
 
-    def replace_rule(rid: str, new: Rule) -> None:
-        rules[rid] = new
-        touched.add(rid)
+    def replace_rule(self, old: Rule, new: Rule) -> None:
+        """``new`` in place of ``old``; the parameters ``old`` used may go (see ``result``)."""
+        assert old.document is not None
+        self.removed_params.update((old.document.id, p) for p in old.parameter_names())
+        self.rules[new.id] = new
+        self.touched.add(new.id)
 
-    def patched(rule: Rule, fields: dict[str, Any], where: _Where) -> Rule | None:
+    def patched(self, rule: Rule, fields: dict[str, Any], where: _Where) -> Rule | None:
         unknown = [k for k in fields if k not in Rule.model_fields or k in ("id", "document")]
         if unknown:
-            problems.append(where.problem(f"规则没有可改的字段 {', '.join(unknown)}", f"a rule has no field to change named {', '.join(unknown)}"))
+            self.problems.append(where.problem(f"规则没有可改的字段 {', '.join(unknown)}", f"a rule has no field to change named {', '.join(unknown)}"))
             return None
         try:
             data = {**rule.model_dump(exclude={"document"}, exclude_defaults=True), **fields}
             return Rule.model_validate(data).model_copy(update={"document": rule.document})
         except ValidationError as exc:
-            problems.append(where.problem(f"修改后的规则 {rule.id} 有误：{exc.errors()[0]['msg']}", f"the changed rule {rule.id} is invalid: {exc.errors()[0]['msg']}"))
+            self.problems.append(where.problem(f"修改后的规则 {rule.id} 有误：{exc.errors()[0]['msg']}",
+                                               f"the changed rule {rule.id} is invalid: {exc.errors()[0]['msg']}"))
             return None
 
-    def conditions_with(conds: list[Condition], cid: str, new: Condition | None) -> tuple[list[Condition], bool]:
-        """The conditions with condition ``cid`` (at any depth) replaced by ``new`` (or dropped when None)."""
-        out, found = [], False
-        for c in conds:
-            if c.id == cid:
-                found = True
+    # -- one method per kind of change
+    def set_param(self, change: SetParam, where: _Where) -> None:
+        ref = self.split(change.set, where)
+        if ref is None:
+            return
+        doc, name = ref
+        old = self.parameters[doc].get(name)
+        if old is None:
+            self.problems.append(where.problem(f"文件 {doc} 没有参数 {name}", f"document {doc} has no parameter {name}"))
+            return
+        hypothetical = change.quote is None
+        quote = change.quote or f"假设 {doc}.{name} = {num_text(change.value)}（测算用，未引用文件）"
+        self.parameters[doc][name] = old.model_copy(update={
+            "value": change.value, "quote": quote, "section": change.section or old.section,
+            **({"label": change.label} if change.label else {})})
+        self.provenance[(doc, name)] = Provenance(document=None if hypothetical else (change.document or self.document or doc),
+                                                  section=change.section or old.section, quote=quote, since=change.since,
+                                                  hypothetical=hypothetical, overlay=self.label)
+        self.touched.update(rid for rid, r in self.rules.items() if r.document is not None and r.document.id == doc and name in r.parameter_names())
+
+    def add_parameter(self, change: AddParameter, where: _Where) -> None:
+        ref = self.split(change.add_parameter, where)
+        if ref is None:
+            return
+        doc, name = ref
+        if name in self.parameters[doc]:
+            self.problems.append(where.problem(f"文件 {doc} 已有参数 {name}（改值请用 set）", f"document {doc} already has parameter {name} (use set)"))
+            return
+        self.parameters[doc][name] = change.parameter
+        self.provenance[(doc, name)] = Provenance(document=change.document or self.document or doc, section=change.parameter.section,
+                                                  quote=change.parameter.quote, since=change.since, overlay=self.label)
+
+    def add_rule(self, change: AddRule, where: _Where) -> None:
+        rule = change.add_rule
+        if rule.id in self.rules:
+            self.problems.append(where.problem(f"已有规则 {rule.id}", f"rule {rule.id} already exists"))
+            return
+        docs = {r.document.id: r.document for r in self.rules.values() if r.document is not None}
+        if change.document not in docs:
+            self.problems.append(where.problem(f"没有文件 {change.document}", f"no document {change.document}"))
+            return
+        self.rules[rule.id] = rule.model_copy(update={"document": docs[change.document]})
+        self.touched.add(rule.id)
+        if self.source:
+            self.files[rule.id] = Path(self.source)
+
+    def remove_rule(self, change: RemoveRule, where: _Where) -> None:
+        rule = self.rule_of(change.remove_rule, where)
+        if rule is None:
+            return
+        del self.rules[rule.id]
+        self.files.pop(rule.id, None)
+        self.touched.add(rule.id)
+        assert rule.document is not None
+        self.removed_params.update((rule.document.id, p) for p in rule.parameter_names())
+
+    def patch_rule(self, change: PatchRule, where: _Where) -> None:
+        for rid in [change.patch_rule] if isinstance(change.patch_rule, str) else change.patch_rule:
+            rule = self.rule_of(rid, where)
+            if rule is not None:
+                new = self.patched(rule, change.set, where)
                 if new is not None:
-                    out.append(new)
+                    self.replace_rule(rule, new)
+
+    def add_condition(self, change: AddCondition, where: _Where) -> None:
+        rule = self.rule_of(change.add_condition, where)
+        if rule is None:
+            return
+        if any(c.id == change.condition.id for c in walk_conditions(rule.conditions)):
+            self.problems.append(where.problem(f"规则 {rule.id} 已有条件 {change.condition.id}", f"rule {rule.id} already has condition {change.condition.id}"))
+            return
+        self.rules[rule.id] = rule.model_copy(update={"conditions": [*rule.conditions, change.condition]})
+        self.touched.add(rule.id)
+
+    def remove_condition(self, change: RemoveCondition, where: _Where) -> None:
+        rule = self.rule_of(change.remove_condition, where)
+        if rule is None:
+            return
+        conds, found = _conditions_with(rule.conditions, change.condition, None)
+        if not found:
+            self.problems.append(where.problem(f"规则 {rule.id} 没有条件 {change.condition}", f"rule {rule.id} has no condition {change.condition}"))
+            return
+        self.replace_rule(rule, rule.model_copy(update={"conditions": conds}))
+
+    def patch_condition(self, change: PatchCondition, where: _Where) -> None:
+        rule = self.rule_of(change.patch_condition, where)
+        if rule is None:
+            return
+        old = next((c for c in walk_conditions(rule.conditions) if c.id == change.condition), None)
+        if old is None:
+            self.problems.append(where.problem(f"规则 {rule.id} 没有条件 {change.condition}", f"rule {rule.id} has no condition {change.condition}"))
+            return
+        try:
+            new = Condition.model_validate({**old.model_dump(exclude_defaults=True), **change.set})
+        except ValidationError as exc:
+            self.problems.append(where.problem(f"修改后的条件有误：{exc.errors()[0]['msg']}", f"the changed condition is invalid: {exc.errors()[0]['msg']}"))
+            return
+        conds, _ = _conditions_with(rule.conditions, change.condition, new)
+        self.replace_rule(rule, rule.model_copy(update={"conditions": conds}))
+
+    def reading(self, change: Reading, where: _Where) -> None:
+        entry = self.interpretations.get(change.reading)
+        alts = {a.id: a for a in self.yr.alternatives.get(change.reading, [])}
+        if entry is None:
+            self.problems.append(where.problem(f"解释登记册中没有 {change.reading}", f"the register has no entry {change.reading}"))
+            return
+        alt = alts.get(change.alternative)
+        if alt is None:
+            known = "、".join(alts) or "无"
+            self.problems.append(where.problem(f"{change.reading} 没有读法 {change.alternative}（可选：{known}）",
+                                               f"{change.reading} has no alternative {change.alternative} (known: {known or 'none'})"))
+            return
+        if change.reading in self.readings:
+            self.problems.append(where.problem(f"{change.reading} 的读法已改为 {self.readings[change.reading]}",
+                                               f"{change.reading} already reads {self.readings[change.reading]}"))
+            return
+        for j, sub in enumerate(alt.changes):
+            if isinstance(sub, Reading):
+                self.problems.append(where.problem("读法的改动中不能再切换读法", "an alternative's changes cannot switch readings", j))
                 continue
-            if c.any_of:
-                inner, hit = conditions_with(c.any_of, cid, new)
-                if hit:
-                    found = True
-                    c = c.model_copy(update={"any_of": inner})
-            out.append(c)
-        return out, found
+            self.run(sub, _Where(self.source, {}, (change.reading, alt.id, "changes", j)))
+        self.readings[change.reading] = alt.id
+        self.interpretations[change.reading] = entry.model_copy(update={
+            "title": Text(zh=f"{entry.title.zh}（按读法 {alt.id}：{alt.label.zh}）", en=f"{entry.title.en} (reading {alt.id}: {alt.label.en})"),
+            "reading": alt.reading})
 
-    def run(change: Any, where: _Where) -> None:
-        if isinstance(change, SetParam):
-            ref = split(change.set, where)
-            if ref is None:
-                return
-            doc, name = ref
-            old = parameters[doc].get(name)
-            if old is None:
-                problems.append(where.problem(f"文件 {doc} 没有参数 {name}", f"document {doc} has no parameter {name}"))
-                return
-            hypothetical = change.quote is None
-            quote = change.quote or f"假设 {doc}.{name} = {num_text(change.value)}（测算用，未引用文件）"
-            parameters[doc][name] = old.model_copy(update={
-                "value": change.value, "quote": quote, "section": change.section or old.section,
-                **({"label": change.label} if change.label else {})})
-            provenance[(doc, name)] = Provenance(document=None if hypothetical else (change.document or document or doc),
-                                                 section=change.section or old.section, quote=quote, since=change.since,
-                                                 hypothetical=hypothetical, overlay=label)
-            touched.update(rid for rid, r in rules.items() if r.document is not None and r.document.id == doc and name in r.parameter_names())
-        elif isinstance(change, AddParameter):
-            ref = split(change.add_parameter, where)
-            if ref is None:
-                return
-            doc, name = ref
-            if name in parameters[doc]:
-                problems.append(where.problem(f"文件 {doc} 已有参数 {name}（改值请用 set）", f"document {doc} already has parameter {name} (use set)"))
-                return
-            parameters[doc][name] = change.parameter
-            provenance[(doc, name)] = Provenance(document=change.document or document or doc, section=change.parameter.section,
-                                                 quote=change.parameter.quote, since=change.since, overlay=label)
-        elif isinstance(change, AddRule):
-            rule = change.add_rule
-            if rule.id in rules:
-                problems.append(where.problem(f"已有规则 {rule.id}", f"rule {rule.id} already exists"))
-                return
-            docs = {r.document.id: r.document for r in rules.values() if r.document is not None}
-            if change.document not in docs:
-                problems.append(where.problem(f"没有文件 {change.document}", f"no document {change.document}"))
-                return
-            replace_rule(rule.id, rule.model_copy(update={"document": docs[change.document]}))
-            if source:
-                files[rule.id] = Path(source)
-        elif isinstance(change, RemoveRule):
-            rule = rule_of(change.remove_rule, where)
-            if rule is None:
-                return
-            del rules[rule.id]
-            files.pop(rule.id, None)
-            touched.add(rule.id)
-            assert rule.document is not None
-            removed_params.update((rule.document.id, p) for p in rule.parameter_names())
-        elif isinstance(change, PatchRule):
-            for rid in [change.patch_rule] if isinstance(change.patch_rule, str) else change.patch_rule:
-                rule = rule_of(rid, where)
-                if rule is not None:
-                    new = patched(rule, change.set, where)
-                    if new is not None:
-                        assert rule.document is not None
-                        removed_params.update((rule.document.id, p) for p in rule.parameter_names())
-                        replace_rule(rid, new)
-        elif isinstance(change, AddCondition):
-            rule = rule_of(change.add_condition, where)
-            if rule is not None:
-                if any(c.id == change.condition.id for c in walk_conditions(rule.conditions)):
-                    problems.append(where.problem(f"规则 {rule.id} 已有条件 {change.condition.id}", f"rule {rule.id} already has condition {change.condition.id}"))
-                    return
-                replace_rule(rule.id, rule.model_copy(update={"conditions": [*rule.conditions, change.condition]}))
-        elif isinstance(change, RemoveCondition):
-            rule = rule_of(change.remove_condition, where)
-            if rule is not None:
-                conds, found = conditions_with(rule.conditions, change.condition, None)
-                if not found:
-                    problems.append(where.problem(f"规则 {rule.id} 没有条件 {change.condition}", f"rule {rule.id} has no condition {change.condition}"))
-                    return
-                assert rule.document is not None
-                removed_params.update((rule.document.id, p) for p in rule.parameter_names())
-                replace_rule(rule.id, rule.model_copy(update={"conditions": conds}))
-        elif isinstance(change, PatchCondition):
-            rule = rule_of(change.patch_condition, where)
-            if rule is None:
-                return
-            old = next((c for c in walk_conditions(rule.conditions) if c.id == change.condition), None)
-            if old is None:
-                problems.append(where.problem(f"规则 {rule.id} 没有条件 {change.condition}", f"rule {rule.id} has no condition {change.condition}"))
-                return
-            try:
-                new = Condition.model_validate({**old.model_dump(exclude_defaults=True), **change.set})
-            except ValidationError as exc:
-                problems.append(where.problem(f"修改后的条件有误：{exc.errors()[0]['msg']}", f"the changed condition is invalid: {exc.errors()[0]['msg']}"))
-                return
-            conds, _ = conditions_with(rule.conditions, change.condition, new)
-            assert rule.document is not None
-            removed_params.update((rule.document.id, p) for p in rule.parameter_names())
-            replace_rule(rule.id, rule.model_copy(update={"conditions": conds}))
-        elif isinstance(change, Reading):
-            entry = interpretations.get(change.reading)
-            alts = {a.id: a for a in yr.alternatives.get(change.reading, [])}
-            if entry is None:
-                problems.append(where.problem(f"解释登记册中没有 {change.reading}", f"the register has no entry {change.reading}"))
-                return
-            alt = alts.get(change.alternative)
-            if alt is None:
-                known = "、".join(alts) or "无"
-                problems.append(where.problem(f"{change.reading} 没有读法 {change.alternative}（可选：{known}）",
-                                              f"{change.reading} has no alternative {change.alternative} (known: {known or 'none'})"))
-                return
-            if change.reading in readings:
-                problems.append(where.problem(f"{change.reading} 的读法已改为 {readings[change.reading]}", f"{change.reading} already reads {readings[change.reading]}"))
-                return
-            for j, sub in enumerate(alt.changes):
-                if isinstance(sub, Reading):
-                    problems.append(where.problem("读法的改动中不能再切换读法", "an alternative's changes cannot switch readings", j))
-                    continue
-                run(sub, _Where(source, {}, (change.reading, alt.id, "changes", j)))
-            readings[change.reading] = alt.id
-            interpretations[change.reading] = entry.model_copy(update={
-                "title": Text(zh=f"{entry.title.zh}（按读法 {alt.id}：{alt.label.zh}）", en=f"{entry.title.en} (reading {alt.id}: {alt.label.en})"),
-                "reading": alt.reading})
 
-    for i, change in enumerate(changes):
-        run(change, _Where(source, lines or {}, loc + (i,)))
+HANDLERS: dict[type, Callable[[_Overlaying, Any, _Where], None]] = {
+    SetParam: _Overlaying.set_param, AddParameter: _Overlaying.add_parameter, AddRule: _Overlaying.add_rule,
+    RemoveRule: _Overlaying.remove_rule, PatchRule: _Overlaying.patch_rule, AddCondition: _Overlaying.add_condition,
+    RemoveCondition: _Overlaying.remove_condition, PatchCondition: _Overlaying.patch_condition, Reading: _Overlaying.reading,
+}
 
-    # a parameter that only removed or changed rules used is no longer in the year's rules
-    used = {(r.document.id, p) for r in rules.values() if r.document is not None for p in r.parameter_names()}
-    for doc, name in removed_params - used:
-        parameters[doc].pop(name, None)
-        provenance.pop((doc, name), None)
-    new = dataclasses.replace(yr, parameters=parameters, rules=rules, files=files, interpretations=interpretations,
-                              provenance=provenance, readings=readings)
-    return new, problems, touched
+
+def _conditions_with(conds: list[Condition], cid: str, new: Condition | None) -> tuple[list[Condition], bool]:
+    """The conditions with condition ``cid`` (at any depth) replaced by ``new`` (or dropped when None)."""
+    out, found = [], False
+    for c in conds:
+        if c.id == cid:
+            found = True
+            if new is not None:
+                out.append(new)
+            continue
+        if c.any_of:
+            inner, hit = _conditions_with(c.any_of, cid, new)
+            if hit:
+                found = True
+                c = c.model_copy(update={"any_of": inner})
+        out.append(c)
+    return out, found
