@@ -69,6 +69,14 @@ __all__ = ["COMPILE", "FALLS_BACK", "MAX_INT_DIGITS", "compute_vector"]
 MAX_INT_DIGITS = 9
 # Decimal places read exactly for each input type (more places fall back).
 SCALE = {"integer": 0, "money": 2, "decimal": 6}
+# A line's status before the cross-row limits, held as a small integer while computing (the
+# engine's words only at the end: comparing and choosing integers is much cheaper than text).
+LINE_STATUSES = ("awarded", "ineligible", "excluded", "undecided", "not_quantified")
+_CODE = {w: k for k, w in enumerate(LINE_STATUSES)}
+
+
+def _status(word: str) -> pl.Expr:
+    return pl.lit(_CODE[word], dtype=pl.UInt8)
 
 
 class RuleCompiler:
@@ -351,9 +359,9 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
         # caps on units shared between rows: the units each row counts on its own, then across rows
         own_rules = [rid for rid in unit_rules if rid in compiled]
         own = parsed_inputs.filter(pl.col("_rule").is_in(own_rules)).select(
-            "_i", _by_rule({rid: compiled[rid].status for rid in own_rules}, pl.String).alias("_status"),
+            "_i", _by_rule({rid: compiled[rid].status for rid in own_rules}, pl.UInt8).alias("_status"),
             _by_rule({rid: compiled[rid].q for rid in own_rules}, I128).alias("_q"),
-            _by_rule({rid: compiled[rid].fb for rid in own_rules}, pl.Boolean).alias("_fb"),
+            _by_rule({rid: compiled[rid].fb_own for rid in own_rules}, pl.Boolean).alias("_fb"),
             pl.col("_rule")).collect()
         counted = _count_units(yr, plan, base, own, units_scale)
         q = pl.repeat(None, n, dtype=I128, eager=True).scatter(counted.get_column("_i"), counted.get_column("_q"))
@@ -361,13 +369,18 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
         # the rules under those caps pay on the units counted (a row not counted keeps its own)
         parsed_inputs = parsed_inputs.with_columns(
             *(pl.when(has).then(q).otherwise(pl.col(compiled[rid].units_col)).alias(compiled[rid].units_col) for rid in own_rules))
-    out = parsed_inputs.select(
-        "_i",  # (a column as long as the roster, should no rule be compiled)
-        _by_rule({rid: e.status for rid, e in compiled.items()}, pl.String).alias("_status"),
-        _by_rule({rid: e.fen for rid, e in compiled.items()}, pl.Int64).alias("_fen"),
-        _by_rule({rid: e.fb for rid, e in compiled.items()}, pl.Boolean, default=True).alias("_fb"),
-        _by_rule({rid: e.tier for rid, e in compiled.items()}, pl.String).alias("_tier"),
-    ).collect()
+    # each rule's status, then its amount, as columns of their own (each computed once, then read)
+    out = (parsed_inputs
+           .with_columns([e.status.alias(e.prefix + "_st") for e in compiled.values()])
+           .with_columns([e.fen128.alias(e.prefix + "_f") for e in compiled.values()])
+           .select(
+               "_i",  # (a column as long as the roster, should no rule be compiled)
+               _by_rule({rid: pl.col(e.prefix + "_st") for rid, e in compiled.items()}, pl.UInt8).alias("_status"),
+               _by_rule({rid: e.fen for rid, e in compiled.items()}, pl.Int64).alias("_fen"),
+               _by_rule({rid: e.fb for rid, e in compiled.items()}, pl.Boolean, default=True).alias("_fb"),
+               _by_rule({rid: e.tier for rid, e in compiled.items()}, pl.String).alias("_tier"))
+           .with_columns(pl.col("_status").replace_strict(dict(enumerate(LINE_STATUSES)), return_dtype=pl.String))
+           .collect())
     status, fen, fb, tier = (out.get_column(c) for c in ("_status", "_fen", "_fb", "_tier"))
     all_rows = base.with_columns(status.alias("_status"), fen.alias("_fen"), (pl.col("_fallback") | fb).alias("_fallback"))
 
@@ -425,7 +438,7 @@ def _count_units(yr: YearRules, plan: CapPlan, base: pl.DataFrame, own: pl.DataF
     row this path cannot read takes its whole applicant to the reference engine, where these
     counts are not used)."""
     code, width = subject_category_code(yr, "_subject", "_category")
-    lines = (own.filter((pl.col("_status") == "awarded") & ~pl.col("_fb")).select("_i", "_q")
+    lines = (own.filter((pl.col("_status") == _CODE["awarded"]) & ~pl.col("_fb")).select("_i", "_q")
              .join(base.select("_i", "_rule", "_subject", "_category", "_project", "_aid", "_fallback"), on="_i", how="left", maintain_order="left")
              .filter(~pl.col("_fallback"))
              .sort("_i")
@@ -457,20 +470,29 @@ class _RuleExprs:
     """One rule compiled over the whole roster (only its own rows' values are used).
 
     Attributes:
+        prefix: the prefix of the columns this rule's expressions make and read.
         parsed: the rule's inputs read from their cells (columns named with the rule's prefix)
             and whether this path read them all (``prefix + "_ok"``).
-        status, fen, fb, tier: the line status before cross-row limits, the amount in 分 (Int64;
-            null when too large), whether the row is left to the reference engine (a cell this
-            path does not read, an amount too large), and the tier label (tier tables).
+        status: the line status before cross-row limits (a code of ``LINE_STATUSES``), which the
+            caller puts in the column ``prefix + "_st"``;
+        fen128: the amount in 分 (Int128; 0 unless awarded), from that column, which the caller
+            puts in ``prefix + "_f"``;
+        fen, fb, tier: from those columns, the amount in 分 (Int64; null when too large), whether
+            the row is left to the reference engine (a cell this path does not read, an amount
+            too large), and the tier label (tier tables).
+        fb_own: as ``fb``, from the expressions themselves (before those columns exist).
         q: the units the row counts on its own (rules under caps on units shared between rows).
         units_col: the column of those units, which the rows pay on (replaced by the units
             counted across rows).
     """
 
+    prefix: str
     parsed: list[pl.Expr]
     status: pl.Expr
+    fen128: pl.Expr
     fen: pl.Expr
     fb: pl.Expr
+    fb_own: pl.Expr
     tier: pl.Expr
     q: pl.Expr | None = None
     units_col: str | None = None
@@ -558,19 +580,21 @@ def _rule_exprs(yr: YearRules, rule: Rule, cmap: ColumnMap, prefix: str, plain_b
     undecided = compiled.undecided if compiled.undecided is not None else compiled.amount.is_null()
     status = (
         pl.when(~subject_ok | any_failed)
-        .then(pl.when(any_failed & ~failed_elig & subject_ok).then(pl.lit("excluded")).otherwise(pl.lit("ineligible")))
-        .when(any_null).then(pl.lit("undecided"))
-        .when(undecided).then(pl.lit("undecided"))
-        .when(compiled.ineligible).then(pl.lit("ineligible"))
-        .when(pl.any_horizontal(mod_nulls) if mod_nulls else pl.lit(False)).then(pl.lit("undecided"))
-        .otherwise(pl.lit(compiled.decided))
+        .then(pl.when(any_failed & ~failed_elig & subject_ok).then(_status("excluded")).otherwise(_status("ineligible")))
+        .when(any_null).then(_status("undecided"))
+        .when(undecided).then(_status("undecided"))
+        .when(compiled.ineligible).then(_status("ineligible"))
+        .when(pl.any_horizontal(mod_nulls) if mod_nulls else pl.lit(False)).then(_status("undecided"))
+        .otherwise(_status(compiled.decided))
     )
-    fen128 = pl.when(status == "awarded").then(fen_expr).otherwise(lit(0))
+    fen128 = pl.col(prefix + "_f")
     too_big = fen128 > lit(2**62)
     return _RuleExprs(
-        parsed=parsed_cols, status=status,
+        prefix=prefix, parsed=parsed_cols, status=status,
+        fen128=pl.when(pl.col(prefix + "_st") == _CODE["awarded"]).then(fen_expr).otherwise(lit(0)),
         fen=pl.when(too_big).then(None).otherwise(fen128).cast(pl.Int64),
         fb=~pl.col(prefix + "_ok") | too_big.fill_null(False),
+        fb_own=~pl.col(prefix + "_ok") | (pl.when(status == _CODE["awarded"]).then(fen_expr).otherwise(lit(0)) > lit(2**62)).fill_null(False),
         tier=comp.tier_label() if isinstance(rule.formula, TierTable) else pl.lit(None, dtype=pl.String),
         q=compiled.units if scales else None,
         units_col=prefix + units if scales and units is not None else None,
