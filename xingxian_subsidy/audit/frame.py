@@ -70,8 +70,9 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
 
 
 def _key_text(c: pl.Expr) -> pl.Expr:
-    """``parse.key_text`` in polars: NFKC, invisible characters removed, blanks made one space."""
-    return (c.str.normalize("NFKC").str.replace_all(_INVISIBLE, "").str.replace_all(r"\s+", " ").str.strip_chars()
+    """``parse.key_text`` in polars: NFKC, invisible characters removed, blanks made one space
+    (Python's blanks, ``str.split()``: the Unicode white space and the separators \\x1c–\\x1f)."""
+    return (c.str.normalize("NFKC").str.replace_all(_INVISIBLE, "").str.replace_all(r"[\s\x1c-\x1f]+", " ").str.strip_chars()
             .replace("", None))
 
 
