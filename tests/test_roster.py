@@ -297,6 +297,23 @@ def test_applicant_ids_number_distinct_keys_exactly(monkeypatch):
     assert applicant_ids(pl.Series([], dtype=pl.String)).to_list() == []
 
 
+
+def test_applicants_alone_is_exactly_an_applicant_with_one_entry():
+    """The cross-row limits skip an applicant's only line: applicants_alone must find exactly those
+    (random applicant numbers, a few repeated, against a count per number)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from xingxian_subsidy.audit.frame import applicants_alone
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.integers(0, 12), max_size=30))
+    def check(aids):
+        got = applicants_alone(pl.Series(aids, dtype=pl.UInt32)).to_list()
+        assert got == [aids.count(a) == 1 for a in aids]
+
+    check()
+
 # ---------------------------------------------------------------- key texts: the plain-cell shortcut
 
 

@@ -11,7 +11,7 @@ from .columns import ColumnMap, resolve_rule
 from .parse import CLAIMED_SPEC, CLAIMED_WAN_SPEC, claimed_yuan
 from .read import Roster
 
-__all__ = ["applicant_ids", "base_frame", "claimed_fen", "key_texts", "rows_of_applicants_where_differs", "subject_category_code"]
+__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_texts", "rows_of_applicants_where_differs", "subject_category_code"]
 
 
 def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
@@ -129,6 +129,21 @@ def applicant_ids(key: pl.Series) -> pl.Series:
         new = k.ne_missing(k.shift(1)).fill_null(True)
     ids = new.cast(pl.UInt32).cum_sum() - 1
     return pl.Series("aid", [0], dtype=pl.UInt32).extend_constant(0, n - 1).scatter(order, ids)
+
+
+def applicants_alone(aid: pl.Series) -> pl.Series:
+    """True where no other entry has the same applicant number (``applicant_ids``: small numbers,
+    so one array indexed by them does it, with no hash and no sort). The cross-row limits skip
+    those lines: an applicant's one line is limited by nothing but itself."""
+    n = len(aid)
+    if not n:
+        return pl.Series(dtype=pl.Boolean)
+    size = int(aid.max()) + 1  # type: ignore[arg-type]
+    at = pl.int_range(0, n, dtype=pl.UInt32, eager=True)
+    # one of an applicant's entries is written last; every other one of them is not
+    overwritten = pl.repeat(0, size, dtype=pl.UInt32, eager=True).scatter(aid, at).gather(aid) != at
+    several = pl.repeat(False, size, dtype=pl.Boolean, eager=True).scatter(aid.filter(overwritten), True)
+    return ~several.gather(aid)
 
 
 def rows_of_applicants_where_differs(aid: pl.Series, values: pl.Series) -> pl.Series:
