@@ -314,6 +314,34 @@ def test_applicants_alone_is_exactly_an_applicant_with_one_entry():
 
     check()
 
+
+def test_short_reasons_as_columns_are_the_per_row_texts():
+    """The problem rows without a line of the reference engine get their reason as columns: it
+    must be the per-row text exactly (amounts with thousands separators and signs, every status,
+    both languages, with and without the limit's note)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from xingxian_subsidy.audit.reasons import Explanations, _short_reason, short_reasons, yuan_expr
+    from xingxian_subsidy.audit.report import yuan_text
+
+    fen = st.one_of(st.none(), st.integers(-(10**12), 10**12), st.integers(-(2**63) + 1, 2**63 - 1), st.sampled_from([0, 99, 100, 99999, 100000, 10**9]))
+    row = st.tuples(st.sampled_from(["over", "under", "ineligible", "incomplete", "bad_input", "match"]), fen, fen)
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(row, max_size=20), st.sampled_from(["zh", "en"]), st.sampled_from([0, 7]))
+    def check(rows, lang, unexplained):
+        rows = [(s, c, a) if s not in ("over", "under") or (c is not None and a is not None and abs(c - a) < 2**62) else ("incomplete", c, a)
+                for s, c, a in rows]
+        plan = Explanations(want=list(range(len(rows))), unexplained=unexplained)
+        frame = pl.DataFrame(rows, schema={"status": pl.String, "claimed_fen": pl.Int64, "award_fen": pl.Int64}, orient="row")
+        got = short_reasons(frame, lang, plan, 1000).to_list()
+        sep = "；" if lang == "zh" else "; "
+        assert got == [sep.join(_short_reason(s, c, a, lang, plan, 1000)) for s, c, a in rows]
+        assert frame.select(yuan_expr(pl.col("claimed_fen"))).to_series().to_list() == [yuan_text(c) for _, c, _ in rows]
+
+    check()
+
 # ---------------------------------------------------------------- key texts: the plain-cell shortcut
 
 
