@@ -179,6 +179,32 @@ def test_parquet(pack, report, tmp_path):
     assert rep.rows.select("row", "status", "award_fen").equals(report.rows.select("row", "status", "award_fen"))
 
 
+
+def test_parquet_report_for_machines(report, tmp_path):
+    """--out x.parquet: the detail with typed columns (money as exact Decimal 元, the same figures
+    as the CSV's text), IDs masked, the stamp in the file's metadata; the example workbook left as it is."""
+    import json
+    from decimal import Decimal
+
+    out = tmp_path / "r.parquet"
+    before = EX_XLSX.read_bytes()
+    assert [p.name for p in write_report(report, out)] == ["r.parquet"]
+    assert EX_XLSX.read_bytes() == before
+    got = pl.read_parquet(out)
+    assert got.height == report.rows.height
+    money = [c for c, t in got.schema.items() if isinstance(t, pl.Decimal)]
+    assert len(money) == 3 and all(got.schema[c] == pl.Decimal(38, 2) for c in money)
+    write_report(report, tmp_path / "r.csv")
+    csv = pl.read_csv(tmp_path / "r.csv", infer_schema=False)
+    for c in money:  # the same amounts as the CSV writes them, to the 分
+        assert [None if v is None else Decimal(v) for v in csv.get_column(c).to_list()] == got.get_column(c).to_list()
+    award = got.get_column(money[1]).drop_nulls()
+    assert award.len() > 0 and award.sum() == Decimal(sum(f for f in report.rows.get_column("award_fen").drop_nulls().to_list())) / 100
+    ids = [v for v in got.get_column(next(c for c in got.columns if "身份证" in c)).to_list() if v]
+    assert ids and all("*" in v for v in ids)  # masked
+    stamp = json.loads(pl.read_parquet_metadata(out)["xingxian_subsidy.stamp"])
+    assert stamp["rows"] == report.rows.height and stamp["input_sha256"] == report.stamp["input_sha256"]
+
 def test_summary_totals_reconcile(report):
     rows = report.rows
     total_award = rows.get_column("award_fen").sum()
