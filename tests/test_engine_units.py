@@ -613,8 +613,8 @@ def test_parse_value_messages_are_exact_in_both_languages() -> None:
     assert msg(yes, "也许") == ("应为“是”或“否”，而不是“也许”", "expected yes or no (是/否), got '也许'")
     assert msg(yes, 2) == ("应为“是”或“否”，而不是“2”", "expected yes or no (是/否), got 2")
     assert msg(yes, Decimal("1")) == ("应为“是”或“否”，而不是“1”", "expected yes or no (是/否), got Decimal('1')")
-    assert msg(kind, "种植") == ("应为以下之一：特色种植、特色养殖、特色加工、休闲旅游、生产生活服务；而不是“种植”",
-                                "expected one of: 特色种植、特色养殖、特色加工、休闲旅游、生产生活服务; got '种植'")
+    assert msg(kind, "种植") == ("应为以下之一：特色种植、特色养殖、特色加工、休闲旅游、生产生活服务；而不是“种植”（是否应为“特色种植”？）",
+                                "expected one of: 特色种植、特色养殖、特色加工、休闲旅游、生产生活服务; got '种植' (did you mean '特色种植'?)")
     assert msg(kind, 3)[1] == "expected one of: 特色种植、特色养殖、特色加工、休闲旅游、生产生活服务; got 3"
     assert parse_value(area, "0E-99") == (Decimal("0.000000"), None)
     assert parse_value(area, 1000000000000000) == (Decimal("1000000000000000"), None)

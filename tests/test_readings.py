@@ -282,7 +282,8 @@ def test_audit_adds_the_sheet_of_contested_readings(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert "争议口径影响" in wb.sheetnames
     rows = list(wb["争议口径影响"].iter_rows(values_only=True))
-    assert rows[0][0] == "解释编号" and any(r[0] == "I-004" and r[2] == "B" and r[8] == 400000 for r in rows[1:]), rows
+    head = next(i for i, r in enumerate(rows) if r[1] == "解释编号")  # under the title; 序号 first
+    assert rows[head][0] == "序号" and any(r[1] == "I-004" and r[3] == "B" and r[9] == 400000 for r in rows[head + 1:]), rows
     write_report(rep, tmp_path / "r.json")
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert any(r["解释编号"] == "I-004" and r["变化（元）"] == "400000.00" for r in data["reading_impacts"])

@@ -122,8 +122,8 @@ def test_formula_text_is_neutralised(report, tmp_path):
     values = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "'=HYPERLINK(\"http://example.com\")" in values
     assert not any(v.startswith("=") for v in values)
-    assert ws.freeze_panes == "A2"
-    assert wb.sheetnames == ["明细", "问题清单", "汇总", "争议口径影响", "说明"]
+    assert ws.freeze_panes == "A4", "the header (row 3, under the title and the line saying what was audited) stays in view"
+    assert wb.sheetnames == ["明细", "问题清单", "汇总", "附件7", "附件2", "争议口径影响", "说明"]
 
 
 def test_nothing_lost_rows_in_order(pack, report):
@@ -210,12 +210,23 @@ def test_summary_totals_reconcile(report):
     total_award = rows.get_column("award_fen").sum()
     total_claimed = rows.get_column("claimed_fen").sum()
     town = report.summaries["by_township"]
-    assert town.tail(1).get_column("award_fen")[0] == total_award
-    assert town.head(town.height - 1).get_column("award_fen").sum() == total_award
-    assert town.tail(1).get_column("claimed_fen")[0] == total_claimed
-    assert report.summaries["by_village"].get_column("award_fen").sum() == total_award
-    assert report.summaries["by_rule"].get_column("award_fen").sum() == total_award
-    assert report.summaries["by_rule"].get_column("rows").sum() == rows.height
+    # 申报, 核定 and 差额 over the rows that have both; the rows lacking either counted apart (issue 11)
+    both = rows.filter(pl.col("diff_fen").is_not_null())
+    total = town.tail(1).row(0, named=True)
+    assert (total["claimed_fen"], total["award_fen"], total["diff_fen"]) == (both.get_column("claimed_fen").sum(), both.get_column("award_fen").sum(),
+                                                                           both.get_column("diff_fen").sum())
+    assert total["diff_fen"] == total["claimed_fen"] - total["award_fen"]
+    assert total["claimed_fen"] + total["uncompared_claimed_fen"] == total_claimed
+    assert total["award_fen"] + total["uncompared_award_fen"] == total_award
+    assert total["uncompared_rows"] == rows.height - both.height > 0
+    assert town.head(town.height - 1).get_column("award_fen").sum() == total["award_fen"]
+    for key in ("by_village", "by_rule"):  # every table has the same 合计
+        t = report.summaries[key]
+        figures = ["rows", "match_rows", "problem_rows", "claimed_fen", "award_fen", "diff_fen", "uncompared_rows", "uncompared_claimed_fen", "uncompared_award_fen"]
+        last = t.tail(1).row(0, named=True)
+        assert [last[c] for c in figures] == [total[c] for c in figures], key
+        assert t.head(t.height - 1).get_column("award_fen").sum() == total["award_fen"]
+    assert report.summaries["by_rule"].head(report.summaries["by_rule"].height - 1).get_column("rows").sum() == rows.height
     toilets = report.summaries["toilet_tasks"]
     cj = toilets.filter(pl.col("township") == "蔡家崖乡")
     assert cj.get_column("task")[0] == 310  # from the rule data (附件2)

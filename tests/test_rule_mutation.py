@@ -64,7 +64,7 @@ from xingxian_subsidy.pack.loader import RulePack, load_rules
 ROOT = Path(__file__).resolve().parent.parent
 RULES = RULES_DIR
 ALLOWLIST = Path(__file__).parent / "mutation_allowlist.txt"
-NOT_DOCUMENTS = {"vocabulary.yaml", "interpretations.yaml"}
+NOT_DOCUMENTS = {"vocabulary.yaml", "interpretations.yaml", "roster.yaml"}  # roster.yaml: how rosters are written, no amount
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

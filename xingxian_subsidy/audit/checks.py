@@ -4,8 +4,13 @@
   身份证号 that is not valid; one 身份证号 under two names). Each returns, per row index, the
   messages that make the row 输入有误.
 * :data:`NOTE_PASSES` add a note without changing a row's status (a once-per-household subsidy
-  claimed again; an applicant whose subject or category differs between rows). Each returns a
+  claimed again; an applicant whose subject or category differs between rows; one household in
+  two townships — in one roster, or in two townships' files audited together). Each returns a
   frame of issues: ``row``, ``_i``, ``column``, ``kind``, ``zh``, ``en``.
+
+Two more checks need what the computation found or what the reader set aside: the tier a roster
+writes against the tier recomputed (:func:`tier_differs`), and a roster's own 合计 rows against
+the rows they add up (:func:`totals_differ`, from ``layout.check_totals``).
 
 The limits across rows that change amounts (the 700 元 household cap, once per household, one
 award per project) are not checks but part of the computation (``engine.compute`` and
@@ -14,16 +19,19 @@ award per project) are not checks but part of the computation (``engine.compute`
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 import polars as pl
 
+from ..core.money import num_text
 from ..pack.loader import YearRules
+from ..pack.semantics import spelling_key
 from .columns import ColumnMap
 from .frame import rows_of_applicants_where_differs, subject_category_code
 from .identity import id_check, ids_ok, mask_id
 
-__all__ = ["INPUT_PASSES", "NOTE_PASSES", "NOTE_SCHEMA", "input_errors", "notes"]
+__all__ = ["INPUT_PASSES", "NOTE_PASSES", "NOTE_SCHEMA", "input_errors", "notes", "tier_differs", "totals_differ"]
 
 RowMessages = dict[int, list[dict[str, str]]]  # row index → [{"column", "kind", "zh", "en"}]
 NOTE_SCHEMA = {"row": pl.Int64, "_i": pl.Int64, "column": pl.String, "kind": pl.String, "zh": pl.String, "en": pl.String}
@@ -103,8 +111,36 @@ def _subject_differs(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> pl.Data
         pl.lit("this applicant's subject or category differs between rows; cross-row limits were applied per combination; please check").alias("en"))
 
 
+def _where(b: pl.DataFrame) -> pl.Expr:
+    """How a message names a row: 第5行, or 蔡家崖乡.xlsx 第5行 when several files are read."""
+    row = pl.format("第{}行", "row")
+    return pl.format("{} {}", "file", row) if "file" in b.columns else row
+
+
+def _two_townships(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> pl.DataFrame:
+    """One household (one 身份证号) under two townships: in one roster, or in two townships'
+    files audited together (its caps are counted together; each township should know)."""
+    with_id = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "aid", "township", "id_number").filter(
+        pl.col("id_number").is_not_null() & pl.col("township").is_not_null())
+    if not with_id.height:
+        return pl.DataFrame(schema=NOTE_SCHEMA)
+    idx = rows_of_applicants_where_differs(with_id.get_column("aid"), with_id.get_column("township"))
+    if not len(idx):
+        return pl.DataFrame(schema=NOTE_SCHEMA)
+    hit = with_id.gather(idx).get_column("i")
+    sel = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "aid", "township", "row", _where(b).alias("where")).filter(pl.col("i").is_in(hit.implode()))
+    towns = sel.group_by("aid", maintain_order=True).agg(pl.col("township").unique(maintain_order=True).str.join("、").alias("towns"),
+                                                         pl.col("where").str.join("、").alias("places"))
+    sel = sel.join(towns, on="aid", how="left", maintain_order="left")
+    return sel.select(
+        "row", pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(cmap.fixed.get("township"), dtype=pl.String).alias("column"), pl.lit("cross").alias("kind"),
+        pl.format("同一户（同一身份证号）出现在不同乡镇：{}（{}）：上限按同一户合并核算，请核实由哪个乡镇申报", "towns", "places").alias("zh"),
+        pl.format("one household (one ID number) appears under different townships: {} ({}); its caps are counted together; please check which township claims it",
+                  "towns", "places").alias("en"))
+
+
 INPUT_PASSES: list[Callable[[pl.DataFrame, YearRules, ColumnMap], RowMessages]] = [_invalid_household_ids, _one_id_two_names]
-NOTE_PASSES: list[Callable[[pl.DataFrame, YearRules, ColumnMap], pl.DataFrame]] = [_claimed_twice, _subject_differs]
+NOTE_PASSES: list[Callable[[pl.DataFrame, YearRules, ColumnMap], pl.DataFrame]] = [_claimed_twice, _subject_differs, _two_townships]
 
 
 def input_errors(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> RowMessages:
@@ -119,3 +155,43 @@ def input_errors(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> RowMessages
 def notes(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> list[pl.DataFrame]:
     """Run every note pass: one frame of issues per pass, in pass order."""
     return [check(b, yr, cmap).cast(NOTE_SCHEMA) for check in NOTE_PASSES]
+
+
+def tier_differs(st: pl.DataFrame, tier: pl.Series, frame: pl.DataFrame, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
+    """The tier a roster writes (奖补档次: 三档, 第3档 — a spelling the pack lists) against the tier
+    recomputed, on the rows that have both: a difference is a note."""
+    col = cmap.extra.get("tier")
+    if col is None or col not in frame.columns:
+        return pl.DataFrame(schema=NOTE_SCHEMA)
+    spellings = {spelling_key(k): v for k, v in yr.vocabulary.roster.values.get("tier", {}).items()}
+    written = frame.get_column(col)
+    read = {w: spellings.get(spelling_key(w), w.strip()) for w in written.drop_nulls().unique().to_list()}
+    as_read = written.replace_strict(read, default=None, return_dtype=pl.String)
+    d = pl.DataFrame([st.get_column("row"), written.alias("written"), as_read.alias("as_read"), tier.alias("tier")]).with_row_index("i").filter(
+        pl.col("as_read").is_not_null() & pl.col("tier").is_not_null() & (pl.col("as_read") != pl.col("tier")))
+    return d.select("row", pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(col).alias("column"), pl.lit("cross").alias("kind"),
+                    pl.format("名册填写档次“{}”，按增收核定为“{}”", "written", "tier").alias("zh"),
+                    pl.format("the roster writes tier {}, the income gain places it in {}", "written", "tier").alias("en"))
+
+
+def totals_differ(totals: list, lang: str, several_files: bool, several_sheets: bool) -> pl.DataFrame:
+    """A roster's own 合计 rows that do not add up (``layout.TotalCheck``), as problem-list rows:
+    file, sheet, row, column, kind ``total``, the label as the name, and the message."""
+    recs = []
+    for t in totals:
+        if t.ok:
+            continue
+        if t.summed is None:
+            zh = f"“{t.label}”行的“{t.column}”为 {num_text(t.stated)}，但所加的行中有不是数字的格子，无法核对"
+            en = f"the {t.label} row's {t.column} is {num_text(t.stated)}, but a cell of the rows it adds up is not a number: not checked"
+        else:
+            zh = (f"“{t.label}”行的“{t.column}”为 {num_text(t.stated)}，上方 {t.rows} 行之和为 {num_text(t.summed)}，"
+                  f"相差 {num_text(t.stated - t.summed)}")
+            en = f"the {t.label} row's {t.column} is {num_text(t.stated)}; the {t.rows} rows it adds up sum to {num_text(t.summed)} (off by {num_text(t.stated - t.summed)})"
+        recs.append({"row": t.row, "column": t.column, "kind": "total", "status": None, "name": t.label, "id_number": None,
+                     "file": Path(t.file).name if t.file else None, "sheet": t.sheet, "message": zh if lang == "zh" else en})
+    schema = {"row": pl.Int64, "column": pl.String, "kind": pl.String, "status": pl.String, "name": pl.String, "id_number": pl.String,
+              "file": pl.String, "sheet": pl.String, "message": pl.String}
+    df = pl.DataFrame(recs, schema=schema)
+    drop = [c for c, keep in (("file", several_files), ("sheet", several_sheets)) if not keep]
+    return df.drop(drop)

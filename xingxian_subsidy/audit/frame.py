@@ -24,7 +24,8 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     ``claimed_plain`` (written as plain decimal text, which the vector path reads itself) and
     ``key`` (the applicant: ``id:`` + 身份证号, else ``nv:`` + 姓名 ``|`` 村; name, village, township
     and ID normalised by ``parse.key_text`` — NFKC, invisible characters removed — so that two
-    spellings that look the same are one household), and ``sheet`` when several sheets were read.
+    spellings that look the same are one household), ``sheet`` when several sheets were read and
+    ``file`` when several files were.
     The rule is resolved by ``columns.resolve_rule``, the reference path's own reading (a rule id
     in capitals is that rule everywhere, in the summaries too).
     """
@@ -66,6 +67,8 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     base = base.with_columns(fen.alias("claimed_fen"), plain.alias("claimed_plain"), applicant_ids(base.get_column("key")).alias("aid"))
     if roster.sheet is not None:
         base = base.with_columns(pl.Series("sheet", roster.sheet, dtype=pl.String))
+    if roster.file is not None:
+        base = base.with_columns(pl.Series("file", roster.file, dtype=pl.String))
     return base
 
 

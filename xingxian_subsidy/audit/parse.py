@@ -15,7 +15,7 @@ from ..engine.applicant import category_not_for, parse_value
 from ..engine.models import ApplicantInfo
 from ..pack.loader import YearRules
 from ..pack.models import InputSpec
-from ..pack.semantics import resolve_category, resolve_subject
+from ..pack.semantics import near_miss, resolve_category, resolve_subject
 from .columns import ColumnMap, resolve_rule
 from .read import Roster
 
@@ -62,6 +62,20 @@ class ParsedRow:
     key: str = ""
     group: tuple = ()
     info: ApplicantInfo | None = None
+
+
+def _hint(raw: str, words: list[str], yr: YearRules, kind: str) -> tuple[str, str]:
+    """", did you mean …?" for a word not known: the nearest known word or spelling the pack lists
+    (a group of categories named where the subsidy needs the category itself says so)."""
+    if kind == "category" and raw.strip() in yr.vocabulary.groups:
+        members = "、".join(c.label.zh for c in yr.vocabulary.categories if c.id in yr.vocabulary.groups[raw.strip()])
+        return (f"：这是一组农户类型（{members}），本项目对组内各类型的条件或金额不同，请填写具体类型",
+                ": a group of categories, which this subsidy treats differently: give the category itself")
+    spellings = yr.vocabulary.roster.values.get(kind, {})
+    hit = near_miss(raw, [*words, *spellings])
+    if hit is None:
+        return "", ""
+    return f"，是否应为“{hit}”？", f"; did you mean {hit!r}?"
 
 
 def key_text(raw: str | None) -> str | None:
@@ -112,7 +126,8 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
 
         rownum = roster.rows[i]
         pr = ParsedRow(index=i, row=rownum)
-        where = roster.source if roster.sheet is None else f"{roster.source}[{roster.sheet[i]}]"
+        src = roster.file[i] if roster.file is not None else roster.source
+        where = src if roster.sheet is None else f"{src}[{roster.sheet[i]}]"
 
         def problem(col: str | None, zh: str, en: str, pr: ParsedRow = pr, rownum: int = rownum, where: str = where) -> None:
             pr.problems.append(Problem(source=where, row=rownum, field=col, message=_t(zh, en)))
@@ -128,16 +143,18 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
                 subjects[raw_subject] = resolve_subject(yr.vocabulary, raw_subject)
             pr.subject = subjects[raw_subject]
             if pr.subject is None:
-                problem(fx["subject"], f"未知主体类型“{raw_subject}”；可选：{subj_labels}",
-                        f"unknown subject type {raw_subject!r}; expected one of: {', '.join(s.label.en for s in yr.vocabulary.subjects)}")
+                hint = _hint(raw_subject, [w for s in yr.vocabulary.subjects for w in s.names], yr, "subject")
+                problem(fx["subject"], f"未知主体类型“{raw_subject}”{hint[0]}；可选：{subj_labels}",
+                        f"unknown subject type {raw_subject!r}{hint[1]}; expected one of: {', '.join(s.label.en for s in yr.vocabulary.subjects)}")
         raw_cat = cell("category")
         if raw_cat:
             if raw_cat not in categories:
                 categories[raw_cat] = resolve_category(yr.vocabulary, raw_cat)
             pr.category = categories[raw_cat]
             if pr.category is None:
-                problem(fx.get("category"), f"未知农户类型“{raw_cat}”；可选：{cat_labels}",
-                        f"unknown household category {raw_cat!r}; expected one of: {', '.join(c.label.en for c in yr.vocabulary.categories)}")
+                hint = _hint(raw_cat, [w for c in yr.vocabulary.categories for w in c.names], yr, "category")
+                problem(fx.get("category"), f"未知农户类型“{raw_cat}”{hint[0]}；可选：{cat_labels}",
+                        f"unknown household category {raw_cat!r}{hint[1]}; expected one of: {', '.join(c.label.en for c in yr.vocabulary.categories)}")
         if pr.category is not None and pr.subject is not None and pr.subject not in yr.vocabulary.household_subjects:
             problem(fx.get("category"), *category_not_for(yr, pr.subject))
         raw_rule = cell("rule")
@@ -148,8 +165,9 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
                 rules_[raw_rule] = resolve_rule(yr, raw_rule)
             pr.rule_id = rules_[raw_rule]
             if pr.rule_id is None:
-                problem(fx["rule"], f"未知奖补项目“{raw_rule}”；用 `xingxian-subsidy rules list` 查看",
-                        f"unknown rule {raw_rule!r}; see `xingxian-subsidy rules list`")
+                hint = _hint(raw_rule, [*yr.rules, *(r.name.zh for r in yr.rules.values())], yr, "rule")
+                problem(fx["rule"], f"未知奖补项目“{raw_rule}”{hint[0]}；用 `xingxian-subsidy rules list` 查看",
+                        f"unknown rule {raw_rule!r}{hint[1]}; see `xingxian-subsidy rules list`")
         pr.project = cell("project")
         raw_claimed = cell("claimed")
         if raw_claimed is not None:

@@ -233,7 +233,7 @@ def issue_frame(st: pl.DataFrame, plan: Explanations, wanted: pl.DataFrame, reas
     # in the order of the rows wanted (each row's own entries in their order), then the notes
     rows = pl.concat([listed_rows, by_status.cast(NOTE_SCHEMA)]).sort("_i", maintain_order=True)
     allp = pl.concat([rows, *notes]).with_row_index("_seq").sort("row", "_seq")
-    who = ["status", "name", "id_number"] + (["sheet"] if "sheet" in st.columns else [])  # the sheet, when several were read
+    who = ["status", "name", "id_number"] + [c for c in ("file", "sheet") if c in st.columns]  # the file and sheet, when several were read
     at = st.select(who).gather(allp.get_column("_i"))
     message = pl.col(lang)
     message = pl.when(message.is_null() | (message == "")).then(pl.col("zh").fill_null("")).otherwise(message)

@@ -9,7 +9,7 @@ import polars as pl
 
 from ..core.text import Text
 
-__all__ = ["COLUMN_TITLES", "KIND_TITLES", "READINGS_TITLE", "STATUSES", "AuditReport", "yuan_text"]
+__all__ = ["COLUMN_TITLES", "KIND_TITLES", "MONEY_COLUMNS", "READINGS_TITLE", "STATUSES", "AuditReport", "yuan_text"]
 
 # Row statuses (zh is the value written; en for --lang en).
 STATUSES: dict[str, Text] = {
@@ -46,6 +46,10 @@ class AuditReport:
     # per contested reading (register entry, alternative): the rows and the money that change
     # (``simulate.reading_impacts``); None when not asked for
     readings: pl.DataFrame | None = None
+    # the pack's report tables by key of ``summaries`` (the writers lay each out as its form), and the year
+    reports: dict[str, Any] = field(default_factory=dict)
+    year: int | None = None
+    title: str | None = None  # how the rule pack names the tool to its users (兴县奖补): the report's titles
 
     @property
     def all_match(self) -> bool:
@@ -69,6 +73,9 @@ COLUMN_TITLES: dict[str, Text] = {
     "diff": Text(zh="差额（申报−核定，元）", en="difference (claimed − recomputed)"),
     "status": Text(zh="状态", en="status"),
     "reason": Text(zh="原因", en="reason"),
+    "basis": Text(zh="核验依据", en="what was checked"),
+    "notes": Text(zh="读法说明", en="how cells were read"),
+    "file": Text(zh="文件", en="file"),
     "column": Text(zh="列", en="column"),
     "kind": Text(zh="类别", en="kind"),
     "message": Text(zh="说明", en="message"),
@@ -78,6 +85,9 @@ COLUMN_TITLES: dict[str, Text] = {
     "claimed_fen": Text(zh="申报金额合计（元）", en="claimed total (yuan)"),
     "award_fen": Text(zh="核定金额合计（元）", en="recomputed total (yuan)"),
     "diff_fen": Text(zh="差额合计（元）", en="difference total (yuan)"),
+    "uncompared_rows": Text(zh="未能比对行数", en="rows not compared"),
+    "uncompared_claimed_fen": Text(zh="未能比对行的申报金额（元）", en="claimed on rows not compared (yuan)"),
+    "uncompared_award_fen": Text(zh="未能比对行的核定金额（元）", en="recomputed on rows not compared (yuan)"),
     "households": Text(zh="申请户数", en="households applying"),
     "total_wan": Text(zh="共需奖补资金（万元）", en="total (万元)"),
     "claimed_rows": Text(zh="申报行数", en="rows claimed"),
@@ -92,10 +102,14 @@ COLUMN_TITLES: dict[str, Text] = {
     "variant_fen": Text(zh="另一种理解金额（元）", en="under the alternative (yuan)"),
     "change_fen": Text(zh="变化（元）", en="change (yuan)"),
 }
+# the columns that hold money in 分 (written as 元: exact text in CSV and JSON, a number in a workbook)
+MONEY_COLUMNS = frozenset({"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen", "base_fen", "variant_fen", "change_fen",
+                           "uncompared_claimed_fen", "uncompared_award_fen"})
 READINGS_TITLE = Text(zh="争议口径影响", en="contested readings")
 KIND_TITLES = {
     "bad_input": Text(zh="输入有误", en="input error"),
     "cross": Text(zh="跨行核查", en="cross-row check"),
+    "total": Text(zh="合计不符", en="total does not add up"),
     **STATUSES,
 }
 

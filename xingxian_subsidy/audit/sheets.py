@@ -59,6 +59,8 @@ class SheetGrid:
         rows: the spreadsheet row number of each frame row.
         first_column: the 1-based column of the first header cell.
         skipped: rows not read and why (sheet row, reason in zh and en).
+        header_row: the spreadsheet row of ``header`` (the sheet's first non-blank row; the
+            roster's own header may be further down, under a title: ``layout.locate``).
     """
 
     name: str
@@ -68,6 +70,7 @@ class SheetGrid:
     rows: list[int]
     first_column: int = 1
     skipped: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    header_row: int = 1
 
     @property
     def empty(self) -> bool:
@@ -221,7 +224,7 @@ class _Book:
             if r > r0:
                 columns[c - c0][r - r0 - 1] = text
         frame = pl.DataFrame({f"c{j}": columns[j] for j in range(width)}, schema={f"c{j}": pl.String for j in range(width)})
-        return SheetGrid(name, hidden, header, frame, rows, first_column=c0)
+        return SheetGrid(name, hidden, header, frame, rows, first_column=c0, header_row=r0)
 
 
 def _workbook_part(zf: zipfile.ZipFile) -> str:

@@ -179,12 +179,14 @@ def _figures(rows: pl.DataFrame, lang: str) -> tuple[dict[str, pl.DataFrame], di
 
 
 def reading_impacts(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.DataFrame, status: pl.Series, fen: pl.Series,
-                    lang: str = "zh") -> pl.DataFrame:
+                    lang: str = "zh", alternatives: dict[tuple[str, str], YearRules] | None = None) -> pl.DataFrame:
     """Per contested reading (register entry and alternative): the rows whose award changes and the money.
 
     Args:
         roster: the roster; ``fixed`` its ``frame.base_frame`` under ``yr``.
         status, fen: each row's line status and award in 分 under ``yr`` (null where there is none).
+        alternatives: the rules under each alternative reading (default ``alternative_years(yr)``;
+            the audit gives them narrowed as ``yr`` is, to the conditions the roster carries).
 
     Returns:
         One row per alternative, in register order: ``entry``, ``title``, ``alternative``, ``label``,
@@ -197,7 +199,7 @@ def reading_impacts(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.Dat
     base = pl.DataFrame([fixed.get_column("rule"), status.alias("status"), paid.alias("fen")])
     out: list[dict[str, Any]] = []
     present = set(fixed.get_column("rule").drop_nulls().unique().to_list())
-    for (entry, alt_id), other in alternative_years(yr).items():
+    for (entry, alt_id), other in (alternatives if alternatives is not None else alternative_years(yr)).items():
         alt = next(a for a in yr.alternatives[entry] if a.id == alt_id)
         moved = rules_moved(yr, other)
         rec = {"entry": entry, "title": yr.interpretations[entry].title.get(lang), "alternative": alt_id, "label": alt.label.get(lang),

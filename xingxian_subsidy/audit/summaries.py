@@ -69,17 +69,27 @@ def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.
     """The summaries (by township, village and subsidy, then each report table of the pack), the
     sentences the tier reports ask each township to file, and the number of rows of each status."""
     unknown = "（未填）" if lang == "zh" else "(blank)"
+    by_file = "file" in st.columns
     # amounts summed as Int128: 93 claims of 999,999,999,999,999 元 would wrap an Int64 of 分
-    s = st.lazy().select("township", "village", "rule", "rule_raw", "status", "claimed_fen", "award_fen", "diff_fen", "aid", "tier").with_columns(
+    cols = ["township", "village", "rule", "rule_raw", "status", "claimed_fen", "award_fen", "diff_fen", "aid", "tier"] + (["file"] if by_file else [])
+    s = st.lazy().select(cols).with_columns(
         pl.col("claimed_fen", "award_fen", "diff_fen").cast(pl.Int128),
         pl.col("township").fill_null(unknown), pl.col("village").fill_null(unknown),
         pl.col("rule").fill_null(pl.col("rule_raw")).fill_null(unknown))
+    if not by_file:
+        s = s.with_columns(pl.lit("", dtype=pl.String).alias("file"))
     # every table of the summaries in one polars run (shared scans, both cores); the totals by
-    # township, village, subsidy and status are sums, so one pass over the rows groups them by all
-    # four and the tables add those groups up (groups kept in the order the rows first show them)
+    # file, township, village, subsidy and status are sums, so one pass over the rows groups them
+    # by all five and the tables add those groups up (groups kept in the order the rows first show
+    # them). 申报, 核定 and 差额 are summed over the rows that have both (差额合计 = 申报合计 −
+    # 核定合计 on every table and on screen); the rows lacking either are counted apart.
+    compared = pl.col("diff_fen").is_not_null()
     queries = [
-        s.group_by(["township", "village", "rule", "status"], maintain_order=True).agg(
-            pl.len().alias("rows"), pl.col("claimed_fen").sum(), pl.col("award_fen").sum(), pl.col("diff_fen").sum()),
+        s.group_by(["file", "township", "village", "rule", "status"], maintain_order=True).agg(
+            pl.len().alias("rows"), pl.col("claimed_fen").filter(compared).sum(), pl.col("award_fen").filter(compared).sum(),
+            pl.col("diff_fen").sum(), (~compared).sum().alias("uncompared_rows"),
+            pl.col("claimed_fen").filter(~compared).sum().alias("uncompared_claimed_fen"),
+            pl.col("award_fen").filter(~compared).sum().alias("uncompared_award_fen")),
     ]
     for _, (doc, report) in yr.reports.items():  # three queries per report table
         if isinstance(report, RuleGroupReport):
@@ -92,10 +102,13 @@ def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.
             ]
         elif isinstance(report, TierReport):
             cy = s.filter(pl.col("rule").is_in(report.rules))
+            # one tier per household (附件7 counts households per 档): its paid rows' tier — the tier of
+            # its highest-paid row if readings placed them apart — and its whole award
+            households = cy.filter((pl.col("award_fen") > 0) & pl.col("tier").is_not_null()).group_by(["township", "aid"], maintain_order=True).agg(
+                pl.col("tier").sort_by("award_fen", descending=True, maintain_order=True).first(), pl.col("award_fen").sum())
             queries += [
                 cy.group_by("township").agg(pl.col("aid").n_unique()),
-                cy.filter((pl.col("award_fen") > 0) & pl.col("tier").is_not_null()).group_by(["township", "tier"]).agg(
-                    pl.col("aid").n_unique(), pl.col("award_fen").sum()),
+                households.group_by(["township", "tier"]).agg(pl.len().alias("aid"), pl.col("award_fen").sum()),
                 cy.select(pl.col("township").unique(maintain_order=True)),
             ]
         else:
@@ -112,18 +125,24 @@ def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.
         pl.col("rows").filter(pl.col("status") == "match").sum().cast(pl.UInt32).alias("match_rows"),
         pl.col("rows").filter(pl.col("status") != "match").sum().cast(pl.UInt32).alias("problem_rows"),
         pl.col("claimed_fen").sum(), pl.col("award_fen").sum(), pl.col("diff_fen").sum(),
+        pl.col("uncompared_rows").sum().cast(pl.UInt32), pl.col("uncompared_claimed_fen").sum(), pl.col("uncompared_award_fen").sum(),
     ]
-    by_town = groups.group_by("township", maintain_order=True).agg(agg)
-    by_village = groups.group_by(["township", "village"], maintain_order=True).agg(agg)
-    by_rule_raw = groups.group_by("rule", maintain_order=True).agg(agg)
+    total_label = "合计" if lang == "zh" else "total"
     total_raw = groups.select(agg)
+
+    def with_total(df: pl.DataFrame, key: str) -> pl.DataFrame:
+        return pl.concat([df, total_raw.with_columns(pl.lit(total_label).alias(key))], how="diagonal_relaxed").select(df.columns)
+
+    by_town = with_total(groups.group_by("township", maintain_order=True).agg(agg), "township")
+    by_village = with_total(groups.group_by(["township", "village"], maintain_order=True).agg(agg), "township")
+    by_rule_raw = groups.group_by("rule", maintain_order=True).agg(agg)
     status_counts = {st_: c for st_, c in groups.group_by("status").agg(pl.col("rows").sum()).iter_rows()}
     names = {rid: r.name.get(lang) for rid, r in yr.rules.items()}
-    by_rule = by_rule_raw.with_columns(
-        pl.col("rule").replace_strict(names, default=None).alias("rule_name")).select(["rule", "rule_name", *[a.meta.output_name() for a in agg]])
-    total = total_raw.with_columns(pl.lit("合计" if lang == "zh" else "total").alias("township")).select(by_town.columns)
-    by_town = pl.concat([by_town, total])
+    by_rule = with_total(by_rule_raw.with_columns(
+        pl.col("rule").replace_strict(names, default=None).alias("rule_name")).select(["rule", "rule_name", *[a.meta.output_name() for a in agg]]), "rule")
     summaries = {"by_township": by_town, "by_village": by_village, "by_rule": by_rule}
+    if by_file:  # several files: a line per file, then the county
+        summaries = {"by_file": with_total(groups.group_by("file", maintain_order=True).agg(agg), "file"), **summaries}
 
     texts: list[str] = []
     for k, (rid, (doc, report)) in enumerate(yr.reports.items()):
@@ -167,6 +186,16 @@ def _tier_table(report: TierReport, yr: YearRules, lang: str, applied_df: pl.Dat
                              for lb in labels)
             texts.append(report.text.get(lang).format(township=town, year=yr.year, households=row["households"], tiers=parts,
                                                       total_wan=row["total_wan"]))
+    if rows:  # the county's 合计 row: the sum of the townships'
+        total: dict[str, Any] = {"township": "合计" if lang == "zh" else "total", "households": sum(r["households"] for r in rows)}
+        fen_total = 0
+        for label in labels:
+            total[f"{label}_households"] = sum(r[f"{label}_households"] for r in rows)
+            fen = sum(int(by_tier.get((r["township"], label), (0, 0))[1]) for r in rows)
+            total[f"{label}_wan"] = wan_text(fen)
+            fen_total += fen
+        total["total_wan"] = wan_text(fen_total)
+        rows.append(total)
     table = pl.DataFrame(rows) if rows else pl.DataFrame({"township": []}, schema={"township": pl.String})
     return table, texts
 

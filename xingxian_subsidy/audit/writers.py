@@ -23,7 +23,7 @@ from ..core.files import write_all
 from ..core.text import Text
 from .cells import formula_columns, neutralise, neutralise_expr
 from .identity import identifier_kind, mask_expr, mask_identifier_expr
-from .report import COLUMN_TITLES, KIND_TITLES, READINGS_TITLE, STATUSES, AuditReport
+from .report import COLUMN_TITLES, KIND_TITLES, MONEY_COLUMNS, STATUSES, AuditReport
 
 __all__ = ["detail_table", "write_report"]
 
@@ -34,6 +34,7 @@ def _t(zh: str, en: str) -> dict[str, str]:
 
 # the titles of the summaries every audit has (the rule pack's report tables bring their own)
 SUMMARY_TITLES = {
+    "by_file": Text(zh="按文件汇总", en="By file"),
     "by_township": Text(zh="按乡镇汇总", en="By township"),
     "by_village": Text(zh="按村汇总", en="By village"),
     "by_rule": Text(zh="按奖补项目汇总", en="By subsidy"),
@@ -53,11 +54,12 @@ def detail_table(report: AuditReport, show_id: bool = False) -> pl.DataFrame:
     q = [c for c in r.columns if c.startswith("q:")]
     # the roster's own columns that hold an identifier (another 身份证号, a bank card, a phone)
     passed = [c if show_id or identifier_kind(c[2:]) is None else mask_identifier_expr(c, identifier_kind(c[2:])).alias(c) for c in q]
-    sheet = [pl.col("sheet")] if "sheet" in r.columns else []
+    sheet = [pl.col(c) for c in ("file", "sheet") if c in r.columns]
+    own = [pl.col(c) for c in ("basis", "notes") if c in r.columns]
     out = r.select(
         *sheet, *cols,
         pl.col("claimed_fen").alias("claimed"), pl.col("award_fen").alias("award"), pl.col("diff_fen").alias("diff"),
-        pl.col("status").replace_strict(status_map).alias("status"), pl.col("reason"), *passed,
+        pl.col("status").replace_strict(status_map).alias("status"), pl.col("reason"), *own, *passed,
     )
     return out.rename(_detail_titles(out.columns, lang))
 
@@ -87,17 +89,18 @@ SHEET_TITLE = Text(zh="工作表", en="sheet")
 def _issue_table(report: AuditReport, show_id: bool) -> pl.DataFrame:
     lang = report.lang
     kinds = {k: v.get(lang) for k, v in KIND_TITLES.items()}
-    sheet = [pl.col("sheet")] if "sheet" in report.issues.columns else []
+    sheet = [pl.col(c) for c in ("file", "sheet") if c in report.issues.columns]
     t = report.issues.select(
         *sheet, pl.col("row"), pl.col("column"), pl.col("kind").replace_strict(kinds, default=pl.col("kind")).alias("kind"),
         pl.col("name"), (pl.col("id_number") if show_id else mask_expr("id_number")).alias("id_number"), pl.col("message"))
-    return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES} | ({"sheet": SHEET_TITLE.get(lang)} if sheet else {}))
+    return t.rename({c: COLUMN_TITLES[c].get(lang) for c in t.columns if c in COLUMN_TITLES} | ({"sheet": SHEET_TITLE.get(lang)} if "sheet" in t.columns else {}))
 
 
-_MONEY_COLS = {"claimed", "award", "diff", "claimed_fen", "award_fen", "diff_fen", "base_fen", "variant_fen", "change_fen"}
+_MONEY_COLS = MONEY_COLUMNS
 
 
-def _summary_tables(report: AuditReport) -> list[tuple[str, pl.DataFrame]]:
+def _summary_tables(report: AuditReport) -> list[tuple[str, str, pl.DataFrame]]:
+    """Each summary table (key, title, table with its columns titled)."""
     lang = report.lang
     titles = {**SUMMARY_TITLES, **report.summary_titles}
     out = []
@@ -118,7 +121,7 @@ def _summary_tables(report: AuditReport) -> list[tuple[str, pl.DataFrame]]:
         if key == "by_rule":
             rename["rule"] = COLUMN_TITLES["rule"].get(lang)
             rename["rule_name"] = COLUMN_TITLES["rule_name"].get(lang)
-        out.append((titles[key].get(lang), df.rename(rename)))
+        out.append((key, titles[key].get(lang), df.rename(rename)))
     return out
 
 
@@ -152,7 +155,7 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False,
             "stamp": report.stamp,
             "rows": _json_rows(detail),
             "issues": issues.to_dicts(),
-            "summaries": {title: _json_rows(df) for title, df in summaries},
+            "summaries": {title: _json_rows(df) for _, title, df in summaries},
             "report_texts": report.texts,
         }
         if report.readings is not None:
@@ -173,7 +176,7 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False,
 
         def write_summary(tmp: Path) -> None:
             with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-                for title, df in summaries:
+                for _, title, df in summaries:
                     fh.write(_csv_text([title]) + "\n")
                     fh.write(_safe_headers(_money_text(df).pipe(_neutralised)).write_csv())
                     fh.write("\n")
@@ -192,7 +195,10 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False,
             writers[readings_path] = keep(readings_path.name, lambda tmp: _write_csv(_readings_table(report), tmp))
         writers[stamp_path] = write_stamp
     else:
-        writers[out] = lambda tmp: _write_xlsx(report, tmp, detail, issues, summaries)
+        from .workbook import write_workbook
+
+        readings = _readings_table(report) if report.readings is not None else None
+        writers[out] = lambda tmp: write_workbook(report, tmp, detail, issues, summaries, readings)
     return write_all(writers, inputs)
 
 
@@ -278,115 +284,3 @@ def _write_parquet(report: AuditReport, detail: pl.DataFrame, path: Path) -> Non
 
 def _json_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
     return _money_text(df).to_dicts()
-
-
-def _write_xlsx(report: AuditReport, out: Path, detail: pl.DataFrame, issues: pl.DataFrame, summaries: list[tuple[str, pl.DataFrame]]) -> None:
-    import xlsxwriter
-
-    lang = report.lang
-    wb = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False})
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
-    money = wb.add_format({"num_format": "#,##0.00"})
-    bold = wb.add_format({"bold": True})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    status_fmt = {
-        STATUSES["match"].get(lang): wb.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"}),
-        STATUSES["over"].get(lang): wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"}),
-        STATUSES["under"].get(lang): wb.add_format({"font_color": "#9C5700", "bg_color": "#FFEB9C"}),
-        STATUSES["bad_input"].get(lang): wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE", "bold": True}),
-    }
-
-    def write_table(ws, df: pl.DataFrame, first_row: int) -> int:
-        money_cols = set(_money_cols(df))
-        for j, c in enumerate(df.columns):
-            ws.write_string(first_row, j, str(neutralise(c)), head)
-        status_col = COLUMN_TITLES["status"].get(lang)
-        for i, rec in enumerate(df.iter_rows(), start=first_row + 1):
-            for j, (c, v) in enumerate(zip(df.columns, rec)):
-                if v is None:
-                    continue
-                if c in money_cols:
-                    # the cell's number is the double nearest the exact amount in 分/100; to 2 decimals it reads back exactly
-                    ws.write_number(i, j, int(v) / 100, money)
-                elif isinstance(v, bool):
-                    ws.write_string(i, j, "是" if v else "否")
-                elif isinstance(v, int):
-                    ws.write_number(i, j, v)
-                elif c == status_col and v in status_fmt:
-                    ws.write_string(i, j, v, status_fmt[v])
-                else:
-                    ws.write_string(i, j, str(neutralise(str(v))))
-        return first_row + df.height + 1
-
-    sheet_names = {"detail": "明细" if lang == "zh" else "detail", "issues": "问题清单" if lang == "zh" else "issues",
-                   "summary": "汇总" if lang == "zh" else "summary", "about": "说明" if lang == "zh" else "about"}
-    ws = wb.add_worksheet(sheet_names["detail"])
-    ws.freeze_panes(1, 0)
-    ws.set_row(0, 30)
-    widths = {"行号": 6, "row": 6, "原因": 60, "reason": 60, "身份证号": 20, "奖补项目": 26, "规则编号": 30}
-    for j, c in enumerate(detail.columns):
-        ws.set_column(j, j, widths.get(c, 14))
-    write_table(ws, detail, 0)
-    if detail.height:
-        ws.autofilter(0, 0, detail.height, detail.width - 1)
-
-    ws = wb.add_worksheet(sheet_names["issues"])
-    ws.freeze_panes(1, 0)
-    for j, c in enumerate(issues.columns):
-        ws.set_column(j, j, 80 if c in ("说明", "message") else 14)
-    write_table(ws, issues, 0)
-
-    ws = wb.add_worksheet(sheet_names["summary"])
-    ws.freeze_panes(1, 0)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 30, 14)
-    r = 0
-    for title, df in summaries:
-        ws.write_string(r, 0, title, bold)
-        r = write_table(ws, df, r + 1) + 1
-    if report.texts and report.texts_title is not None:
-        ws.write_string(r, 0, report.texts_title.get(lang), bold)
-        for text in report.texts:
-            r += 1
-            ws.write_string(r, 0, neutralise(text))
-        r += 2
-
-    if report.readings is not None:
-        ws = wb.add_worksheet(READINGS_TITLE.get(lang))
-        ws.freeze_panes(1, 0)
-        ws.set_column(0, 0, 10)
-        ws.set_column(1, 1, 40)
-        ws.set_column(2, 2, 10)
-        ws.set_column(3, 3, 40)
-        ws.set_column(4, 8, 16)
-        write_table(ws, _readings_table(report), 0)
-
-    ws = wb.add_worksheet(sheet_names["about"])
-    ws.set_column(0, 0, 18)
-    ws.set_column(1, 1, 100)
-    s = report.stamp
-    lines = [
-        ("工具" if lang == "zh" else "tool", s["tool"]),
-        ("规则包" if lang == "zh" else "rule pack", s["rule_pack"]),
-        ("年度" if lang == "zh" else "year", str(s["year"])),
-        ("输入文件" if lang == "zh" else "input file", s["input_file"]),
-        ("输入文件 SHA-256" if lang == "zh" else "input SHA-256", s["input_sha256"]),
-        ("行数" if lang == "zh" else "rows", str(s["rows"])),
-        ("计算路径" if lang == "zh" else "engine", s["engine"]),
-        ("生成时间（UTC）" if lang == "zh" else "generated (UTC)", s["generated_at"]),
-        ("取整规则" if lang == "zh" else "rounding", s["rounding"]),
-    ] + [("依据文件" if lang == "zh" else "source", src) for src in s["sources"]]
-    if s.get("unused_columns"):
-        lines.append(("未识别的列" if lang == "zh" else "columns not used", "、".join(s["unused_columns"])))
-    for sh in s.get("sheets", []):
-        state = {"read": ("已读取", "read"), "empty": ("空白", "empty"), "not_roster": ("未读取", "not read")}[sh["status"]]
-        text = (f"{sh['name']}{'（隐藏）' if sh['hidden'] else ''}：{state[0]}" + (f" {sh['rows']} 行" if sh["status"] == "read" else "")
-                if lang == "zh" else f"{sh['name']}{' (hidden)' if sh['hidden'] else ''}: {state[1]}" + (f", {sh['rows']} rows" if sh["status"] == "read" else ""))
-        if sh.get("note"):
-            text += ("：" if lang == "zh" else ": ") + sh["note"]
-        lines.append(("工作表" if lang == "zh" else "sheet", text))
-    for i, (k, v) in enumerate(lines):
-        ws.write_string(i, 0, k, bold)
-        ws.write_string(i, 1, str(neutralise(v)), wrap)
-    wb.close()

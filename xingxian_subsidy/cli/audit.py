@@ -27,7 +27,7 @@ class Engine(str, Enum):
 
 
 def audit(
-    roster: Annotated[Path, typer.Argument(help="奖补名册：.xlsx、.csv（UTF-8 或 GBK）或 .parquet。The roster.")],
+    roster: Annotated[list[Path], typer.Argument(help="奖补名册：.xlsx、.csv（UTF-8 或 GBK）或 .parquet；可给多个文件或一个文件夹。The roster: files or a folder.")],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="审核报告：.xlsx、.csv、.json 或 .parquet（按扩展名）。Report file, by suffix.")] = None,
     lang: LangOpt = Lang.zh,
     rules: RulesOpt = None,
@@ -41,19 +41,24 @@ def audit(
     reading: ReadingOpt = None,
     readings_sheet: Annotated[bool, typer.Option("--readings/--no-readings", help="报告中加入“争议口径影响”（默认加入）。Add the sheet of contested readings.")] = True,
     sheet: Annotated[Optional[list[str]], typer.Option("--sheet", help="只审核这些工作表（可多次给出；默认：所有名册工作表，含隐藏的）。Sheets to audit (repeatable).")] = None,
+    rule: Annotated[Optional[str], typer.Option("--rule", help="整张名册的奖补项目（规则编号或名称），名册没有“项目”列时用。The roster's subsidy, when it has no rule column.")] = None,
+    subject: Annotated[Optional[str], typer.Option("--subject", help="整张名册的主体类型（如 农户）。The roster's subject type.")] = None,
+    category: Annotated[Optional[str], typer.Option("--category", help="整张名册的农户类型（未填的行）。The roster's household category, for rows that give none.")] = None,
 ) -> None:
     """审核奖补名册：逐行重算、标出差异与原因、跨行核查、出汇总表。Recompute a roster row by row, flag mismatches, summarise."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from ..audit.read import read_roster
+    from ..audit.read import scan_roster
     from ..core.errors import SubsidyError
 
     L = lang.value
     show_progress = progress if progress is not None else sys.stderr.isatty()
-    # polars reads the file (releasing the GIL) while the engine is imported and the rule pack loaded
+    # the files are read (polars releases the GIL) while the engine is imported and the rule pack loaded
     with ThreadPoolExecutor(max_workers=1) as reader:
-        table = reader.submit(read_roster, roster, sheet or None)
+        table = reader.submit(scan_roster, roster, sheet or None)
+        from ..audit.facts import Defaults
         from ..audit.pipeline import audit as run_audit
+        from ..audit.read import locate_roster
         from ..audit.report import STATUSES, yuan_text
         from ..audit.writers import write_report
         from ..pack.loader import load_rules
@@ -66,38 +71,80 @@ def audit(
             # the cyclic collector's way, whose full passes otherwise rescan it while an audit
             # builds its many small objects. Reference counting still frees everything as usual.
             gc.freeze()
-            source = table.result()
+            scan = table.result()
+            source = locate_roster(scan, pack.for_year(pack.latest_year if year is None else year))
         except SubsidyError as exc:
             fail(exc, L)
+    defaults = Defaults(rule=rule, subject=subject, category=category) if (rule or subject or category) else None
     try:
         if show_progress:
             report = _with_progress(lambda tick: run_audit(source, pack, year=year, lang=L, engine=engine.value, explain=explain,
-                                                        explain_limit=explain_limit or None, progress=tick, readings=readings_sheet), L)
+                                                        explain_limit=explain_limit or None, progress=tick, readings=readings_sheet,
+                                                        defaults=defaults), L)
         else:
             report = run_audit(source, pack, year=year, lang=L, engine=engine.value, explain=explain, explain_limit=explain_limit or None,
-                               readings=readings_sheet)
-        written = write_report(report, out, show_id=show_id, inputs=[roster]) if out is not None else []
+                               readings=readings_sheet, defaults=defaults)
+        inputs = [f.path for f in source.files] or list(roster)
+        written = write_report(report, out, show_id=show_id, inputs=inputs) if out is not None else []
     except SubsidyError as exc:
         fail(exc, L)
     from ..core.inputforms import printable
 
     _sheet_notes(report.stamp.get("sheets", []), L)
+    _skipped_notes(report.stamp, L)
     by = report.status_counts
     parts = [f"{STATUSES[k].get(L)} {by[k]}" for k in STATUSES if by.get(k)]
-    total = report.summaries["by_township"].tail(1)
-    claimed, award = total.get_column("claimed_fen")[0] or 0, total.get_column("award_fen")[0] or 0
+    total = report.summaries["by_township"].tail(1).row(0, named=True)
+    claimed, award, diff = total["claimed_fen"] or 0, total["award_fen"] or 0, total["diff_fen"] or 0
+    apart, apart_claimed = total["uncompared_rows"] or 0, total["uncompared_claimed_fen"] or 0
+    files = [f for f in report.stamp.get("inputs", []) if f["status"] == "read"]
     if L == "zh":
-        print(printable(f"{report.stamp['input_file']}：共 {report.rows.height} 行；") + "，".join(parts))
-        print(f"申报合计 {yuan_text(claimed)} 元，核定合计 {yuan_text(award)} 元，差额 {yuan_text(claimed - award)} 元；问题 {report.issues.height} 条")
+        where = f"{len(files)} 个文件" if len(files) > 1 else report.stamp["input_file"]
+        print(printable(f"{where}：共 {report.rows.height} 行；") + "，".join(parts))
+        line = f"申报合计 {yuan_text(claimed)} 元，核定合计 {yuan_text(award)} 元，差额 {yuan_text(diff)} 元（{report.rows.height - apart} 行两者都有）"
+        if apart:
+            line += f"；另有 {apart} 行未能比对（申报 {yuan_text(apart_claimed)} 元）"
+        print(line + f"；问题 {report.issues.height} 条")
         for p in written:
             print(printable(f"报告已写入：{p}"))
     else:
-        print(printable(f"{report.stamp['input_file']}: {report.rows.height} rows; ") + ", ".join(parts))
-        print(f"claimed {yuan_text(claimed)}, recomputed {yuan_text(award)}, difference {yuan_text(claimed - award)} yuan; {report.issues.height} problems")
+        where = f"{len(files)} files" if len(files) > 1 else report.stamp["input_file"]
+        print(printable(f"{where}: {report.rows.height} rows; ") + ", ".join(parts))
+        line = (f"claimed {yuan_text(claimed)}, recomputed {yuan_text(award)}, difference {yuan_text(diff)} yuan "
+                f"(the {report.rows.height - apart} rows that have both)")
+        if apart:
+            line += f"; {apart} rows not compared (claimed {yuan_text(apart_claimed)})"
+        print(line + f"; {report.issues.height} problems")
         for p in written:
             print(printable(f"report written: {p}"))
     if fail_on_mismatch and not report.all_match:
         raise typer.Exit(1)
+
+
+def _skipped_notes(stamp: dict, lang: str) -> None:
+    """On stderr: how many rows were set aside (titles, 合计, signatures …) and each 合计 that does
+    not add up; the report's 说明 lists them all."""
+    from ..core.inputforms import printable
+
+    kinds: dict[str, int] = {}
+    for k in stamp.get("skipped", []):
+        if k["kind"] not in ("header", "title", "blank", "units", "numbers"):
+            first, _, last = k["rows"].partition("-")
+            kinds[k["kind"]] = kinds.get(k["kind"], 0) + (int(last) - int(first) + 1 if last else 1)
+    if kinds:
+        words = {"total": ("合计/小计", "total"), "notes": ("签字、日期或备注", "signature or notes")}
+        if lang == "zh":
+            parts = "、".join(f"{words[k][0]} {n} 行" for k, n in kinds.items())
+            print(printable(f"注意：{parts}未作为名册行读取（合计已与所加各行核对），详见报告“说明”"), file=sys.stderr)
+        else:
+            parts = ", ".join(f"{n} {words[k][1]} rows" for k, n in kinds.items())
+            print(printable(f"note: {parts} not read as roster rows (totals checked against their rows); the report's about sheet lists them"),
+                  file=sys.stderr)
+    for t in stamp.get("totals", []):
+        if not t["agrees"]:
+            print(printable(f"注意：第 {t['row']} 行“{t['label']}”的“{t['column']}”{t['stated']} 与所加各行之和 {t['sum_of_rows']} 不符" if lang == "zh"
+                            else f"note: row {t['row']} ({t['label']}): {t['column']} {t['stated']} differs from the sum of its rows {t['sum_of_rows']}"),
+                  file=sys.stderr)
 
 
 def _sheet_notes(sheets: list[dict], lang: str) -> None:

@@ -17,7 +17,7 @@ from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
 from ..pack.loader import RulePack, YearRules
 from ..pack.models import InputSpec
-from ..pack.semantics import resolve_category, resolve_rule, resolve_subject
+from ..pack.semantics import near_miss, resolve_category, resolve_rule, resolve_subject
 from .models import ApplicantFile, ApplicantInfo, Claim
 
 __all__ = ["category_not_for", "parse_applicant", "parse_value", "read_applicant", "suggest"]
@@ -85,7 +85,9 @@ def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
             if text in (choice.value, choice.label.zh, choice.label.en):
                 return choice.value, None
     options = "、".join(c.value for c in spec.choices)
-    return None, _t(f"应为以下之一：{options}；而不是“{raw}”", f"expected one of: {options}; got {raw!r}")
+    hint = near_miss(raw, [w for c in spec.choices for w in (c.value, c.label.zh)]) if isinstance(raw, str) else None
+    return None, _t(f"应为以下之一：{options}；而不是“{raw}”" + (f"（是否应为“{hint}”？）" if hint else ""),
+                    f"expected one of: {options}; got {raw!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
 
 
 def category_not_for(yr: YearRules, subject: str) -> tuple[str, str]:

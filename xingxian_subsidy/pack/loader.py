@@ -32,13 +32,14 @@ from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
 from .citations import value_in_text
 from .formulas import PooledRate, value_parameters
-from .models import Document, HowToApply, Interpretation, Parameter, Report, RuleGroupReport, TaskReport, TaskTable, Vocabulary
+from .models import Document, HowToApply, Interpretation, Parameter, Report, RosterWords, RuleGroupReport, TaskReport, TaskTable, Vocabulary
 from .overlay import Alternative, OverlayDocument, OverlayFile, Provenance, Reading, SetParam, apply_changes, located, read_overlay
 from .rule import Rule, walk_conditions
 
 __all__ = ["OVERLAY_FILE", "RulePack", "YearRules", "alternative_years", "default_rules_dir", "load_rules", "variant"]
 
 OVERLAY_FILE = "overlay.yaml"  # a year folder holding only this file is the year before it, changed
+ROSTER_FILE = "roster.yaml"  # how the year's rosters are written (models.RosterWords), beside vocabulary.yaml
 
 
 def default_rules_dir() -> Path:
@@ -250,7 +251,7 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     guides: dict[str, HowToApply] = {}
     used_interps: set[str] = set()
     for path in sorted(folder.glob("*.yaml")):
-        if path.name in ("vocabulary.yaml", "interpretations.yaml"):
+        if path.name in ("vocabulary.yaml", "interpretations.yaml", ROSTER_FILE):
             continue
         loaded = _load_yaml(path, problems)
         if not loaded:
@@ -353,6 +354,19 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
                 "zh": f"解释 {entry} 未被任何规则引用", "en": f"interpretation {entry} is not referred to by any rule"}))
     if vocabulary is None:
         return None
+    roster_path = folder / ROSTER_FILE
+    if roster_path.exists():
+        loaded = _load_yaml(roster_path, problems)
+        if loaded:
+            data, lines = loaded
+            try:
+                words = RosterWords.model_validate(data)
+            except ValidationError as exc:
+                problems += _pydantic_problems(exc, roster_path, lines)
+            else:
+                if not files_failed:  # a document that failed to load has been reported; its rules are not missing
+                    problems += _roster_problems(words, rules, vocabulary, documents, roster_path, lines)
+                vocabulary = vocabulary.model_copy(update={"roster": words})
     for entry in alternatives:
         if entry not in register and register:  # (a register that failed to load has been reported)
             problems.append(Problem(source=str(reg_path), message={"zh": f"读法属于不存在的条目 {entry}", "en": f"alternatives of an unknown entry {entry}"}))
@@ -631,6 +645,68 @@ def _construct_problems(rule: Rule, params: dict[str, Parameter]) -> list[tuple[
     declared_spec = rule.input_spec(declared) if declared else None
     if declared_spec is not None and unit_spec is not None and declared_spec.unit != unit_spec.unit:
         out.append((f"申报数量“{declared}”与验收数量“{units}”的单位不同", f"declared {declared} and accepted {units} differ in unit"))
+    return out
+
+
+def _roster_problems(words: RosterWords, rules: dict[str, Rule], vocabulary: Vocabulary, documents: dict[str, Document], path: Path,
+                     lines: dict[tuple, int]) -> list[Problem]:
+    """``roster.yaml``: every rule, input, document and word it names exists, each spelling stands
+    for a word the pack knows, and no header names two fields (one word, one thing)."""
+    from .semantics import resolve_category, resolve_rule, resolve_subject
+    from .semantics import spelling_key as _word_key
+
+    out: list[Problem] = []
+
+    def problem(loc: tuple, zh: str, en: str) -> None:
+        out.append(_problem(path, lines, loc, zh, en))
+
+    owner: dict[str, str] = {}
+    for fieldname, headers in words.columns.items():
+        for k, h in enumerate(headers):
+            if owner.setdefault(_word_key(h), fieldname) != fieldname:
+                problem(("columns", fieldname, k), f"表头“{h}”同时指 {owner[_word_key(h)]} 和 {fieldname}：名册中无法判断",
+                        f"header {h!r} names both {owner[_word_key(h)]} and {fieldname}: a roster could not tell them apart")
+    for rid, per in words.inputs.items():
+        rule = rules.get(rid)
+        if rule is None:
+            problem(("inputs", rid), f"不存在的规则 {rid}", f"unknown rule {rid}")
+            continue
+        for name, headers in per.items():
+            if rule.input_spec(name) is None:
+                problem(("inputs", rid, name), f"规则 {rid} 没有输入 {name}", f"rule {rid} has no input {name}")
+            for k, h in enumerate(headers):
+                if _word_key(h) in owner:
+                    problem(("inputs", rid, name, k), f"表头“{h}”已指 {owner[_word_key(h)]}", f"header {h!r} already names {owner[_word_key(h)]}")
+    tiers = {t.label.zh for r in rules.values() if r.formula.kind == "tier_table" for t in getattr(r.formula, "tiers", [])}
+    choices: dict[str, set[str]] = {}
+    for r in rules.values():
+        for spec in r.inputs:
+            if spec.type == "choice":
+                choices.setdefault(spec.name, set()).update(c.value for c in spec.choices or [])
+    for key, spellings in words.values.items():
+        for spelt, word in spellings.items():
+            loc = ("values", key, spelt)
+            if key == "rule":
+                known = resolve_rule(rules, word) is not None
+            elif key == "subject":
+                known = resolve_subject(vocabulary, word) is not None
+            elif key == "category":
+                known = resolve_category(vocabulary, word) is not None or word in vocabulary.groups
+            elif key == "tier":
+                known = word in tiers
+            elif key in choices:
+                known = word in choices[key]
+            else:
+                problem(loc, f"“{key}”不是名册的字段，也不是任何规则的选项输入", f"{key!r} is neither a roster field nor a choice input of any rule")
+                continue
+            if not known:
+                problem(loc, f"写法“{spelt}”所指的“{word}”不是已知的{key}", f"spelling {spelt!r} stands for {word!r}, which is not a known {key}")
+    for i, form in enumerate(words.forms):
+        for k, rid in enumerate(form.rules):
+            if rid not in rules:
+                problem(("forms", i, "rules", k), f"表式 {form.id} 引用了不存在的规则 {rid}", f"form {form.id} refers to unknown rule {rid}")
+        if form.document not in documents:
+            problem(("forms", i, "document"), f"表式 {form.id} 引用了不存在的文件 {form.document}", f"form {form.id} refers to unknown document {form.document}")
     return out
 
 

@@ -21,6 +21,7 @@ from ..core.text import Text
 __all__ = [
     "BOUNDARY_WORDS",
     "GUIDE_TOPICS",
+    "ROSTER_FIELDS",
     "ROUNDINGS",
     "Cap",
     "Category",
@@ -37,6 +38,9 @@ __all__ = [
     "Period",
     "RateCase",
     "Report",
+    "ReportLetter",
+    "RosterForm",
+    "RosterWords",
     "Rounding",
     "RuleGroup",
     "RuleGroupReport",
@@ -375,12 +379,28 @@ class TaskTable(_Model):
         return self
 
 
+class ReportLetter(_Model):
+    """The form a township files, laid out as the document prints it (附件7: a request letter per
+    township): its ``title``, the ``addressee``, the ``body`` (with the fields of the report's
+    ``text``), the ``closing`` paragraph and the ``signed`` line (with ``{township}``). ``section``
+    and ``quote`` (the form's title as published) say where it comes from."""
+
+    title: Text
+    addressee: Text | None = None
+    body: Text
+    closing: Text | None = None
+    signed: Text | None = None
+    section: str = Field(min_length=1)
+    quote: str = Field(min_length=4)
+
+
 class TierReport(_Model):
     """A table of the report (e.g. 附件7): per township, households and money by tier of tier-table rules.
 
     ``text`` is the sentence each township files, with the fields ``{township}``, ``{year}``,
     ``{households}``, ``{tiers}`` (the ``tier_text`` of each tier, joined) and ``{total_wan}``;
-    ``tier_text`` has ``{tier}``, ``{households}`` and ``{wan}``.
+    ``tier_text`` has ``{tier}``, ``{households}`` and ``{wan}``. ``letter`` lays the sentence
+    out as the form the township files; ``sheet`` names the report's own sheet in a workbook.
     """
 
     kind: Literal["tier_summary"]
@@ -389,6 +409,8 @@ class TierReport(_Model):
     text: Text | None = None
     tier_text: Text | None = None
     text_title: Text | None = None
+    letter: ReportLetter | None = None
+    sheet: str | None = Field(default=None, min_length=1, max_length=31, pattern=r"^[^\[\]:*?/\\]+$")
 
 
 class TaskReport(_Model):
@@ -398,6 +420,7 @@ class TaskReport(_Model):
     title: Text
     task: str
     task_column: Text
+    sheet: str | None = Field(default=None, min_length=1, max_length=31, pattern=r"^[^\[\]:*?/\\]+$")
 
 
 class RuleGroup(_Model):
@@ -426,6 +449,7 @@ class RuleGroupReport(_Model):
     group_text: Text | None = None
     rule_text: Text | None = None
     text_title: Text | None = None
+    sheet: str | None = Field(default=None, min_length=1, max_length=31, pattern=r"^[^\[\]:*?/\\]+$")
 
 
 Report = Annotated[Union[TierReport, TaskReport, RuleGroupReport], Field(discriminator="kind")]
@@ -463,6 +487,56 @@ class Category(_Model):
         return [self.id, self.label.zh, self.label.en, *self.aliases]
 
 
+# The fields a roster column may hold (audit.columns reads them): the fixed columns, and three
+# the audit reads without computing from them — 序号 (``serial``), the roster's own tier
+# (``tier``, compared with the tier recomputed) and columns it knows and passes through
+# (``known``: 一卡通账号, 联系电话, 备注 …, never listed as unrecognised).
+ROSTER_FIELDS = ("township", "village", "name", "id_number", "subject", "category", "rule", "project", "claimed", "serial", "tier", "known")
+
+
+class RosterForm(_Model):
+    """A form a roster is laid out as: the words of a title, sheet or file name that name it, and
+    the subsidies it is a roster of (one: the rule of every row that names none). ``except_words``
+    in the same title mean another form (庭院经济示范村 is not the household roster). ``document``,
+    ``section`` and ``quote`` (the form's title as published) say where it comes from."""
+
+    id: str = Field(min_length=1)
+    words: list[str] = Field(min_length=1)
+    except_words: list[str] = []
+    rules: list[str] = Field(min_length=1)
+    document: str
+    section: str = Field(min_length=1)
+    quote: str = Field(min_length=4)
+
+
+class RosterWords(_Model):
+    """How real rosters are written (``roster.yaml`` of a year folder): what the audit reads
+    besides the template's own words, each a word of data, never of code.
+
+    * ``columns``: per field (:data:`ROSTER_FIELDS`), the headers that name it (农户姓名, 奖补金额);
+    * ``inputs``: per rule and input, more headers that name the input (年度实现家庭增收);
+    * ``values``: per field (``rule``, ``subject``, ``category``, ``tier``) or choice input, the
+      spellings staff write and the word each stands for (三隔 → 三格式): read with a note;
+    * ``totals``: the words of a 合计 row (合计, 小计, 总计), checked against the rows above;
+    * ``notes``: the words a signature or notes row starts with (制表人, 审核人, 填报日期, 注);
+    * ``forms``: the forms a title may name (:class:`RosterForm`).
+    """
+
+    columns: dict[str, list[str]] = {}
+    inputs: dict[str, dict[str, list[str]]] = {}
+    values: dict[str, dict[str, str]] = {}
+    totals: list[str] = []
+    notes: list[str] = []
+    forms: list[RosterForm] = []
+
+    @model_validator(mode="after")
+    def _fields(self) -> RosterWords:
+        for f in self.columns:
+            if f not in ROSTER_FIELDS:
+                raise ValueError(f"columns: unknown field {f!r}; expected one of {', '.join(ROSTER_FIELDS)}")
+        return self
+
+
 class Vocabulary(_Model):
     """Subject types, household categories and named groups of categories.
 
@@ -484,6 +558,8 @@ class Vocabulary(_Model):
     household_subjects: list[str] = Field(min_length=1)
     label_groups: list[str] = []
     units: list[Union[str, dict[str, list[str]]]] = []
+    # how this pack's rosters are written (roster.yaml beside vocabulary.yaml)
+    roster: RosterWords = RosterWords()
 
     @model_validator(mode="after")
     def _known(self) -> Vocabulary:

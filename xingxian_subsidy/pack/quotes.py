@@ -58,6 +58,14 @@ def _year_quotes(yr: YearRules, sources: Path) -> list[tuple[Path | None, str, s
         out += [(path, f"{rid}.{c.id}", c.quote) for c in walk_conditions(rule.conditions)]
         if rule.paid_in_kind is not None:
             out.append((path, f"{rid}.paid_in_kind", rule.paid_in_kind.quote))
+    for form in yr.vocabulary.roster.forms:  # the forms a roster's title may name
+        doc = yr.documents.get(form.document)
+        if doc is not None:
+            out.append((sources / doc.source_file if doc.quotes == "verbatim" else None, f"roster.forms.{form.id}", form.quote))
+    for rid_, (doc, report) in yr.reports.items():  # the form a report is laid out as
+        letter = getattr(report, "letter", None)
+        if letter is not None:
+            out.append((sources / doc.source_file if doc.quotes == "verbatim" else None, f"reports.{rid_}.letter", letter.quote))
     seen: set[int] = set()
     for rid, guide in yr.guides.items():  # how to apply: one entry may cover several rules
         if id(guide) in seen or rid not in yr.rules:

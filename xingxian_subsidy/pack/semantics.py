@@ -10,7 +10,10 @@
   vector path, the audit's tier summaries, the hints and the screening all use them.
 * **Category conditions** ("监测对象 only") are matches too: :func:`category_match`.
 * **Pooled rates**: :func:`pooled_rate` — a pool ÷ a total, rounded as the text publishes it.
-* **Words**: the words that name a subject type, a category or a rule in a file or a roster.
+* **Words**: the words that name a subject type, a category or a rule in a file or a roster,
+  how a spelling is compared (:func:`spelling_key`), the nearest word to one not known
+  (:func:`near_miss`), whether a rule pays the members of a group of categories alike
+  (:func:`distinguishes`) and which forms a roster's title names (:func:`forms_named`).
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Callable, Iterable, Literal, Mapping
 
 from ..core.money import MONEY_CONTEXT, num_text, round_to
 from ..core.text import Text
 from .formulas import PooledRate, Tier, TierTable
-from .models import Condition, Match, Parameter, Vocabulary
-from .rule import Rule
+from .models import Condition, Match, Parameter, RosterForm, Vocabulary
+from .rule import Rule, walk_conditions
 
 __all__ = [
     "CATEGORY",
@@ -33,14 +36,18 @@ __all__ = [
     "TierBound",
     "category_label",
     "category_match",
+    "distinguishes",
     "evaluate_match",
+    "forms_named",
     "match_steps",
+    "near_miss",
     "place",
     "pooled_rate",
     "resolve_category",
     "resolve_rule",
     "resolve_subject",
     "rule_key",
+    "spelling_key",
     "tier_bounds",
     "word_maps",
 ]
@@ -260,3 +267,42 @@ def category_label(vocabulary: Vocabulary, category: str) -> Text:
                 return c.label
             return Text(zh=c.label.zh + "".join(f"（{g}）" for g in shown), en=c.label.en + "".join(f" ({g})" for g in shown))
     return Text(zh=category, en=category)
+
+
+def spelling_key(text: str) -> str:
+    """A word as a roster's spelling is compared: NFKC (full-width to half-width), no blanks or
+    invisible characters, lower case — ``三 格`` and ``３格`` are looked up as ``三格`` and ``3格``."""
+    return re.sub(r"[\s\u200b-\u200f\u2060\ufeff]+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def near_miss(raw: str, words: Iterable[str]) -> str | None:
+    """The known word nearest to one that is not known (三各式 → 三格式), or None when none is
+    near (difflib's own cutoff): for a "did you mean" in a message."""
+    import difflib
+
+    by_key: dict[str, str] = {}
+    for w in words:
+        by_key.setdefault(spelling_key(w), w)
+    hit = difflib.get_close_matches(spelling_key(raw), list(by_key), n=1)
+    return by_key[hit[0]] if hit else None
+
+
+def distinguishes(rule: Rule, members: Iterable[str], vocabulary: Vocabulary) -> bool:
+    """Whether a rule treats the members of a group of categories differently: some match of the
+    rule (a category condition, the ``when`` of a case, uplift or cap) holds for some members and
+    not for others. A roster may name the group (监测户) for a rule that does not."""
+    ms = set(members)
+    matches = list(rule.matches()) + [category_match(c) for c in walk_conditions(rule.conditions) if c.category]
+    matches += [c.when for c in walk_conditions(rule.conditions) if c.when is not None]
+    for m in matches:
+        for step in match_steps(m, vocabulary):
+            if step.test in ("category_in", "category_not_in") and 0 < len(ms & step.values) < len(ms):
+                return True
+    return False
+
+
+def forms_named(forms: Iterable[RosterForm], text: str) -> list[RosterForm]:
+    """The forms a title, sheet or file name names: one of a form's words is in it and none of its
+    ``except_words`` (compared by :func:`spelling_key`)."""
+    key = spelling_key(text)
+    return [f for f in forms if any(spelling_key(w) in key for w in f.words) and not any(spelling_key(w) in key for w in f.except_words)]

@@ -1,4 +1,4 @@
-"""Render an Award: rich (terminal), Markdown and JSON. Renderers only render.
+"""Render an Award: rich (terminal), Markdown, JSON and a page to print and sign (HTML). Renderers only render.
 
 JSON is lossless: Decimals are strings, every check, step, citation and
 interpretation is kept, stamped with the rule pack and source documents, so
@@ -16,7 +16,7 @@ from ..engine.models import Award, LineItem
 from ..engine.summary import STATUS, check_text
 from ..selfservice.guide import SILENT, Guide, item_citation
 
-__all__ = ["MSG", "guides_markdown", "guides_rich", "to_json", "to_json_data", "to_markdown", "to_rich"]
+__all__ = ["MSG", "guides_markdown", "guides_rich", "to_html", "to_json", "to_json_data", "to_markdown", "to_rich"]
 
 MSG = {
     "title": {"zh": "奖补测算明细", "en": "Subsidy calculation"},
@@ -40,6 +40,22 @@ MSG = {
     "in_kind": {"zh": "兑付方式", "en": "Paid"},
     "alt": {"zh": "按另一种理解", "en": "Under another reading"},
     "how_to": {"zh": "怎么申请", "en": "How to apply"},
+    # the printed page (to_html)
+    "print_title": {"zh": "奖补测算单", "en": "Subsidy calculation sheet"},
+    "id_number": {"zh": "身份证号", "en": "ID number"},
+    "no": {"zh": "序号", "en": "No."},
+    "item": {"zh": "奖补项目", "en": "Subsidy"},
+    "result": {"zh": "结果", "en": "Result"},
+    "amount": {"zh": "金额（元）", "en": "Amount (yuan)"},
+    "details": {"zh": "条件核验、计算与依据", "en": "Conditions checked, calculation and source"},
+    "legend": {"zh": "✓ 已满足　✗ 未满足　? 未填写、未核验", "en": "✓ met   ✗ not met   ? not given, not checked"},
+    "note": {"zh": "本单为按申请人所填信息的测算，不是审批结果；以乡镇审核、县级复核为准。",
+             "en": "A calculation from what the applicant gave, not a decision: the township's and the county's review decide."},
+    "sign_applicant": {"zh": "申请人（签字、按手印）", "en": "Applicant (signature)"},
+    "sign_village": {"zh": "村委会（盖章）", "en": "Village committee (stamp)"},
+    "sign_township": {"zh": "乡镇审核人", "en": "Checked by (township)"},
+    "date": {"zh": "日期", "en": "Date"},
+    "date_blank": {"zh": "　　　　年　　月　　日", "en": ""},
 }
 
 
@@ -210,3 +226,85 @@ def guides_rich(guides: list[Guide], lang: str = "zh", cite: bool = False) -> An
                 if cite:
                     parts.append(RText(f"      {_m('source', lang)}：{item_citation(g.document, item).get(lang)}", style="dim"))
     return Group(*parts)
+
+
+_PRINT_CSS = """
+@page { size: A4 portrait; margin: 12mm 14mm 14mm; }
+* { box-sizing: border-box; }
+body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimSun", sans-serif; font-size: 10pt; line-height: 1.35;
+       color: #000; margin: 0 auto; max-width: 190mm; padding: 8mm 0; }
+h1 { font-size: 16pt; text-align: center; margin: 0 0 2mm; letter-spacing: 0.1em; }
+.who { display: flex; flex-wrap: wrap; gap: 1mm 6mm; border-bottom: 1px solid #000; padding-bottom: 1.5mm; margin-bottom: 2mm; }
+table { width: 100%; border-collapse: collapse; }
+th, td { border: 1px solid #000; padding: 1mm 1.5mm; vertical-align: top; }
+th { background: #eee; font-weight: bold; }
+td.n, th.n { width: 12mm; text-align: center; }
+td.amt, th.amt { width: 28mm; text-align: right; white-space: nowrap; }
+td.res, th.res { width: 26mm; }
+tr.detail td { font-size: 8.5pt; border-top: 0; }
+tr.detail ul { margin: 0; padding-left: 4mm; }
+tr.detail li { margin: 0; }
+.src { color: #333; }
+tr.total td { font-weight: bold; font-size: 11pt; }
+.legend, .note, .stamp { font-size: 8pt; color: #333; margin: 1mm 0; }
+.sign { display: grid; grid-template-columns: 1fr 1fr; gap: 7mm 10mm; margin-top: 6mm; page-break-inside: avoid; }
+.sign div { border-bottom: 1px solid #000; padding-top: 7mm; font-size: 10pt; }
+@media screen { body { padding: 12mm; } }
+@media print { body { padding: 0; } tr { page-break-inside: avoid; } }
+"""
+
+
+def to_html(award: Award, lang: str = "zh", subject_label: str = "", category_label: str | None = None,
+            rule_names: dict[str, str] | None = None, show_id: bool = False) -> str:
+    """A page to print and sign (one A4 page for a typical household): the applicant, each line with
+    its result and amount, the total, per line the conditions checked, the calculation and its
+    citation, the interpretations and rounding used, the rule pack, and room for signatures. The ID
+    number is masked unless ``show_id``. Everything the applicant typed is escaped."""
+    from html import escape
+
+    def e(text: object) -> str:
+        return escape(str(text), quote=True)
+
+    titles = {i.id: i.title.get(lang) for i in award.interpretations}
+    sep = "：" if lang == "zh" else ": "
+    who = _header(award, lang, subject_label or award.applicant.subject, category_label)
+    if award.applicant.id_number:
+        shown = award.applicant.id_number
+        if not show_id:
+            from ..audit.identity import mask_id
+
+            shown = mask_id(shown) or ""
+        who.insert(1, f"{_m('id_number', lang)}{sep}{shown}")
+    out = [f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+           f"<title>{e(_m('print_title', lang))} · {e(award.applicant.name)}</title>",
+           f"<style>{_PRINT_CSS}</style></head><body>",
+           f"<h1>{e(_m('print_title', lang))}</h1>",
+           '<div class="who">' + "".join(f"<span>{e(p)}</span>" for p in who) + "</div>",
+           "<table><thead><tr>"
+           f'<th class="n">{e(_m("no", lang))}</th><th>{e(_m("item", lang))}</th><th class="res">{e(_m("result", lang))}</th>'
+           f'<th class="amt">{e(_m("amount", lang))}</th></tr></thead><tbody>']
+    for n, line in enumerate(award.lines, 1):
+        amount = "—" if line.status in ("not_quantified", "undecided") else fmt_yuan(line.amount)
+        out.append(f'<tr class="line"><td class="n">{n}</td><td><b>{e(line.name.get(lang))}</b></td>'
+                   f'<td class="res">{e(STATUS[line.status][lang])}</td><td class="amt">{e(amount)}</td></tr>')
+        grouped: dict[str, list[str]] = {}  # the conditions on one line, the interpretations on one: the page stays one page
+        for label, text in _line_blocks(line, lang, titles):
+            grouped.setdefault(label, []).append(text)
+        items = []
+        for label, texts in grouped.items():
+            cls = ' class="src"' if label == _m("source", lang) else ""
+            items.append(f"<li{cls}>{e(label)}{sep}{e(('；' if lang == 'zh' else '; ').join(texts))}</li>")
+        out.append(f'<tr class="detail"><td></td><td colspan="3"><ul>{"".join(items)}</ul></td></tr>')
+    out.append(f'<tr class="total"><td></td><td colspan="2">{e(_m("total", lang))}</td><td class="amt">{e(fmt_yuan(award.total))}</td></tr>')
+    out.append("</tbody></table>")
+    out.append(f'<p class="legend">{e(_m("legend", lang))}</p>')
+    if award.also_eligible and rule_names:
+        out.append(f'<p class="legend">{e(_m("also", lang))}{sep}' + e(("、" if lang == "zh" else ", ").join(
+            rule_names.get(r, r) for r in award.also_eligible)) + "</p>")
+    out.append(f'<p class="note">{e(_m("note", lang))}</p>')
+    out.append(f'<p class="stamp">{e(_m("rounding", lang))}{sep}{e(award.rounding.get(lang))}　{e(_m("pack", lang))}{sep}{e(award.rule_pack)}</p>')
+    date = f"{_m('date', lang)}{sep}{_m('date_blank', lang)}"
+    out.append('<div class="sign">' + "".join(f"<div>{e(t)}{e(sep)}</div>" for t in (
+        _m("sign_applicant", lang), _m("sign_village", lang), _m("sign_township", lang))) + f"<div>{e(date)}</div></div>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
