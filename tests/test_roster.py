@@ -183,6 +183,32 @@ def test_parquet(pack, report, tmp_path):
     assert rep.rows.select("row", "status", "award_fen").equals(report.rows.select("row", "status", "award_fen"))
 
 
+
+def test_parquet_report_for_machines(report, tmp_path):
+    """--out x.parquet: the detail with typed columns (money as exact Decimal 元, the same figures
+    as the CSV's text), IDs masked, the stamp in the file's metadata; the example workbook left as it is."""
+    import json
+    from decimal import Decimal
+
+    out = tmp_path / "r.parquet"
+    before = EX_XLSX.read_bytes()
+    assert [p.name for p in write_report(report, out)] == ["r.parquet"]
+    assert EX_XLSX.read_bytes() == before
+    got = pl.read_parquet(out)
+    assert got.height == report.rows.height
+    money = [c for c, t in got.schema.items() if isinstance(t, pl.Decimal)]
+    assert len(money) == 3 and all(got.schema[c] == pl.Decimal(38, 2) for c in money)
+    write_report(report, tmp_path / "r.csv")
+    csv = pl.read_csv(tmp_path / "r.csv", infer_schema=False)
+    for c in money:  # the same amounts as the CSV writes them, to the 分
+        assert [None if v is None else Decimal(v) for v in csv.get_column(c).to_list()] == got.get_column(c).to_list()
+    award = got.get_column(money[1]).drop_nulls()
+    assert award.len() > 0 and award.sum() == Decimal(sum(f for f in report.rows.get_column("award_fen").drop_nulls().to_list())) / 100
+    ids = [v for v in got.get_column(next(c for c in got.columns if "身份证" in c)).to_list() if v]
+    assert ids and all("*" in v for v in ids)  # masked
+    stamp = json.loads(pl.read_parquet_metadata(out)["xingxian_subsidy.stamp"])
+    assert stamp["rows"] == report.rows.height and stamp["input_sha256"] == report.stamp["input_sha256"]
+
 def test_summary_totals_reconcile(report):
     rows = report.rows
     total_award = rows.get_column("award_fen").sum()
@@ -330,3 +356,77 @@ def test_applicant_ids_number_distinct_keys_exactly(monkeypatch):
         assert len(set(ids)) == 5
         assert all((ids[a] == ids[b]) == (keys[a] == keys[b]) for a in range(len(keys)) for b in range(len(keys)))
     assert applicant_ids(pl.Series([], dtype=pl.String)).to_list() == []
+
+
+
+def test_applicants_alone_is_exactly_an_applicant_with_one_entry():
+    """The cross-row limits skip an applicant's only line: applicants_alone must find exactly those
+    (random applicant numbers, a few repeated, against a count per number)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from xingxian_subsidy.audit.frame import applicants_alone
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.integers(0, 12), max_size=30))
+    def check(aids):
+        got = applicants_alone(pl.Series(aids, dtype=pl.UInt32)).to_list()
+        assert got == [aids.count(a) == 1 for a in aids]
+
+    check()
+
+
+def test_short_reasons_as_columns_are_the_per_row_texts():
+    """The problem rows without a line of the reference engine get their reason as columns: it
+    must be the per-row text exactly (amounts with thousands separators and signs, every status,
+    both languages, with and without the limit's note)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from xingxian_subsidy.audit.reasons import Explanations, _short_reason, short_reasons, yuan_expr
+    from xingxian_subsidy.audit.report import yuan_text
+
+    fen = st.one_of(st.none(), st.integers(-(10**12), 10**12), st.integers(-(2**63) + 1, 2**63 - 1), st.sampled_from([0, 99, 100, 99999, 100000, 10**9]))
+    row = st.tuples(st.sampled_from(["over", "under", "ineligible", "incomplete", "bad_input", "match"]), fen, fen)
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(row, max_size=20), st.sampled_from(["zh", "en"]), st.sampled_from([0, 7]))
+    def check(rows, lang, unexplained):
+        rows = [(s, c, a) if s not in ("over", "under") or (c is not None and a is not None and abs(c - a) < 2**62) else ("incomplete", c, a)
+                for s, c, a in rows]
+        plan = Explanations(want=list(range(len(rows))), unexplained=unexplained)
+        frame = pl.DataFrame(rows, schema={"status": pl.String, "claimed_fen": pl.Int64, "award_fen": pl.Int64}, orient="row")
+        got = short_reasons(frame, lang, plan, 1000).to_list()
+        sep = "；" if lang == "zh" else "; "
+        assert got == [sep.join(_short_reason(s, c, a, lang, plan, 1000)) for s, c, a in rows]
+        assert frame.select(yuan_expr(pl.col("claimed_fen"))).to_series().to_list() == [yuan_text(c) for _, c, _ in rows]
+
+    check()
+
+# ---------------------------------------------------------------- key texts: the plain-cell shortcut
+
+
+from hypothesis import given as _given
+from hypothesis import settings as _settings
+from hypothesis import strategies as _st
+
+_KEY_PIECE = _st.one_of(
+    _st.characters(min_codepoint=0x20, max_codepoint=0x7E),   # ASCII, the space too
+    _st.characters(min_codepoint=0x3400, max_codepoint=0x4DBF), _st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+    _st.sampled_from(["\u200b", "\ufeff", "\u3000", "\u00a0", "\t", "\n", "\uff11", "\uff21", "\uf900", "\u2f00", "\u3164", "\u00ad",
+                      "\u0301", "e\u0301", "\u1100\u1161", "\u4e00\u0301"]),   # invisible, blanks, full-width, compatibility, combining
+    _st.characters(),
+)
+
+
+@_settings(max_examples=300, deadline=None)
+@_given(_st.lists(_st.one_of(_st.none(), _st.lists(_KEY_PIECE, max_size=8).map("".join)), max_size=30))
+def test_key_texts_are_parse_key_text_of_every_cell(cells):
+    """The polars key text of a column (plain cells passed through, the others normalised) is
+    ``parse.key_text`` of each cell: plain cells are exactly those the normalisation leaves alone."""
+    from xingxian_subsidy.audit.frame import key_texts
+    from xingxian_subsidy.audit.parse import key_text
+
+    cells = [c for c in cells if c is None or "\x00" not in c]
+    got = key_texts(pl.Series(cells, dtype=pl.String)).to_list()
+    assert got == [key_text(c) for c in cells]

@@ -28,7 +28,7 @@ from ..pack.models import Cap
 from ..pack.rule import Rule
 from ..pack.semantics import match_steps, tier_bounds
 from .exprs import I128, at_scale, compile_match, lit, tier_tests
-from .frame import subject_category_code
+from .frame import applicants_alone, subject_category_code
 
 __all__ = ["CapKey", "applicant_tiers", "cap_plan", "cross_row", "staged_caps", "unsupported_rules"]
 
@@ -167,9 +167,9 @@ def staged_caps(lines: pl.DataFrame, yr: YearRules, plan: CapPlan, of: str, valu
     that fits under a cap is min(limit, running sum) − min(limit, running sum before it).
 
     Args:
-        lines: the lines that take part, in row order: ``_gid`` (the applicant group), ``_i``
-            (row), ``_rule``, ``_project``, ``_subject``, ``_category`` and ``value`` (an integer
-            at ``scale``).
+        lines: the lines that take part, in row order: ``_gid`` (the applicant group), ``_aid``
+            (its applicant, ``frame.applicant_ids``), ``_i`` (row), ``_rule``, ``_project``,
+            ``_subject``, ``_category`` and ``value`` (an integer at ``scale``).
         scale: the decimal scale of ``value`` (limits are read at it).
 
     Returns:
@@ -192,7 +192,7 @@ def staged_caps(lines: pl.DataFrame, yr: YearRules, plan: CapPlan, of: str, valu
         idx = under.arg_true()
         if not len(idx):
             continue
-        c = lines.select("_gid", "_i", "_project", "_rule").gather(idx).with_columns(
+        c = lines.select("_gid", "_aid", "_i", "_project", "_rule").gather(idx).with_columns(
             vals.gather(idx).alias("_v"), flags.get_column(f"_l{j}").gather(idx).alias("_lim"), pl.Series("_m", idx))
         sort_keys = ["_gid"]
         if key.scope == "project":
@@ -201,10 +201,14 @@ def staged_caps(lines: pl.DataFrame, yr: YearRules, plan: CapPlan, of: str, valu
             c = c.with_columns(pl.col("_project").alias("_cproject"),
                                pl.when(pl.col("_project").is_null() & ~pl.col("_rule").is_in(_one_project(yr))).then(pl.col("_i")).alias("_alone"))
             sort_keys += ["_cproject", "_alone"]
-        c = c.sort(*sort_keys, maintain_order=True)  # the lines are in row order: stable keeps it within a run
+        # a line whose applicant has no other line under this cap (most) has its own value as its
+        # running sum: only the lines of applicants with several are sorted
+        alone = applicants_alone(c.get_column("_aid"))
+        many = c.filter(~alone).sort(*sort_keys, maintain_order=True)  # the lines are in row order: stable keeps it within a run
         start = _runs(sort_keys)
         csum = pl.col("_v").cum_sum()
-        c = c.with_columns((csum - pl.when(start).then(csum - pl.col("_v")).forward_fill()).alias("_csum"))
+        c = pl.concat([c.filter(alone).with_columns(pl.col("_v").alias("_csum")),
+                       many.with_columns((csum - pl.when(start).then(csum - pl.col("_v")).forward_fill()).alias("_csum"))])
         fit = pl.min_horizontal(pl.col("_lim"), pl.col("_csum")) - pl.min_horizontal(pl.col("_lim"), pl.col("_csum") - pl.col("_v"))
         c = c.select("_m", fit.cast(vals.dtype).alias("_v"))
         vals = vals.scatter(c.get_column("_m"), c.get_column("_v"))
@@ -320,7 +324,7 @@ def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     r = (rows.filter((pl.col("_status") == "awarded") & ~pl.col("_fallback"))
          .with_columns(pl.col("_rule").replace_strict({rid: k for k, rid in enumerate(involved)}, default=None, return_dtype=pl.UInt32).alias("_t"))
          .filter(pl.col("_t").is_not_null())
-         .select("_i", (pl.col("_aid").cast(pl.UInt64) * width + code).alias("_gid"), "_rule", "_project", "_subject", "_category", "_fen", "_t",
+         .select("_i", (pl.col("_aid").cast(pl.UInt64) * width + code).alias("_gid"), "_aid", "_rule", "_project", "_subject", "_category", "_fen", "_t",
                  pl.lit(0, dtype=pl.UInt8).alias("_st")))
     if not r.height:
         return pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64})
@@ -331,7 +335,9 @@ def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
 
     def keep_highest(frame: pl.DataFrame, member: pl.Expr, keys: list[str]) -> pl.DataFrame:
         """Of members that exclude each other, pay the highest (first of equals); the rest become 0, limited."""
+        # only the members of applicants with several: a member alone is paid
         m = frame.with_row_index("_m").filter(member)
+        m = m.filter(~applicants_alone(m.get_column("_aid")))
         if not m.height:
             return frame
         # highest first; among equals the lines keep their row order (stable sort)

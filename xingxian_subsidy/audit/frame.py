@@ -11,7 +11,7 @@ from .columns import ColumnMap, resolve_rule
 from .parse import CLAIMED_SPEC, CLAIMED_WAN_SPEC, claimed_yuan
 from .read import Roster
 
-__all__ = ["applicant_ids", "base_frame", "claimed_fen", "rows_of_applicants_where_differs", "subject_category_code"]
+__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_texts", "rows_of_applicants_where_differs", "subject_category_code"]
 
 
 def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
@@ -39,12 +39,18 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     n, rows = roster.frame.height, roster.rows
     # row numbers rise strictly: from 2 to n + 1 they are every number (no blank row was dropped)
     contiguous = roster.sheet is None and (not rows or (rows[0] == 2 and rows[-1] == n + 1))
+    keys = {f: key_texts(roster.frame.get_column(fx[f])) if fx.get(f) is not None else None for f in ("township", "village", "name", "id_number")}
+
+    def key_or_null(fieldname: str) -> pl.Expr:
+        s = keys[fieldname]
+        return pl.lit(s) if s is not None else pl.lit(None, dtype=pl.String)
+
     base = roster.frame.select(
         pl.int_range(2, n + 2, dtype=pl.Int64).alias("row") if contiguous else pl.Series("row", rows, dtype=pl.Int64),
-        _key_text(col_or_null("township")).alias("township"),
-        _key_text(col_or_null("village")).alias("village"),
-        _key_text(col_or_null("name")).alias("name"),
-        _key_text(col_or_null("id_number")).str.to_uppercase().alias("id_number"),
+        key_or_null("township").alias("township"),
+        key_or_null("village").alias("village"),
+        key_or_null("name").alias("name"),
+        key_or_null("id_number").str.to_uppercase().alias("id_number"),
         col_or_null("subject").alias("subject_raw"),
         col_or_null("category").alias("category_raw"),
         col_or_null("rule").alias("rule_raw"),
@@ -67,9 +73,28 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
 
 
 def _key_text(c: pl.Expr) -> pl.Expr:
-    """``parse.key_text`` in polars: NFKC, invisible characters removed, blanks made one space."""
-    return (c.str.normalize("NFKC").str.replace_all(_INVISIBLE, "").str.replace_all(r"\s+", " ").str.strip_chars()
+    """``parse.key_text`` in polars: NFKC, invisible characters removed, blanks made one space
+    (Python's blanks, ``str.split()``: the Unicode white space and the separators \\x1c–\\x1f)."""
+    return (c.str.normalize("NFKC").str.replace_all(_INVISIBLE, "").str.replace_all(r"[\s\x1c-\x1f]+", " ").str.strip_chars()
             .replace("", None))
+
+
+# A cell made only of printable ASCII other than the space and of CJK unified ideographs (the basic
+# block and extension A) is its own key text: NFKC leaves each of those characters as it is and
+# composes none of them, none is invisible and none is a blank. Nearly every name, village and
+# 身份证号 is written so: one scan finds the few cells that need the whole normalisation.
+_PLAIN_KEY = r"^[\x21-\x7e\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}]+$"
+
+
+def key_texts(cells: pl.Series) -> pl.Series:
+    """``parse.key_text`` of every cell (``_key_text``), the normalisation run only on the cells
+    that are not plain already (``_PLAIN_KEY``)."""
+    odd = (~cells.str.contains(_PLAIN_KEY)).fill_null(False)
+    if not odd.any():
+        return cells
+    at = odd.arg_true()
+    fixed = cells.gather(at).to_frame("c").select(_key_text(pl.col("c"))).to_series()
+    return cells.scatter(at, fixed)
 
 
 # the characters parse.key_text removes (core.inputforms.normalise_key), as a polars pattern
@@ -107,6 +132,21 @@ def applicant_ids(key: pl.Series) -> pl.Series:
         new = k.ne_missing(k.shift(1)).fill_null(True)
     ids = new.cast(pl.UInt32).cum_sum() - 1
     return pl.Series("aid", [0], dtype=pl.UInt32).extend_constant(0, n - 1).scatter(order, ids)
+
+
+def applicants_alone(aid: pl.Series) -> pl.Series:
+    """True where no other entry has the same applicant number (``applicant_ids``: small numbers,
+    so one array indexed by them does it, with no hash and no sort). The cross-row limits skip
+    those lines: an applicant's one line is limited by nothing but itself."""
+    n = len(aid)
+    if not n:
+        return pl.Series(dtype=pl.Boolean)
+    size = int(aid.max()) + 1  # type: ignore[arg-type]
+    at = pl.int_range(0, n, dtype=pl.UInt32, eager=True)
+    # one of an applicant's entries is written last; every other one of them is not
+    overwritten = pl.repeat(0, size, dtype=pl.UInt32, eager=True).scatter(aid, at).gather(aid) != at
+    several = pl.repeat(False, size, dtype=pl.Boolean, eager=True).scatter(aid.filter(overwritten), True)
+    return ~several.gather(aid)
 
 
 def rows_of_applicants_where_differs(aid: pl.Series, values: pl.Series) -> pl.Series:

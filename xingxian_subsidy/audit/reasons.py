@@ -8,7 +8,6 @@ from typing import Any
 
 import polars as pl
 
-from ..core.errors import Problem
 from ..engine.models import LineItem
 from ..engine.summary import line_summary
 from ..pack.loader import RulePack, YearRules
@@ -20,7 +19,7 @@ from .read import Roster
 from .reference import reference_in_chunks
 from .report import STATUSES, yuan_text
 
-__all__ = ["Explanations", "issue_frame", "plan_explanations", "reason_texts", "run_explanations", "statuses"]
+__all__ = ["Explanations", "issue_frame", "plan_explanations", "reason_texts", "run_explanations", "short_reasons", "statuses", "yuan_expr"]
 
 
 def statuses(base: pl.DataFrame, bad_rows: RowMessages) -> pl.DataFrame:
@@ -142,14 +141,59 @@ def _short_reason(s: str, c: int | None, a: int | None, lang: str, plan: Explana
     return parts
 
 
+def yuan_expr(fen: pl.Expr) -> pl.Expr:
+    """``report.yuan_text`` in polars (``tests/test_roster.py`` holds the two equal): 分 as 元 with
+    thousands separators (123456 → 1,234.56; null → —)."""
+    a = fen.abs()
+    y = a // 100
+    whole: Any = pl.when(y < 1000).then(y.cast(pl.String))
+    for k in range(1, 7):  # up to 10^21 元: past any Int64 of 分
+        groups = [(y // 1000**k).cast(pl.String)] + [((y // 1000**j) % 1000).cast(pl.String).str.pad_start(3, "0") for j in range(k - 1, -1, -1)]
+        whole = whole.when(y < 1000 ** (k + 1)).then(pl.concat_str(groups, separator=","))
+    text = pl.concat_str([pl.when(fen < 0).then(pl.lit("-")).otherwise(pl.lit("")), whole.otherwise(None), pl.lit("."),
+                          (a % 100).cast(pl.String).str.pad_start(2, "0")])
+    return pl.when(fen.is_null()).then(pl.lit(yuan_text(None))).otherwise(text)
+
+
+def short_reasons(rows: pl.DataFrame, lang: str, plan: Explanations, limit: int | None) -> pl.Series:
+    """``_short_reason`` of each row of ``rows`` (``status``, ``claimed_fen``, ``award_fen``), as
+    columns: the reason of a problem row without a line of the reference engine."""
+    s, c, a = pl.col("status"), yuan_expr(pl.col("claimed_fen")), yuan_expr(pl.col("award_fen"))
+    d = yuan_expr((pl.col("claimed_fen") - pl.col("award_fen")).abs())
+    word = s.replace_strict({k: v.get(lang) for k, v in STATUSES.items()}, default=None, return_dtype=pl.String)
+    if lang == "zh":
+        over_under = pl.concat_str([pl.lit("申报 "), c, pl.lit(" 元，核定 "), a, pl.lit(" 元，"), word, pl.lit(" "), d, pl.lit(" 元")])
+        ineligible = pl.concat_str([pl.lit("不符合条件，核定 "), a, pl.lit(" 元")])
+    else:
+        over_under = pl.concat_str([pl.lit("claimed "), c, pl.lit(", recomputed "), a, pl.lit(", "), word, pl.lit(" by "), d])
+        ineligible = pl.concat_str([pl.lit("not eligible, recomputed "), a])
+    text = pl.when(s.is_in(["over", "under"])).then(over_under).when(s == "ineligible").then(ineligible).otherwise(word)
+    if plan.unexplained:
+        more = (f"逐条原因只列出前 {limit} 个问题行，用 --explain 查看全部" if lang == "zh"
+                else f"itemised reasons are given for the first {limit} problem rows; use --explain for all")
+        text = pl.concat_str([text, pl.lit(("；" if lang == "zh" else "; ") + more)])
+    return rows.select(text.alias("reason")).to_series()
+
+
 def reason_texts(st: pl.DataFrame, plan: Explanations, computed: Computed, bad_rows: RowMessages, lang: str,
-                 limit: int | None) -> tuple[pl.DataFrame, list[str]]:
-    """The wanted rows' status, claimed and award (分) and row number, and each one's reason."""
+                 limit: int | None) -> tuple[pl.DataFrame, pl.Series]:
+    """The wanted rows' status, claimed and award (分) and row number, and each one's reason.
+
+    A row with no line of the reference engine and no input problem (nearly every problem row of
+    a large roster) gets its short reason from one expression over the columns; only the others
+    are written one by one."""
     cols = ["status", "claimed_fen", "award_fen", "row"]
     wanted = st.select(cols).gather(plan.want) if plan.want else st.select(cols).clear()
-    reasons: list[str] = []
+    reasons = short_reasons(wanted, lang, plan, limit)
+    special = sorted(set(computed.problems) | set(bad_rows) | set(computed.lines))
+    if not special or not plan.want:
+        return wanted, reasons
+    at = pl.Series(plan.want, dtype=pl.Int64).is_in(pl.Series(special, dtype=pl.Int64).implode()).arg_true()
+    texts: list[str] = []
     sep = "；" if lang == "zh" else "; "
-    for i, s, c, a in zip(plan.want, *(wanted.get_column(k).to_list() for k in cols[:3])):
+    sub = wanted.select(cols[:3]).gather(at)
+    for k, s, c, a in zip(at.to_list(), *(sub.get_column(x).to_list() for x in cols[:3])):
+        i = plan.want[k]
         parts: list[str] = []
         for p in computed.problems.get(i, []):
             parts.append(f"{p.field}：{p.message[lang]}" if lang == "zh" else f"{p.field}: {p.message[lang]}")
@@ -161,27 +205,34 @@ def reason_texts(st: pl.DataFrame, plan: Explanations, computed: Computed, bad_r
             parts.append(own)
         if line is None and not parts:
             parts = _short_reason(s, c, a, lang, plan, limit)
-        reasons.append(sep.join(x for x in parts if x))
-    return wanted, reasons
+        texts.append(sep.join(x for x in parts if x))
+    return wanted, reasons.scatter(at, pl.Series(texts, dtype=pl.String))
 
 
-def issue_frame(st: pl.DataFrame, plan: Explanations, wanted: pl.DataFrame, reasons: list[str], computed: Computed,
+def issue_frame(st: pl.DataFrame, plan: Explanations, wanted: pl.DataFrame, reasons: pl.Series, computed: Computed,
                 bad_rows: RowMessages, notes: list[pl.DataFrame], cmap: ColumnMap, lang: str) -> pl.DataFrame:
     """The problem list in row order: each row's own problems first, then the cross-row notes."""
     fx = cmap.fixed
+    # a problem row with input problems lists them (one by one); every other one its status and reason (as columns)
+    with_problems = sorted(i for i in set(computed.problems) | set(bad_rows) if computed.problems.get(i) or bad_rows.get(i))
+    rows_frame = wanted.select("status", "claimed_fen", "row").with_columns(pl.Series("_i", plan.want, dtype=pl.Int64), reasons.alias("reason"))
+    listed = pl.col("_i").is_in(pl.Series(with_problems, dtype=pl.Int64).implode())
+    by_status = rows_frame.filter((pl.col("status") != "match") & ~listed).select(
+        "row", "_i",
+        pl.when(pl.col("status").is_in(["over", "under"]) | pl.col("claimed_fen").is_null())
+        .then(pl.lit(fx.get("claimed"), dtype=pl.String)).otherwise(pl.lit(None, dtype=pl.String)).alias("column"),
+        pl.col("status").alias("kind"),
+        (pl.col("reason") if lang == "zh" else pl.lit(None, dtype=pl.String)).alias("zh"),
+        (pl.col("reason") if lang == "en" else pl.lit(None, dtype=pl.String)).alias("en"))
     prob: list[dict[str, Any]] = []
-    for i, s, c, row, reason in zip(plan.want, *(wanted.get_column(k).to_list() for k in ("status", "claimed_fen", "row")), reasons):
-        if s == "match":
-            continue
-        own: list[Problem] = computed.problems.get(i, [])
-        for p in own:
+    for i, row in rows_frame.filter((pl.col("status") != "match") & listed).select("_i", "row").iter_rows():
+        for p in computed.problems.get(i, []):
             prob.append({"row": row, "_i": i, "column": p.field, "kind": "bad_input", "zh": p.message["zh"], "en": p.message["en"]})
         for b in bad_rows.get(i, []):
             prob.append({"row": row, "_i": i, "column": b["column"], "kind": "bad_input", "zh": b["zh"], "en": b["en"]})
-        if not own and not bad_rows.get(i):
-            col = fx["claimed"] if s in ("over", "under") or c is None else None
-            prob.append({"row": row, "_i": i, "column": col, "kind": s, "zh": reason if lang == "zh" else None, "en": reason if lang == "en" else None})
-    rows = pl.DataFrame({k: [d.get(k) for d in prob] for k in NOTE_SCHEMA}, schema=NOTE_SCHEMA)
+    listed_rows = pl.DataFrame({k: [d.get(k) for d in prob] for k in NOTE_SCHEMA}, schema=NOTE_SCHEMA)
+    # in the order of the rows wanted (each row's own entries in their order), then the notes
+    rows = pl.concat([listed_rows, by_status.cast(NOTE_SCHEMA)]).sort("_i", maintain_order=True)
     allp = pl.concat([rows, *notes]).with_row_index("_seq").sort("row", "_seq")
     who = ["status", "name", "id_number"] + [c for c in ("file", "sheet") if c in st.columns]  # the file and sheet, when several were read
     at = st.select(who).gather(allp.get_column("_i"))

@@ -69,14 +69,26 @@ __all__ = ["COMPILE", "FALLS_BACK", "MAX_INT_DIGITS", "compute_vector"]
 MAX_INT_DIGITS = 9
 # Decimal places read exactly for each input type (more places fall back).
 SCALE = {"integer": 0, "money": 2, "decimal": 6}
+# A line's status before the cross-row limits, held as a small integer while computing (the
+# engine's words only at the end: comparing and choosing integers is much cheaper than text).
+LINE_STATUSES = ("awarded", "ineligible", "excluded", "undecided", "not_quantified")
+_CODE = {w: k for k, w in enumerate(LINE_STATUSES)}
+
+
+def _status(word: str) -> pl.Expr:
+    return pl.lit(_CODE[word], dtype=pl.UInt8)
 
 
 class RuleCompiler:
     """Expressions for one rule over a frame holding its rows (columns named ``in:<input>``)."""
 
-    def __init__(self, yr: YearRules, rule: Rule, scales: dict[str, int] | None = None):
+    def __init__(self, yr: YearRules, rule: Rule, scales: dict[str, int] | None = None, prefix: str = "in:"):
         self.yr, self.rule = yr, rule
         self.scales = scales or {}  # inputs held at another scale than their type's (units counted across rows)
+        self.prefix = prefix  # the parsed inputs' columns are named prefix + input name (one prefix per rule)
+
+    def col(self, name: str) -> pl.Expr:
+        return pl.col(self.prefix + name)
 
     def param(self, name: str) -> Decimal:
         return self.yr.param(self.rule, name).value
@@ -91,7 +103,7 @@ class RuleCompiler:
         spec = self.spec(name)
         if spec.type not in SCALE:
             raise Unsupported(f"{name} is not a number")
-        return pl.col(f"in:{name}"), self.scales.get(name, SCALE[spec.type])
+        return self.col(name), self.scales.get(name, SCALE[spec.type])
 
     def units(self, f: FormulaBase) -> tuple[pl.Expr, int]:
         """The units a formula counts after its caps on units per claim (in the rule's order, as
@@ -122,7 +134,7 @@ class RuleCompiler:
         """The column of a choice input (a match tests only those)."""
         if self.spec(name).type != "choice":
             raise Unsupported("a match on a non-choice input")
-        return pl.col(f"in:{name}")
+        return self.col(name)
 
     # -- conditions
     def condition(self, c: Condition) -> pl.Expr:
@@ -154,7 +166,7 @@ class RuleCompiler:
             return pl.when(n.is_null() | d.is_null()).then(null).when(d == 0).then(pl.lit(False)).otherwise(cmp)
         assert c.input is not None
         spec = self.spec(c.input)
-        col = pl.col(f"in:{c.input}")
+        col = self.col(c.input)
         if c.op == "is_true":  # a missing value stays missing (null)
             if spec.type != "boolean":
                 raise Unsupported("is_true on a non-boolean")
@@ -315,61 +327,53 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
 
     plan = cap_plan(yr)
     skip = plan.unsupported
-    pieces: list[pl.LazyFrame] = []
     present = [r for r in base.get_column("_rule").unique(maintain_order=True).to_list() if r is not None]
-    wide = pl.concat([base.select("_i", "_rule", "_subject", "_category"), df], how="horizontal").lazy()
     bool_columns = sorted({c for rid in present for spec in yr.rules[rid].inputs if spec.type == "boolean"
                            for c in cmap.inputs[rid].get(spec.name, [])})
     plain_bools = _plain_bool_columns(df, bool_columns)
-
-    def rows_of(rid: str) -> pl.LazyFrame:
-        """Only this rule's rows and the columns it reads."""
-        cols = sorted({c for cs in cmap.inputs[rid].values() for c in cs})
-        return wide.select("_i", "_rule", "_subject", "_category", *cols).filter(pl.col("_rule") == rid)
-
-    # caps on units shared between rows: the units each row counts on its own, then across rows
     unit_rules = [rid for rid in present if rid in {r for k in plan.order if k.of == "units" for r in plan.rules[k]} and rid not in skip]
     units_scale = _units_scale(yr, [yr.rules[rid] for rid in unit_rules]) if unit_rules else 0
-    counted: dict[str, pl.LazyFrame] = {}
-    if unit_rules:
-        own: dict[str, pl.DataFrame] = {}
-        for rid in unit_rules:
-            try:
-                own[rid] = _rule_rows(yr, yr.rules[rid], rows_of(rid), cmap, plain_bools, units_scale).select("_i", "_status", "_q", "_fb").collect()
-            except Unsupported:
-                continue  # its rows (and applicants) go to the reference engine below
-        counted = _count_units(yr, plan, base, own, units_scale)
-    for rid in present:
-        rule = yr.rules[rid]
-        raw = rows_of(rid)
+    # Every rule present compiled once, into expressions over the whole roster: each reads its own
+    # parsed inputs (columns prefixed by the rule's place) and is chosen row by row by the rule's
+    # code. One pass, no rows taken apart by rule and put back in order.
+    compiled: dict[str, _RuleExprs] = {}
+    for k, rid in enumerate(present):
+        if rid in skip:
+            continue
         try:
-            if rid in skip:
-                raise Unsupported("limits across rows")
-            if rid in unit_rules:
-                if rid not in counted:
-                    raise Unsupported("its units could not be counted")
-                piece = _rule_rows(yr, rule, raw, cmap, plain_bools, units_scale, counted[rid]).drop("_q", strict=False)
-            else:
-                piece = _rule_rows(yr, rule, raw, cmap, plain_bools)
+            compiled[rid] = _rule_exprs(yr, yr.rules[rid], cmap, f"r{k}:", plain_bools, units_scale if rid in unit_rules else None)
         except Unsupported:
-            piece = raw.select("_i", pl.lit(None, dtype=pl.String).alias("_status"), pl.lit(None, dtype=pl.Int64).alias("_fen"), pl.lit(True).alias("_fb"),
-                               pl.lit(None, dtype=pl.String).alias("_tier"), pl.lit(None, dtype=pl.Int64).alias("_hv"))
-        pieces.append(piece)
-    if pieces:
-        computed = pl.concat(pl.collect_all(pieces), how="vertical")
-    else:
-        computed = pl.DataFrame(schema={"_i": pl.Int64, "_status": pl.String, "_fen": pl.Int64, "_fb": pl.Boolean, "_tier": pl.String, "_hv": pl.Int64})
-    # the rows of a rule back in input order: a row of no known rule has no piece
-    if computed.height == n:  # every row has one: the pieces are the rows, reordered
-        computed = computed.sort("_i")
-        status, fen, fb, tier, added = (computed.get_column(c) for c in ("_status", "_fen", "_fb", "_tier", "_hv"))
-    else:
-        at = computed.get_column("_i")
-        status = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_status"))
-        fen = pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(at, computed.get_column("_fen"))
-        fb = pl.repeat(True, n, dtype=pl.Boolean, eager=True).scatter(at, computed.get_column("_fb"))
-        tier = pl.repeat(None, n, dtype=pl.String, eager=True).scatter(at, computed.get_column("_tier"))
-        added = pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(at, computed.get_column("_hv"))
+            continue  # its rows (and applicants) go to the reference engine
+    wide = pl.concat([base.select("_i", "_rule", "_subject", "_category"), df], how="horizontal").lazy()
+    parsed_inputs = wide.with_columns([c for e in compiled.values() for c in e.parsed])
+    if unit_rules:
+        # caps on units shared between rows: the units each row counts on its own, then across rows
+        own_rules = [rid for rid in unit_rules if rid in compiled]
+        own = parsed_inputs.filter(pl.col("_rule").is_in(own_rules)).select(
+            "_i", _by_rule({rid: compiled[rid].status for rid in own_rules}, pl.UInt8).alias("_status"),
+            _by_rule({rid: compiled[rid].q for rid in own_rules}, I128).alias("_q"),
+            _by_rule({rid: compiled[rid].fb_own for rid in own_rules}, pl.Boolean).alias("_fb"),
+            pl.col("_rule")).collect()
+        counted = _count_units(yr, plan, base, own, units_scale)
+        q = pl.repeat(None, n, dtype=I128, eager=True).scatter(counted.get_column("_i"), counted.get_column("_q"))
+        has = pl.repeat(False, n, dtype=pl.Boolean, eager=True).scatter(counted.get_column("_i"), True)
+        # the rules under those caps pay on the units counted (a row not counted keeps its own)
+        parsed_inputs = parsed_inputs.with_columns(
+            *(pl.when(has).then(q).otherwise(pl.col(compiled[rid].units_col)).alias(compiled[rid].units_col) for rid in own_rules))
+    # each rule's status, then its amount, as columns of their own (each computed once, then read)
+    out = (parsed_inputs
+           .with_columns([e.status.alias(e.prefix + "_st") for e in compiled.values()])
+           .with_columns([e.fen128.alias(e.prefix + "_f") for e in compiled.values()])
+           .select(
+               "_i",  # (a column as long as the roster, should no rule be compiled)
+               _by_rule({rid: pl.col(e.prefix + "_st") for rid, e in compiled.items()}, pl.UInt8).alias("_status"),
+               _by_rule({rid: e.fen for rid, e in compiled.items()}, pl.Int64).alias("_fen"),
+               _by_rule({rid: e.fb for rid, e in compiled.items()}, pl.Boolean, default=True).alias("_fb"),
+               _by_rule({rid: e.tier for rid, e in compiled.items()}, pl.String).alias("_tier"),
+               _by_rule({rid: e.hv for rid, e in compiled.items()}, pl.Int64).alias("_hv"))
+           .with_columns(pl.col("_status").replace_strict(dict(enumerate(LINE_STATUSES)), return_dtype=pl.String))
+           .collect())
+    status, fen, fb, tier, added = (out.get_column(c) for c in ("_status", "_fen", "_fb", "_tier", "_hv"))
     all_rows = base.with_columns(status.alias("_status"), fen.alias("_fen"), (pl.col("_fallback") | fb).alias("_fallback"))
 
     # rows this path did not do: those with an input error (named by the reference parser) take part
@@ -438,25 +442,23 @@ def _units_scale(yr: YearRules, rules: list[Rule]) -> int:
     return scale
 
 
-def _count_units(yr: YearRules, plan: CapPlan, base: pl.DataFrame, own: dict[str, pl.DataFrame], scale: int) -> dict[str, pl.LazyFrame]:
-    """The units each awarded row counts under the caps on units shared between rows (its rule's
-    ``_i``, ``_q``; ``_q`` null where whether a cap applies is not known), by rule.
+def _count_units(yr: YearRules, plan: CapPlan, base: pl.DataFrame, own: pl.DataFrame, scale: int) -> pl.DataFrame:
+    """The units each awarded row counts under the caps on units shared between rows (``_i``,
+    ``_q``; ``_q`` null where whether a cap applies is not known).
 
-    A row takes part when it is awarded on its own and this path reads it (as in the engine, a
-    row with an input error takes part in nothing; a row this path cannot read takes its whole
-    applicant to the reference engine, where these counts are not used)."""
-    if not own:
-        return {}
+    ``own``: the rows of the rules under those caps, with the status, units (``_q``) and
+    fallback flag (``_fb``) each has on its own. A row takes part when it is awarded on its own
+    and this path reads it (as in the engine, a row with an input error takes part in nothing; a
+    row this path cannot read takes its whole applicant to the reference engine, where these
+    counts are not used)."""
     code, width = subject_category_code(yr, "_subject", "_category")
-    rows = pl.concat(list(own.values()), how="vertical")
-    lines = (rows.filter((pl.col("_status") == "awarded") & ~pl.col("_fb"))
-             .join(base.select("_i", "_rule", "_subject", "_category", "_project", "_aid", "_fallback"), on="_i", how="left")
+    lines = (own.filter((pl.col("_status") == _CODE["awarded"]) & ~pl.col("_fb")).select("_i", "_q")
+             .join(base.select("_i", "_rule", "_subject", "_category", "_project", "_aid", "_fallback"), on="_i", how="left", maintain_order="left")
              .filter(~pl.col("_fallback"))
              .sort("_i")
              .with_columns((pl.col("_aid").cast(pl.UInt64) * width + code).alias("_gid")))
     after, undecided = staged_caps(lines, yr, plan, "units", "_q", scale)
-    after = after.with_columns(pl.when(undecided).then(pl.lit(None, dtype=I128)).otherwise(pl.col("_q")).alias("_q"))
-    return {rid: after.filter(pl.col("_rule") == rid).select("_i", "_q").lazy() for rid in own}
+    return after.select("_i", pl.when(undecided).then(pl.lit(None, dtype=I128)).otherwise(pl.col("_q")).alias("_q"))
 
 
 def _tranches(yr: YearRules, rule: pl.Series, status: pl.Series, fen: pl.Series) -> pl.Series:
@@ -477,18 +479,66 @@ def _tranches(yr: YearRules, rule: pl.Series, status: pl.Series, fen: pl.Series)
     return frame.select(expr.otherwise(f).cast(pl.Int64).alias(fen.name)).to_series()
 
 
-def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, plain_bools: set[str] = frozenset(),
-               units_scale: int | None = None, counted: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """Evaluate one rule's rows: status and amount in 分 before cross-row limits.
+@dataclass
+class _RuleExprs:
+    """One rule compiled over the whole roster (only its own rows' values are used).
+
+    Attributes:
+        prefix: the prefix of the columns this rule's expressions make and read.
+        parsed: the rule's inputs read from their cells (columns named with the rule's prefix)
+            and whether this path read them all (``prefix + "_ok"``).
+        status: the line status before cross-row limits (a code of ``LINE_STATUSES``), which the
+            caller puts in the column ``prefix + "_st"``;
+        fen128: the amount in 分 (Int128; 0 unless awarded), from that column, which the caller
+            puts in ``prefix + "_f"``;
+        fen, fb, tier: from those columns, the amount in 分 (Int64; null when too large), whether
+            the row is left to the reference engine (a cell this path does not read, an amount
+            too large), and the tier label (tier tables).
+        fb_own: as ``fb``, from the expressions themselves (before those columns exist).
+        q: the units the row counts on its own (rules under caps on units shared between rows).
+        units_col: the column of those units, which the rows pay on (replaced by the units
+            counted across rows).
+        hv: for a tier table on the applicant's total (``basis: applicant``), what an awarded row
+            adds to that total (its input, an integer at the input's scale), placed later across
+            rows (``crossrow.applicant_tiers``); None for other rules.
+    """
+
+    prefix: str
+    parsed: list[pl.Expr]
+    status: pl.Expr
+    fen128: pl.Expr
+    fen: pl.Expr
+    fb: pl.Expr
+    fb_own: pl.Expr
+    tier: pl.Expr
+    q: pl.Expr | None = None
+    units_col: str | None = None
+    hv: pl.Expr | None = None
+
+
+def _by_rule(exprs: dict[str, pl.Expr], dtype: Any, default: Any = None) -> pl.Expr:
+    """Each row's value from its own rule's expression (``default`` for a row of no rule here)."""
+    out: Any = None
+    for rid, e in exprs.items():
+        if e is None:
+            continue
+        hit = pl.col("_rule") == rid
+        out = pl.when(hit).then(e) if out is None else out.when(hit).then(e)
+    fallback = pl.lit(default, dtype=dtype)
+    return fallback if out is None else out.otherwise(fallback).cast(dtype)
+
+
+def _rule_exprs(yr: YearRules, rule: Rule, cmap: ColumnMap, prefix: str, plain_bools: set[str] = frozenset(),
+                units_scale: int | None = None) -> _RuleExprs:
+    """Compile one rule: its status and amount in 分 before cross-row limits (``_RuleExprs``).
 
     For a rule under caps on units shared between rows, ``units_scale`` is the scale its units
-    are held at, and the rows also give ``_q``, the units each counts on its own; ``counted``
-    (``_i``, ``_q`` — null when whether a shared cap applies is not known) are the units each
-    awarded row counts after those caps, and the rows it holds pay on them.
+    are held at; its rows also give ``q``, the units each counts on its own, and pay on
+    ``units_col`` (which the caller replaces with the units counted across rows).
     """
     units = rule.formula.units()
     scales = {units: units_scale} if units_scale is not None and units is not None else {}
-    comp = RuleCompiler(yr, rule, scales)
+    comp = RuleCompiler(yr, rule, scales, prefix)
     compile_formula = COMPILE.get(rule.formula.kind)
     if compile_formula is None:
         raise Unsupported(rule.formula.kind)
@@ -499,21 +549,16 @@ def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, pl
         cell = pl.coalesce([pl.col(c) for c in cols]) if cols else pl.lit(None, dtype=pl.String)
         if spec.type in SCALE:
             value, ok = _parse_numeric(cell, spec)
+            if spec.name in scales:
+                assert units_scale is not None
+                value = value * lit(10 ** (units_scale - SCALE[spec.type]))
         elif spec.type == "boolean":
             value, ok = _parse_bool(cell, plain=bool(cols) and all(c in plain_bools for c in cols))
         else:
             value, ok = _parse_choice(cell, spec)
-        parsed_cols.append(value.alias(f"in:{spec.name}"))
+        parsed_cols.append(value.alias(prefix + spec.name))
         oks.append(ok)
-    frame = raw.select(pl.col("_i"), pl.col("_subject"), pl.col("_category"), *parsed_cols,
-                       pl.all_horizontal(oks).alias("_ok") if oks else pl.lit(True).alias("_ok"))
-    if scales:
-        assert units is not None and units_scale is not None
-        frame = frame.with_columns((pl.col(f"in:{units}") * lit(10 ** (units_scale - SCALE[comp.spec(units).type]))).alias(f"in:{units}"))
-        if counted is not None:
-            frame = (frame.join(counted.with_columns(pl.lit(True).alias("_has")), on="_i", how="left")
-                     .with_columns(pl.when(pl.col("_has").fill_null(False)).then(pl.col("_q")).otherwise(pl.col(f"in:{units}")).alias(f"in:{units}"))
-                     .drop("_q", "_has"))
+    parsed_cols.append((pl.all_horizontal(oks) if oks else pl.lit(True)).alias(prefix + "_ok"))
 
     conds = [comp.condition(c) for c in rule.conditions]
     kinds = [c.kind for c in rule.conditions]
@@ -553,34 +598,31 @@ def _rule_rows(yr: YearRules, rule: Rule, raw: pl.LazyFrame, cmap: ColumnMap, pl
     undecided = compiled.undecided if compiled.undecided is not None else compiled.amount.is_null()
     status = (
         pl.when(~subject_ok | any_failed)
-        .then(pl.when(any_failed & ~failed_elig & subject_ok).then(pl.lit("excluded")).otherwise(pl.lit("ineligible")))
-        .when(any_null).then(pl.lit("undecided"))
-        .when(undecided).then(pl.lit("undecided"))
-        .when(compiled.ineligible).then(pl.lit("ineligible"))
-        .when(pl.any_horizontal(mod_nulls) if mod_nulls else pl.lit(False)).then(pl.lit("undecided"))
-        .otherwise(pl.lit(compiled.decided))
+        .then(pl.when(any_failed & ~failed_elig & subject_ok).then(_status("excluded")).otherwise(_status("ineligible")))
+        .when(any_null).then(_status("undecided"))
+        .when(undecided).then(_status("undecided"))
+        .when(compiled.ineligible).then(_status("ineligible"))
+        .when(pl.any_horizontal(mod_nulls) if mod_nulls else pl.lit(False)).then(_status("undecided"))
+        .otherwise(_status(compiled.decided))
     )
-    out = frame.with_columns(status.alias("_status")).with_columns(
-        pl.when(pl.col("_status") == "awarded").then(fen_expr).otherwise(lit(0)).alias("_fen128"))
-    too_big = pl.col("_fen128") > lit(2**62)
-    extra = []
-    if scales and counted is None:
-        assert compiled.units is not None
-        extra = [compiled.units.alias("_q")]
+    fen128 = pl.col(prefix + "_f")
+    too_big = fen128 > lit(2**62)
     f = rule.formula
     per_applicant = isinstance(f, TierTable) and f.per_applicant
+    hv = None
     if per_applicant:  # placed on the applicant's total later (crossrow.applicant_tiers): what each counted row adds
         assert isinstance(f, TierTable)
-        added = pl.when(pl.col("_status") == "awarded").then(comp.num(f.input)[0]).cast(pl.Int64)
-    else:
-        added = pl.lit(None, dtype=pl.Int64)
-    return out.select(
-        "_i", "_status",
-        pl.when(too_big).then(None).otherwise(pl.col("_fen128")).cast(pl.Int64).alias("_fen"),
-        (~pl.col("_ok") | too_big.fill_null(False)).alias("_fb"),
-        (comp.tier_label() if isinstance(f, TierTable) and not per_applicant else pl.lit(None, dtype=pl.String)).alias("_tier"),
-        added.alias("_hv"),
-        *extra,
+        hv = pl.when(pl.col(prefix + "_st") == _CODE["awarded"]).then(comp.num(f.input)[0]).cast(pl.Int64)
+    return _RuleExprs(
+        prefix=prefix, parsed=parsed_cols, status=status,
+        fen128=pl.when(pl.col(prefix + "_st") == _CODE["awarded"]).then(fen_expr).otherwise(lit(0)),
+        fen=pl.when(too_big).then(None).otherwise(fen128).cast(pl.Int64),
+        fb=~pl.col(prefix + "_ok") | too_big.fill_null(False),
+        fb_own=~pl.col(prefix + "_ok") | (pl.when(status == _CODE["awarded"]).then(fen_expr).otherwise(lit(0)) > lit(2**62)).fill_null(False),
+        tier=comp.tier_label() if isinstance(f, TierTable) and not per_applicant else pl.lit(None, dtype=pl.String),
+        hv=hv,
+        q=compiled.units if scales else None,
+        units_col=prefix + units if scales and units is not None else None,
     )
 
 

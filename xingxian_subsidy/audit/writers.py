@@ -1,4 +1,5 @@
-"""Writers of an audit report: .xlsx (明细 / 问题清单 / 汇总 / 说明), .csv (with sidecars) or .json.
+"""Writers of an audit report: .xlsx (明细 / 问题清单 / 汇总 / 说明), .csv (with sidecars), .json or
+.parquet (明细 with typed columns, for machines).
 
 Text cells (and headers) that a spreadsheet would run as formulas are neutralised; 身份证号, and
 bank-card and phone numbers in the roster's own columns, are masked unless asked. Money is
@@ -125,7 +126,8 @@ def _summary_tables(report: AuditReport) -> list[tuple[str, str, pl.DataFrame]]:
 
 
 def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False, inputs: Iterable[Path | str] = ()) -> list[Path]:
-    """Write the report by suffix: .xlsx (明细/问题清单/汇总/说明), .csv (+ sidecars) or .json.
+    """Write the report by suffix: .xlsx (明细/问题清单/汇总/说明), .csv (+ sidecars), .json or
+    .parquet (明细 only, typed, the stamp in the file's metadata).
 
     Text cells that a spreadsheet would run as formulas are neutralised (leading ').
     身份证号 (and bank-card and phone numbers) are masked unless ``show_id``. Nothing is written
@@ -141,9 +143,9 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False,
     """
     out = Path(out)
     suffix = out.suffix.lower()
-    if suffix not in (".json", ".csv", ".xlsx"):
-        raise InputError([Problem(source=str(out), message=_t(f"不支持的输出类型“{suffix or '（无扩展名）'}”；应为 .xlsx、.csv 或 .json",
-                                                              f"unsupported output type {suffix or '(none)'!r}; expected .xlsx, .csv or .json"))])
+    if suffix not in (".json", ".csv", ".xlsx", ".parquet"):
+        raise InputError([Problem(source=str(out), message=_t(f"不支持的输出类型“{suffix or '（无扩展名）'}”；应为 .xlsx、.csv、.json 或 .parquet",
+                                                              f"unsupported output type {suffix or '(none)'!r}; expected .xlsx, .csv, .json or .parquet"))])
     detail = detail_table(report, show_id)
     issues = _issue_table(report, show_id)
     summaries = _summary_tables(report)
@@ -159,6 +161,8 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False,
         if report.readings is not None:
             data["reading_impacts"] = _json_rows(_readings_table(report))
         writers[out] = lambda tmp: tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    elif suffix == ".parquet":
+        writers[out] = lambda tmp: _write_parquet(report, detail, tmp)
     elif suffix == ".csv":
         titles = _detail_titles(list(report.formula_free), report.lang)
         clean = {titles.get(c, c) for c in report.formula_free}
@@ -266,6 +270,16 @@ def _write_csv(df: pl.DataFrame, path: Path, clean: Collection[str] = ()) -> Non
     with path.open("wb") as fh:
         fh.write(b"\xef\xbb\xbf")
         _safe_headers(text).write_csv(fh)
+
+
+def _write_parquet(report: AuditReport, detail: pl.DataFrame, path: Path) -> None:
+    """明细 for machines: typed columns — money as exact decimals of 元 (Decimal(38, 2)), row
+    numbers as integers, the input's own columns as text as read — and the stamp as the file's
+    key-value metadata (``xingxian_subsidy.stamp``, JSON). No cell is neutralised: a Parquet file
+    is not opened by a spreadsheet as formulas."""
+    cents = pl.lit(Decimal("0.01"), dtype=pl.Decimal(38, 2))
+    typed = detail.with_columns([(pl.col(c).cast(pl.Decimal(38, 0)) * cents).cast(pl.Decimal(38, 2)).alias(c) for c in _money_cols(detail)])
+    typed.write_parquet(path, metadata={"xingxian_subsidy.stamp": json.dumps(report.stamp, ensure_ascii=False)})
 
 
 def _json_rows(df: pl.DataFrame) -> list[dict[str, Any]]:

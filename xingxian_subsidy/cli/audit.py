@@ -28,7 +28,7 @@ class Engine(str, Enum):
 
 def audit(
     roster: Annotated[list[Path], typer.Argument(help="奖补名册：.xlsx、.csv（UTF-8 或 GBK）或 .parquet；可给多个文件或一个文件夹。The roster: files or a folder.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="审核报告：.xlsx、.csv 或 .json（按扩展名）。Report file, by suffix.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="审核报告：.xlsx、.csv、.json 或 .parquet（按扩展名）。Report file, by suffix.")] = None,
     lang: LangOpt = Lang.zh,
     rules: RulesOpt = None,
     year: YearOpt = None,

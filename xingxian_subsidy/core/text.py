@@ -10,7 +10,7 @@ __all__ = ["Model", "Text"]
 class Model(BaseModel):
     """Frozen, and unknown keys refused: a misspelt key in a file fails loudly."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Text(Model):

@@ -58,7 +58,7 @@ def default_rules_dir() -> Path:
 
 
 class _DocFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     document: Document
     parameters: dict[str, Parameter]
     rules: list[Rule]
@@ -68,17 +68,17 @@ class _DocFile(BaseModel):
 
 
 class _RegisterFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     interpretations: list[Interpretation]
 
 
 class _Alternatives(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     alternatives: list[Alternative] = []
 
 
 class _PackFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str
     version: str
     description: str | None = None
@@ -749,6 +749,24 @@ def load_rules(directory: Path | str | None = None) -> RulePack:
 
 @lru_cache(maxsize=8)
 def _load_rules_cached(directory: Path) -> RulePack:
+    """The pack kept on disk for exactly these files (``cache``), else loaded, checked and kept."""
+    from . import cache
+
+    try:
+        print_ = cache.fingerprint(directory) if directory.is_dir() else None
+    except OSError:
+        print_ = None
+    if print_ is not None:
+        kept = cache.load_cached(directory, print_)
+        if isinstance(kept, RulePack) and kept.directory == directory:
+            return kept
+    pack = _load_fresh(directory)
+    if print_ is not None:
+        cache.store(directory, print_, pack)
+    return pack
+
+
+def _load_fresh(directory: Path) -> RulePack:
     problems: list[Problem] = []
     pack_path = directory / "pack.yaml"
     if not directory.is_dir():
