@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 import polars as pl
 
@@ -49,7 +49,7 @@ from ..pack.formulas import (
     PooledRate,
     ShareOfCost,
     TierTable,
-    kind_of,
+    registrar,
     value_parameters,
 )
 from ..pack.loader import YearRules
@@ -668,15 +668,7 @@ Compiler = Callable[[RuleCompiler, FormulaBase], Compiled]
 COMPILE: dict[str, Compiler] = {}  # formula kind → its compilation
 FALLS_BACK: frozenset[str] = frozenset()  # formula kinds left to the reference engine (none today)
 
-F = TypeVar("F", bound=Callable)
-
-
-def compiles(kind: type[FormulaBase]) -> Callable[[F], F]:
-    """Register the function that compiles formulas of ``kind``."""
-    def register(fn: F) -> F:
-        COMPILE[kind_of(kind)] = fn
-        return fn
-    return register
+compiles = registrar(COMPILE)  # @compiles(Kind) files a function under its formula kind
 
 
 _NO = pl.lit(False)

@@ -8,7 +8,7 @@ when an input it needs is not given. The caller runs it inside ``MONEY_CONTEXT``
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Callable, TypeVar
+from typing import Callable
 
 from ..core.money import ZERO, exact_yuan, fmt_yuan, num_text, pct_text, quotient_text
 from ..core.text import Text
@@ -23,7 +23,7 @@ from ..pack.formulas import (
     PooledRate,
     ShareOfCost,
     TierTable,
-    kind_of,
+    registrar,
 )
 from ..pack.models import ROUNDINGS, Parameter, ValueRef
 from ..pack.semantics import place, pooled_rate
@@ -36,15 +36,7 @@ __all__ = ["EVALUATE", "below_tiers", "counted_units", "evaluates", "pick", "pla
 Evaluator = Callable[[Context, Draft, FormulaBase], "Decimal | None"]
 EVALUATE: dict[str, Evaluator] = {}  # formula kind → its evaluation
 
-F = TypeVar("F", bound=Callable)
-
-
-def evaluates(kind: type[FormulaBase]) -> Callable[[F], F]:
-    """Register the function that evaluates formulas of ``kind``."""
-    def register(fn: F) -> F:
-        EVALUATE[kind_of(kind)] = fn
-        return fn
-    return register
+evaluates = registrar(EVALUATE)  # @evaluates(Kind) files a function under its formula kind
 
 
 def _t(zh: str, en: str) -> Text:

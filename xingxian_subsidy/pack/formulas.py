@@ -19,7 +19,7 @@ every kind in :data:`FORMULA_KINDS` is in each of them. Adding a kind: see docs/
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, Callable, ClassVar, Literal, TypeVar, Union
 
 from pydantic import Field
 
@@ -41,6 +41,7 @@ __all__ = [
     "Tier",
     "TierTable",
     "kind_of",
+    "registrar",
     "value_parameters",
 ]
 
@@ -277,6 +278,22 @@ class NotQuantified(FormulaBase):
 def kind_of(cls: type[FormulaBase]) -> str:
     """The ``kind`` word of a formula model (``per_unit`` for PerUnit)."""
     return cls.model_fields["kind"].annotation.__args__[0]  # type: ignore[union-attr]
+
+
+_Handler = TypeVar("_Handler", bound=Callable)
+
+
+def registrar(table: dict[str, _Handler]) -> Callable[[type[FormulaBase]], Callable[[_Handler], _Handler]]:
+    """The decorator that files a handler under its formula kind in ``table`` — one per consumer
+    of the formula vocabulary (the engine's ``EVALUATE``, the audit's ``COMPILE``, screening's
+    ``DESCRIBE``), each written ``@evaluates(PerUnit)``; ``tests/test_architecture.py`` checks
+    that every kind is in every table."""
+    def for_kind(kind: type[FormulaBase]) -> Callable[[_Handler], _Handler]:
+        def register(fn: _Handler) -> _Handler:
+            table[kind_of(kind)] = fn
+            return fn
+        return register
+    return for_kind
 
 
 _KINDS = (PerUnit, Fixed, ShareOfCost, TierTable, FirstPlusAdditional, DecidedWithinRange, InterestAtRate, NotQuantified, PooledRate)

@@ -8,7 +8,7 @@ only knows how to describe each kind of formula. No I/O, no rendering.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 from ..core.money import SHARE, fmt_yuan, num_text, pct_text
 from ..core.text import Text
@@ -23,7 +23,7 @@ from ..pack.formulas import (
     PooledRate,
     ShareOfCost,
     TierTable,
-    kind_of,
+    registrar,
 )
 from ..pack.loader import YearRules
 from ..pack.models import ROUNDINGS, Condition, Match, Parameter, ValueRef
@@ -121,15 +121,7 @@ def _plain(p: Parameter) -> Text:
 Describer = Callable[[YearRules, Rule, FormulaBase, "str | None", "str | None"], Text]
 DESCRIBE: dict[str, Describer] = {}  # formula kind → how it is described to an applicant
 
-F = TypeVar("F", bound=Callable)
-
-
-def describes(kind: type[FormulaBase]) -> Callable[[F], F]:
-    """Register the function that says in words how much a formula of ``kind`` pays."""
-    def register(fn: F) -> F:
-        DESCRIBE[kind_of(kind)] = fn
-        return fn
-    return register
+describes = registrar(DESCRIBE)  # @describes(Kind) files a function under its formula kind
 
 
 def _input_label(rule: Rule, name: str) -> Text:
