@@ -508,7 +508,7 @@ def test_tier_steps_and_the_cumulative_household_cap_per_project() -> None:
     from xingxian_subsidy.pack.loader import variant
     from xingxian_subsidy.pack.overlay import parse_reading
 
-    a = _gains("2600", "1200", "900", "1500", pack=variant(PACK, readings=[parse_reading("I-040=B")])[0])
+    a = _gains("2600", "1200", "900", "1500", pack=variant(PACK, year=2024, readings=[parse_reading("I-040=B")])[0])
     four, one, below, edge = a.lines
     assert _steps(four) == [("2600 元落在四档（2500 < x ≤ 3000）→ 600 元", "2600 yuan falls in tier 4 (2500 < x ≤ 3000) → 600 yuan", Decimal("600"))]
     assert _steps(one)[0] == ("1200 元落在一档（1000 ≤ x ≤ 1500）→ 300 元", "1200 yuan falls in tier 1 (1000 ≤ x ≤ 1500) → 300 yuan", Decimal("300"))

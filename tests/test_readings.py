@@ -300,3 +300,26 @@ def test_audit_under_an_alternative_reading(tmp_path):
     assert "I-004=B" in data["stamp"]["rule_pack"]
     assert [r["核定金额（元）"] for r in data["rows"]][:2] == ["2400000.00", "0.00"]
     assert not any(r["解释编号"] == "I-004" for r in data["reading_impacts"]), "the entry it already reads otherwise is left out"
+
+
+def test_a_reading_applies_to_the_year_the_applicant_names_in_a_pack_of_two_years(tmp_path):
+    """`calc --reading` without --year: the applicant's file names 2024 while the pack's latest year
+    is 2025 (an overlay); the reading must reach 2024, not be left on 2025 and silently ignored."""
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from two_year_pack import OVERLAY, QUOTE
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("__pycache__"))
+    (rules / "2025").mkdir()
+    (rules / "2025" / "overlay.yaml").write_text(OVERLAY, encoding="utf-8")
+    (rules / "2025" / "notice_2025_test.txt").write_text(f"测试用（虚构）\n一、{QUOTE}。\n", encoding="utf-8")
+    example = ROOT / "examples" / "courtyard_cap_two_projects.yaml"
+    assert "year: 2024" in example.read_text(encoding="utf-8")
+    plain = json.loads(run("calc", example, "-f", "json", "--rules", rules).stdout)
+    under_b = json.loads(run("calc", example, "-f", "json", "--rules", rules, "--reading", "I-040=B").stdout)
+    assert plain["year"] == under_b["year"] == 2024
+    assert [line["amount"] for line in plain["lines"]] == ["700.00", "0.00"]
+    assert [line["amount"] for line in under_b["lines"]] == ["500.00", "200.00"]

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from .common import Lang, LangOpt, RulesOpt, YearOpt, console, fail, load_pack
-from .variants import ReadingOpt, apply_variant
+from .variants import ReadingOpt, apply_readings
 
 
 class CalcFormat(str, Enum):
@@ -43,7 +43,7 @@ def calc(
         raise typer.Exit(2)
     pack = load_pack(rules, lang)
     if reading:
-        pack, _ = apply_variant(pack, lang, year=year, readings=reading)
+        pack = apply_readings(pack, lang, year, reading)
     try:
         award, yr, _pack = calculate_file_with_alternatives(applicant, pack, year)
     except SubsidyError as exc:

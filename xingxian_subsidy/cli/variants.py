@@ -15,7 +15,7 @@ from .common import Format, Lang, LangOpt, RulesOpt, YearOpt, console, fail, loa
 if TYPE_CHECKING:  # pragma: no cover
     from ..pack.loader import RulePack, YearRules
 
-__all__ = ["ReadingOpt", "SetOpt", "apply_variant", "resolve", "rules_diff", "simulate"]
+__all__ = ["ReadingOpt", "SetOpt", "apply_readings", "apply_variant", "resolve", "rules_diff", "simulate"]
 
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="测算用的参数值，如 xzbf12.tier1_award=350（可多次）。A hypothetical value DOC.PARAM=VALUE (repeatable).")]
 ReadingOpt = Annotated[Optional[list[str]], typer.Option("--reading", help="按解释登记册中的另一种理解计算，如 I-004=B（可多次）。Compute under an alternative reading ENTRY=ALT (repeatable).")]
@@ -35,6 +35,22 @@ def apply_variant(pack: RulePack, lang: Lang, *, year: int | None = None, overla
                        readings=[parse_reading(r) for r in readings or []])
     except SubsidyError as exc:
         fail(exc, lang.value)
+
+
+def apply_readings(pack: RulePack, lang: Lang, year: int | None, readings: list[str]) -> RulePack:
+    """The pack under ``--reading`` alternatives: in ``year`` when given, else in every year whose
+    register holds the entries — an applicant's file names its own year, which need not be the
+    latest, and a reading left on another year would be silently ignored."""
+    from ..pack.overlay import parse_reading
+
+    if year is None:
+        entries = {parse_reading(r).reading for r in readings}
+        years = [y for y in sorted(pack.years) if entries <= set(pack.for_year(y).alternatives)]
+        if years:
+            for y in years:
+                pack, _ = apply_variant(pack, lang, year=y, readings=readings)
+            return pack
+    return apply_variant(pack, lang, year=year, readings=readings)[0]  # (a reading no year holds: its message)
 
 
 def resolve(spec: str, rules: Path | None, year: int | None, lang: Lang) -> tuple[str, YearRules]:
