@@ -41,10 +41,14 @@ def apply_readings(pack: RulePack, lang: Lang, year: int | None, readings: list[
     """The pack under ``--reading`` alternatives: in ``year`` when given, else in every year whose
     register holds the entries — an applicant's file names its own year, which need not be the
     latest, and a reading left on another year would be silently ignored."""
+    from ..core.errors import SubsidyError
     from ..pack.overlay import parse_reading
 
     if year is None:
-        entries = {parse_reading(r).reading for r in readings}
+        try:
+            entries = {parse_reading(r).reading for r in readings}
+        except SubsidyError as exc:
+            fail(exc, lang.value)
         years = [y for y in sorted(pack.years) if entries <= set(pack.for_year(y).alternatives)]
         if years:
             for y in years:
