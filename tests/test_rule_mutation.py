@@ -66,7 +66,9 @@ from xingxian_subsidy.pack.loader import RulePack, load_rules
 ROOT = Path(__file__).resolve().parent.parent
 RULES = RULES_DIR
 ALLOWLIST = Path(__file__).parent / "mutation_allowlist.txt"
-NOT_DOCUMENTS = {"vocabulary.yaml", "interpretations.yaml", "roster.yaml"}  # roster.yaml: how rosters are written, no amount
+# roster.yaml: how rosters are written, no amount; overlay.yaml: a year made of the year before and its
+# changes — the base year's documents are mutated, and the overlay year inherits each mutant
+NOT_DOCUMENTS = {"vocabulary.yaml", "interpretations.yaml", "roster.yaml", "overlay.yaml"}
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
