@@ -126,9 +126,11 @@ def _kinds(df: pl.DataFrame, lang: str) -> dict[str, str]:
     return out
 
 
-def _number(text: str, scale: Decimal = Decimal(1)) -> float | None:
+def _number(text: str, scale: Decimal = Decimal(1)) -> Decimal | None:
+    """An exact figure's text as a Decimal for a number cell (xlsx stores a number cell as an IEEE
+    double: the conversion happens in the file writer, on figures of at most 15 significant digits)."""
     try:
-        return float(Decimal(text.rstrip("%")) * scale)
+        return Decimal(text.rstrip("%")) * scale
     except (InvalidOperation, ValueError):
         return None
 
@@ -217,7 +219,7 @@ class _Sheet:
             return
         if kind == "money":
             # the cell's number is the double nearest the exact amount in 分/100; to 2 decimals it reads back exactly
-            ws.write_number(i, j, int(v) / 100, f.total_money if total else f.money)
+            ws.write_number(i, j, Decimal(int(v)).scaleb(-2), f.total_money if total else f.money)
         elif kind == "wan" and isinstance(v, str) and _number(v) is not None:
             ws.write_number(i, j, _number(v), f.total_wan if total else f.wan)
         elif kind == "pct" and isinstance(v, str) and _number(v, Decimal("0.01")) is not None:
