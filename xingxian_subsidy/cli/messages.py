@@ -162,12 +162,23 @@ def translate(text: str) -> str:
     return "\n".join(out)
 
 
-def install() -> None:
-    """Point click's and typer's ``_`` and ``ngettext`` at this module (once; idempotent)."""
-    import importlib
+_CLICK = ("click.core", "click.decorators", "click.exceptions", "click.formatting", "click.parser",
+          "click.termui", "click.types", "click.utils")
 
-    for name in ("click.core", "click.decorators", "click.exceptions", "click.formatting", "click.parser",
-                 "click.termui", "click.types", "click.utils", "typer.core"):
+
+def install() -> None:
+    """Point click's and typer's ``_`` and ``ngettext`` at this module (once; idempotent).
+
+    click itself is imported only for a typer that runs on it: a typer with its own copy never
+    uses it (importing it would only slow every command's start).
+    """
+    import importlib
+    import sys
+
+    own_copy = _wrap_typer_click()
+    for name in ("typer.core", *_CLICK):
+        if own_copy and name.startswith("click.") and name not in sys.modules:
+            continue
         try:
             mod = importlib.import_module(name)
         except ImportError:  # pragma: no cover - a click without that module
@@ -176,15 +187,15 @@ def install() -> None:
             mod._ = gettext
         if hasattr(mod, "ngettext"):
             mod.ngettext = ngettext
-    _wrap_typer_click()
 
 
-def _wrap_typer_click() -> None:
-    """typer's own copy of click: translate what it shows (errors, help, usage) on the way out."""
+def _wrap_typer_click() -> bool:
+    """typer's own copy of click: translate what it shows (errors, help, usage) on the way out.
+    False when typer has no copy of its own (it uses click)."""
     try:
         from typer._click import core, exceptions
     except ImportError:  # pragma: no cover - a typer that uses click itself (covered by gettext above)
-        return
+        return False
     for cls in (exceptions.ClickException, exceptions.UsageError):
         if "show" in cls.__dict__ and not getattr(cls.show, "_translated", False):
             cls.show = _translated_show(cls.show)
@@ -192,6 +203,7 @@ def _wrap_typer_click() -> None:
         method = getattr(core.Context, name)
         if not getattr(method, "_translated", False):
             setattr(core.Context, name, _translated(method))
+    return True
 
 
 def _translated_show(show):
