@@ -8,6 +8,7 @@ the sheet 争议口径影响.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -56,6 +57,17 @@ def test_every_contested_entry_has_alternatives_that_apply():
     for (entry, alt), other in alts.items():
         assert other.readings == {entry: alt}
         assert rules_moved(YR, other), f"{entry} {alt} changes no rule"
+
+
+def test_the_readings_of_some_entries_are_those_of_all_restricted_to_them():
+    """An award works out only the entries its lines name (a fresh year, so nothing is kept yet)."""
+    fresh = dataclasses.replace(YR)
+    some = alternative_years(fresh, {"I-013", "I-040", "I-999"})
+    assert {e for e, _ in some} == {"I-013", "I-040"}
+    every = alternative_years(fresh)
+    assert some == {k: v for k, v in every.items() if k[0] in {"I-013", "I-040"}}
+    assert all(every[k] is v for k, v in some.items())  # worked out once
+    assert list(every) == list(alternative_years(YR))
 
 
 def test_no_rule_depends_silently_on_a_reading():

@@ -24,9 +24,7 @@ def with_alternatives(applicant: ApplicantFile, award: Award, yr: YearRules, pac
     entries the line names (only those that differ from the line, unless ``all_``)."""
     named = {i for line in award.lines for i in line.interpretations}
     extra: dict[int, list[AlternativeAmount]] = {}
-    for (entry, alt_id), other in alternative_years(yr).items():
-        if entry not in named:
-            continue
+    for (entry, alt_id), other in alternative_years(yr, named).items():
         alt = next(a for a in yr.alternatives[entry] if a.id == alt_id)
         keep = [k for k, c in enumerate(applicant.claims) if c.rule in other.rules]
         alt_award = compute(applicant.model_copy(update={"claims": [applicant.claims[k] for k in keep]}), other, pack)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -543,31 +544,41 @@ def variant(pack: RulePack, *, year: int | None = None, overlay: OverlayFile | P
     return dataclasses.replace(pack, years={**pack.years, yr.year: yr}, variant=yr.variant), yr
 
 
-_ALTERNATIVES: dict[int, tuple[Any, dict[tuple[str, str], YearRules]]] = {}
+_ALTERNATIVES: dict[int, tuple[Any, dict[str, dict[tuple[str, str], YearRules]]]] = {}
 
 
-def alternative_years(yr: YearRules) -> dict[tuple[str, str], YearRules]:
+def alternative_years(yr: YearRules, entries: Collection[str] | None = None) -> dict[tuple[str, str], YearRules]:
     """The year's rules under each alternative reading of its register: (entry, alternative) → rules.
 
-    An entry the year already reads otherwise (``yr.readings``) is left out. Worked out once per
-    YearRules (the loader has checked that every alternative applies cleanly).
+    Only the register ``entries`` given (default: all): an award works out only the readings its
+    lines name. An entry the year already reads otherwise (``yr.readings``) is left out. Each
+    entry's alternatives are worked out once per YearRules (the loader has checked that every
+    alternative applies cleanly).
     """
     import weakref
 
     hit = _ALTERNATIVES.get(id(yr))
-    if hit is not None and hit[0]() is yr:
-        return hit[1]
+    if hit is None or hit[0]() is not yr:
+        hit = _ALTERNATIVES[id(yr)] = (weakref.ref(yr), {})
+        weakref.finalize(yr, _ALTERNATIVES.pop, id(yr), None).atexit = False
+    done = hit[1]
     out: dict[tuple[str, str], YearRules] = {}
-    for entry, alts in yr.alternatives.items():
-        if entry in yr.readings:
+    for entry in yr.alternatives:
+        if entry in yr.readings or (entries is not None and entry not in entries):
             continue
-        for alt in alts:
-            other, problems = _changed(yr, [Reading(reading=entry, alternative=alt.id)], label=f"{entry}={alt.id}", source="--reading")
-            if problems:
-                raise RuleDataError(problems)
-            out[(entry, alt.id)] = other
-    _ALTERNATIVES[id(yr)] = (weakref.ref(yr), out)
-    weakref.finalize(yr, _ALTERNATIVES.pop, id(yr), None).atexit = False
+        if entry not in done:
+            done[entry] = _entry_alternatives(yr, entry)
+        out.update(done[entry])
+    return out
+
+
+def _entry_alternatives(yr: YearRules, entry: str) -> dict[tuple[str, str], YearRules]:
+    out: dict[tuple[str, str], YearRules] = {}
+    for alt in yr.alternatives[entry]:
+        other, problems = _changed(yr, [Reading(reading=entry, alternative=alt.id)], label=f"{entry}={alt.id}", source="--reading")
+        if problems:
+            raise RuleDataError(problems)
+        out[(entry, alt.id)] = other
     return out
 
 
