@@ -1,9 +1,13 @@
 """Cold start of `xingxian-subsidy calc` on one applicant: median of N fresh processes.
 
 Run:  .venv/bin/python benchmarks/bench_startup.py [--runs 21] [--example examples/courtyard_sanlei_household.yaml]
+      .venv/bin/python benchmarks/bench_startup.py --against /tmp/base/.venv/bin/python
 
 Machines here are noisy: the script reports the median (and min/max) of many runs,
 and the ratio of `calc` to a bare `python -c pass`, which is steadier than seconds.
+With ``--against PYTHON`` (the interpreter of another checkout, e.g. the code before a change)
+each command runs in turns, that one then this one, and the table gives both medians and
+their ratio: a burst of load on the machine hits both alike.
 """
 
 from __future__ import annotations
@@ -18,13 +22,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def once(cmd: list[str], cwd: Path = ROOT) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t0
+
+
 def timed(cmd: list[str], runs: int) -> list[float]:
-    out = []
+    return [once(cmd) for _ in range(runs)]
+
+
+def interleaved(cmds: list[tuple[list[str], Path]], runs: int) -> list[list[float]]:
+    """Each (command, folder) once per round, in turns: the i-th list holds the times of ``cmds[i]``."""
+    out: list[list[float]] = [[] for _ in cmds]
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        out.append(time.perf_counter() - t0)
+        for times, (cmd, cwd) in zip(out, cmds):
+            times.append(once(cmd, cwd))
     return out
+
+
+def checkout_of(python: str) -> Path:
+    """The checkout whose package ``python`` imports (``-m`` runs from there: the folder one
+    starts in comes first on the import path)."""
+    code = "import pathlib, xingxian_subsidy; print(pathlib.Path(xingxian_subsidy.__file__).resolve().parent.parent)"
+    return Path(subprocess.run([python, "-c", code], cwd="/", capture_output=True, text=True, check=True).stdout.strip())
 
 
 def in_process() -> dict[str, float]:
@@ -41,21 +62,41 @@ def in_process() -> dict[str, float]:
     return {"import rules module": a, "load + validate rule pack": b, "import engine": c, "read + compute one applicant": d}
 
 
+def cases(python: str, example: str) -> dict[str, list[str]]:
+    cli = [python, "-m", "xingxian_subsidy"]
+    return {
+        "python -c pass (floor)": [python, "-c", "pass"],
+        "xingxian-subsidy --help": cli + ["--help"],
+        "calc --format json": cli + ["calc", example, "--format", "json"],
+        "calc (rich table)": cli + ["calc", example],
+    }
+
+
+def against(base: str, example: str, runs: int) -> None:
+    """Interleaved rounds of the same commands under ``base`` (A) and this checkout (B)."""
+    a, b = cases(base, example), cases(sys.executable, example)
+    root_a = checkout_of(base)
+    print(f"A = {base} ({root_a})\nB = {sys.executable} ({ROOT})\n")
+    print(f"{'command':32} {'A median s':>10} {'B median s':>10} {'B / A':>6} {'A × floor':>9} {'B × floor':>9}")
+    floors = None
+    for name in a:
+        ta, tb = (statistics.median(t) for t in interleaved([(a[name], root_a), (b[name], ROOT)], runs))
+        floors = floors or (ta, tb)
+        print(f"{name:32} {ta:10.3f} {tb:10.3f} {tb / ta:6.2f} {ta / floors[0]:9.1f} {tb / floors[1]:9.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=21)
     ap.add_argument("--example", default="examples/courtyard_sanlei_household.yaml")
+    ap.add_argument("--against", metavar="PYTHON", help="the interpreter of another checkout: interleaved A/B rounds")
     args = ap.parse_args()
-    cli = [sys.executable, "-m", "xingxian_subsidy"]
-    cases = {
-        "python -c pass (floor)": [sys.executable, "-c", "pass"],
-        "xingxian-subsidy --help": cli + ["--help"],
-        "calc --format json": cli + ["calc", args.example, "--format", "json"],
-        "calc (rich table)": cli + ["calc", args.example],
-    }
+    if args.against:
+        against(args.against, args.example, args.runs)
+        return
     print(f"{'command':32} {'median s':>9} {'min s':>7} {'max s':>7} {'× floor':>8}")
     floor = None
-    for name, cmd in cases.items():
+    for name, cmd in cases(sys.executable, args.example).items():
         t = timed(cmd, args.runs)
         med = statistics.median(t)
         floor = floor or med
