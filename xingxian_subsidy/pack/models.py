@@ -299,7 +299,7 @@ class Condition(_Model):
 class RateCase(_Model):
     """One case of a value that depends on who applies: the first case whose ``when`` holds gives it."""
 
-    when: Match = Match()
+    when: Match = Field(default_factory=Match)
     param: str
     interpretations: list[str] = []
 
@@ -336,7 +336,7 @@ class Cap(_Model):
     scope: Literal["claim", "project", "applicant"]
     of: Literal["amount", "units"] = "amount"
     group: str | None = None
-    when: Match = Match()
+    when: Match = Field(default_factory=Match)
     interpretations: list[str] = []
 
     @model_validator(mode="after")
@@ -559,7 +559,7 @@ class Vocabulary(_Model):
     label_groups: list[str] = []
     units: list[Union[str, dict[str, list[str]]]] = []
     # how this pack's rosters are written (roster.yaml beside vocabulary.yaml)
-    roster: RosterWords = RosterWords()
+    roster: RosterWords = Field(default_factory=RosterWords)
 
     @model_validator(mode="after")
     def _known(self) -> Vocabulary:
