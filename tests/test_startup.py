@@ -15,9 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "courtyard_sanlei_household.yaml"
 
-# what neither `calc` nor the help needs: the audit, the web service and their libraries, and
-# click itself (typer carries its own copy)
-LIBRARIES = ("polars", "fastapi", "starlette", "uvicorn", "openpyxl", "numpy", "click", "xingxian_subsidy.audit", "xingxian_subsidy.web")
+# what neither `calc` nor the help needs: the audit, the web service and their libraries, click
+# itself (typer carries its own copy) and the package metadata pydantic reads to find plugins
+LIBRARIES = ("polars", "fastapi", "starlette", "uvicorn", "openpyxl", "numpy", "click", "importlib.metadata",
+             "xingxian_subsidy.audit", "xingxian_subsidy.web")
 OTHER_COMMANDS = ("xingxian_subsidy.cli.audit", "xingxian_subsidy.cli.rules", "xingxian_subsidy.cli.selfcheck")
 
 def modules_of(tmp_path: Path, *args: str) -> set[str]:
@@ -50,3 +51,11 @@ def test_calc_imports_only_what_it_needs(tmp_path, fmt):
 def test_help_lists_every_command_without_the_engine(tmp_path):
     modules = modules_of(tmp_path, "--help")
     assert [name for name in (*LIBRARIES, "xingxian_subsidy.engine") if loaded(modules, name)] == []
+
+
+def test_pydantic_plugins_are_loaded_when_the_user_asks(tmp_path, monkeypatch):
+    """PYDANTIC_DISABLE_PLUGINS set (here empty: every plugin wanted) is the user's choice: pydantic's
+    own loader then looks for plugins as usual."""
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")
+    modules = modules_of(tmp_path, "calc", str(EXAMPLE), "--format", "json")
+    assert "importlib.metadata" in modules

@@ -136,14 +136,11 @@ def run() -> None:
     An error the commands did not foresee (a bug) is reported by its kind only — its message may
     hold what the user typed, and nothing typed is printed or logged — with exit code 70
     (``XINGXIAN_DEBUG=1`` shows the traceback, for developers).
-
-    The tool uses no pydantic plugin: looking for installed ones (every package's metadata) is
-    skipped unless ``PYDANTIC_DISABLE_PLUGINS`` is set (set it empty to have them loaded).
     """
     import os
     import sys
 
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _no_pydantic_plugins()
     try:
         app()
     except (SystemExit, KeyboardInterrupt):
@@ -154,3 +151,21 @@ def run() -> None:
         print(f"内部错误（{type(exc).__name__}）：这是本工具的缺陷，请报告（不必附上输入内容）。"
               f"\ninternal error ({type(exc).__name__}): a bug in this tool; please report it (without the input).", file=sys.stderr)
         sys.exit(70)
+
+
+def _no_pydantic_plugins() -> None:
+    """The tool uses no pydantic plugin: pydantic is told so (``PYDANTIC_DISABLE_PLUGINS``, unless
+    the user set it; set it empty to have plugins loaded), and its plugin loader is not imported
+    at all — it imports ``importlib.metadata`` (email, zipfile …) even when plugins are off,
+    about a tenth of ``calc``'s start. pydantic asks the loader for one thing, ``get_plugins``:
+    with plugins off, its answer is always none."""
+    import os
+    import sys
+    import types
+
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    name = "pydantic.plugin._loader"
+    if os.environ["PYDANTIC_DISABLE_PLUGINS"] in ("__all__", "1", "true") and name not in sys.modules:
+        loader = types.ModuleType(name, "pydantic's plugin loader, with plugins off (xingxian_subsidy.cli.app)")
+        loader.get_plugins = tuple  # type: ignore[attr-defined]
+        sys.modules[name] = loader
