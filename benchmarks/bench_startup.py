@@ -76,6 +76,8 @@ def cases(python: str, example: str) -> dict[str, list[str]]:
     cli = [python, "-m", "xingxian_subsidy"]
     return {
         "python -c pass (floor)": [python, "-c", "pass"],
+        # what any command that reads a file into models pays before a line of ours runs
+        "import pydantic + yaml (no code)": [python, "-c", "import pydantic.main, pydantic.fields, pydantic.types, yaml"],
         "xingxian-subsidy --help": cli + ["--help"],
         "calc --format json": cli + ["calc", example, "--format", "json"],
         "calc (rich table)": cli + ["calc", example],
