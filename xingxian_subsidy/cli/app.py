@@ -80,7 +80,7 @@ class _Group(TyperGroup):
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
-        self.commands = _Commands(dict.fromkeys(COMMANDS))
+        self.commands = _Commands({**dict.fromkeys(COMMANDS), **self.commands})  # (and any registered on ``app``)
 
     def main(self, args=None, *a, **kw):  # type: ignore[override]
         import sys
