@@ -59,3 +59,20 @@ def test_pydantic_plugins_are_loaded_when_the_user_asks(tmp_path, monkeypatch):
     monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")
     modules = modules_of(tmp_path, "calc", str(EXAMPLE), "--format", "json")
     assert "importlib.metadata" in modules
+
+
+def test_the_plugin_loader_stand_in_steps_aside_for_any_other_name(monkeypatch):
+    """A later pydantic asking the stand-in for more than ``get_plugins`` gets the real loader's answer."""
+    import sys
+
+    from xingxian_subsidy.cli.app import _PluginsOff
+
+    monkeypatch.delitem(sys.modules, _PluginsOff.NAME, raising=False)
+    stand_in = _PluginsOff(_PluginsOff.NAME)
+    monkeypatch.setitem(sys.modules, _PluginsOff.NAME, stand_in)
+    assert stand_in.get_plugins() == ()
+    assert callable(stand_in.get_plugins)
+    real = stand_in.get_plugins  # the stand-in's own
+    assert real() == ()
+    assert callable(stand_in.__getattr__("get_plugins"))  # from the real loader
+    assert sys.modules[_PluginsOff.NAME] is not stand_in

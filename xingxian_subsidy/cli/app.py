@@ -11,6 +11,7 @@ the engine, polars) happen inside the commands so that start-up stays lean.
 from __future__ import annotations
 
 import importlib
+import types
 from typing import Annotated
 
 import typer
@@ -158,14 +159,31 @@ def _no_pydantic_plugins() -> None:
     the user set it; set it empty to have plugins loaded), and its plugin loader is not imported
     at all — it imports ``importlib.metadata`` (email, zipfile …) even when plugins are off,
     about a tenth of ``calc``'s start. pydantic asks the loader for one thing, ``get_plugins``:
-    with plugins off, its answer is always none."""
+    with plugins off, its answer is always none. Should a later pydantic ask it for anything else,
+    the stand-in steps aside and the real loader is imported and answers (``_PluginsOff``)."""
     import os
     import sys
-    import types
 
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    name = "pydantic.plugin._loader"
-    if os.environ["PYDANTIC_DISABLE_PLUGINS"] in ("__all__", "1", "true") and name not in sys.modules:
-        loader = types.ModuleType(name, "pydantic's plugin loader, with plugins off (xingxian_subsidy.cli.app)")
-        loader.get_plugins = tuple  # type: ignore[attr-defined]
-        sys.modules[name] = loader
+    if os.environ["PYDANTIC_DISABLE_PLUGINS"] in ("__all__", "1", "true") and _PluginsOff.NAME not in sys.modules:
+        sys.modules[_PluginsOff.NAME] = _PluginsOff(_PluginsOff.NAME, "pydantic's plugin loader, with plugins off (xingxian_subsidy.cli.app)")
+
+
+class _PluginsOff(types.ModuleType):
+    """Stands in for pydantic's plugin loader while plugins are off: ``get_plugins`` finds none;
+    any other name brings the real loader in (so a pydantic that needs more still works)."""
+
+    NAME = "pydantic.plugin._loader"
+
+    @staticmethod
+    def get_plugins() -> tuple:
+        return ()
+
+    def __getattr__(self, attr: str):
+        import importlib
+        import sys
+
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        sys.modules.pop(self.NAME, None)
+        return getattr(importlib.import_module(self.NAME), attr)
