@@ -40,7 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..core.errors import SubsidyError
 from ..core.text import Text
 from ..engine.applicant import parse_applicant
-from ..engine.compute import compute
+from ..engine.compute import Evaluation
 from ..engine.models import ApplicantFile, Award
 from ..engine.summary import STATUS
 from ..pack.loader import RulePack, YearRules, load_rules
@@ -48,6 +48,7 @@ from ..selfservice.guide import guide_data, guides_for
 from ..selfservice.hints import compute_hints, hint_data
 from ..selfservice.plain import plain_data, plain_lines
 from ..selfservice.screening import category_choices, entry_data, passing_answer, rule_entry
+from .answer import SharedJSON, award_json
 
 __all__ = ["BODY_TIMEOUT", "COMPUTE_SLOTS", "INLINE_CLAIMS", "MAX_BODY", "MAX_HINT_CLAIMS", "STATIC_DIR", "app_from_env", "create_app"]
 
@@ -285,6 +286,10 @@ def _rules_data(pack: RulePack, year: int, subject: str | None, category: str | 
     }
 
 
+# a related-rule hint is the same for every applicant of a subject and category: kept with the pack
+_RELATED = SharedJSON(lambda h: _dumps(hint_data(h)))
+
+
 def _calc(pack: RulePack, data: Any) -> Response:
     """The whole computation of one request (run in a worker thread, off the event loop)."""
     from ..audit.identity import mask_id
@@ -295,10 +300,11 @@ def _calc(pack: RulePack, data: Any) -> Response:
         detail = [{"field": p.field, "message": {"zh": p.message.get("zh", ""), "en": p.message.get("en") or p.message.get("zh", "")}}
                   for p in exc.problems]
         return _error(422, "输入有误，请按提示修改", "please correct the input", detail)
-    award = compute(applicant, yr, pack)
+    ev = Evaluation(applicant, yr)  # evaluated once: the hints' “what it would then pay” reuse it
+    award = ev.award(pack)
     limited = len(applicant.claims) > MAX_HINT_CLAIMS
-    hints = [hint_data(h) for h in compute_hints(applicant, yr, award) if not limited or h.kind == "related"]
-    plain = [plain_data(x) for x in plain_lines(applicant, yr, award)]
+    hints = [_RELATED(h) if h.kind == "related" else hint_data(h) for h in compute_hints(applicant, yr, award, ev) if not limited or h.kind == "related"]
+    plain = [plain_data(x) for x in plain_lines(applicant, yr, award, ev)]
     subj = next((s.label for s in yr.vocabulary.subjects if s.id == award.applicant.subject), Text(zh=award.applicant.subject, en=award.applicant.subject))
     cat = next((label for cid, label in category_choices(yr) if cid == award.applicant.category), None)
     if award.applicant.id_number:  # an identifier is never sent back in full
@@ -306,7 +312,7 @@ def _calc(pack: RulePack, data: Any) -> Response:
     import orjson
 
     body = orjson.dumps({
-        "award": orjson.Fragment(award.model_dump_json()), "plain": plain, "guides": _guides_json(yr, [c.rule for c in applicant.claims]),
+        "award": orjson.Fragment(award_json(award)), "plain": plain, "guides": _guides_json(yr, [c.rule for c in applicant.claims]),
         "hints": hints, "hints_limited": limited, "subject_label": subj.model_dump(), "category_label": cat.model_dump() if cat else None,
     })
     return Response(content=body, media_type="application/json", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,65 @@
+"""The answer's JSON written from shared pieces (web.answer) is byte for byte what pydantic writes."""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from xingxian_subsidy.engine.applicant import parse_applicant, read_applicant
+from xingxian_subsidy.engine.compute import compute
+from xingxian_subsidy.selfservice.hints import compute_hints, hint_data
+from xingxian_subsidy.web import _calc
+from xingxian_subsidy.web.answer import SharedJSON, award_json
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_web import bodies, heavy_body
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_award_json_is_pydantics_bytes_on_every_example(pack, path):
+    applicant, yr = read_applicant(path, pack)
+    award = compute(applicant, yr, pack)
+    assert award_json(award) == award.model_dump_json().encode()
+    assert award_json(award) == award.model_dump_json().encode()  # again, from the kept pieces
+
+
+def test_award_json_is_pydantics_bytes_on_the_bench_bodies(pack):
+    for body in bodies()[:16] + [heavy_body()]:
+        applicant, yr = parse_applicant(json.loads(body), pack, source="t")
+        award = compute(applicant, yr, pack)
+        assert award_json(award) == award.model_dump_json().encode()
+
+
+def test_related_hints_kept_are_the_same_json(pack):
+    applicant, yr = parse_applicant(json.loads(bodies()[3]), pack, source="t")
+    kept = SharedJSON(lambda h: json.dumps(hint_data(h), ensure_ascii=False).encode())
+    hints = compute_hints(applicant, yr, compute(applicant, yr, pack))
+    related = [h for h in hints if h.kind == "related"]
+    assert related and all(json.loads(orjson.dumps(kept(h))) == hint_data(h) for h in related)
+    assert all(kept(h) is kept(h) for h in related)  # made once
+
+
+def test_a_kept_piece_goes_with_its_object():
+    class Obj:
+        pass
+
+    kept = SharedJSON(lambda o: b'"x"')
+    a = Obj()
+    first = kept(a)
+    assert kept(a) is first and len(kept) == 1
+    del a
+    gc.collect()
+    assert len(kept) == 0  # nothing kept alive, nothing left behind
+
+
+def test_the_whole_answer_keeps_its_shape(pack):
+    data = json.loads(_calc(pack, json.loads(bodies()[1])).body)
+    assert list(data) == ["award", "plain", "guides", "hints", "hints_limited", "subject_label", "category_label"]
+    assert isinstance(data["award"]["total"], str) and data["award"]["lines"][0]["checks"]
