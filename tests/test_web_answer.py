@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import orjson
 import pytest
 
+from xingxian_subsidy.core.inputforms import surely_no_lone_surrogate
 from xingxian_subsidy.engine.applicant import parse_applicant, read_applicant
 from xingxian_subsidy.engine.compute import compute
 from xingxian_subsidy.selfservice.hints import compute_hints, hint_data
@@ -46,20 +47,31 @@ def test_related_hints_kept_are_the_same_json(pack):
     assert all(kept(h) is kept(h) for h in related)  # made once
 
 
-def test_a_kept_piece_goes_with_its_object():
+def test_kept_pieces_are_bounded():
     class Obj:
         pass
 
-    kept = SharedJSON(lambda o: b'"x"')
-    a = Obj()
-    first = kept(a)
-    assert kept(a) is first and len(kept) == 1
-    del a
-    gc.collect()
-    assert len(kept) == 0  # nothing kept alive, nothing left behind
+    kept = SharedJSON(lambda o: b'"x"', limit=3)
+    objs = [Obj() for _ in range(5)]
+    first = kept(objs[0])
+    assert kept(objs[0]) is first and len(kept) == 1  # made once
+    for o in objs:
+        kept(o)
+    assert len(kept) <= 3  # past the limit, it starts afresh
+    assert orjson.dumps(kept(objs[0])) == b'"x"'
 
 
 def test_the_whole_answer_keeps_its_shape(pack):
     data = json.loads(_calc(pack, json.loads(bodies()[1])).body)
     assert list(data) == ["award", "plain", "guides", "hints", "hints_limited", "subject_label", "category_label"]
     assert isinstance(data["award"]["total"], str) and data["award"]["lines"][0]["checks"]
+
+
+@pytest.mark.parametrize("value, clean", [
+    ({"a": "王建国", "n": Decimal("1.5"), 1: [True, None, 2]}, True),
+    ({"a": "\ud800"}, False),
+    ({"\udc00": 1}, False),
+    (["x", {"k": ["ok", "\udfff"]}], False),
+])
+def test_the_one_pass_surrogate_check(value, clean):
+    assert surely_no_lone_surrogate(value) is clean

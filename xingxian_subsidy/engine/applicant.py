@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from ..core.errors import InputError, Problem
-from ..core.inputforms import MAX_APPLICANT_BYTES, MB, has_lone_surrogate, normalise_key, number_text, printable, yes_no
+from ..core.inputforms import MAX_APPLICANT_BYTES, MB, has_lone_surrogate, normalise_key, number_text, printable, surely_no_lone_surrogate, yes_no
 from ..core.money import FEN, MAX_INPUT, MAX_PERCENT, MAX_PLACES, D, num_text
 from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
@@ -134,7 +134,7 @@ def parse_applicant(
     if not isinstance(data, dict):
         problem((), "文件内容应为一个映射（含 year、applicant、claims）", "the file must hold a mapping with year, applicant and claims")
         raise InputError(problems)
-    for loc in _bad_text(data, ()):
+    for loc in () if surely_no_lone_surrogate(data) else _bad_text(data, ()):
         problem(loc, "含有无效字符（单独的代理码位 \\ud800–\\udfff）", "holds an invalid character (a lone surrogate \\ud800–\\udfff)")
     if problems:
         raise InputError(problems)

@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..core.errors import SubsidyError
+from ..core.inputforms import surely_no_lone_surrogate
 from ..core.text import Text
 from ..engine.applicant import parse_applicant
 from ..engine.compute import Evaluation
@@ -214,7 +215,8 @@ def _strict_json(body: bytes) -> Any:
             for item in v:
                 walk(item, depth + 1)
 
-    walk(data)
+    if not surely_no_lone_surrogate(data):
+        walk(data)
     return data
 
 

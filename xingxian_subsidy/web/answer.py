@@ -3,16 +3,14 @@
 An award's JSON is mostly parts that do not depend on the applicant's figures: every check,
 citation and input shown is a frozen model the engine's plans share between lines
 (``engine.plans``), and the interpretations, the rounding statement and the related-rule hints
-belong to the rule pack. :class:`SharedJSON` keeps each such object's JSON while the object
-lives (a weak reference drops it with the object, so it holds nothing the engine let go), and
-:func:`award_json` assembles the award from those pieces and the per-answer rest. The bytes are
+belong to the rule pack. :class:`SharedJSON` keeps each such object with its JSON (a bounded
+number of them), and :func:`award_json` assembles the award from those pieces and the per-answer rest. The bytes are
 the very ones ``Award.model_dump_json()`` writes (the same fields, in the same order, money as
 the string of the exact Decimal); ``tests/test_web_answer.py`` compares them.
 """
 
 from __future__ import annotations
 
-import weakref
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -29,28 +27,27 @@ def model_json(obj: BaseModel) -> bytes:
 
 
 class SharedJSON:
-    """The JSON of objects shared between answers, made once per object (``dump(obj)``) and kept
-    while the object lives. Objects made for one answer only are better dumped directly."""
+    """The JSON of objects shared between answers, made once per object (``dump(obj)``).
 
-    def __init__(self, dump: Callable[[Any], bytes] = model_json):
-        self._dump = dump
-        self._kept: dict[int, tuple[weakref.ref, orjson.Fragment]] = {}
+    Each object is kept with its JSON (so its ``id`` stays its own), up to ``limit`` of them;
+    past that the whole store starts afresh — a bound on memory, whatever people type. Keeping
+    them also keeps the engine's weakly held shared checks alive between answers, so the engine
+    reuses them instead of making them again. Objects made for one answer only are better dumped
+    directly."""
+
+    def __init__(self, dump: Callable[[Any], bytes] = model_json, limit: int = 20_000):
+        self._dump, self.limit = dump, limit
+        self._kept: dict[int, tuple[Any, orjson.Fragment]] = {}
 
     def __call__(self, obj: Any) -> orjson.Fragment:
-        key = id(obj)
-        hit = self._kept.get(key)
-        if hit is not None and hit[0]() is obj:
+        hit = self._kept.get(id(obj))
+        if hit is not None and hit[0] is obj:
             return hit[1]
         frag = orjson.Fragment(self._dump(obj))
-        self._kept[key] = (weakref.ref(obj, self._drop(key)), frag)
+        if len(self._kept) >= self.limit:
+            self._kept = {}
+        self._kept[id(obj)] = (obj, frag)
         return frag
-
-    def _drop(self, key: int) -> Callable[[weakref.ref], None]:
-        def drop(ref: weakref.ref) -> None:
-            hit = self._kept.get(key)
-            if hit is not None and hit[0] is ref:
-                del self._kept[key]
-        return drop
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -71,8 +68,8 @@ def _plain(v: Any) -> Any:
     """A value made for this answer, as pydantic writes it."""
     if isinstance(v, BaseModel):
         return orjson.Fragment(v.model_dump_json())
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
+    if isinstance(v, list):  # a list of strings (the models' only other lists) is written as it is
+        return [_plain(x) for x in v] if v and not isinstance(v[0], str) else v
     if isinstance(v, Decimal):
         return str(v)  # core ``Dec``: the exact Decimal as a string
     return v
