@@ -63,3 +63,13 @@ def test_a_change_under_a_shared_cap_on_units_evaluates_the_later_claims_again(c
         for n in (0, 1, 5, 50, 60):
             want = rerun(applicant, yr, i, {name: Decimal(n)})
             assert ev.with_inputs(i, {name: Decimal(n)}).award().model_dump_json() == want.model_dump_json(), (i, n)
+
+
+def test_a_fresh_draft_copies_every_field():
+    """Settling works on copies (``_fresh``): a field added to Draft must be copied too."""
+    import dataclasses
+
+    from xingxian_subsidy.engine.context import Draft
+
+    assert [f.name for f in dataclasses.fields(Draft)] == [
+        "rule", "project", "status", "amount", "inputs", "checks", "steps", "missing", "interps", "units", "tier", "applicant_value"]

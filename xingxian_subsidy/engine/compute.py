@@ -15,7 +15,6 @@ share of the line's amount paid this time, rounded to the 分 as the pack states
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal, localcontext
 from typing import Any, Callable, NamedTuple
 
@@ -544,8 +543,8 @@ def _evaluate_all(applicant: ApplicantFile, yr: YearRules) -> list[Draft]:
 
 def _fresh(d: Draft) -> Draft:
     """A copy of a draft that settling can change without touching the original."""
-    return replace(d, inputs=list(d.inputs), checks=list(d.checks), steps=list(d.steps), missing=list(d.missing),
-                   interps=list(d.interps), units=list(d.units))
+    return Draft(d.rule, d.project, d.status, d.amount, list(d.inputs), list(d.checks), list(d.steps), list(d.missing),
+                 list(d.interps), list(d.units), d.tier, d.applicant_value)
 
 
 def _settle(applicant: ApplicantFile, yr: YearRules, drafts: list[Draft], pack: RulePack | None, claim_refs: ClaimRefs | None) -> Award:

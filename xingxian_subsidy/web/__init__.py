@@ -293,7 +293,7 @@ _RELATED = SharedJSON(lambda h: _dumps(hint_data(h)))
 
 
 def _calc(pack: RulePack, data: Any) -> Response:
-    """The whole computation of one request (run in a worker thread, off the event loop)."""
+    """The whole computation of one request (on the event loop, or for a heavy one in a worker thread)."""
     from ..audit.identity import mask_id
 
     try:
@@ -307,30 +307,51 @@ def _calc(pack: RulePack, data: Any) -> Response:
     limited = len(applicant.claims) > MAX_HINT_CLAIMS
     hints = [_RELATED(h) if h.kind == "related" else hint_data(h) for h in compute_hints(applicant, yr, award, ev) if not limited or h.kind == "related"]
     plain = [plain_data(x) for x in plain_lines(applicant, yr, award, ev)]
-    subj = next((s.label for s in yr.vocabulary.subjects if s.id == award.applicant.subject), Text(zh=award.applicant.subject, en=award.applicant.subject))
-    cat = next((label for cid, label in category_choices(yr) if cid == award.applicant.category), None)
-    if award.applicant.id_number:  # an identifier is never sent back in full
-        award = award.model_copy(update={"applicant": award.applicant.model_copy(update={"id_number": mask_id(award.applicant.id_number)})})
+    subjects, categories = _labels(yr)
+    who = award.applicant
+    if who.id_number:  # an identifier is never sent back in full
+        award = award.model_copy(update={"applicant": who.model_copy(update={"id_number": mask_id(who.id_number)})})
     import orjson
 
     body = orjson.dumps({
-        "award": orjson.Fragment(award_json(award)), "plain": plain, "guides": _guides_json(yr, [c.rule for c in applicant.claims]),
-        "hints": hints, "hints_limited": limited, "subject_label": subj.model_dump(), "category_label": cat.model_dump() if cat else None,
+        "award": orjson.Fragment(award_json(award)), "plain": plain, "guides": _guides_json(yr, tuple(c.rule for c in applicant.claims)),
+        "hints": hints, "hints_limited": limited, "subject_label": subjects.get(who.subject) or {"zh": who.subject, "en": who.subject},
+        "category_label": categories.get(who.category),
     })
     return Response(content=body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-def _guides_json(yr: YearRules, rule_ids: list[str]) -> list[Any]:
-    """How to apply for the claimed rules; each entry's JSON is made once per rule pack."""
+def _labels(yr: YearRules) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The subjects' and household categories' labels as sent (JSON pieces), made once per rule pack."""
     import orjson
 
+    kept = yr.__dict__.get("_web_labels")
+    if kept is None:
+        kept = yr.__dict__["_web_labels"] = (
+            {s.id: orjson.Fragment(s.label.model_dump_json()) for s in yr.vocabulary.subjects},
+            {cid: orjson.Fragment(label.model_dump_json()) for cid, label in category_choices(yr)},
+        )
+    return kept
+
+
+def _guides_json(yr: YearRules, rule_ids: tuple[str, ...]) -> list[Any]:
+    """How to apply for the claimed rules; each entry's JSON is made once per rule pack, and the
+    list once per set of claimed rules (a bounded number of them)."""
+    import orjson
+
+    lists: dict[tuple[str, ...], list[Any]] = yr.__dict__.setdefault("_web_guide_lists", {})
+    found = lists.get(rule_ids)
+    if found is not None:
+        return found
     cache: dict[tuple[str, ...], Any] = yr.__dict__.setdefault("_web_guides", {})
     out = []
-    for g in guides_for(yr, rule_ids):
+    for g in guides_for(yr, list(rule_ids)):
         frag = cache.get(g.rule_ids)
         if frag is None:
             frag = cache[g.rule_ids] = orjson.Fragment(orjson.dumps(guide_data(g)))
         out.append(frag)
+    if len(lists) < 4096:  # claims come in many combinations: a bound on what is kept
+        lists[rule_ids] = out
     return out
 
 
@@ -436,7 +457,8 @@ def create_app(pack: RulePack | None = None) -> FastAPI:
     )
     async def api_calc(request: Request) -> Any:
         try:
-            body = await asyncio.wait_for(_read_body(request), BODY_TIMEOUT)
+            async with asyncio.timeout(BODY_TIMEOUT):  # no task of its own, unlike wait_for
+                body = await _read_body(request)
         except _TooLarge:
             return _error(413, f"请求过大（上限 {MAX_BODY // 1024} KB）", f"request too large (limit {MAX_BODY // 1024} KB)")
         except TimeoutError:
