@@ -75,3 +75,25 @@ def test_the_whole_answer_keeps_its_shape(pack):
 ])
 def test_the_one_pass_surrogate_check(value, clean):
     assert surely_no_lone_surrogate(value) is clean
+
+
+def test_calc_answered_directly_and_through_fastapis_routing_alike(pack):
+    """POST /api/calc is answered by the outermost layer (no routing); behind a proxy's root path
+    it goes through FastAPI's route — the same endpoint, the same answer and headers."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from xingxian_subsidy.web import create_app
+
+    app = create_app(pack)
+    body = json.loads(bodies()[1])
+    direct = TestClient(app).post("/api/calc", json=body)
+    routed = TestClient(app, root_path="/zicha").post("/zicha/api/calc", json=body)
+    assert direct.status_code == routed.status_code == 200
+    assert direct.content == routed.content
+    for name in ("content-security-policy", "x-content-type-options", "cache-control", "content-type"):
+        assert direct.headers[name] == routed.headers[name]
+    assert TestClient(app).get("/api/calc").status_code == 405  # other methods: FastAPI's answer
