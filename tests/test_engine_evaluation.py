@@ -15,6 +15,12 @@ from xingxian_subsidy.engine.compute import Evaluation, compute
 from xingxian_subsidy.pack.loader import load_rules
 from xingxian_subsidy.selfservice.hints import rerun
 
+
+def figures(award):
+    """What a “what if” reads of an award (or of an Outcome): each line's status, amount, checks; the total."""
+    return [(line.status, line.amount, list(line.checks)) for line in award.lines], award.total
+
+
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.yaml"))
 
 
@@ -31,6 +37,7 @@ def test_evaluation_gives_computes_award_and_reruns(pack, path):
             for new in changes:
                 want = rerun(applicant, yr, i, {name: new})  # the old way: the whole award again
                 assert ev.with_inputs(i, {name: new}).award().model_dump_json() == want.model_dump_json(), (i, name, new)
+                assert figures(ev.with_inputs(i, {name: new}).outcome()) == figures(want)
 
 
 def test_with_inputs_evaluates_only_the_changed_claim(pack, monkeypatch):
@@ -63,6 +70,7 @@ def test_a_change_under_a_shared_cap_on_units_evaluates_the_later_claims_again(c
         for n in (0, 1, 5, 50, 60):
             want = rerun(applicant, yr, i, {name: Decimal(n)})
             assert ev.with_inputs(i, {name: Decimal(n)}).award().model_dump_json() == want.model_dump_json(), (i, n)
+            assert figures(ev.with_inputs(i, {name: Decimal(n)}).outcome()) == figures(want)
 
 
 def test_a_fresh_draft_copies_every_field():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -27,17 +28,20 @@ def _t(zh: str, en: str) -> Text:
     return Text(zh=zh, en=en)
 
 
+@lru_cache(maxsize=256)
+def _expected_number(unit: str | None) -> Text:
+    """What a number input expects (made once per unit: a frozen Text, shared)."""
+    return _t(f"应为不小于 0 的数（单位：{unit}）", f"expected a number ≥ 0 (unit: {unit})")
+
+
 def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
     """Turn one raw input into its typed value.
 
     Returns:
         (value, None) on success or (None, message) saying what was expected.
     """
-    expected_num = _t(
-        f"应为不小于 0 的数（单位：{spec.unit}）",
-        f"expected a number ≥ 0 (unit: {spec.unit})",
-    )
     if spec.type in ("decimal", "money", "integer"):
+        expected_num = _expected_number(spec.unit)
         if isinstance(raw, bool) or raw is None:
             return None, expected_num
         if isinstance(raw, float):

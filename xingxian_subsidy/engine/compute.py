@@ -30,7 +30,7 @@ from .formulas import EVALUATE, place_tier
 from .models import ApplicantFile, ApplicantInfo, Award, Check, Citation, Claim, InputUsed, LineItem, Step
 from .plans import NO, YES, input_text, year_plan
 
-__all__ = ["ClaimRefs", "Evaluation", "claim_numbers", "compute", "evaluate_claim"]
+__all__ = ["ClaimRefs", "Evaluation", "LineOutcome", "Outcome", "claim_numbers", "compute", "evaluate_claim"]
 
 
 def _t(zh: str, en: str) -> Text:
@@ -500,6 +500,14 @@ class Evaluation:
     def award(self, pack: RulePack | None = None, claim_refs: ClaimRefs | None = None) -> Award:
         return _settle(self.applicant, self.yr, [_fresh(d) for d in self.drafts], pack, claim_refs)
 
+    def outcome(self) -> Outcome:
+        """The award's figures only (each line's status, amount and checks; the total): what a
+        “what would it then pay” reads, without building the award's explanation."""
+        drafts = [_fresh(d) for d in self.drafts]
+        _limits(self.yr, self.applicant.applicant, drafts, claim_numbers)
+        lines = [LineOutcome(d.status, to_fen(d.amount), d.checks) for d in drafts]
+        return Outcome(lines, to_fen(sum((line.amount for line in lines), ZERO)))
+
     def with_inputs(self, index: int, values: dict[str, Any]) -> Evaluation:
         """The evaluation with claim ``index``'s inputs updated by ``values``."""
         claims = list(self.applicant.claims)
@@ -547,13 +555,31 @@ def _fresh(d: Draft) -> Draft:
                  list(d.interps), list(d.units), d.tier, d.applicant_value)
 
 
-def _settle(applicant: ApplicantFile, yr: YearRules, drafts: list[Draft], pack: RulePack | None, claim_refs: ClaimRefs | None) -> Award:
-    """The limits across claims, the tranche, and the Award (``drafts`` are changed in place)."""
-    info = applicant.applicant
-    _applicant_tiers(yr, info, drafts, claim_refs or claim_numbers)
+class LineOutcome(NamedTuple):
+    status: str
+    amount: Decimal  # 元, to the 分, as the line's LineItem
+    checks: list[Check]
+
+
+class Outcome(NamedTuple):
+    """An award's figures: its lines (as :class:`LineOutcome`) and its total, as the Award has them."""
+
+    lines: list[LineOutcome]
+    total: Decimal
+
+
+def _limits(yr: YearRules, info: ApplicantInfo, drafts: list[Draft], refs: ClaimRefs) -> None:
+    """The limits across claims and the tranche (``drafts`` are changed in place)."""
+    _applicant_tiers(yr, info, drafts, refs)
     _cross_claim(yr, info, drafts)
     for d in drafts:
         _tranche(yr, d)
+
+
+def _settle(applicant: ApplicantFile, yr: YearRules, drafts: list[Draft], pack: RulePack | None, claim_refs: ClaimRefs | None) -> Award:
+    """The limits across claims, the tranche, and the Award (``drafts`` are changed in place)."""
+    info = applicant.applicant
+    _limits(yr, info, drafts, claim_refs or claim_numbers)
     year = year_plan(yr)
     lines = [
         LineItem(rule_id=d.rule.id, name=d.rule.name, project=d.project, status=d.status, amount=to_fen(d.amount), inputs=d.inputs,

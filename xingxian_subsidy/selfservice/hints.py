@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from ..core.money import fmt_yuan, num_text
 from ..core.text import Text
-from ..engine.compute import Evaluation, compute
+from ..engine.compute import Evaluation, Outcome, compute
 from ..engine.models import ApplicantFile, Award, Claim
 from ..pack.formulas import TierTable
 from ..pack.loader import YearRules
@@ -71,18 +71,19 @@ def _step(spec: InputSpec) -> Decimal:
     return Decimal(1) if spec.type == "integer" else Decimal("0.01")
 
 
-def rerun(applicant: ApplicantFile, yr: YearRules, index: int, values: dict[str, Any], evaluation: Evaluation | None = None) -> Award:
-    """The award again, with claim ``index``'s inputs updated by ``values`` (caps and limits apply).
-    Given ``applicant``'s evaluation, only what the change touches is evaluated again."""
+def rerun(applicant: ApplicantFile, yr: YearRules, index: int, values: dict[str, Any], evaluation: Evaluation | None = None) -> Award | Outcome:
+    """The award again (its figures: lines with status, amount and checks, and the total), with
+    claim ``index``'s inputs updated by ``values`` (caps and limits apply). Given ``applicant``'s
+    evaluation, only what the change touches is evaluated again, and only the figures are made."""
     if evaluation is not None:
-        return evaluation.with_inputs(index, values).award()
+        return evaluation.with_inputs(index, values).outcome()
     claims = list(applicant.claims)
     c = claims[index]
     claims[index] = Claim(rule=c.rule, project=c.project, inputs={**c.inputs, **values})
     return compute(applicant.model_copy(update={"claims": claims}), yr)
 
 
-def _then(award: Award, index: int) -> tuple[Text, Decimal, Decimal]:
+def _then(award: Award | Outcome, index: int) -> tuple[Text, Decimal, Decimal]:
     line = award.lines[index]
     if line.status == "awarded":
         t = Text(zh=f"本项奖补 {fmt_yuan(line.amount)} 元", en=f"this line would pay {fmt_yuan(line.amount)} yuan")
