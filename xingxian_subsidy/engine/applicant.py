@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 from decimal import ROUND_DOWN, Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -28,7 +28,7 @@ def _t(zh: str, en: str) -> Text:
     return Text(zh=zh, en=en)
 
 
-@lru_cache(maxsize=256)
+@cache  # units come from the rule pack: a handful
 def _expected_number(unit: str | None) -> Text:
     """What a number input expects (made once per unit: a frozen Text, shared)."""
     return _t(f"应为不小于 0 的数（单位：{unit}）", f"expected a number ≥ 0 (unit: {unit})")
