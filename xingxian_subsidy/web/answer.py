@@ -30,12 +30,13 @@ class SharedJSON:
     """The JSON of objects shared between answers, made once per object (``dump(obj)``).
 
     Each object is kept with its JSON (so its ``id`` stays its own), up to ``limit`` of them;
-    past that the whole store starts afresh — a bound on memory, whatever people type. Keeping
+    past that the whole store starts afresh — a bound on memory, whatever people type (a check
+    and its JSON are ~1 KB: ~8 MB per worker at the default limit). Keeping
     them also keeps the engine's weakly held shared checks alive between answers, so the engine
     reuses them instead of making them again. Objects made for one answer only are better dumped
     directly."""
 
-    def __init__(self, dump: Callable[[Any], bytes] = model_json, limit: int = 20_000):
+    def __init__(self, dump: Callable[[Any], bytes] = model_json, limit: int = 8192):
         self._dump, self.limit = dump, limit
         self._kept: dict[int, tuple[Any, orjson.Fragment]] = {}
 
