@@ -8,8 +8,8 @@ Run:  .venv/bin/python benchmarks/bench_web.py [--rounds 3] [--seconds 4] [--wor
 ``--save`` writes the table to ``benchmarks/results-web.md`` (with the load average the machine
 had: the figures mean little without it).
 
-``--baseline DIR`` also measures an older checkout's single process (e.g. main before this work:
-``git archive main | tar -x -C /tmp/base``), started the way it started then (``serve --port``).
+``--baseline DIR`` also measures an older checkout (e.g. main before this work:
+``git archive main | tar -x -C /tmp/base``) in the same two configurations, interleaved with ours.
 
 Bounded: every server listens on 127.0.0.1 only, every run lasts ``--seconds`` after a short
 warm-up, and every server is stopped at the end. The client is one asyncio process with
@@ -117,6 +117,28 @@ def load(*args, **kw) -> dict[str, float]:
         return asyncio.run(_load(*args, **kw))
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its living children (uvicorn's workers), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(tree_cpu(c) for c in children)
+
+
+def measured(srv: Server, *args, **kw) -> dict[str, float]:
+    """``load`` on a server, with the server's CPU per answer (ms): a figure other work on the
+    machine disturbs far less than requests per second (warm-up answers included in both)."""
+    before = tree_cpu(srv.proc.pid)
+    out = load(srv.port, *args, **kw)
+    answers = out["rps"] * args[2] * (1 + args[3] / args[2])  # the counted seconds and the warm-up
+    out["cpu_ms"] = 1000 * (tree_cpu(srv.proc.pid) - before) / answers if answers else float("nan")
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -168,19 +190,18 @@ def main() -> None:
     heavy = [post(heavy_body())]
 
     servers = [Server("single", 1), Server(f"{args.workers} workers", args.workers)]
-    if args.baseline:
-        servers.insert(0, Server("baseline (single)", None, args.baseline))
+    if args.baseline:  # the same two configurations of the older checkout, interleaved with ours
+        servers = [Server("baseline, single", 1, args.baseline), Server(f"baseline, {args.workers} workers", args.workers, args.baseline)] + servers
     results: dict[str, list[dict[str, float]]] = {}
     load_before = os.getloadavg()
     try:
         for r in range(args.rounds):
             for srv in servers:  # interleaved: each configuration once per round
                 for c in clients:
-                    results.setdefault(f"{srv.name}|calc|{c}", []).append(load(srv.port, c, light, args.seconds, args.warmup))
-                if not srv.name.startswith("baseline"):  # the baseline has no /healthz
-                    results.setdefault(f"{srv.name}|healthz|8", []).append(load(srv.port, 8, [GET_HEALTH], args.seconds, args.warmup))
+                    results.setdefault(f"{srv.name}|calc|{c}", []).append(measured(srv, c, light, args.seconds, args.warmup))
+                results.setdefault(f"{srv.name}|healthz|8", []).append(measured(srv, 8, [GET_HEALTH], args.seconds, args.warmup))
                 results.setdefault(f"{srv.name}|mixed|8", []).append(
-                    load(srv.port, 8, light, args.seconds, args.warmup, extra=(2, heavy)))
+                    load(srv.port, 8, light, args.seconds, args.warmup, extra=(2, heavy)) | {"cpu_ms": float("nan")})
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
     finally:
         for srv in servers:
@@ -191,19 +212,18 @@ def main() -> None:
 
     print(f"\nPOST /api/calc over loopback, medians of {args.rounds} interleaved rounds of {args.seconds:g} s "
           f"(machine: {os.cpu_count()} cores, shared; client and server on the same cores)\n")
-    print(f"{'server':<22}{'load':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(f"{'server':<22}{'load':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'CPU ms/answer':>15}")
     summary = {}
-    md = ["| server | load | req/s | p50 ms | p99 ms | errors |", "|---|---|---:|---:|---:|---:|"]
+    md = ["| server | load | req/s | p50 ms | p99 ms | errors | server CPU ms per answer |", "|---|---|---:|---:|---:|---:|---:|"]
     for srv in servers:
         rows = [(f"calc, {c} client{'s' if c > 1 else ''}", f"{srv.name}|calc|{c}") for c in clients]
-        if not srv.name.startswith("baseline"):
-            rows += [("healthz (floor), 8 clients", f"{srv.name}|healthz|8")]
-        rows += [("calc, 8 light + 2 heavy (100 claims)", f"{srv.name}|mixed|8")]
+        rows += [("healthz (floor), 8 clients", f"{srv.name}|healthz|8"), ("calc, 8 light + 2 heavy (100 claims)", f"{srv.name}|mixed|8")]
         for label, key in rows:
-            summary[key] = {f: med(key, f) for f in ("rps", "p50_ms", "p99_ms", "errors")}
+            summary[key] = {f: med(key, f) for f in ("rps", "p50_ms", "p99_ms", "errors", "cpu_ms")}
             s = summary[key]
-            print(f"{srv.name:<22}{label:<34}{s['rps']:>9.0f}{s['p50_ms']:>9.1f}{s['p99_ms']:>9.1f}{s['errors']:>8.0f}")
-            md.append(f"| {srv.name} | {label} | {s['rps']:.0f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s['errors']:.0f} |")
+            print(f"{srv.name:<22}{label:<34}{s['rps']:>9.0f}{s['p50_ms']:>9.1f}{s['p99_ms']:>9.1f}{s['errors']:>8.0f}{s['cpu_ms']:>15.3f}")
+            md.append(f"| {srv.name} | {label} | {s['rps']:.0f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s['errors']:.0f} | "
+                      + ("—" if s["cpu_ms"] != s["cpu_ms"] else f"{s['cpu_ms']:.3f}") + " |")
     multi = f"{args.workers} workers"
     notes: list[str] = []
     if 8 in clients:
@@ -213,12 +233,14 @@ def main() -> None:
         single8 = summary["single|calc|8"]
         notes.append(f"{multi} vs single process at 8 clients: {calc8['rps'] / single8['rps']:.2f}×")
         if args.baseline:
-            base8 = summary["baseline (single)|calc|8"]
-            notes.append(f"{multi} vs the baseline at 8 clients: {calc8['rps'] / base8['rps']:.2f}× "
-                         f"(p99 {base8['p99_ms']:.1f} → {calc8['p99_ms']:.1f} ms)")
-            mb, mm = summary["baseline (single)|mixed|8"], summary[f"{multi}|mixed|8"]
-            notes.append(f"8 light clients beside 2 heavy ones: baseline {mb['rps']:.0f} req/s, p50 {mb['p50_ms']:.0f} ms → "
-                         f"{multi} {mm['rps']:.0f} req/s, p50 {mm['p50_ms']:.0f} ms")
+            for name in ("single", multi):
+                base8, now8 = summary[f"baseline, {name}|calc|8"], summary[f"{name}|calc|8"]
+                notes.append(f"{name}, 8 clients, now vs the baseline: {base8['rps']:.0f} → {now8['rps']:.0f} req/s, "
+                             f"{now8['rps'] / base8['rps']:.2f}× (p99 {base8['p99_ms']:.1f} → {now8['p99_ms']:.1f} ms; "
+                             f"server CPU per answer {base8['cpu_ms']:.3f} → {now8['cpu_ms']:.3f} ms, {base8['cpu_ms'] / now8['cpu_ms']:.2f}× less)")
+            mb, mm = summary[f"baseline, {multi}|mixed|8"], summary[f"{multi}|mixed|8"]
+            notes.append(f"8 light clients beside 2 heavy ones, {multi}: baseline {mb['rps']:.0f} req/s, p50 {mb['p50_ms']:.0f} ms → "
+                         f"now {mm['rps']:.0f} req/s, p50 {mm['p50_ms']:.0f} ms")
     print()
     for n in notes:
         print(n)

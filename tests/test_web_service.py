@@ -99,13 +99,15 @@ def test_an_identifier_typed_in_a_wrong_field_is_not_echoed(client):
     _no_identifier(r.text)
 
 
-def test_an_error_deep_inside_is_a_json_500_that_logs_its_type_only(pack, monkeypatch, caplog):
+@pytest.mark.parametrize("claims", [1, web.INLINE_CLAIMS + 2], ids=["on the event loop", "in the pool"])
+def test_an_error_deep_inside_is_a_json_500_that_logs_its_type_only(pack, monkeypatch, caplog, claims):
     def boom(*a, **k):
         raise ValueError(f"bad value {ID} {PHONE}")
 
-    monkeypatch.setattr(web, "compute", boom)
+    monkeypatch.setattr(web, "Evaluation", boom)
     caplog.set_level(logging.DEBUG)
-    r = TestClient(create_app(pack), raise_server_exceptions=False).post("/api/calc", json=APPLICANT)
+    body = {**APPLICANT, "claims": (APPLICANT["claims"] * claims)[:claims]}
+    r = TestClient(create_app(pack), raise_server_exceptions=False).post("/api/calc", json=body)
     assert r.status_code == 500 and r.headers["content-type"] == "application/json"
     assert r.json()["message"]["zh"]
     _no_identifier(r.text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 __all__ = [
     "FALSE_WORDS", "FIRST_YEAR", "LAST_YEAR", "MAX_APPLICANT_BYTES", "MAX_NUMBER_CHARS", "MAX_ROSTER_BYTES", "MB", "TRUE_WORDS",
@@ -68,6 +69,19 @@ def has_lone_surrogate(text: str) -> bool:
     """Whether ``text`` holds half of a UTF-16 pair (``"\\ud800"`` in JSON or YAML): no character,
     and not writable as UTF-8."""
     return _SURROGATE.search(text) is not None
+
+
+def surely_no_lone_surrogate(value: Any) -> bool:
+    """True when no string in ``value`` (nested dicts and lists, keys included) can hold a lone
+    surrogate: one pass in C (orjson refuses to write one), for the common case. False means
+    "look": a lone surrogate, or anything orjson does not write — walk it string by string."""
+    import orjson
+
+    try:
+        orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return False
+    return True
 
 
 def normalise_text(raw: str) -> str:

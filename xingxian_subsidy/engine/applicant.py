@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import difflib
 from decimal import ROUND_DOWN, Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterable
 
 from pydantic import ValidationError
 
 from ..core.errors import InputError, Problem
-from ..core.inputforms import MAX_APPLICANT_BYTES, MB, has_lone_surrogate, normalise_key, number_text, printable, yes_no
+from ..core.inputforms import MAX_APPLICANT_BYTES, MB, has_lone_surrogate, normalise_key, number_text, printable, surely_no_lone_surrogate, yes_no
 from ..core.money import FEN, MAX_INPUT, MAX_PERCENT, MAX_PLACES, D, num_text
 from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
@@ -27,17 +28,20 @@ def _t(zh: str, en: str) -> Text:
     return Text(zh=zh, en=en)
 
 
+@cache  # units come from the rule pack: a handful
+def _expected_number(unit: str | None) -> Text:
+    """What a number input expects (made once per unit: a frozen Text, shared)."""
+    return _t(f"应为不小于 0 的数（单位：{unit}）", f"expected a number ≥ 0 (unit: {unit})")
+
+
 def parse_value(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
     """Turn one raw input into its typed value.
 
     Returns:
         (value, None) on success or (None, message) saying what was expected.
     """
-    expected_num = _t(
-        f"应为不小于 0 的数（单位：{spec.unit}）",
-        f"expected a number ≥ 0 (unit: {spec.unit})",
-    )
     if spec.type in ("decimal", "money", "integer"):
+        expected_num = _expected_number(spec.unit)
         if isinstance(raw, bool) or raw is None:
             return None, expected_num
         if isinstance(raw, float):
@@ -134,7 +138,7 @@ def parse_applicant(
     if not isinstance(data, dict):
         problem((), "文件内容应为一个映射（含 year、applicant、claims）", "the file must hold a mapping with year, applicant and claims")
         raise InputError(problems)
-    for loc in _bad_text(data, ()):
+    for loc in () if surely_no_lone_surrogate(data) else _bad_text(data, ()):
         problem(loc, "含有无效字符（单独的代理码位 \\ud800–\\udfff）", "holds an invalid character (a lone surrogate \\ud800–\\udfff)")
     if problems:
         raise InputError(problems)

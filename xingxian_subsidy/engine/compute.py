@@ -30,7 +30,7 @@ from .formulas import EVALUATE, place_tier
 from .models import ApplicantFile, ApplicantInfo, Award, Check, Citation, Claim, InputUsed, LineItem, Step
 from .plans import NO, YES, input_text, year_plan
 
-__all__ = ["ClaimRefs", "claim_numbers", "compute", "evaluate_claim"]
+__all__ = ["ClaimRefs", "Evaluation", "LineOutcome", "Outcome", "claim_numbers", "compute", "evaluate_claim"]
 
 
 def _t(zh: str, en: str) -> Text:
@@ -481,19 +481,105 @@ def compute(applicant: ApplicantFile, yr: YearRules, pack: RulePack | None = Non
     Returns:
         The Award: one LineItem per claim, in claim order; total in 元 = sum of lines.
     """
+    return _settle(applicant, yr, _evaluate_all(applicant, yr), pack, claim_refs)
+
+
+class Evaluation:
+    """An applicant's claims evaluated each on its own, before the limits across claims: the
+    award (:meth:`award`, the same as :func:`compute`'s), and the award again with one claim's
+    inputs changed (:meth:`with_inputs`, for “what would it pay if…”) that evaluates only that
+    claim again — and the claims after it only when it changes the units they count under a cap
+    shared with it. Every other claim's evaluation is reused as it is."""
+
+    __slots__ = ("applicant", "drafts", "yr")
+
+    def __init__(self, applicant: ApplicantFile, yr: YearRules, drafts: list[Draft] | None = None):
+        self.applicant, self.yr = applicant, yr
+        self.drafts = _evaluate_all(applicant, yr) if drafts is None else drafts  # never changed: award() settles copies
+
+    def award(self, pack: RulePack | None = None, claim_refs: ClaimRefs | None = None) -> Award:
+        return _settle(self.applicant, self.yr, [_fresh(d) for d in self.drafts], pack, claim_refs)
+
+    def outcome(self) -> Outcome:
+        """The award's figures only (each line's status, amount and checks; the total): what a
+        “what would it then pay” reads, without building the award's explanation."""
+        drafts = [_fresh(d) for d in self.drafts]
+        _limits(self.yr, self.applicant.applicant, drafts, claim_numbers)
+        lines = [LineOutcome(d.status, to_fen(d.amount), d.checks) for d in drafts]
+        return Outcome(lines, to_fen(sum((line.amount for line in lines), ZERO)))
+
+    def with_inputs(self, index: int, values: dict[str, Any]) -> Evaluation:
+        """The evaluation with claim ``index``'s inputs updated by ``values``."""
+        claims = list(self.applicant.claims)
+        c = claims[index]
+        claims[index] = Claim(rule=c.rule, project=c.project, inputs={**c.inputs, **values})
+        info = self.applicant.applicant
+        units: dict[tuple, Decimal] = {}
+        for d in self.drafts[:index]:
+            _count_units(units, d)
+        drafts = list(self.drafts)
+        drafts[index] = evaluate_claim(self.yr, info, claims[index], index, dict(units))
+        if _units_counted(drafts[index]) != _units_counted(self.drafts[index]):  # the later claims count differently
+            _count_units(units, drafts[index])
+            for j in range(index + 1, len(claims)):
+                drafts[j] = evaluate_claim(self.yr, info, claims[j], j, dict(units))
+                _count_units(units, drafts[j])
+        return Evaluation(self.applicant.model_copy(update={"claims": claims}), self.yr, drafts)
+
+
+def _units_counted(d: Draft) -> list[tuple[tuple, Decimal]]:
+    """The units a claim adds under caps shared with the claims after it (once it is awarded)."""
+    return d.units if d.status == "awarded" else []
+
+
+def _count_units(units_used: dict[tuple, Decimal], d: Draft) -> None:
+    for key, n in _units_counted(d):
+        units_used[key] = units_used.get(key, ZERO) + n
+
+
+def _evaluate_all(applicant: ApplicantFile, yr: YearRules) -> list[Draft]:
+    """Each claim evaluated in claim order, with the units counted so far under shared caps."""
     info = applicant.applicant
     drafts = []
     units_used: dict[tuple, Decimal] = {}  # units counted under caps on units shared between claims
     for i, c in enumerate(applicant.claims):
         d = evaluate_claim(yr, info, c, i, units_used)
-        if d.status == "awarded":
-            for key, n in d.units:
-                units_used[key] = units_used.get(key, ZERO) + n
+        _count_units(units_used, d)
         drafts.append(d)
-    _applicant_tiers(yr, info, drafts, claim_refs or claim_numbers)
+    return drafts
+
+
+def _fresh(d: Draft) -> Draft:
+    """A copy of a draft that settling can change without touching the original."""
+    return Draft(d.rule, d.project, d.status, d.amount, list(d.inputs), list(d.checks), list(d.steps), list(d.missing),
+                 list(d.interps), list(d.units), d.tier, d.applicant_value)
+
+
+class LineOutcome(NamedTuple):
+    status: str
+    amount: Decimal  # 元, to the 分, as the line's LineItem
+    checks: list[Check]
+
+
+class Outcome(NamedTuple):
+    """An award's figures: its lines (as :class:`LineOutcome`) and its total, as the Award has them."""
+
+    lines: list[LineOutcome]
+    total: Decimal
+
+
+def _limits(yr: YearRules, info: ApplicantInfo, drafts: list[Draft], refs: ClaimRefs) -> None:
+    """The limits across claims and the tranche (``drafts`` are changed in place)."""
+    _applicant_tiers(yr, info, drafts, refs)
     _cross_claim(yr, info, drafts)
     for d in drafts:
         _tranche(yr, d)
+
+
+def _settle(applicant: ApplicantFile, yr: YearRules, drafts: list[Draft], pack: RulePack | None, claim_refs: ClaimRefs | None) -> Award:
+    """The limits across claims, the tranche, and the Award (``drafts`` are changed in place)."""
+    info = applicant.applicant
+    _limits(yr, info, drafts, claim_refs or claim_numbers)
     year = year_plan(yr)
     lines = [
         LineItem(rule_id=d.rule.id, name=d.rule.name, project=d.project, status=d.status, amount=to_fen(d.amount), inputs=d.inputs,

@@ -12,7 +12,8 @@ Three kinds of hint, each with zh and en text:
 
 Every threshold, bound and amount is read from the rules; “what it would then
 pay” comes from re-running :func:`engine.compute` with the one value raised,
-so caps, uplifts and once-per-household limits all apply. Amounts in 元, Decimal.
+so caps, uplifts and once-per-household limits all apply (given the applicant's
+``Evaluation``, only the claim whose value is raised is evaluated again). Amounts in 元, Decimal.
 No I/O.
 """
 
@@ -24,7 +25,7 @@ from typing import Any, Literal
 
 from ..core.money import fmt_yuan, num_text
 from ..core.text import Text
-from ..engine.compute import compute
+from ..engine.compute import Evaluation, Outcome, compute
 from ..engine.models import ApplicantFile, Award, Claim
 from ..pack.formulas import TierTable
 from ..pack.loader import YearRules
@@ -70,15 +71,19 @@ def _step(spec: InputSpec) -> Decimal:
     return Decimal(1) if spec.type == "integer" else Decimal("0.01")
 
 
-def rerun(applicant: ApplicantFile, yr: YearRules, index: int, values: dict[str, Any]) -> Award:
-    """The award again, with claim ``index``'s inputs updated by ``values`` (caps and limits apply)."""
+def rerun(applicant: ApplicantFile, yr: YearRules, index: int, values: dict[str, Any], evaluation: Evaluation | None = None) -> Award | Outcome:
+    """The award again (its figures: lines with status, amount and checks, and the total), with
+    claim ``index``'s inputs updated by ``values`` (caps and limits apply). Given ``applicant``'s
+    evaluation, only what the change touches is evaluated again, and only the figures are made."""
+    if evaluation is not None:
+        return evaluation.with_inputs(index, values).outcome()
     claims = list(applicant.claims)
     c = claims[index]
     claims[index] = Claim(rule=c.rule, project=c.project, inputs={**c.inputs, **values})
     return compute(applicant.model_copy(update={"claims": claims}), yr)
 
 
-def _then(award: Award, index: int) -> tuple[Text, Decimal, Decimal]:
+def _then(award: Award | Outcome, index: int) -> tuple[Text, Decimal, Decimal]:
     line = award.lines[index]
     if line.status == "awarded":
         t = Text(zh=f"本项奖补 {fmt_yuan(line.amount)} 元", en=f"this line would pay {fmt_yuan(line.amount)} yuan")
@@ -93,7 +98,7 @@ def _then(award: Award, index: int) -> tuple[Text, Decimal, Decimal]:
     return t, line.amount, award.total
 
 
-def _tier_hint(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) -> Hint | None:
+def _tier_hint(applicant: ApplicantFile, yr: YearRules, award: Award, i: int, ev: Evaluation | None) -> Hint | None:
     claim = applicant.claims[i]
     rule = yr.rules[claim.rule]
     f = rule.formula
@@ -126,7 +131,7 @@ def _tier_hint(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) ->
         # the first tier that starts above the value: the next one up (this claim's input raised by the gap)
         gap = lo.value - placed
         target = value + gap + (Decimal(0) if tier.lower_inclusive else _step(spec))
-        after = rerun(applicant, yr, i, {f.input: target})
+        after = rerun(applicant, yr, i, {f.input: target}, ev)
         then, amount, total = _then(after, i)
         if after.total <= award.total:
             return None  # a cap already binds: reaching the next tier would bring nothing more
@@ -158,7 +163,7 @@ def _counted(award: Award, rule_id: str) -> list[int] | None:
     return out
 
 
-def _threshold_hints(applicant: ApplicantFile, yr: YearRules, award: Award, i: int) -> list[Hint]:
+def _threshold_hints(applicant: ApplicantFile, yr: YearRules, award: Award, i: int, ev: Evaluation | None) -> list[Hint]:
     claim = applicant.claims[i]
     rule = yr.rules[claim.rule]
     line = award.lines[i]
@@ -174,7 +179,7 @@ def _threshold_hints(applicant: ApplicantFile, yr: YearRules, award: Award, i: i
         thr = yr.param(rule, cond.threshold)
         target = thr.value if cond.op == "ge" else thr.value + _step(spec)
         gap = thr.value - value
-        after = rerun(applicant, yr, i, {cond.input: target})
+        after = rerun(applicant, yr, i, {cond.input: target}, ev)
         then, amount, total = _then(after, i)
         unit = spec.unit or ""
         more_zh = "" if cond.op == "ge" else "超过 "
@@ -226,13 +231,15 @@ def _related(applicant: ApplicantFile, yr: YearRules) -> list[Hint]:
     return out
 
 
-def compute_hints(applicant: ApplicantFile, yr: YearRules, award: Award | None = None) -> list[Hint]:
+def compute_hints(applicant: ApplicantFile, yr: YearRules, award: Award | None = None, evaluation: Evaluation | None = None) -> list[Hint]:
     """All hints for a parsed applicant (see engine.parse_applicant).
 
     Args:
         applicant: subject/category resolved, inputs typed.
         yr: the rules in force.
         award: the award already computed for ``applicant`` (computed here if None).
+        evaluation: ``applicant``'s evaluation (``award`` is its award): “what it would then
+            pay” reuses it, evaluating again only the claim a hint raises a value of.
 
     Returns:
         next_tier and threshold hints in claim order, then related rules in document order.
@@ -240,10 +247,10 @@ def compute_hints(applicant: ApplicantFile, yr: YearRules, award: Award | None =
     award = award or compute(applicant, yr)
     out: list[Hint] = []
     for i in range(len(applicant.claims)):
-        tier = _tier_hint(applicant, yr, award, i)
+        tier = _tier_hint(applicant, yr, award, i, evaluation)
         if tier:
             out.append(tier)
-        out.extend(_threshold_hints(applicant, yr, award, i))
+        out.extend(_threshold_hints(applicant, yr, award, i, evaluation))
     out.extend(_related(applicant, yr))
     return out
 

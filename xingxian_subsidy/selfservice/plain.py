@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from ..core.money import fmt_yuan
 from ..core.text import Text
+from ..engine.compute import Evaluation
 from ..engine.models import ApplicantFile, Award, LineItem
 from ..engine.summary import check_text
 from ..pack.loader import YearRules
@@ -65,7 +66,7 @@ def _failed(line: LineItem) -> Text | None:
     return _t("；".join(check_text(c, "zh").lstrip("✗ ") for c in failed), "; ".join(check_text(c, "en").lstrip("✗ ") for c in failed))
 
 
-def _pending(applicant: ApplicantFile, yr: YearRules, index: int, line: LineItem) -> Decimal | None:
+def _pending(applicant: ApplicantFile, yr: YearRules, index: int, line: LineItem, ev: Evaluation | None) -> Decimal | None:
     """What the line pays once every missing yes/no is the answer its rule wants (None if a
     missing input is not a yes/no, or it would still pay nothing)."""
     rule = yr.rules.get(line.rule_id)
@@ -78,12 +79,13 @@ def _pending(applicant: ApplicantFile, yr: YearRules, index: int, line: LineItem
         if wanted is None:
             return None
         values[m.name] = wanted
-    then = rerun(applicant, yr, index, values).lines[index]
+    then = rerun(applicant, yr, index, values, ev).lines[index]
     return then.amount if then.status == "awarded" and then.amount > 0 else None
 
 
-def plain_lines(applicant: ApplicantFile, yr: YearRules, award: Award) -> list[Plain]:
-    """Each line of ``award`` (computed for ``applicant``) in plain words, in line order."""
+def plain_lines(applicant: ApplicantFile, yr: YearRules, award: Award, evaluation: Evaluation | None = None) -> list[Plain]:
+    """Each line of ``award`` (computed for ``applicant``; ``evaluation``: its evaluation, if
+    kept, for “once passed” figures that evaluate only the claim again) in plain words, in line order."""
     out: list[Plain] = []
     for i, line in enumerate(award.lines):
         s = line.status
@@ -91,7 +93,7 @@ def plain_lines(applicant: ApplicantFile, yr: YearRules, award: Award) -> list[P
             out.append(Plain("yes", _t("可以领", "You can get it"), _t(f"可以领 {fmt_yuan(line.amount)} 元", f"you can get {fmt_yuan(line.amount)} yuan"), line.amount))
         elif s == "undecided":
             missing = _labels(line.missing) if line.missing else _t("其他信息", "more information")
-            then = _pending(applicant, yr, i, line)
+            then = _pending(applicant, yr, i, line, evaluation)
             if then is not None:
                 out.append(Plain("pending", _t("待确认", "Waiting"),
                                  _t(f"待确认：{missing.zh}；通过后可领 {fmt_yuan(then)} 元", f"waiting for: {missing.en}; once passed, {fmt_yuan(then)} yuan"),

@@ -14,8 +14,11 @@ served by the county to many people at once (see ``server`` for how it runs).
 
 Every exception is answered as JSON (4xx/5xx, zh and en) and never echoes what was sent; the
 log gets the exception's type only, never its message, since that may quote what was typed.
-Nothing the user sends is stored or logged. The computation runs off the event loop, at most
-:data:`COMPUTE_SLOTS` at once per worker, so a heavy request does not stall the others.
+Nothing the user sends is stored or logged. A request of more than :data:`INLINE_CLAIMS` claims
+is computed off the event loop, at most :data:`COMPUTE_SLOTS` at once per worker, so a heavy
+request does not stall the others; a light one (about half a millisecond) is answered on the
+loop. ``POST /api/calc`` is answered by the outermost layer calling the route's endpoint, past
+FastAPI's routing (the route stays for the schema); its JSON is built by ``answer``.
 """
 
 from __future__ import annotations
@@ -37,9 +40,10 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..core.errors import SubsidyError
+from ..core.inputforms import surely_no_lone_surrogate
 from ..core.text import Text
 from ..engine.applicant import parse_applicant
-from ..engine.compute import compute
+from ..engine.compute import Evaluation
 from ..engine.models import ApplicantFile, Award
 from ..engine.summary import STATUS
 from ..pack.loader import RulePack, YearRules, load_rules
@@ -47,8 +51,9 @@ from ..selfservice.guide import guide_data, guides_for
 from ..selfservice.hints import compute_hints, hint_data
 from ..selfservice.plain import plain_data, plain_lines
 from ..selfservice.screening import category_choices, entry_data, passing_answer, rule_entry
+from .answer import SharedJSON, award_json
 
-__all__ = ["BODY_TIMEOUT", "COMPUTE_SLOTS", "MAX_BODY", "MAX_HINT_CLAIMS", "STATIC_DIR", "app_from_env", "create_app"]
+__all__ = ["BODY_TIMEOUT", "COMPUTE_SLOTS", "INLINE_CLAIMS", "MAX_BODY", "MAX_HINT_CLAIMS", "STATIC_DIR", "app_from_env", "create_app"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 LOG = logging.getLogger("xingxian_subsidy.web")
@@ -62,6 +67,10 @@ MAX_DEPTH = 6
 MAX_HINT_CLAIMS = 20  # hints re-run the award once per claim: past this many claims they are left out
 BODY_TIMEOUT = 10.0  # seconds a client may take to send its body
 COMPUTE_SLOTS = 4  # computations at once per worker; the others wait their turn off the event loop
+# A request of at most this many claims is answered on the event loop itself: it takes about a
+# millisecond, less than handing it to a thread and back (and, under the GIL, a thread would not
+# run beside the loop anyway). Longer ones go to the pool, so they never stall the light ones.
+INLINE_CLAIMS = 4
 
 class HintOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -208,7 +217,8 @@ def _strict_json(body: bytes) -> Any:
             for item in v:
                 walk(item, depth + 1)
 
-    walk(data)
+    if not surely_no_lone_surrogate(data):
+        walk(data)
     return data
 
 
@@ -245,6 +255,12 @@ def _bounds(data: Any) -> list[dict[str, Any]]:
     return problems
 
 
+def _light(data: Any) -> bool:
+    """Whether a request is cheap enough to answer on the event loop (see :data:`INLINE_CLAIMS`)."""
+    claims = data.get("claims") if isinstance(data, dict) else None
+    return not isinstance(claims, list) or len(claims) <= INLINE_CLAIMS
+
+
 def _rules_data(pack: RulePack, year: int, subject: str | None, category: str | None) -> dict[str, Any]:
     yr = pack.for_year(year)
     rules = []
@@ -274,8 +290,12 @@ def _rules_data(pack: RulePack, year: int, subject: str | None, category: str | 
     }
 
 
+# a related-rule hint is the same for every applicant of a subject and category: kept with the pack
+_RELATED = SharedJSON(lambda h: _dumps(hint_data(h)))
+
+
 def _calc(pack: RulePack, data: Any) -> Response:
-    """The whole computation of one request (run in a worker thread, off the event loop)."""
+    """The whole computation of one request (on the event loop, or for a heavy one in a worker thread)."""
     from ..audit.identity import mask_id
 
     try:
@@ -284,34 +304,56 @@ def _calc(pack: RulePack, data: Any) -> Response:
         detail = [{"field": p.field, "message": {"zh": p.message.get("zh", ""), "en": p.message.get("en") or p.message.get("zh", "")}}
                   for p in exc.problems]
         return _error(422, "输入有误，请按提示修改", "please correct the input", detail)
-    award = compute(applicant, yr, pack)
+    ev = Evaluation(applicant, yr)  # evaluated once: the hints' “what it would then pay” reuse it
+    award = ev.award(pack)
     limited = len(applicant.claims) > MAX_HINT_CLAIMS
-    hints = [hint_data(h) for h in compute_hints(applicant, yr, award) if not limited or h.kind == "related"]
-    plain = [plain_data(x) for x in plain_lines(applicant, yr, award)]
-    subj = next((s.label for s in yr.vocabulary.subjects if s.id == award.applicant.subject), Text(zh=award.applicant.subject, en=award.applicant.subject))
-    cat = next((label for cid, label in category_choices(yr) if cid == award.applicant.category), None)
-    if award.applicant.id_number:  # an identifier is never sent back in full
-        award = award.model_copy(update={"applicant": award.applicant.model_copy(update={"id_number": mask_id(award.applicant.id_number)})})
+    hints = [_RELATED(h) if h.kind == "related" else hint_data(h) for h in compute_hints(applicant, yr, award, ev) if not limited or h.kind == "related"]
+    plain = [plain_data(x) for x in plain_lines(applicant, yr, award, ev)]
+    subjects, categories = _labels(yr)
+    who = award.applicant
+    if who.id_number:  # an identifier is never sent back in full
+        award = award.model_copy(update={"applicant": who.model_copy(update={"id_number": mask_id(who.id_number)})})
     import orjson
 
     body = orjson.dumps({
-        "award": orjson.Fragment(award.model_dump_json()), "plain": plain, "guides": _guides_json(yr, [c.rule for c in applicant.claims]),
-        "hints": hints, "hints_limited": limited, "subject_label": subj.model_dump(), "category_label": cat.model_dump() if cat else None,
+        "award": orjson.Fragment(award_json(award)), "plain": plain, "guides": _guides_json(yr, tuple(c.rule for c in applicant.claims)),
+        "hints": hints, "hints_limited": limited, "subject_label": subjects.get(who.subject) or {"zh": who.subject, "en": who.subject},
+        "category_label": categories.get(who.category),
     })
     return Response(content=body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-def _guides_json(yr: YearRules, rule_ids: list[str]) -> list[Any]:
-    """How to apply for the claimed rules; each entry's JSON is made once per rule pack."""
+def _labels(yr: YearRules) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The subjects' and household categories' labels as sent (JSON pieces), made once per rule pack."""
     import orjson
 
+    kept = yr.__dict__.get("_web_labels")
+    if kept is None:
+        kept = yr.__dict__["_web_labels"] = (
+            {s.id: orjson.Fragment(s.label.model_dump_json()) for s in yr.vocabulary.subjects},
+            {cid: orjson.Fragment(label.model_dump_json()) for cid, label in category_choices(yr)},
+        )
+    return kept
+
+
+def _guides_json(yr: YearRules, rule_ids: tuple[str, ...]) -> list[Any]:
+    """How to apply for the claimed rules; each entry's JSON is made once per rule pack, and the
+    list once per set of claimed rules (a bounded number of them)."""
+    import orjson
+
+    lists: dict[tuple[str, ...], list[Any]] = yr.__dict__.setdefault("_web_guide_lists", {})
+    found = lists.get(rule_ids)
+    if found is not None:
+        return found
     cache: dict[tuple[str, ...], Any] = yr.__dict__.setdefault("_web_guides", {})
     out = []
-    for g in guides_for(yr, rule_ids):
+    for g in guides_for(yr, list(rule_ids)):
         frag = cache.get(g.rule_ids)
         if frag is None:
             frag = cache[g.rule_ids] = orjson.Fragment(orjson.dumps(guide_data(g)))
         out.append(frag)
+    if len(lists) < 4096:  # claims come in many combinations: a bound on what is kept
+        lists[rule_ids] = out
     return out
 
 
@@ -320,13 +362,17 @@ class _Guard:
     headers, and turns any exception into a JSON 500 whose log line names the exception's type
     only — its message may quote what was typed, so it is never logged or sent."""
 
-    def __init__(self, app: Any):
+    def __init__(self, app: Any, direct: dict[tuple[str, str], Any] | None = None):
         self.app = app
+        # (method, path) → an endpoint taking the Request, answered here without FastAPI's routing
+        # and middleware: the hot path (POST /api/calc), the same function its route runs
+        self.direct = direct if direct is not None else {}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        endpoint = None if scope.get("root_path") else self.direct.get((scope["method"], scope["path"]))
         started = False
         api = scope.get("path", "").startswith("/api/")
 
@@ -341,7 +387,11 @@ class _Guard:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            if endpoint is None:
+                await self.app(scope, receive, send_with_headers)
+            else:
+                response = await endpoint(Request(scope, receive))
+                await response(scope, receive, send_with_headers)
         except Exception as exc:
             LOG.error("request failed: %s", type(exc).__name__)
             if started:
@@ -367,7 +417,8 @@ def create_app(pack: RulePack | None = None) -> FastAPI:
         docs_url=None,  # the Swagger UI loads from a CDN; the schema stays at /openapi.json
         redoc_url=None,
     )
-    app.add_middleware(_Guard)
+    direct: dict[tuple[str, str], Any] = {}
+    app.add_middleware(_Guard, direct=direct)
     slots: dict[str, Any] = {}
     rules_cache: dict[tuple, bytes] = {}
 
@@ -417,7 +468,8 @@ def create_app(pack: RulePack | None = None) -> FastAPI:
     )
     async def api_calc(request: Request) -> Any:
         try:
-            body = await asyncio.wait_for(_read_body(request), BODY_TIMEOUT)
+            async with asyncio.timeout(BODY_TIMEOUT):  # no task of its own, unlike wait_for
+                body = await _read_body(request)
         except _TooLarge:
             return _error(413, f"请求过大（上限 {MAX_BODY // 1024} KB）", f"request too large (limit {MAX_BODY // 1024} KB)")
         except TimeoutError:
@@ -431,10 +483,14 @@ def create_app(pack: RulePack | None = None) -> FastAPI:
         problems = _bounds(data)
         if problems:
             return _error(422, "输入超出允许范围", "input out of bounds", problems)
+        if _light(data):
+            return _calc(pack, data)
         limiter = slots.get("limiter")
         if limiter is None:
             limiter = slots["limiter"] = anyio.CapacityLimiter(COMPUTE_SLOTS)
         return await anyio.to_thread.run_sync(partial(_calc, pack, data), limiter=limiter)
+
+    direct[("POST", "/api/calc")] = api_calc
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
