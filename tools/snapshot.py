@@ -26,8 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXE = str(Path(sys.executable).with_name("xingxian-subsidy"))
 TIME = re.compile(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+MINUTE = re.compile(r"(生成时间：|generated )20\d\d-\d\d-\d\d \d\d:\d\d")  # the report workbook's subtitle line
+WORK = "<WORK>"
 PACK = re.compile(r"sha256:[0-9a-f]{12}\)")  # the rule pack's digest (with --mask-pack: a change of rule data's layout only)
 MASK_PACK = False
+WORK_DIR: Path | None = None  # this run's own work folder, printed as <WORK> (two snapshots may run at once)
 
 
 def run(args: list[str], out: Path, name: str) -> None:
@@ -38,6 +41,9 @@ def run(args: list[str], out: Path, name: str) -> None:
 
 def _masked(text: str) -> str:
     text = TIME.sub("<TIME>", text)
+    text = MINUTE.sub(lambda m: m.group(1) + "<MINUTE>", text)
+    if WORK_DIR is not None:
+        text = text.replace(str(WORK_DIR), WORK)
     return PACK.sub("sha256:<PACK>)", text) if MASK_PACK else text
 
 
@@ -69,15 +75,13 @@ def main() -> None:
     ap.add_argument("--bench", type=Path, action="append", default=[], help="a larger roster to audit too (its CSV report is hashed)")
     ap.add_argument("--mask-pack", action="store_true", help="replace the rule pack's digest (when only the rule data's layout changed)")
     args = ap.parse_args()
-    global MASK_PACK
+    global MASK_PACK, WORK_DIR
     MASK_PACK = args.mask_pack
     out: Path = args.out
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    work = Path(tempfile.gettempdir()) / "xingxian-snapshot-work"  # one path, so that two snapshots print the same
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
+    work = WORK_DIR = Path(tempfile.mkdtemp(prefix="xingxian-snapshot-"))
     for ex in sorted((ROOT / "examples").glob("*.yaml")):
         for fmt in ("table", "json", "markdown"):
             for lang in ("zh", "en"):
