@@ -40,9 +40,9 @@ from .report import STATUSES, AuditReport
 from .scope import Scope, roster_scope
 from .simulate import reading_impacts
 from .spelling import Spelt, group_categories, respell
-from .summaries import summarise, tier_labels
+from .summaries import summaries_from_parts, summary_parts, tier_labels
 
-__all__ = ["Prepared", "audit", "beijing_now", "prepare"]
+__all__ = ["Prepared", "audit", "audit_parts", "beijing_now", "prepare", "skipped_entry"]
 
 ROUNDING = {"zh": "每个奖补项目金额四舍五入（ROUND_HALF_UP）到 0.01 元，只取整一次", "en": "each line rounded once to 0.01 yuan, ROUND_HALF_UP"}
 
@@ -143,6 +143,25 @@ def audit(
         InputError: unreadable file, missing required column (file and column named) or an
             unknown engine.
     """
+    return audit_parts(roster, pack, year=year, lang=lang, engine=engine, explain=explain, explain_limit=explain_limit, progress=progress,
+                       readings=readings, defaults=defaults)[0]
+
+
+def audit_parts(
+    roster: Roster | Path | str | Sequence[Path | str],
+    pack: RulePack | None = None,
+    *,
+    year: int | None = None,
+    lang: str = "zh",
+    engine: str = "vector",
+    explain: bool = False,
+    explain_limit: int | None = 1000,
+    progress: Callable[[str, int, int], None] | None = None,
+    readings: bool = True,
+    defaults: Defaults | None = None,
+) -> tuple[AuditReport, list[pl.DataFrame]]:
+    """:func:`audit`, and the sums its summaries are made of (``summaries.summary_parts``: the
+    stream path adds up those of its partitions)."""
     if engine not in ENGINES:
         raise InputError([Problem(source="engine", field="engine", message={
             "zh": f"未知计算路径“{engine}”；可选：{'、'.join(ENGINES)}", "en": f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}"})])
@@ -179,7 +198,8 @@ def audit(
         plan = plan_explanations(st, computed, explain, explain_limit)
         explained = explainer.submit(run_explanations, plan, roster, cmap, yr, pack, computed, tick) if plan.jobs else None
         tier = tier_labels(st, computed.tier)
-        summaries, texts, status_counts = summarise(st.with_columns(tier), yr, lang)
+        parts = summary_parts(st.with_columns(tier), yr, lang)
+        summaries, texts, status_counts = summaries_from_parts(parts, yr, lang, "file" in st.columns)
         if explained is not None:
             explained.result()
         cross_notes = notes_future.result() + [tier_differs(st, tier, roster.frame, cmap, yr)]
@@ -220,7 +240,7 @@ def audit(
                     **({"header_rows": i.header_rows} if i.header_rows else {})}
                    for i in roster.sheets],
         # every row of every table that is not a roster row, with why; each 合计 figure checked
-        "skipped": [_skipped(k, lang, len(roster.files) > 1) for k in roster.skipped],
+        "skipped": [skipped_entry(k, lang, len(roster.files) > 1) for k in roster.skipped],
         "totals": [_total(t, len(roster.files) > 1) for t in roster.totals],
         "facts": [f.describe(lang) for f in prep.facts],
         "read_as": prep.spelt.read_as,
@@ -265,10 +285,11 @@ def audit(
         column_titles=column_titles,
         texts_title=text_titles[0] if text_titles else None, readings=reading_table,
         reports={rid: r for rid, r in reports.items()}, year=yr.year, title=pack.title.get(lang),
-    )
+    ), parts
 
 
-def _skipped(k: Any, lang: str, several_files: bool) -> dict[str, Any]:
+def skipped_entry(k: Any, lang: str, several_files: bool) -> dict[str, Any]:
+    """A row or run of rows set aside (``layout.Skipped``) as the stamp names it."""
     return {**({"file": Path(k.file).name} if several_files and k.file else {}), **({"sheet": k.sheet} if k.sheet else {}),
             "rows": str(k.first) if k.first == k.last else f"{k.first}-{k.last}", "kind": k.kind, "reason": k.reason(lang)}
 
