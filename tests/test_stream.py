@@ -76,15 +76,20 @@ def _assert_same(mem: Path, st: Path) -> None:
     assert sa == sb
 
 
-def test_bench_roster_same_as_in_memory(tmp_path: Path, roster_lines: list[str]) -> None:
-    mem, st = _both(tmp_path, roster_lines)
+@pytest.mark.parametrize("limit", [1000, 7])
+def test_bench_roster_same_as_in_memory(tmp_path: Path, roster_lines: list[str], limit: int) -> None:
+    """The explanation limit counts the whole roster's problem rows, as in memory: above and
+    below the number of problem rows (the roster has a few hundred)."""
+    mem, st = _both(tmp_path, roster_lines, explain_limit=limit)
     _assert_same(mem, st)
     assert not list(tmp_path.glob(".*stream*"))  # the spilled files are gone
+    stamp = json.loads(Path(str(st) + ".stamp.json").read_text(encoding="utf-8"))
+    assert (stamp["problem_rows_without_itemised_reason"] > 0) == (limit == 7)
 
 
 def test_cross_row_cases_same_as_in_memory(tmp_path: Path, roster_lines: list[str]) -> None:
     lines = _cross_row(roster_lines)
-    mem, st = _both(tmp_path, lines, explain_limit=None)
+    mem, st = _both(tmp_path, lines, explain_limit=3)
     _assert_same(mem, st)
     issues = Path(str(st) + ".issues.csv").read_text(encoding="utf-8-sig")
     assert "对应不同姓名" in issues and "不同乡镇" in issues

@@ -42,7 +42,7 @@ from .simulate import reading_impacts
 from .spelling import Spelt, group_categories, respell
 from .summaries import summaries_from_parts, summary_parts, tier_labels
 
-__all__ = ["Prepared", "audit", "audit_parts", "beijing_now", "prepare", "skipped_entry"]
+__all__ = ["AuditParts", "Prepared", "audit", "audit_parts", "beijing_now", "prepare", "skipped_entry"]
 
 ROUNDING = {"zh": "每个奖补项目金额四舍五入（ROUND_HALF_UP）到 0.01 元，只取整一次", "en": "each line rounded once to 0.01 yuan, ROUND_HALF_UP"}
 
@@ -76,6 +76,17 @@ class Prepared:
     spelt: Spelt
     facts: list[Fact]
     scope: Scope
+
+
+@dataclasses.dataclass
+class AuditParts:
+    """What the stream path adds up besides the report: the sums the summaries are made of
+    (``summaries.summary_parts``), the spreadsheet rows the explanation limit counts (in order:
+    ``reasons.Explanations.missing``) and the lines the reference engine gave those it explained."""
+
+    summary: list[pl.DataFrame]
+    missing_rows: list[int]
+    explained_lines: int
 
 
 def prepare(roster: Roster, yr: YearRules, defaults: Defaults | None = None) -> Prepared:
@@ -159,9 +170,12 @@ def audit_parts(
     progress: Callable[[str, int, int], None] | None = None,
     readings: bool = True,
     defaults: Defaults | None = None,
-) -> tuple[AuditReport, list[pl.DataFrame]]:
-    """:func:`audit`, and the sums its summaries are made of (``summaries.summary_parts``: the
-    stream path adds up those of its partitions)."""
+    defer_explanations: bool = False,
+) -> tuple[AuditReport, AuditParts]:
+    """:func:`audit`, and what the stream path adds up of each partition (:class:`AuditParts`).
+    With ``defer_explanations`` no problem row is explained by the reference engine: each gets
+    the short reason of a row past ``explain_limit`` (the stream path explains the roster's first
+    ones afterwards, on their applicants' rows)."""
     if engine not in ENGINES:
         raise InputError([Problem(source="engine", field="engine", message={
             "zh": f"未知计算路径“{engine}”；可选：{'、'.join(ENGINES)}", "en": f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}"})])
@@ -195,7 +209,8 @@ def audit_parts(
         notes_future = side.submit(notes, base, yr, cmap)
         formulas_future = side.submit(formula_columns, roster.frame) if roster.formula_columns is None else None
         st = statuses(base, bad_rows)
-        plan = plan_explanations(st, computed, explain, explain_limit)
+        plan = plan_explanations(st, computed, explain, explain_limit, defer_explanations)
+        lines_before = plan.lines_explained
         explained = explainer.submit(run_explanations, plan, roster, cmap, yr, pack, computed, tick) if plan.jobs else None
         tier = tier_labels(st, computed.tier)
         parts = summary_parts(st.with_columns(tier), yr, lang)
@@ -285,7 +300,7 @@ def audit_parts(
         column_titles=column_titles,
         texts_title=text_titles[0] if text_titles else None, readings=reading_table,
         reports={rid: r for rid, r in reports.items()}, year=yr.year, title=pack.title.get(lang),
-    ), parts
+    ), AuditParts(parts, st.get_column("row").gather(plan.missing).to_list() if plan.missing else [], plan.lines_explained - lines_before)
 
 
 def skipped_entry(k: Any, lang: str, several_files: bool) -> dict[str, Any]:

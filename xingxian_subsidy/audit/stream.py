@@ -21,10 +21,8 @@ Peak memory depends on ``batch_rows`` and the partition size, not on the roster'
 All spilled files live in one temporary folder beside the output, removed at the end, on error
 and on Ctrl-C. What the stream path does not do: a workbook (an .xlsx holds at most 1,048,576
 rows a sheet: the in-memory path reads it), a CSV with a title above its header or a 合计 row
-(a hand-made table: the in-memory path checks its totals), an output other than .csv, and an
-``explain_limit`` counted over the whole roster: in the stream path each partition explains its
-own first problem rows, so with more problem rows than the limit the itemised reasons go to other
-rows than in memory (``explain_limit=None`` or ``explain=True`` give the same output).
+(a hand-made table: the in-memory path checks its totals) and an output other than .csv.
+The explanation limit counts the whole roster's problem rows, as in memory (``_explain_first``).
 """
 
 from __future__ import annotations
@@ -32,12 +30,13 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import heapq
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import polars as pl
 
@@ -89,7 +88,7 @@ def audit_stream(
     and the number of problem-list entries.
 
     The output is the in-memory path's (``pipeline.audit`` then ``writers.write_report``) byte for
-    byte but for the stamp's ``generated_at`` (see the module's note on ``explain_limit``).
+    byte but for the stamp's ``generated_at``.
 
     Args:
         batch_rows: lines read at a time, and rows written at a time.
@@ -136,6 +135,7 @@ class _Spilled:
     columns: list[str]
     table: TableInfo
     skipped: list[Skipped]
+    key_of: Callable[[pl.DataFrame], pl.Series] | None = None  # the applicant key of each row
 
 
 def _header(path: Path, source: str) -> int:
@@ -213,7 +213,7 @@ def _spill(path: Path, yr: Any, folder: Path, batch_rows: int, parts: int, tick:
         rows += frame.height
         tick("spill", rows, rows)
     assert table is not None and columns is not None
-    return _Spilled(source, _file_sha256(path), rows, parts, columns, dataclasses.replace(table, rows=rows), skipped)
+    return _Spilled(source, _file_sha256(path), rows, parts, columns, dataclasses.replace(table, rows=rows), skipped, key_of)
 
 
 def _key_function(fx: dict[str, str]) -> Callable[[pl.DataFrame], pl.Series]:
@@ -251,53 +251,94 @@ class _Audited:
     status_counts: dict[str, int]
     stamp: dict[str, Any]
     readings: pl.DataFrame | None
-    detail_columns: list[str]
-    issue_columns: list[str]
+
+
+def _partition_roster(spilled: _Spilled, folder: Path, p: int) -> Roster | None:
+    """Partition ``p``'s rows, in input order, as a roster (None: no row)."""
+    files = sorted(folder.glob(f"in{p:05d}_*.parquet"))
+    if not files:
+        return None
+    frame = pl.concat([pl.read_parquet(f) for f in files])
+    return _roster(spilled, frame)
+
+
+def _roster(spilled: _Spilled, frame: pl.DataFrame) -> Roster:
+    return Roster(source=spilled.source, frame=frame.drop(_ROW), rows=frame.get_column(_ROW).to_list(), sha256=spilled.sha256, file_format="csv",
+                  files=[FileInfo(spilled.source, spilled.sha256, "csv", rows=spilled.rows)], tables=[spilled.table])
 
 
 def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, tick: Callable[[str, int, int], None],
                  **options: Any) -> _Audited:
-    """Pass 2: each partition audited on its own; detail and problem rows spilled by row range."""
+    """Pass 2: each partition audited on its own; detail and problem rows spilled by row range.
+
+    The explanation limit counts the whole roster's problem rows (``reasons.plan_explanations``):
+    with one, the partitions are audited explaining none, and the applicants of the roster's first
+    ``explain_limit`` such rows (a few rows of each partition) audited again, explained; their
+    rows take the place of the first run's (:func:`_explain_first`)."""
     from .pipeline import audit_parts
 
+    limit = None if options["explain"] else options["explain_limit"]
     pieces: list[list[pl.DataFrame]] = []
     stamps: list[dict[str, Any]] = []
     readings: list[pl.DataFrame] = []
+    missing: dict[int, list[int]] = {}  # per partition, its first problem rows the limit counts
+    counted = explained = 0
     shell: AuditReport | None = None
-    done = 0
     for p in range(spilled.parts):
-        files = sorted(folder.glob(f"in{p:05d}_*.parquet"))
-        if not files:
+        roster = _partition_roster(spilled, folder, p)
+        if roster is None:
             continue
-        frame = pl.concat([pl.read_parquet(f) for f in files])
-        rows = frame.get_column(_ROW).to_list()
-        roster = Roster(source=spilled.source, frame=frame.drop(_ROW), rows=rows, sha256=spilled.sha256, file_format="csv",
-                        files=[FileInfo(spilled.source, spilled.sha256, "csv", rows=spilled.rows)], tables=[spilled.table])
-        for f in files:
-            f.unlink()
-        del frame
-        report, parts = audit_parts(roster, pack, **options)
+        report, parts = audit_parts(roster, pack, **options, defer_explanations=limit is not None)
         _spill_by_range(report.rows, folder, "d", p, batch_rows)
         _spill_by_range(report.issues.with_row_index("__seq"), folder, "i", p, batch_rows)
-        pieces.append(parts)
+        pieces.append(parts.summary)
         stamps.append(report.stamp)
+        missing[p] = parts.missing_rows[: limit or 0]  # the roster's first ``limit`` are among the partitions' first
+        counted += len(parts.missing_rows)
+        explained += parts.explained_lines
         if report.readings is not None:
             readings.append(report.readings)
         shell = shell or dataclasses.replace(report, rows=report.rows.clear(), issues=report.issues.clear())
-        done += len(rows)
-        tick("audit", done, spilled.rows)
+        tick("audit", len(stamps), spilled.parts)
     if shell is None:  # no roster row at all: the in-memory path's report of none
-        roster = Roster(source=spilled.source, frame=pl.DataFrame(schema={c: pl.String for c in spilled.columns}), rows=[], sha256=spilled.sha256,
-                        file_format="csv", files=[FileInfo(spilled.source, spilled.sha256, "csv", rows=0)], tables=[spilled.table])
-        report, parts = audit_parts(roster, pack, **options)
-        shell, pieces, stamps = report, [parts], [report.stamp]
+        report, parts = audit_parts(_roster(spilled, pl.DataFrame(schema={**{c: pl.String for c in spilled.columns}, _ROW: pl.Int64})), pack, **options)
+        shell, pieces, stamps = report, [parts.summary], [report.stamp]
         readings = [report.readings] if report.readings is not None else []
+    if limit is not None:
+        chosen = set(heapq.nsmallest(limit, (r for rows in missing.values() for r in rows)))
+        explained += _explain_first(spilled, folder, pack, batch_rows, {p: [r for r in rows if r in chosen] for p, rows in missing.items()}, options)
     yr = pack.for_year(shell.year)
     merged = merge_summary_parts(pieces, yr)
     summaries, texts, counts = summaries_from_parts(merged, yr, shell.lang, False)
     shell = dataclasses.replace(shell, summaries=summaries, texts=texts, status_counts=counts, readings=_readings(readings))
-    return _Audited(shell, merged, texts, counts, _stamp(stamps, spilled, yr, shell.lang), shell.readings,
-                    shell.rows.columns, shell.issues.columns)
+    stamp = _stamp(stamps, spilled, yr, shell.lang)
+    if limit is not None:
+        stamp["rows_explained_by_engine"] += explained
+        stamp["problem_rows_without_itemised_reason"] = counted - min(counted, limit)
+    return _Audited(shell, merged, texts, counts, stamp, shell.readings)
+
+
+def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, chosen: dict[int, list[int]], options: dict[str, Any]) -> int:
+    """The applicants of the chosen rows audited again with every problem row explained (the
+    checks across rows are per applicant: their rows come out as in the whole roster); their
+    detail and problem rows spilled to take the place of the first run's. Returns the lines the
+    reference engine gave the rows it explained."""
+    from .pipeline import audit_parts
+
+    explained = 0
+    for p, rows in chosen.items():
+        if not rows:
+            continue
+        roster = _partition_roster(spilled, folder, p)
+        assert roster is not None and spilled.key_of is not None
+        frame = roster.frame.with_columns(pl.Series(_ROW, list(roster.rows), dtype=pl.Int64))
+        keys = spilled.key_of(frame)
+        wanted = keys.filter(frame.get_column(_ROW).is_in(pl.Series(rows, dtype=pl.Int64).implode())).unique()
+        report, parts = audit_parts(_roster(spilled, frame.filter(keys.is_in(wanted.implode()))), pack, **dict(options, explain_limit=None))
+        _spill_by_range(report.rows, folder, "s", p, batch_rows)
+        _spill_by_range(report.issues.with_row_index("__seq"), folder, "t", p, batch_rows)
+        explained += parts.explained_lines
+    return explained
 
 
 def _spill_by_range(df: pl.DataFrame, folder: Path, kind: str, p: int, batch_rows: int) -> None:
@@ -351,12 +392,11 @@ def _write(audited: _Audited, spilled: _Spilled, folder: Path, out: Path, show_i
     scratch.mkdir()
     names = {"detail": out.name, "issues": out.stem + ".issues.csv", "summary": out.stem + ".summary.csv", "readings": out.stem + ".readings.csv"}
     joined = {k: folder / f"all.{k}" for k in ("detail", "issues")}
-    ranges = sorted({int(f.name[1:10]) for f in folder.glob("[di]*.parquet")})
+    ranges = sorted({int(f.name[1:10]) for f in folder.glob("[distu]*.parquet") if f.name[1:10].isdigit()})
     done = problems = 0
     heads: dict[str, int] = {}  # the bytes of each file's BOM and header, written once
     for n, r in enumerate([None, *ranges]):
-        rows = _gather(folder, "d", r, audited.detail_columns).sort("row") if r is not None else shell.rows
-        issues = _gather(folder, "i", r, ["__seq", *audited.issue_columns]).sort("row", "__seq").drop("__seq") if r is not None else shell.issues
+        rows, issues = _range(folder, r, audited) if r is not None else (shell.rows, shell.issues)
         written = write_report(dataclasses.replace(shell, rows=rows, issues=issues, formula_free=frozenset()), scratch / out.name, show_id=show_id)
         by_name = {w.name: w for w in written}
         for k, target in joined.items():
@@ -378,12 +418,27 @@ def _write(audited: _Audited, spilled: _Spilled, folder: Path, out: Path, show_i
     return write_all(writers, [path]), problems
 
 
-def _gather(folder: Path, kind: str, r: int, columns: Sequence[str]) -> pl.DataFrame:
+def _range(folder: Path, r: int, audited: _Audited) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The detail and problem rows of row range ``r``, in row order; the rows audited again
+    (:func:`_explain_first`) in place of their first run's."""
+    rows, again = (_gather(folder, k, r, audited.shell.rows.schema) for k in ("d", "s"))
+    issues, again_issues = (_gather(folder, k, r, {"__seq": pl.UInt32, **audited.shell.issues.schema}) for k in ("i", "t"))
+    if again.height:
+        redone = again.get_column("row").implode()
+        rows = pl.concat([rows.filter(~pl.col("row").is_in(redone)), again], how="vertical_relaxed")
+        issues = pl.concat([issues.filter(~pl.col("row").is_in(redone)), again_issues], how="vertical_relaxed")
+    return rows.sort("row"), issues.sort("row", "__seq").drop("__seq")
+
+
+def _gather(folder: Path, kind: str, r: int, schema: Any) -> pl.DataFrame:
+    """The spilled rows of one kind and range, read (and their files removed); none: an empty frame of ``schema``."""
     files = sorted(folder.glob(f"{kind}{r:09d}_*.parquet"))
-    df = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed") if files else pl.DataFrame()
+    if not files:
+        return pl.DataFrame(schema=schema)
+    df = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
     for f in files:
         f.unlink()
-    return df.select(columns) if files else pl.DataFrame(schema={c: pl.String for c in columns})
+    return df.select(list(schema))
 
 
 def _append(src: Path, target: Path, head: int) -> int:
