@@ -103,6 +103,8 @@ def audit(
 def _audit_stream(roster: list[Path], out: Optional[Path], L: str, rules: Optional[Path], year: Optional[int], reading: Any, sheet: Any,
                   show_progress: bool, fail_on_mismatch: bool, options: dict) -> None:
     """``audit --stream``: one UTF-8 CSV, audited partition by partition (``audit.stream``)."""
+    import signal
+
     from ..audit.facts import Defaults
     from ..audit.stream import audit_stream
     from ..core.errors import InputError, Problem, SubsidyError
@@ -118,6 +120,8 @@ def _audit_stream(roster: list[Path], out: Optional[Path], L: str, rules: Option
             pack, _ = apply_variant(pack, Lang(L), year=year, readings=reading)
         d = {k: options.pop(k) for k in ("rule", "subject", "category")}
         defaults = Defaults(**d) if any(d.values()) else None
+        # a `kill` ends the run through its clean-up, as Ctrl-C does: no spilled file is left behind
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         run = lambda tick: audit_stream(roster[0], out, pack, year=year, lang=L, defaults=defaults, progress=tick, **options)
         written, report, problems = _with_progress(run, L) if show_progress else run(None)
     except SubsidyError as exc:
