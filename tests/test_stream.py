@@ -142,3 +142,14 @@ def test_cli_stream_prints_as_in_memory(tmp_path: Path, roster_lines: list[str])
     assert a.exit_code == b.exit_code == 0, b.output
     assert a.output.replace("a.", "b.") == b.output
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_an_output_it_cannot_write_is_refused_before_any_work(tmp_path: Path, roster_lines: list[str]) -> None:
+    from xingxian_subsidy.core.errors import OutputError
+
+    src = tmp_path / "roster.csv"
+    src.write_text("\n".join(roster_lines[:20]) + "\n", encoding="utf-8")
+    for out in (tmp_path / "no such folder" / "r.csv", src):
+        with pytest.raises(OutputError):
+            stream.audit_stream(src, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]

@@ -40,8 +40,8 @@ from typing import Any, Callable
 
 import polars as pl
 
-from ..core.errors import InputError, Problem
-from ..core.files import write_all
+from ..core.errors import InputError, OutputError, Problem
+from ..core.files import output_problem, refuse_inputs, write_all
 from ..pack.loader import RulePack, load_rules
 from .columns import map_columns
 from .facts import Defaults
@@ -113,13 +113,17 @@ def audit_stream(
     tick = progress or (lambda stage, done, total: None)
     size = path.stat().st_size
     parts = partitions or max(1, -(-size // (batch_rows * 200)))  # ~200 bytes a row on a typical roster
-    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.stream.", dir=out.parent if str(out.parent) else "."))
+    refuse_inputs([out], [path])  # before hours of work, not after
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.stream.", dir=out.parent if str(out.parent) else "."))
+    except OSError as exc:
+        raise OutputError([output_problem(out, exc)]) from None
     try:
         spilled = _spill(path, yr, folder, batch_rows, parts, tick)
         audited = _audit_parts(spilled, folder, pack, batch_rows, tick, year=year, lang=lang, engine=engine, explain=explain,
                                explain_limit=explain_limit, readings=readings, defaults=defaults)
         written, problems = _write(audited, spilled, folder, out, show_id, path, tick)
-        return written, dataclasses.replace(audited.shell, stamp=audited.stamp), problems
+        return written, audited.shell, problems
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -243,14 +247,10 @@ def _joined(done: list[Skipped], more: list[Skipped]) -> list[Skipped]:
 
 @dataclasses.dataclass
 class _Audited:
-    """What pass 2 gives: one partition's report shell and the sums of all."""
+    """What pass 2 gives: the report without its rows (the whole roster's summaries, readings
+    and stamp, and a partition's empty detail and problem list for their columns)."""
 
     shell: AuditReport
-    summary_parts: list[pl.DataFrame]
-    texts: list[str]
-    status_counts: dict[str, int]
-    stamp: dict[str, Any]
-    readings: pl.DataFrame | None
 
 
 def _partition_roster(spilled: _Spilled, folder: Path, p: int) -> Roster | None:
@@ -315,7 +315,7 @@ def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: in
     if limit is not None:
         stamp["rows_explained_by_engine"] += explained
         stamp["problem_rows_without_itemised_reason"] = counted - min(counted, limit)
-    return _Audited(shell, merged, texts, counts, stamp, shell.readings)
+    return _Audited(dataclasses.replace(shell, stamp=stamp))
 
 
 def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, chosen: dict[int, list[int]], options: dict[str, Any]) -> int:
@@ -412,7 +412,7 @@ def _write(audited: _Audited, spilled: _Spilled, folder: Path, out: Path, show_i
     if (folder / "all.readings").exists():
         outputs[out.with_name(names["readings"])] = folder / "all.readings"
     files = {target.name: _file_sha256(src) for target, src in outputs.items()}
-    stamp = {**audited.stamp, "files": files}
+    stamp = {**shell.stamp, "files": files}
     writers: dict[Path, Callable[[Path], None]] = {target: (lambda tmp, src=src: os.replace(src, tmp)) for target, src in outputs.items()}
     writers[out.with_name(out.stem + ".stamp.json")] = lambda tmp: tmp.write_text(json.dumps(stamp, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return write_all(writers, [path]), problems
