@@ -40,9 +40,9 @@ from .report import STATUSES, AuditReport
 from .scope import Scope, roster_scope
 from .simulate import reading_impacts
 from .spelling import Spelt, group_categories, respell
-from .summaries import summarise, tier_labels
+from .summaries import summaries_from_parts, summary_parts, tier_labels
 
-__all__ = ["Prepared", "audit", "beijing_now", "prepare"]
+__all__ = ["AuditParts", "Prepared", "audit", "audit_parts", "beijing_now", "prepare", "skipped_entry"]
 
 ROUNDING = {"zh": "每个奖补项目金额四舍五入（ROUND_HALF_UP）到 0.01 元，只取整一次", "en": "each line rounded once to 0.01 yuan, ROUND_HALF_UP"}
 
@@ -76,6 +76,17 @@ class Prepared:
     spelt: Spelt
     facts: list[Fact]
     scope: Scope
+
+
+@dataclasses.dataclass
+class AuditParts:
+    """What the stream path adds up besides the report: the sums the summaries are made of
+    (``summaries.summary_parts``), the spreadsheet rows the explanation limit counts (in order:
+    ``reasons.Explanations.missing``) and the lines the reference engine gave those it explained."""
+
+    summary: list[pl.DataFrame]
+    missing_rows: list[int]
+    explained_lines: int
 
 
 def prepare(roster: Roster, yr: YearRules, defaults: Defaults | None = None) -> Prepared:
@@ -143,6 +154,28 @@ def audit(
         InputError: unreadable file, missing required column (file and column named) or an
             unknown engine.
     """
+    return audit_parts(roster, pack, year=year, lang=lang, engine=engine, explain=explain, explain_limit=explain_limit, progress=progress,
+                       readings=readings, defaults=defaults)[0]
+
+
+def audit_parts(
+    roster: Roster | Path | str | Sequence[Path | str],
+    pack: RulePack | None = None,
+    *,
+    year: int | None = None,
+    lang: str = "zh",
+    engine: str = "vector",
+    explain: bool = False,
+    explain_limit: int | None = 1000,
+    progress: Callable[[str, int, int], None] | None = None,
+    readings: bool = True,
+    defaults: Defaults | None = None,
+    defer_explanations: bool = False,
+) -> tuple[AuditReport, AuditParts]:
+    """:func:`audit`, and what the stream path adds up of each partition (:class:`AuditParts`).
+    With ``defer_explanations`` no problem row is explained by the reference engine: each gets
+    the short reason of a row past ``explain_limit`` (the stream path explains the roster's first
+    ones afterwards, on their applicants' rows)."""
     if engine not in ENGINES:
         raise InputError([Problem(source="engine", field="engine", message={
             "zh": f"未知计算路径“{engine}”；可选：{'、'.join(ENGINES)}", "en": f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}"})])
@@ -176,10 +209,12 @@ def audit(
         notes_future = side.submit(notes, base, yr, cmap)
         formulas_future = side.submit(formula_columns, roster.frame) if roster.formula_columns is None else None
         st = statuses(base, bad_rows)
-        plan = plan_explanations(st, computed, explain, explain_limit)
+        plan = plan_explanations(st, computed, explain, explain_limit, defer_explanations)
+        lines_before = plan.lines_explained
         explained = explainer.submit(run_explanations, plan, roster, cmap, yr, pack, computed, tick) if plan.jobs else None
         tier = tier_labels(st, computed.tier)
-        summaries, texts, status_counts = summarise(st.with_columns(tier), yr, lang)
+        parts = summary_parts(st.with_columns(tier), yr, lang)
+        summaries, texts, status_counts = summaries_from_parts(parts, yr, lang, "file" in st.columns)
         if explained is not None:
             explained.result()
         cross_notes = notes_future.result() + [tier_differs(st, tier, roster.frame, cmap, yr)]
@@ -220,7 +255,7 @@ def audit(
                     **({"header_rows": i.header_rows} if i.header_rows else {})}
                    for i in roster.sheets],
         # every row of every table that is not a roster row, with why; each 合计 figure checked
-        "skipped": [_skipped(k, lang, len(roster.files) > 1) for k in roster.skipped],
+        "skipped": [skipped_entry(k, lang, len(roster.files) > 1) for k in roster.skipped],
         "totals": [_total(t, len(roster.files) > 1) for t in roster.totals],
         "facts": [f.describe(lang) for f in prep.facts],
         "read_as": prep.spelt.read_as,
@@ -265,10 +300,11 @@ def audit(
         column_titles=column_titles,
         texts_title=text_titles[0] if text_titles else None, readings=reading_table,
         reports={rid: r for rid, r in reports.items()}, year=yr.year, title=pack.title.get(lang),
-    )
+    ), AuditParts(parts, st.get_column("row").gather(plan.missing).to_list() if plan.missing else [], plan.lines_explained - lines_before)
 
 
-def _skipped(k: Any, lang: str, several_files: bool) -> dict[str, Any]:
+def skipped_entry(k: Any, lang: str, several_files: bool) -> dict[str, Any]:
+    """A row or run of rows set aside (``layout.Skipped``) as the stamp names it."""
     return {**({"file": Path(k.file).name} if several_files and k.file else {}), **({"sheet": k.sheet} if k.sheet else {}),
             "rows": str(k.first) if k.first == k.last else f"{k.first}-{k.last}", "kind": k.kind, "reason": k.reason(lang)}
 

@@ -55,16 +55,20 @@ class Explanations:
             — the applicants of the other problem rows, up to the limit.
         lines_explained: the rows whose line the reference engine gives (for the stamp).
         unexplained: problem rows beyond the limit, given a shorter reason.
+        missing: the rows (indices, in order) the limit counts: wanted, and not given a line
+            by the fallback group (the first ``explain_limit`` of them are explained).
     """
 
     want: list[int]
     jobs: list[tuple[str, list[int]]] = field(default_factory=list)
     lines_explained: int = 0
     unexplained: int = 0
+    missing: list[int] = field(default_factory=list)
 
 
-def plan_explanations(st: pl.DataFrame, computed: Computed, explain: bool, explain_limit: int | None) -> Explanations:
-    """The rows to explain (all with ``explain``, else those not 一致) and the runs that explain them."""
+def plan_explanations(st: pl.DataFrame, computed: Computed, explain: bool, explain_limit: int | None, defer: bool = False) -> Explanations:
+    """The rows to explain (all with ``explain``, else those not 一致) and the runs that explain them
+    (with ``defer``, none of the rows the limit counts: each is past it)."""
     n = st.height
     want = list(range(n)) if explain else st.select(pl.arg_where(pl.col("status") != "match")).to_series().to_list()
     plan = Explanations(want=want)
@@ -84,8 +88,10 @@ def plan_explanations(st: pl.DataFrame, computed: Computed, explain: bool, expla
         # with the applicant's rows that could not be read: a tier on the applicant's total waits on them
         plan.jobs.append(("need", [i for i in rows_of_applicants(need) if i in done_fallback or i in computed.problems]))
     plan.lines_explained = len(group) - computed.problem_rows  # a fallback-group row has a line unless it has an input error
-    missing_rows = [i for i in want if i not in group]
-    if not explain and explain_limit is not None and len(missing_rows) > explain_limit:
+    missing_rows = plan.missing = [i for i in want if i not in group]
+    if defer:
+        plan.unexplained, missing_rows = len(missing_rows), []
+    elif not explain and explain_limit is not None and len(missing_rows) > explain_limit:
         plan.unexplained = len(missing_rows) - explain_limit
         missing_rows = missing_rows[:explain_limit]
     if missing_rows:

@@ -15,7 +15,7 @@ from ..pack.formulas import TierTable
 from ..pack.loader import YearRules
 from ..pack.models import RuleGroupReport, TaskTable, TierReport
 
-__all__ = ["summarise", "tier_labels", "wan_text"]
+__all__ = ["merge_summary_parts", "summaries_from_parts", "summarise", "summary_parts", "tier_labels", "wan_text"]
 
 
 def tier_labels(st: pl.DataFrame, placed: pl.Series) -> pl.Series:
@@ -39,10 +39,18 @@ def wan_text(fen: int) -> str:
 def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.DataFrame], list[str], dict[str, int]]:
     """The summaries (by township, village and subsidy, then each report table of the pack), the
     sentences the tier reports ask each township to file, and the number of rows of each status."""
+    return summaries_from_parts(summary_parts(st, yr, lang), yr, lang, "file" in st.columns)
+
+
+def summary_parts(st: pl.DataFrame, yr: YearRules, lang: str) -> list[pl.DataFrame]:
+    """The sums the summaries are made of (``summaries_from_parts`` makes the tables): groups of
+    rows with their sums, households counted per applicant (``aid``), and each group's first row
+    (``first_row``) for the order the rows first show them. The parts of rosters whose applicants
+    are apart (each applicant's rows in one of them) add up: :func:`merge_summary_parts`."""
     unknown = "（未填）" if lang == "zh" else "(blank)"
     by_file = "file" in st.columns
     # amounts summed as Int128: 93 claims of 999,999,999,999,999 元 would wrap an Int64 of 分
-    cols = ["township", "village", "rule", "rule_raw", "status", "claimed_fen", "award_fen", "diff_fen", "aid", "tier"] + (["file"] if by_file else [])
+    cols = ["row", "township", "village", "rule", "rule_raw", "status", "claimed_fen", "award_fen", "diff_fen", "aid", "tier"] + (["file"] if by_file else [])
     s = st.lazy().select(cols).with_columns(
         pl.col("claimed_fen", "award_fen", "diff_fen").cast(pl.Int128),
         pl.col("township").fill_null(unknown), pl.col("village").fill_null(unknown),
@@ -55,12 +63,13 @@ def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.
     # them). 申报, 核定 and 差额 are summed over the rows that have both (差额合计 = 申报合计 −
     # 核定合计 on every table and on screen); the rows lacking either are counted apart.
     compared = pl.col("diff_fen").is_not_null()
+    first_row = pl.col("row").min().alias("first_row")
     queries = [
-        s.group_by(["file", "township", "village", "rule", "status"], maintain_order=True).agg(
+        s.group_by(_GROUP_KEYS, maintain_order=True).agg(
             pl.len().alias("rows"), pl.col("claimed_fen").filter(compared).sum(), pl.col("award_fen").filter(compared).sum(),
             pl.col("diff_fen").sum(), (~compared).sum().alias("uncompared_rows"),
             pl.col("claimed_fen").filter(~compared).sum().alias("uncompared_claimed_fen"),
-            pl.col("award_fen").filter(~compared).sum().alias("uncompared_award_fen")),
+            pl.col("award_fen").filter(~compared).sum().alias("uncompared_award_fen"), first_row),
     ]
     for _, (doc, report) in yr.reports.items():  # three queries per report table
         if isinstance(report, RuleGroupReport):
@@ -68,7 +77,7 @@ def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.
             queries += [
                 paid.group_by("rule").agg(pl.col("aid").n_unique().alias("households"), pl.col("award_fen").sum()),
                 paid.select("rule", "aid").unique(),
-                paid.select(pl.col("village").n_unique().alias("villages"), pl.col("aid").n_unique().alias("households"),
+                paid.select(pl.col("village").unique().implode().alias("villages"), pl.col("aid").n_unique().alias("households"),
                             pl.col("award_fen").sum()),
             ]
         elif isinstance(report, TierReport):
@@ -80,16 +89,58 @@ def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.
             queries += [
                 cy.group_by("township").agg(pl.col("aid").n_unique()),
                 households.group_by(["township", "tier"]).agg(pl.len().alias("aid"), pl.col("award_fen").sum()),
-                cy.select(pl.col("township").unique(maintain_order=True)),
+                cy.group_by("township", maintain_order=True).agg(first_row),
             ]
         else:
             tl = s.filter(pl.col("rule").is_in(yr.task(doc, report.task).rules))
             queries += [
-                tl.select(pl.col("township").unique(maintain_order=True)),
+                tl.group_by("township", maintain_order=True).agg(first_row),
                 tl.filter(pl.col("award_fen") > 0).group_by(["township", "rule"]).agg(pl.col("aid").n_unique()),
                 tl.group_by("township").agg(pl.len(), pl.col("award_fen").sum()),
             ]
-    results = pl.collect_all(queries)
+    return pl.collect_all(queries)
+
+
+_GROUP_KEYS = ["file", "township", "village", "rule", "status"]
+
+
+def merge_summary_parts(parts: list[list[pl.DataFrame]], yr: YearRules) -> list[pl.DataFrame]:
+    """The :func:`summary_parts` of a roster from those of its pieces, when each applicant's rows
+    are all in one piece (its ``aid`` numbers its own applicants): sums added, households (counted
+    per applicant) added, villages and applicant sets united, groups in the order of their first row."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def stacked(k: int) -> pl.DataFrame:
+        return pl.concat([p[k] for p in parts], how="vertical_relaxed")
+
+    def ordered(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        return df.group_by(keys).agg(pl.exclude("first_row").sum(), pl.col("first_row").min()).sort("first_row")
+
+    out = [ordered(stacked(0), _GROUP_KEYS).select(parts[0][0].columns)]
+    for k, (_, (_, report)) in enumerate(yr.reports.items()):
+        a, b, c = (1 + 3 * k + j for j in range(3))
+        if isinstance(report, RuleGroupReport):
+            offsets = [0]
+            for p in parts[:-1]:  # each piece numbers its applicants from 0: set them apart
+                offsets.append(offsets[-1] + int(p[b].get_column("aid").max() or 0) + 1)
+            pairs = pl.concat([p[b].with_columns(pl.col("aid").cast(pl.Int64) + off) for p, off in zip(parts, offsets)])
+            total = stacked(c).select(pl.col("villages").explode().drop_nulls().unique().implode(), pl.col("households").sum(), pl.col("award_fen").sum())
+            out += [stacked(a).group_by("rule").agg(pl.col("households").sum(), pl.col("award_fen").sum()), pairs, total]
+        elif isinstance(report, TierReport):
+            out += [stacked(a).group_by("township").agg(pl.col("aid").sum()),
+                    stacked(b).group_by(["township", "tier"]).agg(pl.col("aid").sum(), pl.col("award_fen").sum()),
+                    ordered(stacked(c), ["township"])]
+        else:
+            out += [ordered(stacked(a), ["township"]),
+                    stacked(b).group_by(["township", "rule"]).agg(pl.col("aid").sum()),
+                    stacked(c).group_by("township").agg(pl.all().sum())]
+    return out
+
+
+def summaries_from_parts(results: list[pl.DataFrame], yr: YearRules, lang: str,
+                         by_file: bool) -> tuple[dict[str, pl.DataFrame], list[str], dict[str, int]]:
+    """The summary tables (a table by file when ``by_file``), texts and status counts from :func:`summary_parts`."""
     groups = results[0]
     agg = [
         pl.col("rows").sum().cast(pl.UInt32).alias("rows"),
@@ -201,7 +252,8 @@ def _rule_group_table(report: RuleGroupReport, yr: YearRules, lang: str, by_rule
         if report.group_text is not None:
             group_texts.append(report.group_text.get(lang).format(group=g.label.get(lang), households=households, yuan=_yuan_words(fen),
                                                                    rules=sep.join(rule_texts)))
-    villages, households, fen = total_df.row(0) if total_df.height else (0, 0, 0)
+    villages, households, fen = total_df.row(0) if total_df.height else ([], 0, 0)
+    villages = len(villages or [])
     rows.append({"item": total_label, "households": int(households or 0), "award_fen": int(fen or 0)})
     texts = []
     if report.text is not None:

@@ -11,7 +11,7 @@ import gc
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -44,6 +44,7 @@ def audit(
     rule: Annotated[Optional[str], typer.Option("--rule", help="整张名册的奖补项目（规则编号或名称），名册没有“项目”列时用。The roster's subsidy, when it has no rule column.")] = None,
     subject: Annotated[Optional[str], typer.Option("--subject", help="整张名册的主体类型（如 农户）。The roster's subject type.")] = None,
     category: Annotated[Optional[str], typer.Option("--category", help="整张名册的农户类型（未填的行）。The roster's household category, for rows that give none.")] = None,
+    stream: Annotated[bool, typer.Option("--stream", help="流式核对：按申请人分区逐批审核，内存不随行数增长（只读一个 UTF-8 .csv，只写 .csv 报告）。Bounded memory, any size.")] = False,
 ) -> None:
     """审核奖补名册：逐行重算、标出差异与原因、跨行核查、出汇总表。Recompute a roster row by row, flag mismatches, summarise."""
     from concurrent.futures import ThreadPoolExecutor
@@ -53,13 +54,16 @@ def audit(
 
     L = lang.value
     show_progress = progress if progress is not None else sys.stderr.isatty()
+    if stream:
+        return _audit_stream(roster, out, L, rules, year, reading, sheet, show_progress, fail_on_mismatch,
+                             dict(show_id=show_id, explain=explain, explain_limit=explain_limit or None, engine=engine.value,
+                                  readings=readings_sheet, rule=rule, subject=subject, category=category))
     # the files are read (polars releases the GIL) while the engine is imported and the rule pack loaded
     with ThreadPoolExecutor(max_workers=1) as reader:
         table = reader.submit(scan_roster, roster, sheet or None)
         from ..audit.facts import Defaults
         from ..audit.pipeline import audit as run_audit
         from ..audit.read import locate_roster
-        from ..audit.report import STATUSES, yuan_text
         from ..audit.writers import write_report
         from ..pack.loader import load_rules
 
@@ -88,10 +92,51 @@ def audit(
         written = write_report(report, out, show_id=show_id, inputs=inputs) if out is not None else []
     except SubsidyError as exc:
         fail(exc, L)
-    from ..core.inputforms import printable
 
     _sheet_notes(report.stamp.get("sheets", []), L)
     _skipped_notes(report.stamp, L)
+    _outcome(report, written, L, report.rows.height, report.issues.height)
+    if fail_on_mismatch and not report.all_match:
+        raise typer.Exit(1)
+
+
+def _audit_stream(roster: list[Path], out: Optional[Path], L: str, rules: Optional[Path], year: Optional[int], reading: Any, sheet: Any,
+                  show_progress: bool, fail_on_mismatch: bool, options: dict) -> None:
+    """``audit --stream``: one UTF-8 CSV, audited partition by partition (``audit.stream``)."""
+    import signal
+
+    from ..audit.facts import Defaults
+    from ..audit.stream import audit_stream
+    from ..core.errors import InputError, Problem, SubsidyError
+    from ..pack.loader import load_rules
+
+    try:
+        if out is None or len(roster) != 1 or sheet:
+            raise InputError([Problem(source=str(roster[0]) if roster else "--stream", message={
+                "zh": "流式核对（--stream）需要一个 .csv 名册文件和 --out 报告（.csv），不支持 --sheet",
+                "en": "the stream path (--stream) takes one .csv roster and --out (a .csv report), and no --sheet"})])
+        pack = load_rules(rules)
+        if reading:
+            pack, _ = apply_variant(pack, Lang(L), year=year, readings=reading)
+        d = {k: options.pop(k) for k in ("rule", "subject", "category")}
+        defaults = Defaults(**d) if any(d.values()) else None
+        # a `kill` ends the run through its clean-up, as Ctrl-C does: no spilled file is left behind
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        run = lambda tick: audit_stream(roster[0], out, pack, year=year, lang=L, defaults=defaults, progress=tick, **options)
+        written, report, problems = _with_progress(run, L) if show_progress else run(None)
+    except SubsidyError as exc:
+        fail(exc, L)
+    _skipped_notes(report.stamp, L)
+    _outcome(report, written, L, report.stamp["rows"], problems)
+    if fail_on_mismatch and any(k != "match" and n for k, n in report.status_counts.items()):
+        raise typer.Exit(1)
+
+
+def _outcome(report: Any, written: list[Path], L: str, rows: int, problems: int) -> None:
+    """On stdout: the rows by status, the totals, the problems and the files written."""
+    from ..audit.report import STATUSES, yuan_text
+    from ..core.inputforms import printable
+
     by = report.status_counts
     parts = [f"{STATUSES[k].get(L)} {by[k]}" for k in STATUSES if by.get(k)]
     total = report.summaries["by_township"].tail(1).row(0, named=True)
@@ -100,25 +145,23 @@ def audit(
     files = [f for f in report.stamp.get("inputs", []) if f["status"] == "read"]
     if L == "zh":
         where = f"{len(files)} 个文件" if len(files) > 1 else report.stamp["input_file"]
-        print(printable(f"{where}：共 {report.rows.height} 行；") + "，".join(parts))
-        line = f"申报合计 {yuan_text(claimed)} 元，核定合计 {yuan_text(award)} 元，差额 {yuan_text(diff)} 元（{report.rows.height - apart} 行两者都有）"
+        print(printable(f"{where}：共 {rows} 行；") + "，".join(parts))
+        line = f"申报合计 {yuan_text(claimed)} 元，核定合计 {yuan_text(award)} 元，差额 {yuan_text(diff)} 元（{rows - apart} 行两者都有）"
         if apart:
             line += f"；另有 {apart} 行未能比对（申报 {yuan_text(apart_claimed)} 元）"
-        print(line + f"；问题 {report.issues.height} 条")
+        print(line + f"；问题 {problems} 条")
         for p in written:
             print(printable(f"报告已写入：{p}"))
     else:
         where = f"{len(files)} files" if len(files) > 1 else report.stamp["input_file"]
-        print(printable(f"{where}: {report.rows.height} rows; ") + ", ".join(parts))
+        print(printable(f"{where}: {rows} rows; ") + ", ".join(parts))
         line = (f"claimed {yuan_text(claimed)}, recomputed {yuan_text(award)}, difference {yuan_text(diff)} yuan "
-                f"(the {report.rows.height - apart} rows that have both)")
+                f"(the {rows - apart} rows that have both)")
         if apart:
             line += f"; {apart} rows not compared (claimed {yuan_text(apart_claimed)})"
-        print(line + f"; {report.issues.height} problems")
+        print(line + f"; {problems} problems")
         for p in written:
             print(printable(f"report written: {p}"))
-    if fail_on_mismatch and not report.all_match:
-        raise typer.Exit(1)
 
 
 def _skipped_notes(stamp: dict, lang: str) -> None:
@@ -165,7 +208,8 @@ def _with_progress(run, lang: str):
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    labels = {"read": ("读取", "reading"), "compute": ("计算", "computing"), "explain": ("生成原因", "explaining")}
+    labels = {"read": ("读取", "reading"), "compute": ("计算", "computing"), "explain": ("生成原因", "explaining"),
+              "spill": ("分区", "partitioning"), "audit": ("分区审核", "auditing partitions"), "write": ("写出", "writing")}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         tasks: dict[str, int] = {}

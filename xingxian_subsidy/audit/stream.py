@@ -1,0 +1,452 @@
+"""Audit a roster of any size in bounded memory (``audit ROSTER --stream``).
+
+Every check across rows groups by the applicant (``frame.base_frame``'s ``key``: the 身份证号,
+else 姓名 + 村): the household caps, once per household, one ID under two names, one household in
+two townships, a subject that differs between rows. So the roster is cut into partitions by its
+applicant key — each applicant's rows all in one partition, in input order — and each partition
+is audited on its own by the same stages (``pipeline.audit``); what they give adds up:
+
+1. **Spill.** The CSV is read in batches of ``batch_rows`` lines (polars, every cell text); each
+   batch's rows are located as the whole file's are (``read.locate_roster``: cells trimmed, blank
+   and signature rows set aside), given their spreadsheet row number and their partition
+   (a hash of the applicant key) and written to that partition's Parquet files.
+2. **Audit.** Each partition is read back (its rows in input order) and audited; its detail rows
+   and problem-list rows are spilled again, cut by row-number ranges, and its summaries kept as
+   sums (``summaries.summary_parts``: exact, integer 分).
+3. **Write.** The detail and the problem list are written range by range, in row order; the
+   summaries, the contested-readings table and the stamp from the sums. The output set (the CSV
+   detail with its sidecars) is renamed into place all or nothing (``core.files.write_all``).
+
+Peak memory depends on ``batch_rows`` and the partition size, not on the roster's length.
+All spilled files live in one temporary folder beside the output, removed at the end, on error
+and on Ctrl-C. What the stream path does not do: a workbook (an .xlsx holds at most 1,048,576
+rows a sheet: the in-memory path reads it), a CSV with a title above its header or a 合计 row
+(a hand-made table: the in-memory path checks its totals) and an output other than .csv.
+The explanation limit counts the whole roster's problem rows, as in memory (``_explain_first``).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import heapq
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import polars as pl
+
+from ..core.errors import InputError, OutputError, Problem
+from ..core.files import output_problem, refuse_inputs, write_all
+from ..pack.loader import RulePack, load_rules
+from .columns import map_columns
+from .facts import Defaults
+from .frame import key_texts
+from .layout import Skipped
+from .read import FileInfo, Roster, Scan, Table, TableInfo, locate_roster
+from .report import AuditReport
+from .summaries import merge_summary_parts, summaries_from_parts
+
+__all__ = ["audit_stream"]
+
+_ROW = "__row"
+_PEEK = 1 << 16
+
+
+def _t(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+def _refuse(source: str, zh: str, en: str) -> InputError:
+    return InputError([Problem(source=source, message=_t(zh, en))])
+
+
+def audit_stream(
+    path: Path | str,
+    out: Path | str,
+    pack: RulePack | None = None,
+    *,
+    year: int | None = None,
+    lang: str = "zh",
+    engine: str = "vector",
+    explain: bool = False,
+    explain_limit: int | None = 1000,
+    readings: bool = True,
+    defaults: Defaults | None = None,
+    show_id: bool = False,
+    batch_rows: int = 500_000,
+    partitions: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[list[Path], AuditReport, int]:
+    """Audit the CSV roster at ``path`` partition by partition and write the report set to ``out``
+    (a .csv: the detail, ``.issues.csv``, ``.summary.csv``, ``.readings.csv``, ``.stamp.json``).
+    Returns the files written, the report without its rows (summaries, status counts and stamp)
+    and the number of problem-list entries.
+
+    The output is the in-memory path's (``pipeline.audit`` then ``writers.write_report``) byte for
+    byte but for the stamp's ``generated_at``.
+
+    Args:
+        batch_rows: lines read at a time, and rows written at a time.
+        partitions: how many partitions (default: one per ~``batch_rows`` rows, from the file's size).
+        progress: called as ``progress(stage, done, total)`` (stages ``spill``, ``audit``, ``write``).
+
+    Raises:
+        InputError: not a UTF-8 CSV whose first line is its header, a 合计 row, an output that is
+            not .csv, or what the in-memory path refuses.
+        OutputError: the output is the input, or cannot be written.
+    """
+    path, out = Path(path), Path(out)
+    source = str(path)
+    if out.suffix.lower() != ".csv":
+        raise _refuse(str(out), f"流式核对（--stream）只输出 .csv 报告（明细及其附带文件），不支持“{out.suffix or '（无扩展名）'}”：请改用 .csv，或去掉 --stream",
+                      f"the stream path (--stream) writes a .csv report (the detail and its sidecars), not {out.suffix or '(none)'!r}: use .csv, or drop --stream")
+    if path.suffix.lower() not in (".csv", ".txt") or not path.is_file():
+        raise _refuse(source, "流式核对（--stream）只读取一个 .csv 名册文件；工作簿等请去掉 --stream",
+                      "the stream path (--stream) reads one .csv roster file; for a workbook or a folder, drop --stream")
+    pack = pack or load_rules()
+    yr = pack.for_year(pack.latest_year if year is None else year)
+    tick = progress or (lambda stage, done, total: None)
+    size = path.stat().st_size
+    parts = partitions or max(1, -(-size // (batch_rows * 200)))  # ~200 bytes a row on a typical roster
+    refuse_inputs([out], [path])  # before hours of work, not after
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.stream.", dir=out.parent if str(out.parent) else "."))
+    except OSError as exc:
+        raise OutputError([output_problem(out, exc)]) from None
+    try:
+        spilled = _spill(path, yr, folder, batch_rows, parts, tick)
+        audited = _audit_parts(spilled, folder, pack, batch_rows, tick, year=year, lang=lang, engine=engine, explain=explain,
+                               explain_limit=explain_limit, readings=readings, defaults=defaults)
+        written, problems = _write(audited, spilled, folder, out, show_id, path, tick)
+        return written, audited.shell, problems
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclasses.dataclass
+class _Spilled:
+    """What pass 1 left: the partitions' files, the header, and what the whole file says."""
+
+    source: str
+    sha256: str
+    rows: int
+    parts: int
+    columns: list[str]
+    table: TableInfo
+    skipped: list[Skipped]
+    key_of: Callable[[pl.DataFrame], pl.Series] | None = None  # the applicant key of each row
+
+
+def _header(path: Path, source: str) -> int:
+    """The CSV's width, refused unless UTF-8 with its header on the first line (no title above it)."""
+    with path.open("rb") as fh:
+        head = fh.read(_PEEK)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if not (len(head) == _PEEK and exc.start >= len(head) - 3):
+            raise _refuse(source, "流式核对（--stream）只读取 UTF-8 编码的 CSV：请另存为 UTF-8，或去掉 --stream",
+                          "the stream path (--stream) reads UTF-8 CSV only: save it as UTF-8, or drop --stream") from None
+        text = head[: exc.start].decode("utf-8-sig")
+    lines = text.splitlines()[: -1 if len(head) == _PEEK else None]
+    parsed = list(csv.reader(lines[:200]))
+    width = max((len(r) for r in parsed), default=0)
+    if width == 0:
+        raise _refuse(source, "表格为空：没有表头", "the table is empty: no header row")
+    if len(parsed[0]) != width:
+        raise _refuse(source, "流式核对（--stream）要求 CSV 的第一行就是表头（上方没有标题行）：请删去标题行，或去掉 --stream",
+                      "the stream path (--stream) needs the header on the CSV's first line (no title above it): remove the title, or drop --stream")
+    return width
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _spill(path: Path, yr: Any, folder: Path, batch_rows: int, parts: int, tick: Callable[[str, int, int], None]) -> _Spilled:
+    """Pass 1: the CSV in batches, each row located, numbered and written to its partition's files."""
+    source = str(path)
+    width = _header(path, source)
+    names = [f"c{j}" for j in range(width)]
+    lf = pl.scan_csv(path, has_header=False, infer_schema=False, truncate_ragged_lines=True, new_columns=names, glob=False,
+                     raise_if_empty=False, row_index_name=_ROW, row_index_offset=1)
+    header: pl.DataFrame | None = None
+    columns: list[str] | None = None
+    table: TableInfo | None = None
+    skipped: list[Skipped] = []
+    rows = 0
+    key_of = None
+    for k, batch in enumerate(lf.collect_batches(chunk_size=batch_rows)):
+        grid = batch.select(names)
+        lines = batch.get_column(_ROW).cast(pl.Int64).to_list()
+        if header is None:
+            header = grid.head(1)
+        else:
+            grid, lines = pl.concat([header, grid]), [1, *lines]
+        scan = Scan(source=source, tables=[Table(source, None, False, grid, lines, header_at=None if k == 0 else 0)],
+                    files=[FileInfo(source, None, "csv")], sheets=[])
+        got = locate_roster(scan, yr)
+        if got.totals:
+            raise _refuse(source, "名册中有“合计”行：流式核对（--stream）不核对合计，请去掉 --stream", "the roster has a totals row: drop --stream to check it")
+        t = got.tables[0]
+        if table is None:
+            if t.title or t.header_rows != [1]:
+                raise _refuse(source, "流式核对（--stream）要求单行表头、上方没有标题：请去掉 --stream",
+                              "the stream path (--stream) needs a one-line header with no title above it: drop --stream")
+            table, columns = t, list(got.frame.columns)
+            cmap = map_columns(columns, yr, source, required=[])
+            key_of = _key_function(cmap.fixed)
+        if list(got.frame.columns) != columns:
+            raise _refuse(source, f"第{lines[1] if len(lines) > 1 else 1}行起的列与表头不一致：请去掉 --stream",
+                          f"the columns from row {lines[1] if len(lines) > 1 else 1} on differ from the header's: drop --stream")
+        skipped = _joined(skipped, [s for s in got.skipped if k == 0 or s.first != 1])  # the header, repeated above each batch
+        frame = got.frame.with_columns(pl.Series(_ROW, list(got.rows), dtype=pl.Int64))
+        assert key_of is not None
+        part = key_of(frame).hash(0x5EED) % parts
+        for p, piece in frame.with_columns(part.alias("__part")).partition_by("__part", as_dict=True, include_key=False).items():
+            piece.write_parquet(folder / f"in{int(p[0]):05d}_{k:06d}.parquet")  # type: ignore[call-overload]
+        rows += frame.height
+        tick("spill", rows, rows)
+    assert table is not None and columns is not None
+    return _Spilled(source, _file_sha256(path), rows, parts, columns, dataclasses.replace(table, rows=rows), skipped, key_of)
+
+
+def _key_function(fx: dict[str, str]) -> Callable[[pl.DataFrame], pl.Series]:
+    """The applicant key of ``frame.base_frame`` (``key``) of each row: 身份证号, else 姓名 + 村."""
+
+    def text(frame: pl.DataFrame, fieldname: str) -> pl.Series:
+        c = fx.get(fieldname)
+        return key_texts(frame.get_column(c)) if c is not None else pl.repeat(None, frame.height, dtype=pl.String, eager=True)
+
+    def key(frame: pl.DataFrame) -> pl.Series:
+        ids, name, village = text(frame, "id_number").str.to_uppercase(), text(frame, "name"), text(frame, "village")
+        return pl.select(pl.when(ids.is_not_null()).then(pl.lit("id:") + ids)
+                         .otherwise(pl.lit("nv:") + name.fill_null("") + pl.lit("|") + village.fill_null(""))).to_series()
+    return key
+
+
+def _joined(done: list[Skipped], more: list[Skipped]) -> list[Skipped]:
+    """Skipped rows of the batches so far and of the next: a run cut by a batch's end made one again."""
+    for s in more:
+        last = done[-1] if done else None
+        if last is not None and last.kind == s.kind and last.text == s.text and last.last + 1 == s.first:
+            done[-1] = dataclasses.replace(last, last=s.last)
+        else:
+            done.append(s)
+    return done
+
+
+@dataclasses.dataclass
+class _Audited:
+    """What pass 2 gives: the report without its rows (the whole roster's summaries, readings
+    and stamp, and a partition's empty detail and problem list for their columns)."""
+
+    shell: AuditReport
+
+
+def _partition_roster(spilled: _Spilled, folder: Path, p: int) -> Roster | None:
+    """Partition ``p``'s rows, in input order, as a roster (None: no row)."""
+    files = sorted(folder.glob(f"in{p:05d}_*.parquet"))
+    if not files:
+        return None
+    frame = pl.concat([pl.read_parquet(f) for f in files])
+    return _roster(spilled, frame)
+
+
+def _roster(spilled: _Spilled, frame: pl.DataFrame) -> Roster:
+    return Roster(source=spilled.source, frame=frame.drop(_ROW), rows=frame.get_column(_ROW).to_list(), sha256=spilled.sha256, file_format="csv",
+                  files=[FileInfo(spilled.source, spilled.sha256, "csv", rows=spilled.rows)], tables=[spilled.table])
+
+
+def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, tick: Callable[[str, int, int], None],
+                 **options: Any) -> _Audited:
+    """Pass 2: each partition audited on its own; detail and problem rows spilled by row range.
+
+    The explanation limit counts the whole roster's problem rows (``reasons.plan_explanations``):
+    with one, the partitions are audited explaining none, and the applicants of the roster's first
+    ``explain_limit`` such rows (a few rows of each partition) audited again, explained; their
+    rows take the place of the first run's (:func:`_explain_first`)."""
+    from .pipeline import audit_parts
+
+    limit = None if options["explain"] else options["explain_limit"]
+    pieces: list[list[pl.DataFrame]] = []
+    stamps: list[dict[str, Any]] = []
+    readings: list[pl.DataFrame] = []
+    missing: dict[int, list[int]] = {}  # per partition, its first problem rows the limit counts
+    counted = explained = 0
+    shell: AuditReport | None = None
+    for p in range(spilled.parts):
+        roster = _partition_roster(spilled, folder, p)
+        if roster is None:
+            continue
+        report, parts = audit_parts(roster, pack, **options, defer_explanations=limit is not None)
+        _spill_by_range(report.rows, folder, "d", p, batch_rows)
+        _spill_by_range(report.issues.with_row_index("__seq"), folder, "i", p, batch_rows)
+        pieces.append(parts.summary)
+        stamps.append(report.stamp)
+        missing[p] = parts.missing_rows[: limit or 0]  # the roster's first ``limit`` are among the partitions' first
+        counted += len(parts.missing_rows)
+        explained += parts.explained_lines
+        if report.readings is not None:
+            readings.append(report.readings)
+        shell = shell or dataclasses.replace(report, rows=report.rows.clear(), issues=report.issues.clear())
+        tick("audit", len(stamps), spilled.parts)
+    if shell is None:  # no roster row at all: the in-memory path's report of none
+        report, parts = audit_parts(_roster(spilled, pl.DataFrame(schema={**{c: pl.String for c in spilled.columns}, _ROW: pl.Int64})), pack, **options)
+        shell, pieces, stamps = report, [parts.summary], [report.stamp]
+        readings = [report.readings] if report.readings is not None else []
+    if limit is not None:
+        chosen = set(heapq.nsmallest(limit, (r for rows in missing.values() for r in rows)))
+        explained += _explain_first(spilled, folder, pack, batch_rows, {p: [r for r in rows if r in chosen] for p, rows in missing.items()}, options)
+    yr = pack.for_year(shell.year)
+    merged = merge_summary_parts(pieces, yr)
+    summaries, texts, counts = summaries_from_parts(merged, yr, shell.lang, False)
+    shell = dataclasses.replace(shell, summaries=summaries, texts=texts, status_counts=counts, readings=_readings(readings))
+    stamp = _stamp(stamps, spilled, yr, shell.lang)
+    if limit is not None:
+        stamp["rows_explained_by_engine"] += explained
+        stamp["problem_rows_without_itemised_reason"] = counted - min(counted, limit)
+    return _Audited(dataclasses.replace(shell, stamp=stamp))
+
+
+def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, chosen: dict[int, list[int]], options: dict[str, Any]) -> int:
+    """The applicants of the chosen rows audited again with every problem row explained (the
+    checks across rows are per applicant: their rows come out as in the whole roster); their
+    detail and problem rows spilled to take the place of the first run's. Returns the lines the
+    reference engine gave the rows it explained."""
+    from .pipeline import audit_parts
+
+    explained = 0
+    for p, rows in chosen.items():
+        if not rows:
+            continue
+        roster = _partition_roster(spilled, folder, p)
+        assert roster is not None and spilled.key_of is not None
+        frame = roster.frame.with_columns(pl.Series(_ROW, list(roster.rows), dtype=pl.Int64))
+        keys = spilled.key_of(frame)
+        wanted = keys.filter(frame.get_column(_ROW).is_in(pl.Series(rows, dtype=pl.Int64).implode())).unique()
+        report, parts = audit_parts(_roster(spilled, frame.filter(keys.is_in(wanted.implode()))), pack, **dict(options, explain_limit=None))
+        _spill_by_range(report.rows, folder, "s", p, batch_rows)
+        _spill_by_range(report.issues.with_row_index("__seq"), folder, "t", p, batch_rows)
+        explained += parts.explained_lines
+    return explained
+
+
+def _spill_by_range(df: pl.DataFrame, folder: Path, kind: str, p: int, batch_rows: int) -> None:
+    """A partition's rows (or problem-list rows) written by row-number range (``row // batch_rows``)."""
+    if not df.height:
+        return
+    for (r,), piece in df.with_columns((pl.col("row") // batch_rows).alias("__range")).partition_by("__range", as_dict=True, include_key=False).items():
+        piece.write_parquet(folder / f"{kind}{int(r):09d}_{p:05d}.parquet")  # type: ignore[call-overload]
+
+
+def _readings(tables: list[pl.DataFrame]) -> pl.DataFrame | None:
+    """The contested-readings tables of the partitions added up (same readings, same order)."""
+    if not tables:
+        return None
+    sums = ["rows", "rows_changed", "base_fen", "variant_fen", "change_fen"]
+    first = tables[0]
+    return first.with_columns([pl.sum_horizontal([t.get_column(c) for t in tables]).cast(first.schema[c]).alias(c) for c in sums])
+
+
+def _stamp(stamps: list[dict[str, Any]], spilled: _Spilled, yr: Any, lang: str) -> dict[str, Any]:
+    """The partitions' stamps made the whole roster's: rows, inputs and skipped rows of the file,
+    the rules present in any, read-as spellings and explanation counts added up."""
+    from .pipeline import skipped_entry
+
+    stamp = dict(stamps[0])
+    stamp["rows"] = spilled.rows
+    stamp["inputs"] = [{**i, "rows": spilled.rows} for i in stamp["inputs"]]
+    stamp["skipped"] = [skipped_entry(k, lang, False) for k in spilled.skipped]
+    order = {rid: k for k, rid in enumerate(yr.rules)}
+    scope = {s["rule"]: s for st in stamps for s in st["scope"]}
+    stamp["scope"] = [scope[r] for r in sorted(scope, key=lambda r: order.get(r, len(order)))]
+    read_as: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
+    for st in stamps:
+        for e in st["read_as"]:
+            k = (e["column"], e["written"], e["read_as"])
+            read_as[k] = {**e, "rows": read_as[k]["rows"] + e["rows"]} if k in read_as else dict(e)
+    stamp["read_as"] = list(read_as.values())
+    for k in ("rows_explained_by_engine", "problem_rows_without_itemised_reason"):
+        stamp[k] = sum(st[k] for st in stamps)
+    return stamp
+
+
+def _write(audited: _Audited, spilled: _Spilled, folder: Path, out: Path, show_id: bool, path: Path,
+           tick: Callable[[str, int, int], None]) -> tuple[list[Path], int]:
+    """Pass 3: the detail and the problem list range by range in row order, then the summaries,
+    readings and stamp; the set renamed into place together."""
+    from .writers import write_report
+
+    shell = audited.shell
+    scratch = folder / "chunks"
+    scratch.mkdir()
+    names = {"detail": out.name, "issues": out.stem + ".issues.csv", "summary": out.stem + ".summary.csv", "readings": out.stem + ".readings.csv"}
+    joined = {k: folder / f"all.{k}" for k in ("detail", "issues")}
+    ranges = sorted({int(f.name[1:10]) for f in folder.glob("[distu]*.parquet") if f.name[1:10].isdigit()})
+    done = problems = 0
+    heads: dict[str, int] = {}  # the bytes of each file's BOM and header, written once
+    for n, r in enumerate([None, *ranges]):
+        rows, issues = _range(folder, r, audited) if r is not None else (shell.rows, shell.issues)
+        written = write_report(dataclasses.replace(shell, rows=rows, issues=issues, formula_free=frozenset()), scratch / out.name, show_id=show_id)
+        by_name = {w.name: w for w in written}
+        for k, target in joined.items():
+            heads[k] = _append(by_name[names[k]], target, heads.get(k, 0))
+        if n == 0:
+            for k in ("summary", "readings"):
+                if names[k] in by_name:
+                    os.replace(by_name[names[k]], folder / f"all.{k}")
+        done += rows.height
+        problems += issues.height
+        tick("write", done, spilled.rows)
+    outputs = {out: folder / "all.detail", out.with_name(names["issues"]): folder / "all.issues", out.with_name(names["summary"]): folder / "all.summary"}
+    if (folder / "all.readings").exists():
+        outputs[out.with_name(names["readings"])] = folder / "all.readings"
+    files = {target.name: _file_sha256(src) for target, src in outputs.items()}
+    stamp = {**shell.stamp, "files": files}
+    writers: dict[Path, Callable[[Path], None]] = {target: (lambda tmp, src=src: os.replace(src, tmp)) for target, src in outputs.items()}
+    writers[out.with_name(out.stem + ".stamp.json")] = lambda tmp: tmp.write_text(json.dumps(stamp, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return write_all(writers, [path]), problems
+
+
+def _range(folder: Path, r: int, audited: _Audited) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The detail and problem rows of row range ``r``, in row order; the rows audited again
+    (:func:`_explain_first`) in place of their first run's."""
+    rows, again = (_gather(folder, k, r, audited.shell.rows.schema) for k in ("d", "s"))
+    issues, again_issues = (_gather(folder, k, r, {"__seq": pl.UInt32, **audited.shell.issues.schema}) for k in ("i", "t"))
+    if again.height:
+        redone = again.get_column("row").implode()
+        rows = pl.concat([rows.filter(~pl.col("row").is_in(redone)), again], how="vertical_relaxed")
+        issues = pl.concat([issues.filter(~pl.col("row").is_in(redone)), again_issues], how="vertical_relaxed")
+    return rows.sort("row"), issues.sort("row", "__seq").drop("__seq")
+
+
+def _gather(folder: Path, kind: str, r: int, schema: Any) -> pl.DataFrame:
+    """The spilled rows of one kind and range, read (and their files removed); none: an empty frame of ``schema``."""
+    files = sorted(folder.glob(f"{kind}{r:09d}_*.parquet"))
+    if not files:
+        return pl.DataFrame(schema=schema)
+    df = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
+    for f in files:
+        f.unlink()
+    return df.select(list(schema))
+
+
+def _append(src: Path, target: Path, head: int) -> int:
+    """A chunk's CSV added to the whole, less its first ``head`` bytes (the BOM and header the
+    first chunk, which has no row, wrote); the first chunk's size."""
+    with src.open("rb") as fh, target.open("ab") as dst:
+        fh.seek(head)
+        shutil.copyfileobj(fh, dst)
+    size = src.stat().st_size
+    src.unlink()
+    return head or size
