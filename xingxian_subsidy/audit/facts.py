@@ -27,7 +27,7 @@ from ..pack.semantics import forms_named, near_miss, resolve_category, resolve_r
 from .columns import FIXED_COLUMNS, header_words
 from .read import Roster
 
-__all__ = ["Defaults", "Fact", "apply_facts", "resolve_defaults"]
+__all__ = ["Defaults", "Fact", "apply_facts", "resolve_defaults", "rows_without_column", "table_spans"]
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
@@ -138,13 +138,7 @@ def apply_facts(roster: Roster, yr: YearRules, defaults: Defaults | None = None)
     df = roster.frame
     facts: list[Fact] = []
     tables = roster.tables or []
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for t in tables:
-        spans.append((start, start + t.rows))
-        start += t.rows
-    if not tables or start != df.height:  # a roster built in memory: one table
-        spans = [(0, df.height)]
+    spans = table_spans(roster)
 
     def column_of(fieldname: str, columns: list[str]) -> str | None:
         return next((c for c in columns if words.field_of(c) == fieldname), None)
@@ -225,6 +219,32 @@ def apply_facts(roster: Roster, yr: YearRules, defaults: Defaults | None = None)
     import dataclasses
 
     return dataclasses.replace(roster, frame=df), facts
+
+
+def table_spans(roster: Roster) -> list[tuple[int, int]]:
+    """The frame rows of each table of the roster (``roster.tables``), as [start, end) spans; one
+    span for a roster built in memory."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for t in roster.tables or []:
+        spans.append((start, start + t.rows))
+        start += t.rows
+    if not roster.tables or start != roster.frame.height:
+        return [(0, roster.frame.height)]
+    return spans
+
+
+def rows_without_column(roster: Roster, yr: YearRules, fieldname: str) -> list[bool]:
+    """Per frame row: its table had no column for ``fieldname`` (a value there, if any, is a
+    roster-level fact filled in by :func:`apply_facts`, not something the row's writer left blank)."""
+    words = header_words(yr)
+    tables = roster.tables or []
+    spans = table_spans(roster)
+    out = [False] * roster.frame.height
+    for k, (a, b) in enumerate(spans):
+        if k < len(tables) and tables[k].columns and not any(words.field_of(c) == fieldname for c in tables[k].columns):
+            out[a:b] = [True] * (b - a)
+    return out  # a roster built in memory (no tables) keeps every message: what it had is not known
 
 
 def _fill(df: pl.DataFrame, col: str, spans: list[tuple[int, int, object]]) -> pl.DataFrame:

@@ -17,7 +17,9 @@ from ..pack.loader import YearRules
 from ..pack.models import InputSpec
 from ..pack.semantics import near_miss, resolve_category, resolve_subject
 from .columns import ColumnMap, resolve_rule
+from .facts import rows_without_column
 from .read import Roster
+from .spelling import read_as_label
 
 __all__ = ["CLAIMED_SPEC", "CLAIMED_WAN_SPEC", "ParsedRow", "applicant_key", "claimed_yuan", "key_text", "parse_rows"]
 
@@ -76,7 +78,9 @@ def _hint(raw: str, words: list[str], yr: YearRules, kind: str) -> tuple[str, st
     hit = near_miss(raw, [*words, *spellings])
     if hit is None:
         return "", ""
-    return f"，是否应为“{hit}”？", f"; did you mean {hit!r}?"
+    # a spelling the pack accepts (三格, 双翁) is suggested as the word it stands for, not as itself
+    zh, en = (read_as_label(kind, spellings[hit], yr, "zh"), read_as_label(kind, spellings[hit], yr, "en")) if hit in spellings else (hit, hit)
+    return f"，是否应为“{zh}”？", f"; did you mean {en!r}?"
 
 
 def key_text(raw: str | None) -> str | None:
@@ -117,6 +121,7 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
             hit = memo[k] = parse_value(spec, raw)
         return hit
 
+    no_subject_column = rows_without_column(roster, yr, "subject")
     # one gather of the wanted rows instead of a DataFrame.row call per row
     recs = df.rows() if indices is None else (df[idx_list].rows() if idx_list else [])
     for i, rec in zip(idx_list, recs):
@@ -139,7 +144,10 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
             problem(fx["name"], "姓名（主体名称）为空", "name is blank")
         raw_subject = cell("subject")
         if not raw_subject:
-            problem(fx["subject"], f"主体类型为空；可选：{subj_labels}", "subject type is blank")
+            # no 主体类型 column in the row's table: its subject follows from the subsidy, and an
+            # unknown subsidy is the one thing to correct (its own message below)
+            if not (no_subject_column[i] and cell("rule")):
+                problem(fx["subject"], f"主体类型为空；可选：{subj_labels}", "subject type is blank")
         else:
             if raw_subject not in subjects:
                 subjects[raw_subject] = resolve_subject(yr.vocabulary, raw_subject)

@@ -20,7 +20,7 @@ from ..pack.loader import YearRules
 from ..pack.semantics import distinguishes, resolve_category, resolve_rule, resolve_subject, spelling_key
 from .columns import ColumnMap
 
-__all__ = ["Spelt", "group_categories", "respell"]
+__all__ = ["Spelt", "group_categories", "read_as_label", "respell"]
 
 
 @dataclass
@@ -60,7 +60,8 @@ def _known_words(kind: str, yr: YearRules, choices: dict[str, str] | None) -> Ca
     return lambda v: choices.get(v)
 
 
-def _label(kind: str, word: str, yr: YearRules, lang: str) -> str:
+def read_as_label(kind: str, word: str, yr: YearRules, lang: str) -> str:
+    """The word a spelling stands for, as a reader knows it: a rule's name for a rule id."""
     if kind == "rule" and word in yr.rules:
         return yr.rules[word].name.get(lang)
     return word
@@ -106,7 +107,7 @@ def respell(frame: pl.DataFrame, cmap: ColumnMap, yr: YearRules, kinds: tuple[st
             if word is None:
                 continue
             mapping[v] = word
-            zh, en = _label(kind, word, yr, "zh"), _label(kind, word, yr, "en")
+            zh, en = read_as_label(kind, word, yr, "zh"), read_as_label(kind, word, yr, "en")
             notes[v] = (f"{col}“{v}”按“{zh}”读", f"{col} {v!r} read as {en!r}")
         if not mapping:
             continue
@@ -114,7 +115,7 @@ def respell(frame: pl.DataFrame, cmap: ColumnMap, yr: YearRules, kinds: tuple[st
         out.notes.append((cells.replace_strict({v: n[0] for v, n in notes.items()}, default=None, return_dtype=pl.String),
                           cells.replace_strict({v: n[1] for v, n in notes.items()}, default=None, return_dtype=pl.String)))
         counts = dict(cells.filter(cells.is_in(list(mapping))).value_counts().iter_rows())
-        out.read_as += [{"column": col, "written": v, "read_as": _label(kind, w, yr, "zh"), "rows": int(counts.get(v, 0))} for v, w in mapping.items()]
+        out.read_as += [{"column": col, "written": v, "read_as": read_as_label(kind, w, yr, "zh"), "rows": int(counts.get(v, 0))} for v, w in mapping.items()]
         df = df.with_columns(cells.replace(mapping).alias(col))
     out.frame = df
     return out
