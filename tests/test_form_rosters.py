@@ -196,6 +196,7 @@ def test_the_report_workbook_reconciles_and_is_ready_to_print(pack, tmp_path):
     head, _ = _table(detail, "文件")
     data = [r for r in _sheet_rows(detail) if isinstance(r[0], int)]
     assert len(data) == 17 and [r[0] for r in data] == list(range(1, 18)), "序号 1…n"
+    assert head.count("序号") == 1 and "序号（原表）" in head, head  # the form's own 序号 kept, marked as the input's
     col = {c: head.index(c) for c in ("申报金额（元）", "核定金额（元）", "差额（申报−核定，元）", "状态", "文件")}
     claimed = sum(r[col["申报金额（元）"]] for r in data)
     award = sum(r[col["核定金额（元）"]] for r in data)

@@ -9,7 +9,7 @@ import polars as pl
 
 from ..core.text import Text
 
-__all__ = ["COLUMN_TITLES", "KIND_TITLES", "MONEY_COLUMNS", "READINGS_TITLE", "STATUSES", "AuditReport", "yuan_text"]
+__all__ = ["COLUMN_TITLES", "INPUT_MARK", "KIND_TITLES", "MONEY_COLUMNS", "READINGS_TITLE", "STATUSES", "AuditReport", "yuan_text"]
 
 # Row statuses (zh is the value written; en for --lang en).
 STATUSES: dict[str, Text] = {
@@ -55,6 +55,9 @@ class AuditReport:
     def all_match(self) -> bool:
         return bool((self.rows.get_column("status") == "match").all())
 
+
+# a roster column whose header is one of the report's own titles (状态, 序号 …) keeps its header, marked so
+INPUT_MARK = Text(zh="（原表）", en=" (input)")
 
 COLUMN_TITLES: dict[str, Text] = {
     "row": Text(zh="行号", en="row"),

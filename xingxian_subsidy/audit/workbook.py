@@ -25,7 +25,7 @@ import polars as pl
 
 from ..core.text import Text
 from .cells import neutralise
-from .report import COLUMN_TITLES, MONEY_COLUMNS, READINGS_TITLE, STATUSES, AuditReport
+from .report import COLUMN_TITLES, INPUT_MARK, MONEY_COLUMNS, READINGS_TITLE, STATUSES, AuditReport
 
 __all__ = ["write_workbook"]
 
@@ -184,7 +184,9 @@ class _Sheet:
         if serial:
             ws.write_string(head, 0, _t("serial", lang), f.head)
         for j, c in enumerate(cols):
-            ws.write_string(head, j + off, str(neutralise(c)), f.head)
+            # the roster's own 序号 beside the report's: marked as the input's, as other clashing titles are
+            title = c + INPUT_MARK.get(lang) if serial and c == _t("serial", lang) else c
+            ws.write_string(head, j + off, str(neutralise(title)), f.head)
         if repeat:
             ws.repeat_rows(head)
             ws.freeze_panes(head + 1, 0)

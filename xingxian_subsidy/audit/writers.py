@@ -23,7 +23,7 @@ from ..core.files import write_all
 from ..core.text import Text
 from .cells import formula_columns, neutralise, neutralise_expr
 from .identity import identifier_kind, mask_expr, mask_identifier_expr
-from .report import COLUMN_TITLES, KIND_TITLES, MONEY_COLUMNS, STATUSES, AuditReport
+from .report import COLUMN_TITLES, INPUT_MARK, KIND_TITLES, MONEY_COLUMNS, STATUSES, AuditReport
 
 __all__ = ["detail_table", "write_report"]
 
@@ -75,7 +75,7 @@ def _detail_titles(columns: list[str], lang: str) -> dict[str, str]:
         if c.startswith("q:"):
             title = c[2:]
             while title in used:
-                title += "（原表）" if lang == "zh" else " (input)"
+                title += INPUT_MARK.get(lang)
             used.add(title)
             rename[c] = title
     if "sheet" in columns:
