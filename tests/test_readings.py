@@ -335,3 +335,31 @@ def test_a_reading_applies_to_the_year_the_applicant_names_in_a_pack_of_two_year
     assert plain["year"] == under_b["year"] == 2024
     assert [line["amount"] for line in plain["lines"]] == ["700.00", "0.00"]
     assert [line["amount"] for line in under_b["lines"]] == ["500.00", "200.00"]
+
+
+def test_with_readings_applies_in_every_year_that_holds_the_entry_unless_one_is_named(tmp_path):
+    """The library, not only the CLI, chooses the years: no year → each year whose register holds
+    the entry; a named year → that year only; an entry no year holds → a located RuleDataError."""
+    import shutil
+    import sys
+
+    from xingxian_subsidy.core.errors import RuleDataError
+    from xingxian_subsidy.pack.loader import load_rules, with_readings
+    from xingxian_subsidy.pack.overlay import parse_reading
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from two_year_pack import OVERLAY, QUOTE
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("__pycache__"))
+    (rules / "2025").mkdir()
+    (rules / "2025" / "overlay.yaml").write_text(OVERLAY, encoding="utf-8")
+    (rules / "2025" / "notice_2025_test.txt").write_text(f"测试用（虚构）\n一、{QUOTE}。\n", encoding="utf-8")
+    pack = load_rules(rules)
+    b = [parse_reading("I-040=B")]
+    both = with_readings(pack, b)
+    assert {y: "I-040=B" in both.for_year(y).variant for y in (2024, 2025)} == {2024: True, 2025: True}
+    only = with_readings(pack, b, 2024)
+    assert {y: "I-040=B" in only.for_year(y).variant for y in (2024, 2025)} == {2024: True, 2025: False}
+    with pytest.raises(RuleDataError):
+        with_readings(pack, [parse_reading("I-999=B")])

@@ -38,23 +38,16 @@ def apply_variant(pack: RulePack, lang: Lang, *, year: int | None = None, overla
 
 
 def apply_readings(pack: RulePack, lang: Lang, year: int | None, readings: list[str]) -> RulePack:
-    """The pack under ``--reading`` alternatives: in ``year`` when given, else in every year whose
-    register holds the entries — an applicant's file names its own year, which need not be the
-    latest, and a reading left on another year would be silently ignored."""
+    """The pack under ``--reading`` alternatives (``loader.with_readings``: in ``year`` when given,
+    else in every year that holds them), or exit 2 with the problem."""
     from ..core.errors import SubsidyError
+    from ..pack.loader import with_readings
     from ..pack.overlay import parse_reading
 
-    if year is None:
-        try:
-            entries = {parse_reading(r).reading for r in readings}
-        except SubsidyError as exc:
-            fail(exc, lang.value)
-        years = [y for y in sorted(pack.years) if entries <= set(pack.for_year(y).alternatives)]
-        if years:
-            for y in years:
-                pack, _ = apply_variant(pack, lang, year=y, readings=readings)
-            return pack
-    return apply_variant(pack, lang, year=year, readings=readings)[0]  # (a reading no year holds: its message)
+    try:
+        return with_readings(pack, [parse_reading(r) for r in readings], year)
+    except SubsidyError as exc:
+        fail(exc, lang.value)
 
 
 def resolve(spec: str, rules: Path | None, year: int | None, lang: Lang) -> tuple[str, YearRules]:

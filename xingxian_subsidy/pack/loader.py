@@ -34,7 +34,7 @@ from .models import Document, HowToApply, Interpretation, Parameter, Report, Ros
 from .overlay import Alternative, OverlayDocument, OverlayFile, Provenance, Reading, SetParam, apply_changes, located, read_overlay
 from .rule import Rule
 
-__all__ = ["OVERLAY_FILE", "RulePack", "YearRules", "alternative_years", "default_rules_dir", "load_rules", "variant"]
+__all__ = ["OVERLAY_FILE", "RulePack", "YearRules", "alternative_years", "default_rules_dir", "load_rules", "variant", "with_readings"]
 
 OVERLAY_FILE = "overlay.yaml"  # a year folder holding only this file is the year before it, changed
 ROSTER_FILE = "roster.yaml"  # how the year's rosters are written (models.RosterWords), beside vocabulary.yaml
@@ -481,6 +481,23 @@ def variant(pack: RulePack, *, year: int | None = None, overlay: OverlayFile | P
     if problems:
         raise RuleDataError(problems)
     return dataclasses.replace(pack, years={**pack.years, yr.year: yr}, variant=yr.variant), yr
+
+
+def with_readings(pack: RulePack, readings: list[Reading], year: int | None = None) -> RulePack:
+    """The pack under alternative readings (``--reading I-040=B``): in ``year`` when given, else in
+    every year whose register holds all the entries — an applicant's file names its own year, which
+    need not be the latest, and a reading left on another year would be silently ignored.
+
+    Raises:
+        RuleDataError: a reading no year holds (or one that does not apply), located.
+    """
+    if not readings:
+        return pack
+    entries = {r.reading for r in readings}
+    years = [year] if year is not None else [y for y in sorted(pack.years) if entries <= set(pack.for_year(y).alternatives)]
+    for y in years or [None]:  # no year holds them: variant names the problem
+        pack, _ = variant(pack, year=y, readings=readings)
+    return pack
 
 
 _ALTERNATIVES: dict[int, tuple[Any, dict[str, dict[tuple[str, str], YearRules]]]] = {}
