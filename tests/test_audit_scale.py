@@ -88,3 +88,18 @@ def test_near_miss_is_searched_once_per_cell():
     assert near_miss("完全不同", words) is None
     info = _near_miss.cache_info()
     assert (info.hits, info.misses) == (1, 2)
+
+
+@pytest.mark.parametrize("limit, explained", [(1, False), (3, True)])
+def test_an_applicant_with_an_unreadable_row_past_the_budget_is_not_explained(pack, tmp_path, limit, explained):
+    """An applicant with an unreadable row is explained whole by the reference engine, within the budget."""
+    n = 2 * EXPLAIN_ROWS
+    path = _roster(tmp_path, n, claimed="999", names=False)
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[1] = text[1].replace(",999,", ",一千,", 1)  # the first row's claimed amount cannot be read
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    rep = audit(path, pack, readings=False, explain_limit=limit)
+    statuses = rep.rows.get_column("status").to_list()
+    assert statuses[0] == "bad_input" and "match" not in statuses  # the others wait on it (a tier on the total)
+    assert rep.stamp["rows_explained_by_engine"] == (n - 1 if explained else 0)
+    assert rep.stamp["problem_rows_without_itemised_reason"] == (0 if explained else n - 1)

@@ -85,20 +85,28 @@ def plan_explanations(st: pl.DataFrame, computed: Computed, explain: bool, expla
         wanted = aids.gather(rows).unique()
         return aids.is_in(wanted.implode()).arg_true().to_list()
 
+    plan.lines_explained = len(group) - computed.problem_rows  # a fallback-group row has a line unless it has an input error
+    limited = not explain and explain_limit is not None
+    budget = EXPLAIN_ROWS * explain_limit if limited and explain_limit else None
     need = [i for i in want if i in done_fallback]
     if need:
         # with the applicant's rows that could not be read: a tier on the applicant's total waits on them
-        plan.jobs.append(("need", [i for i in rows_of_applicants(need) if i in done_fallback or i in computed.problems]))
-    plan.lines_explained = len(group) - computed.problem_rows  # a fallback-group row has a line unless it has an input error
+        rows = [i for i in rows_of_applicants(need) if i in done_fallback or i in computed.problems]
+        if budget is not None and len(rows) > budget:
+            kept, left_out = _within_budget(aids, need, rows, budget)
+            plan.unexplained += left_out
+            plan.lines_explained -= sum(1 for i in set(rows).difference(kept) if i in done_fallback)  # left without a line
+            rows = kept
+        if rows:
+            plan.jobs.append(("need", rows))
     missing_rows = [i for i in want if i not in group]
-    limited = not explain and explain_limit is not None
     if limited and len(missing_rows) > explain_limit:  # type: ignore[operator]
-        plan.unexplained = len(missing_rows) - explain_limit  # type: ignore[operator]
+        plan.unexplained += len(missing_rows) - explain_limit  # type: ignore[operator]
         missing_rows = missing_rows[:explain_limit]
     if missing_rows:
         rows = [i for i in rows_of_applicants(missing_rows) if i not in group]
-        if limited and len(rows) > EXPLAIN_ROWS * explain_limit:  # type: ignore[operator]
-            rows, left_out = _within_budget(aids, missing_rows, rows, EXPLAIN_ROWS * explain_limit)  # type: ignore[operator]
+        if budget is not None and len(rows) > budget:
+            rows, left_out = _within_budget(aids, missing_rows, rows, budget)
             plan.unexplained += left_out
         if rows:
             plan.jobs.append(("explain", rows))
@@ -107,8 +115,9 @@ def plan_explanations(st: pl.DataFrame, computed: Computed, explain: bool, expla
 
 def _within_budget(aids: pl.Series, wanted: list[int], rows: list[int], budget: int) -> tuple[list[int], int]:
     """The rows of the applicants of ``wanted`` (in the order of their first wanted row) whose rows
-    ``rows`` fit in ``budget`` rows in all; an applicant that does not fit is left out (its wanted
-    rows get the short reason). Returns the rows kept and how many wanted rows were left out."""
+    ``rows`` fit in ``budget`` rows in all (``EXPLAIN_ROWS``); an applicant that does not fit is left
+    out (its wanted rows get the short reason). Returns the rows kept and how many wanted rows were
+    left out."""
     sizes = aids.gather(rows).value_counts(sort=False, name="n")
     size = dict(zip(sizes.get_column(aids.name).to_list(), sizes.get_column("n").to_list()))
     kept: set[int] = set()
