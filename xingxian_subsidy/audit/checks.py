@@ -34,6 +34,9 @@ from .identity import id_check, ids_ok, mask_id
 __all__ = ["INPUT_PASSES", "NOTE_PASSES", "NOTE_SCHEMA", "input_errors", "notes", "tier_differs", "totals_differ"]
 
 RowMessages = dict[int, list[dict[str, str]]]  # row index → [{"column", "kind", "zh", "en"}]
+# A message naming the other rows or names of one applicant lists at most this many, then their count:
+# one ID written under a million names must not write a million names into each of its rows.
+LISTED = 10
 NOTE_SCHEMA = {"row": pl.Int64, "_i": pl.Int64, "column": pl.String, "kind": pl.String, "zh": pl.String, "en": pl.String}
 
 
@@ -66,18 +69,18 @@ def _one_id_two_names(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> RowMes
     if not dup.height:
         return out
     id_col = cmap.fixed.get("id_number") or "身份证号"
-    names_by_id: dict[str, list[tuple[str, int]]] = {}
+    names_by_id: dict[str, dict[str, int]] = {}  # each ID's names, in order, with the first row of each
     for idn, name, row in dup.select("id_number", "name", "row").iter_rows():
-        lst = names_by_id.setdefault(idn, [])
-        if name not in [x[0] for x in lst]:
-            lst.append((name, row))
+        names_by_id.setdefault(idn, {}).setdefault(name, row)
+    texts: dict[str, dict[str, str]] = {}  # one message per ID, shared by its rows
+    for idn, names in names_by_id.items():
+        shown = list(names.items())[:LISTED]
+        zh = "、".join(f"{nm}（第{r}行）" for nm, r in shown) + (f" 等 {len(names)} 个姓名" if len(names) > LISTED else "")
+        en = ", ".join(f"{nm} (row {r})" for nm, r in shown) + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
+        texts[idn] = {"column": id_col, "kind": "dup_id", "zh": f"同一身份证号 {mask_id(idn)} 对应不同姓名：{zh}",
+                      "en": f"the same ID number {mask_id(idn)} appears under different names: {en}"}
     for i, idn in zip(dup.get_column("i").to_list(), dup.get_column("id_number").to_list()):
-        others = names_by_id[idn]
-        zh = "、".join(f"{nm}（第{r}行）" for nm, r in others)
-        en = ", ".join(f"{nm} (row {r})" for nm, r in others)
-        out.setdefault(i, []).append({"column": id_col, "kind": "dup_id",
-                                      "zh": f"同一身份证号 {mask_id(idn)} 对应不同姓名：{zh}",
-                                      "en": f"the same ID number {mask_id(idn)} appears under different names: {en}"})
+        out.setdefault(i, []).append(dict(texts[idn]))
     return out
 
 
@@ -129,14 +132,21 @@ def _two_townships(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> pl.DataFr
         return pl.DataFrame(schema=NOTE_SCHEMA)
     hit = with_id.gather(idx).get_column("i")
     sel = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "aid", "township", "row", _where(b).alias("where")).filter(pl.col("i").is_in(hit.implode()))
-    towns = sel.group_by("aid", maintain_order=True).agg(pl.col("township").unique(maintain_order=True).str.join("、").alias("towns"),
-                                                         pl.col("where").str.join("、").alias("places"))
+    towns = sel.group_by("aid", maintain_order=True).agg(
+        pl.col("township").unique(maintain_order=True).alias("towns"), pl.col("where").head(LISTED).str.join("、").alias("places"), pl.len().alias("n"))
+    more = pl.col("n") > LISTED  # a household on more rows than a message lists: the first ones and the count
+    towns = towns.select(
+        "aid", pl.col("towns").list.head(LISTED).list.join("、").alias("towns"),
+        pl.when(pl.col("towns").list.len() > LISTED).then(pl.format(" 等 {} 个乡镇", pl.col("towns").list.len())).otherwise(pl.lit("")).alias("towns_zh"),
+        pl.when(pl.col("towns").list.len() > LISTED).then(pl.format(" and {} more", pl.col("towns").list.len() - LISTED)).otherwise(pl.lit("")).alias("towns_en"),
+        pl.when(more).then(pl.format("{} 等 {} 行", "places", "n")).otherwise("places").alias("places_zh"),
+        pl.when(more).then(pl.format("{} and {} more rows", "places", pl.col("n") - LISTED)).otherwise("places").alias("places_en"))
     sel = sel.join(towns, on="aid", how="left", maintain_order="left")
     return sel.select(
         "row", pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(cmap.fixed.get("township"), dtype=pl.String).alias("column"), pl.lit("cross").alias("kind"),
-        pl.format("同一户（同一身份证号）出现在不同乡镇：{}（{}）：上限按同一户合并核算，请核实由哪个乡镇申报", "towns", "places").alias("zh"),
-        pl.format("one household (one ID number) appears under different townships: {} ({}); its caps are counted together; please check which township claims it",
-                  "towns", "places").alias("en"))
+        pl.format("同一户（同一身份证号）出现在不同乡镇：{}{}（{}）：上限按同一户合并核算，请核实由哪个乡镇申报", "towns", "towns_zh", "places_zh").alias("zh"),
+        pl.format("one household (one ID number) appears under different townships: {}{} ({}); its caps are counted together; please check which township claims it",
+                  "towns", "towns_en", "places_en").alias("en"))
 
 
 INPUT_PASSES: list[Callable[[pl.DataFrame, YearRules, ColumnMap], RowMessages]] = [_invalid_household_ids, _one_id_two_names]

@@ -22,6 +22,12 @@ from .report import STATUSES, yuan_text
 __all__ = ["Explanations", "issue_frame", "plan_explanations", "reason_texts", "run_explanations", "short_reasons", "statuses", "yuan_expr"]
 
 
+# The reference engine explains the applicants of the first ``explain_limit`` problem rows, in all at
+# most this many rows per row of the limit: an applicant of a million rows (one ID under many
+# names) is not explained line by line, its rows get the short reason.
+EXPLAIN_ROWS = 10
+
+
 def statuses(base: pl.DataFrame, bad_rows: RowMessages) -> pl.DataFrame:
     """``base`` (with ``line_status`` and ``award_fen``) with each row's ``status`` and ``diff_fen``."""
     st = base.with_columns(
@@ -83,20 +89,51 @@ def plan_explanations(st: pl.DataFrame, computed: Computed, explain: bool, expla
         wanted = aids.gather(rows).unique()
         return aids.is_in(wanted.implode()).arg_true().to_list()
 
+    plan.lines_explained = len(group) - computed.problem_rows  # a fallback-group row has a line unless it has an input error
+    limited = not explain and explain_limit is not None
+    budget = EXPLAIN_ROWS * explain_limit if limited and explain_limit else None
     need = [i for i in want if i in done_fallback]
     if need:
         # with the applicant's rows that could not be read: a tier on the applicant's total waits on them
-        plan.jobs.append(("need", [i for i in rows_of_applicants(need) if i in done_fallback or i in computed.problems]))
-    plan.lines_explained = len(group) - computed.problem_rows  # a fallback-group row has a line unless it has an input error
+        rows = [i for i in rows_of_applicants(need) if i in done_fallback or i in computed.problems]
+        if budget is not None and len(rows) > budget:
+            kept, left_out = _within_budget(aids, need, rows, budget)
+            plan.unexplained += left_out
+            plan.lines_explained -= sum(1 for i in set(rows).difference(kept) if i in done_fallback)  # left without a line
+            rows = kept
+        if rows:
+            plan.jobs.append(("need", rows))
     missing_rows = plan.missing = [i for i in want if i not in group]
     if defer:
-        plan.unexplained, missing_rows = len(missing_rows), []
-    elif not explain and explain_limit is not None and len(missing_rows) > explain_limit:
-        plan.unexplained = len(missing_rows) - explain_limit
+        plan.unexplained, missing_rows = plan.unexplained + len(missing_rows), []
+    elif limited and len(missing_rows) > explain_limit:  # type: ignore[operator]
+        plan.unexplained += len(missing_rows) - explain_limit  # type: ignore[operator]
         missing_rows = missing_rows[:explain_limit]
     if missing_rows:
-        plan.jobs.append(("explain", [i for i in rows_of_applicants(missing_rows) if i not in group]))
+        rows = [i for i in rows_of_applicants(missing_rows) if i not in group]
+        if budget is not None and len(rows) > budget:
+            rows, left_out = _within_budget(aids, missing_rows, rows, budget)
+            plan.unexplained += left_out
+        if rows:
+            plan.jobs.append(("explain", rows))
     return plan
+
+
+def _within_budget(aids: pl.Series, wanted: list[int], rows: list[int], budget: int) -> tuple[list[int], int]:
+    """The rows of the applicants of ``wanted`` (in the order of their first wanted row) whose rows
+    ``rows`` fit in ``budget`` rows in all (``EXPLAIN_ROWS``); an applicant that does not fit is left
+    out (its wanted rows get the short reason). Returns the rows kept and how many wanted rows were
+    left out."""
+    sizes = aids.gather(rows).value_counts(sort=False, name="n")
+    size = dict(zip(sizes.get_column(aids.name).to_list(), sizes.get_column("n").to_list()))
+    kept: set[int] = set()
+    for a in aids.gather(wanted).unique(maintain_order=True).to_list():
+        if size[a] <= budget:
+            kept.add(a)
+            budget -= size[a]
+    keep_row = aids.gather(rows).is_in(pl.Series(list(kept), dtype=aids.dtype).implode())
+    left_out = int((~aids.gather(wanted).is_in(pl.Series(list(kept), dtype=aids.dtype).implode())).sum())
+    return pl.Series(rows, dtype=pl.Int64).filter(keep_row).to_list(), left_out
 
 
 def run_explanations(plan: Explanations, roster: Roster, cmap: ColumnMap, yr: YearRules, pack: RulePack, computed: Computed,

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -278,6 +279,13 @@ def spelling_key(text: str) -> str:
 def near_miss(raw: str, words: Iterable[str]) -> str | None:
     """The known word nearest to one that is not known (三各式 → 三格式), or None when none is
     near (difflib's own cutoff): for a "did you mean" in a message."""
+    return _near_miss(raw, tuple(words))
+
+
+@functools.lru_cache(maxsize=4096)
+def _near_miss(raw: str, words: tuple[str, ...]) -> str | None:
+    """:func:`near_miss`, once per distinct (cell, words): a roster repeats its bad cells, and each
+    difflib search costs about a millisecond."""
     import difflib
 
     by_key: dict[str, str] = {}
