@@ -135,7 +135,7 @@ def test_the_architecture_checks_would_catch_a_violation(tmp_path):
 
 
 def test_every_formula_kind_is_in_every_registry():
-    from xingxian_subsidy.audit.vector import COMPILE, FALLS_BACK
+    from xingxian_subsidy.audit.compiler import COMPILE, FALLS_BACK
     from xingxian_subsidy.engine.formulas import EVALUATE
     from xingxian_subsidy.pack.formulas import FORMULA_KINDS
     from xingxian_subsidy.selfservice.screening import DESCRIBE

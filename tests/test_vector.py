@@ -538,3 +538,13 @@ def test_caps_that_are_not_nested_are_the_declared_fallback(tmp_path):
     # 40 birds; of 30 ducks 10 (50 in poultry); of 3 sheep all 3 (40 of 50 used in other_birds)
     assert a.rows.get_column("award_fen").to_list() == [120000, 30000, 60000]
     assert a.rows.get_column("award_fen").to_list() == audit(roster, pack, engine="reference").rows.get_column("award_fen").to_list()
+
+
+def test_a_yes_no_column_with_both_words_is_read_as_plain_yes_no():
+    """是/否 columns take the direct path. 否 was once compared with the polars literal False,
+    because a later module-level name shadowed the word, so any column holding a 否 took the
+    slower one."""
+    from xingxian_subsidy.audit.compiler import plain_bool_columns
+
+    df = pl.DataFrame({"both": ["是", "否", None], "yes": ["是", "是", None], "other": ["是", "对", None]})
+    assert plain_bool_columns(df, ["both", "yes", "other"]) == {"both", "yes"}

@@ -12,7 +12,7 @@ every other part of the package, what it is:
 
 What a kind *does* is registered by kind elsewhere, one registry per layer: the reference
 engine's evaluation (``engine.formulas.EVALUATE``), the vectorised compilation
-(``audit.vector.COMPILE``, or ``audit.vector.FALLS_BACK``) and the description offered to
+(``audit.compiler.COMPILE``, or ``audit.compiler.FALLS_BACK``) and the description offered to
 applicants (``selfservice.screening.DESCRIBE``). ``tests/test_architecture.py`` asserts that
 every kind in :data:`FORMULA_KINDS` is in each of them. Adding a kind: see docs/architecture.md.
 """
