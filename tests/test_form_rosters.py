@@ -124,9 +124,9 @@ def test_a_near_miss_gets_did_you_mean(pack, tmp_path):
     row5 = report.rows.filter(pl.col("row") == 5).row(0, named=True)
     assert row5["status"] == "bad_input"
     messages = report.issues.filter(pl.col("row") == 5).get_column("message").to_list()
-    # the suggestion is the subsidy the nearest spelling (三格) stands for, not the spelling itself
+    # the nearest spelling (三格) is said with the subsidy it is read as
     name = pack.for_year(pack.latest_year).rules["xzbf8.s5-4.three_cell_or_double_urn"].name.zh
-    assert any("三格试" in m and f"是否应为“{name}”" in m for m in messages), messages
+    assert any("三格试" in m and f"是否应为“三格”（按“{name}”读）" in m for m in messages), messages
     # the list has no 主体类型 column: the subject follows from the subsidy, so the one message is the subsidy's
     assert messages == [m for m in messages if "主体类型" not in m] and len(messages) == 1, messages
     assert report.rows.filter(pl.col("row") != 5).get_column("status").unique().to_list() == ["match"]

@@ -78,9 +78,11 @@ def _hint(raw: str, words: list[str], yr: YearRules, kind: str) -> tuple[str, st
     hit = near_miss(raw, [*words, *spellings])
     if hit is None:
         return "", ""
-    # a spelling the pack accepts (三格, 双翁) is suggested as the word it stands for, not as itself
-    zh, en = (read_as_label(kind, spellings[hit], yr, "zh"), read_as_label(kind, spellings[hit], yr, "en")) if hit in spellings else (hit, hit)
-    return f"，是否应为“{zh}”？", f"; did you mean {en!r}?"
+    if hit in spellings:  # a spelling the pack accepts (非贫困户, 双翁): said with the word it is read as
+        zh, en = read_as_label(kind, spellings[hit], yr, "zh"), read_as_label(kind, spellings[hit], yr, "en")
+        if zh != hit:
+            return f"，是否应为“{hit}”（按“{zh}”读）？", f"; did you mean {hit!r} (read as {en!r})?"
+    return f"，是否应为“{hit}”？", f"; did you mean {hit!r}?"
 
 
 def key_text(raw: str | None) -> str | None:

@@ -35,7 +35,9 @@ def audit(
     fail_on_mismatch: Annotated[bool, typer.Option("--fail-on-mismatch", help="有任何一行不是“一致”时退出码为 1。Exit 1 when any row is not 一致.")] = False,
     show_id: Annotated[bool, typer.Option("--show-id", help="报告中显示完整身份证号（默认只显示前 6 位和后 4 位）。Show full ID numbers.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="为每一行（不只问题行）给出原因。Give every row a reason.")] = False,
-    explain_limit: Annotated[int, typer.Option("--explain-limit", min=0, help="最多为多少个问题行给出逐条原因（0 为不限）；为此重算的行数另有上限（docs/audit.md），超出的行给简要原因并计数。Itemised reasons for at most this many problem rows (0: all); the rows recomputed for them are capped too (docs/audit.md): rows past that get the short reason and are counted.")] = 1000,
+    explain_limit: Annotated[int, typer.Option("--explain-limit", min=0, help="最多为多少个问题行给出逐条原因（0 为不限）；为此重算的行数另有上限（docs/audit.md），超出的行给简要原因并计数。"
+                                                     "Itemised reasons for at most this many problem rows (0: all); the rows recomputed for them are capped "
+                                                     "too (docs/audit.md): rows past that get the short reason and are counted.")] = 1000,
     progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="显示进度条（默认：终端时显示）。Progress bar on stderr.")] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="vector（默认，向量化）或 reference（逐行参考引擎）。Computation path.")] = Engine.vector,
     reading: ReadingOpt = None,
