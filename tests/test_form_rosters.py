@@ -262,3 +262,22 @@ def test_a_missing_rule_where_the_title_does_not_name_one_is_a_clear_error(tmp_p
     assert bad.exit_code == 2 and "Traceback" not in bad.output
     good = runner.invoke(app, ["audit", str(path), "--rule", "庭院经济阶梯式奖补", "-o", str(tmp_path / "y.json")])
     assert good.exit_code == 0, good.output
+
+
+def test_a_row_without_a_subject_its_subsidy_cannot_give_says_so(pack, tmp_path):
+    """No 主体类型 column: a subsidy open to several subject types cannot give the row its subject,
+    so the row is 输入有误 and says the subject is blank (an earlier change left it with no message).
+    Every 输入有误 row names what to correct."""
+    src = ROOT / "examples" / "roster_蔡家崖乡_2024.csv"
+    frame = pl.read_csv(src, infer_schema=False).drop("主体类型")
+    path = tmp_path / "r.csv"
+    frame.write_csv(path)
+    report = audit(path, pack)
+    bad = report.rows.filter(pl.col("status") == "bad_input").get_column("row").to_list()
+    assert bad
+    with_issue = set(report.issues.filter(pl.col("kind") == "bad_input").get_column("row").to_list())
+    assert set(bad) <= with_issue, sorted(set(bad) - with_issue)
+    several = {rid for rid, r in pack.for_year(pack.latest_year).rules.items() if len(r.subjects) > 1}
+    rows = report.rows.filter(pl.col("rule").is_in(list(several)))
+    messages = report.issues.filter(pl.col("row").is_in(rows.get_column("row").to_list())).get_column("message").to_list()
+    assert any("主体类型为空" in m for m in messages), messages

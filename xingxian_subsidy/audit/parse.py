@@ -145,10 +145,13 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
         if not name:
             problem(fx["name"], "姓名（主体名称）为空", "name is blank")
         raw_subject = cell("subject")
+        raw_rule = cell("rule")
+        if raw_rule and raw_rule not in rules_:
+            rules_[raw_rule] = resolve_rule(yr, raw_rule)
         if not raw_subject:
-            # no 主体类型 column in the row's table: its subject follows from the subsidy, and an
-            # unknown subsidy is the one thing to correct (its own message below)
-            if not (no_subject_column[i] and cell("rule")):
+            # no 主体类型 column in the row's table and a subsidy the pack does not know: the subject
+            # would follow from the subsidy, so the subsidy is the one thing to correct (its message below)
+            if not (no_subject_column[i] and raw_rule and rules_[raw_rule] is None):
                 problem(fx["subject"], f"主体类型为空；可选：{subj_labels}", "subject type is blank")
         else:
             if raw_subject not in subjects:
@@ -169,12 +172,9 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
                         f"unknown household category {raw_cat!r}{hint[1]}; expected one of: {', '.join(c.label.en for c in yr.vocabulary.categories)}")
         if pr.category is not None and pr.subject is not None and pr.subject not in yr.vocabulary.household_subjects:
             problem(fx.get("category"), *category_not_for(yr, pr.subject))
-        raw_rule = cell("rule")
         if not raw_rule:
             problem(fx["rule"], "项目为空：应填规则编号或奖补项目名称", "rule is blank: give a rule id or name")
         else:
-            if raw_rule not in rules_:
-                rules_[raw_rule] = resolve_rule(yr, raw_rule)
             pr.rule_id = rules_[raw_rule]
             if pr.rule_id is None:
                 hint = _hint(raw_rule, [*yr.rules, *(r.name.zh for r in yr.rules.values())], yr, "rule")
