@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import polars as pl
 
-from ..core.errors import InputError, Problem
+from ..core.errors import InputError, Problem, library_message
 from ..core.inputforms import MAX_ROSTER_BYTES, MB
 from .cells import FORMULA_START
 from .layout import Skipped, TotalCheck
@@ -284,7 +284,7 @@ def _scan_file(path: Path, sheets: Sequence[str] | None) -> tuple[list[Table], F
     except InputError:
         raise
     except Exception as exc:  # the readers raise many kinds; the user needs one clear line
-        msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        msg = library_message(exc)
         raise InputError([Problem(source=source, message=_t(f"无法读取表格：{msg}", f"cannot read the table: {msg}"))]) from None
     sha256 = digest.result()
     if isinstance(raw, mmap.mmap):

@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from ..core.errors import InputError, Problem
+from ..core.errors import InputError, Problem, library_message
 from ..core.inputforms import MAX_ROSTER_BYTES
 from ..core.money import num_text
 
@@ -99,7 +99,8 @@ def read_workbook(raw: bytes, source: str, wanted: set[str] | None = None) -> li
     except InputError:
         raise
     except Exception as exc:  # a corrupt archive raises many kinds
-        raise InputError([Problem(source=source, message=_t(f"无法读取表格：不是有效的 .xlsx 工作簿（{_short(exc)}）", f"cannot read the table: not a valid .xlsx workbook ({_short(exc)})"))]) from None
+        why = library_message(exc)
+        raise InputError([Problem(source=source, message=_t(f"无法读取表格：不是有效的 .xlsx 工作簿（{why}）", f"cannot read the table: not a valid .xlsx workbook ({why})"))]) from None
     names = [name for name, _, _ in book.sheets]
     if wanted is not None:
         missing = sorted(wanted - set(names))
@@ -115,9 +116,6 @@ def read_workbook(raw: bytes, source: str, wanted: set[str] | None = None) -> li
     return out
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    return text
 
 
 _SHOWN = Context(prec=15, rounding=ROUND_HALF_UP)
@@ -200,8 +198,8 @@ class _Book:
                     if text is not None and text.strip():
                         cells[(r, c)] = text
         except Exception as exc:
-            raise InputError([Problem(source=source, field=name, message=_t(f"无法读取工作表“{name}”：{_short(exc)}",
-                                                                            f"cannot read sheet {name!r}: {_short(exc)}"))]) from None
+            raise InputError([Problem(source=source, field=name, message=_t(f"无法读取工作表“{name}”：{library_message(exc)}",
+                                                                            f"cannot read sheet {name!r}: {library_message(exc)}"))]) from None
         if not cells:
             return SheetGrid(name, hidden, [], pl.DataFrame(), [])
         _fill_merges(cells, parser.merged_cells)
@@ -282,8 +280,8 @@ def _fast(raw: bytes, name: str, hidden: bool, source: str) -> SheetGrid:
         sheet = fastexcel.read_excel(raw).load_sheet(name, header_row=None, dtypes="string")
         df = sheet.to_polars()
     except Exception as exc:
-        raise InputError([Problem(source=source, field=name, message=_t(f"无法读取工作表“{name}”：{_short(exc)}",
-                                                                        f"cannot read sheet {name!r}: {_short(exc)}"))]) from None
+        raise InputError([Problem(source=source, field=name, message=_t(f"无法读取工作表“{name}”：{library_message(exc)}",
+                                                                        f"cannot read sheet {name!r}: {library_message(exc)}"))]) from None
     if df.height == 0:
         return SheetGrid(name, hidden, [], pl.DataFrame(), [])
     df = df.select([pl.col(c).cast(pl.String).alias(f"c{j}") for j, c in enumerate(df.columns)])

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-__all__ = ["InputError", "OutputError", "Problem", "RuleDataError", "SubsidyError", "YearNotCovered", "format_problem"]
+__all__ = ["InputError", "OutputError", "Problem", "RuleDataError", "SubsidyError", "YearNotCovered", "format_problem", "library_message",
+           "redact_identifiers"]
+
+# An identifier (ID, bank card, phone: 11 or more digits, an ID's final X) in a message is masked:
+# an error must not hand back in full what was typed, nor quote it from a library's message.
+_DIGITS = re.compile(r"\d{6,}[\dXx]*")
+
+
+def redact_identifiers(text: str) -> str:
+    """``text`` with every run of 11 or more digits shown as its first 3 and last 2 (141*************2X)."""
+    def mask(m: re.Match[str]) -> str:
+        s = m.group(0)
+        return s if len(s) < 11 else s[:3] + "*" * (len(s) - 5) + s[-2:]
+    return _DIGITS.sub(mask, text)
+
+
+def library_message(exc: BaseException) -> str:
+    """A library's exception as one line for a user: its first line, at most 200 characters, any
+    identifier it quotes from the file masked (a CSV parser quotes the row it could not read)."""
+    text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return redact_identifiers(text)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..core.errors import SubsidyError
+from ..core.errors import SubsidyError, redact_identifiers
 from ..core.inputforms import surely_no_lone_surrogate
 from ..core.text import Text
 from ..engine.applicant import parse_applicant
@@ -136,20 +136,8 @@ def _json(status: int, data: Any) -> Response:
     return Response(content=_dumps(data), status_code=status, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-# An identifier (ID, bank card, phone: 11 or more digits, an ID's final X) in a message sent back is
-# masked: an error must not hand back what was typed in full.
-_DIGITS = re.compile(r"\d{6,}[\dXx]*")
-
-
-def _redact(text: str) -> str:
-    def mask(m: re.Match[str]) -> str:
-        s = m.group(0)
-        return s if len(s) < 11 else s[:3] + "*" * (len(s) - 5) + s[-2:]
-    return _DIGITS.sub(mask, text)
-
-
 def _error(status: int, zh: str, en: str, detail: list[dict[str, Any]] | None = None) -> Response:
-    detail = [{"field": d.get("field"), "message": {k: _redact(v) for k, v in d["message"].items()}} for d in (detail or [])]
+    detail = [{"field": d.get("field"), "message": {k: redact_identifiers(v) for k, v in d["message"].items()}} for d in (detail or [])]
     return _json(status, {"message": {"zh": zh, "en": en}, "detail": detail})
 
 
