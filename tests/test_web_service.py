@@ -386,3 +386,23 @@ def test_lan_addresses_names_the_host_it_is_given():
 
     assert lan_addresses("127.0.0.1") == ["127.0.0.1"]
     assert lan_addresses("192.0.2.9") == ["192.0.2.9"]
+
+
+def test_a_body_of_few_claims_but_thousands_of_keys_is_computed_off_the_event_loop(pack, monkeypatch):
+    """Few claims, but a 57 KB body of unknown keys (each looked up for a "did you mean"): it
+    goes to the pool like a heavy request, so it cannot stall the loop; a phone's body does not."""
+    import anyio.to_thread
+
+    calls = []
+    real = anyio.to_thread.run_sync
+
+    async def recording(*a, **k):
+        calls.append(1)
+        return await real(*a, **k)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", recording)
+    client = TestClient(create_app(pack), raise_server_exceptions=False)
+    assert client.post("/api/calc", json=APPLICANT).status_code == 200 and calls == []
+    noisy = {**APPLICANT, **{f"k{i}": 0 for i in range(5800)}}
+    assert len(json.dumps(noisy)) > web.INLINE_BYTES
+    assert client.post("/api/calc", json=noisy).status_code == 422 and calls == [1]

@@ -15,7 +15,7 @@ served by the county to many people at once (see ``server`` for how it runs).
 Every exception is answered as JSON (4xx/5xx, zh and en) and never echoes what was sent; the
 log gets the exception's type only, never its message, since that may quote what was typed.
 Nothing the user sends is stored or logged. A request of more than :data:`INLINE_CLAIMS` claims
-is computed off the event loop, at most :data:`COMPUTE_SLOTS` at once per worker, so a heavy
+(or :data:`INLINE_BYTES` bytes) is computed off the event loop, at most :data:`COMPUTE_SLOTS` at once per worker, so a heavy
 request does not stall the others; a light one (about half a millisecond) is answered on the
 loop. ``POST /api/calc`` is answered by the outermost layer calling the route's endpoint, past
 FastAPI's routing (the route stays for the schema); its JSON is built by ``answer``.
@@ -53,7 +53,7 @@ from ..selfservice.plain import plain_data, plain_lines
 from ..selfservice.screening import category_choices, entry_data, passing_answer, rule_entry
 from .answer import SharedJSON, award_json
 
-__all__ = ["BODY_TIMEOUT", "COMPUTE_SLOTS", "INLINE_CLAIMS", "MAX_BODY", "MAX_HINT_CLAIMS", "STATIC_DIR", "app_from_env", "create_app"]
+__all__ = ["BODY_TIMEOUT", "COMPUTE_SLOTS", "INLINE_BYTES", "INLINE_CLAIMS", "MAX_BODY", "MAX_HINT_CLAIMS", "STATIC_DIR", "app_from_env", "create_app"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 LOG = logging.getLogger("xingxian_subsidy.web")
@@ -71,6 +71,10 @@ COMPUTE_SLOTS = 4  # computations at once per worker; the others wait their turn
 # millisecond, less than handing it to a thread and back (and, under the GIL, a thread would not
 # run beside the loop anyway). Longer ones go to the pool, so they never stall the light ones.
 INLINE_CLAIMS = 4
+# ... and of at most this many bytes: a body of few claims but thousands of unknown keys (each
+# checked against the known ones for a "did you mean") costs 0.1 s and more, so it goes to the pool
+# too. A phone's request is 0.4–1.5 KB.
+INLINE_BYTES = 4096
 
 class HintOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -243,8 +247,10 @@ def _bounds(data: Any) -> list[dict[str, Any]]:
     return problems
 
 
-def _light(data: Any) -> bool:
-    """Whether a request is cheap enough to answer on the event loop (see :data:`INLINE_CLAIMS`)."""
+def _light(data: Any, size: int) -> bool:
+    """Whether a request is cheap enough to answer on the event loop (:data:`INLINE_CLAIMS`, :data:`INLINE_BYTES`)."""
+    if size > INLINE_BYTES:
+        return False
     claims = data.get("claims") if isinstance(data, dict) else None
     return not isinstance(claims, list) or len(claims) <= INLINE_CLAIMS
 
@@ -471,7 +477,7 @@ def create_app(pack: RulePack | None = None) -> FastAPI:
         problems = _bounds(data)
         if problems:
             return _error(422, "输入超出允许范围", "input out of bounds", problems)
-        if _light(data):
+        if _light(data, len(body)):
             return _calc(pack, data)
         limiter = slots.get("limiter")
         if limiter is None:
