@@ -7,7 +7,7 @@ import unicodedata
 from typing import Any
 
 __all__ = [
-    "FALSE_WORDS", "FIRST_YEAR", "LAST_YEAR", "MAX_APPLICANT_BYTES", "MAX_NUMBER_CHARS", "MAX_ROSTER_BYTES", "MB", "TRUE_WORDS",
+    "FALSE_WORDS", "FIRST_YEAR", "LAST_YEAR", "MAX_APPLICANT_BYTES", "MAX_NUMBER_CHARS", "MAX_ROSTER_BYTES", "MB", "NEAR_MISSES_KEPT", "TRUE_WORDS",
     "has_lone_surrogate", "normalise_key", "normalise_text", "number_text", "printable", "yes_no",
 ]
 
@@ -23,6 +23,9 @@ MAX_ROSTER_BYTES = 2000 * MB
 MAX_NUMBER_CHARS = 100
 # The years an applicant file may name.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+# How many distinct unknown words a process remembers the nearest known word of (a did-you-mean):
+# bounded, since the words are what users type.
+NEAR_MISSES_KEPT = 4096
 
 # Full-width ASCII (Ｕ+FF01–FF5E) and the ideographic space to their half-width forms; nothing else
 # (NFKC would also turn ①, ² and other look-alikes into digits).

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any, Callable, Iterable, Literal, Mapping
 
+from ..core.inputforms import NEAR_MISSES_KEPT
 from ..core.money import MONEY_CONTEXT, num_text, round_to
 from ..core.text import Text
 from .formulas import PooledRate, Tier, TierTable
@@ -282,7 +283,7 @@ def near_miss(raw: str, words: Iterable[str]) -> str | None:
     return _near_miss(raw, tuple(words))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=NEAR_MISSES_KEPT)
 def _near_miss(raw: str, words: tuple[str, ...]) -> str | None:
     """:func:`near_miss`, once per distinct (cell, words): a roster repeats its bad cells, and each
     difflib search costs about a millisecond."""
