@@ -314,9 +314,8 @@ def test_audit_under_an_alternative_reading(tmp_path):
     assert not any(r["解释编号"] == "I-004" for r in data["reading_impacts"]), "the entry it already reads otherwise is left out"
 
 
-def test_a_reading_applies_to_the_year_the_applicant_names_in_a_pack_of_two_years(tmp_path):
-    """`calc --reading` without --year: the applicant's file names 2024 while the pack's latest year
-    is 2025 (an overlay); the reading must reach 2024, not be left on 2025 and silently ignored."""
+def _two_years(tmp_path: Path) -> Path:
+    """The bundled pack plus a 2025 overlay year (``tools/two_year_pack``): its rules folder."""
     import shutil
     import sys
 
@@ -328,6 +327,13 @@ def test_a_reading_applies_to_the_year_the_applicant_names_in_a_pack_of_two_year
     (rules / "2025").mkdir()
     (rules / "2025" / "overlay.yaml").write_text(OVERLAY, encoding="utf-8")
     (rules / "2025" / "notice_2025_test.txt").write_text(f"测试用（虚构）\n一、{QUOTE}。\n", encoding="utf-8")
+    return rules
+
+
+def test_a_reading_applies_to_the_year_the_applicant_names_in_a_pack_of_two_years(tmp_path):
+    """`calc --reading` without --year: the applicant's file names 2024 while the pack's latest year
+    is 2025 (an overlay); the reading must reach 2024, not be left on 2025 and silently ignored."""
+    rules = _two_years(tmp_path)
     example = ROOT / "examples" / "courtyard_cap_two_projects.yaml"
     assert "year: 2024" in example.read_text(encoding="utf-8")
     plain = json.loads(run("calc", example, "-f", "json", "--rules", rules).stdout)
@@ -340,22 +346,11 @@ def test_a_reading_applies_to_the_year_the_applicant_names_in_a_pack_of_two_year
 def test_with_readings_applies_in_every_year_that_holds_the_entry_unless_one_is_named(tmp_path):
     """The library, not only the CLI, chooses the years: no year → each year whose register holds
     the entry; a named year → that year only; an entry no year holds → a located RuleDataError."""
-    import shutil
-    import sys
-
     from xingxian_subsidy.core.errors import RuleDataError
     from xingxian_subsidy.pack.loader import load_rules, with_readings
     from xingxian_subsidy.pack.overlay import parse_reading
 
-    sys.path.insert(0, str(ROOT / "tools"))
-    from two_year_pack import OVERLAY, QUOTE
-
-    rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("__pycache__"))
-    (rules / "2025").mkdir()
-    (rules / "2025" / "overlay.yaml").write_text(OVERLAY, encoding="utf-8")
-    (rules / "2025" / "notice_2025_test.txt").write_text(f"测试用（虚构）\n一、{QUOTE}。\n", encoding="utf-8")
-    pack = load_rules(rules)
+    pack = load_rules(_two_years(tmp_path))
     b = [parse_reading("I-040=B")]
     both = with_readings(pack, b)
     assert {y: "I-040=B" in both.for_year(y).variant for y in (2024, 2025)} == {2024: True, 2025: True}
