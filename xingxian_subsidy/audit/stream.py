@@ -185,7 +185,7 @@ def _spill(path: Path, yr: Any, folder: Path, batch_rows: int, parts: int, tick:
     skipped: list[Skipped] = []
     rows = 0
     key_of = None
-    for k, batch in enumerate(lf.collect_batches(chunk_size=batch_rows)):
+    for k, batch in enumerate(_batches(lf, batch_rows, path)):
         grid = batch.select(names)
         lines = batch.get_column(_ROW).cast(pl.Int64).to_list()
         if header is None:
@@ -218,6 +218,42 @@ def _spill(path: Path, yr: Any, folder: Path, batch_rows: int, parts: int, tick:
         tick("spill", rows, rows)
     assert table is not None and columns is not None
     return _Spilled(source, _file_sha256(path), rows, parts, columns, dataclasses.replace(table, rows=rows), skipped, key_of)
+
+
+def _batches(lf: pl.LazyFrame, batch_rows: int, path: Path) -> Any:
+    """The CSV's batches; a line polars cannot read refused, located: the first line not UTF-8, else
+    (a quote left open) from the line after the last one read. Not polars' message: it quotes the
+    line, which holds an ID number."""
+    after = 0
+    try:
+        for batch in lf.collect_batches(chunk_size=batch_rows):
+            if batch.height:
+                after = int(batch.get_column(_ROW).max())  # type: ignore[arg-type]
+            yield batch
+    except pl.exceptions.ComputeError:
+        line = _first_bad_utf8_line(path)
+        if line is not None:
+            raise InputError([Problem(source=str(path), row=line, message=_t(
+                "这一行不是 UTF-8 编码：流式核对（--stream）只读取 UTF-8 编码的 CSV，请另存为 UTF-8",
+                "this line is not UTF-8: the stream path (--stream) reads UTF-8 CSV only, save the file as UTF-8"))]) from None
+        raise InputError([Problem(source=str(path), row=after + 1, message=_t(
+            "从这一行起有一行无法读取（多半是引号不成对）：请检查引号",
+            "a line from this one on cannot be read (most likely a quote left open): check the quotes"))]) from None
+
+
+def _first_bad_utf8_line(path: Path) -> int | None:
+    """The 1-based line of the file's first byte that is not UTF-8 (None: all of it is)."""
+    import codecs
+
+    dec, line = codecs.getincrementaldecoder("utf-8")(), 1
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            try:
+                dec.decode(block)
+            except UnicodeDecodeError as exc:
+                return line + block.count(b"\n", 0, exc.start)
+            line += block.count(b"\n")
+    return None
 
 
 def _key_function(fx: dict[str, str]) -> Callable[[pl.DataFrame], pl.Series]:
