@@ -155,6 +155,21 @@ def test_an_output_it_cannot_write_is_refused_before_any_work(tmp_path: Path, ro
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
 
 
+def _without(lines: list[str], *names: str) -> list[str]:
+    """The roster without the named columns (the generator writes no quoted cell)."""
+    drop = [lines[0].split(",").index(n) for n in names]
+    return [",".join(c for j, c in enumerate(line.split(",")) if j not in drop) if line else line for line in lines]
+
+
+def test_facts_added_up_over_partitions_with_rule_option(tmp_path: Path, roster_lines: list[str]) -> None:
+    from xingxian_subsidy.audit.facts import Defaults
+
+    rule = roster_lines[1].split(",")[6]
+    lines = [roster_lines[0], *(x for x in roster_lines[1:] if x.split(",")[6] == rule)]
+    mem, st = _both(tmp_path, _without(lines, "项目", "主体类型"), defaults=Defaults(rule=rule))
+    _assert_same(mem, st)
+
+
 @pytest.mark.parametrize("bad", ["gbk", "quote"])
 def test_a_bad_line_past_the_first_block_is_located(tmp_path: Path, roster_lines: list[str], bad: str) -> None:
     """A line polars cannot read after the first 64 KB: a located message (no cell of it quoted:

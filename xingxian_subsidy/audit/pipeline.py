@@ -82,11 +82,13 @@ class Prepared:
 class AuditParts:
     """What the stream path adds up besides the report: the sums the summaries are made of
     (``summaries.summary_parts``), the spreadsheet rows the explanation limit counts (in order:
-    ``reasons.Explanations.missing``) and the lines the reference engine gave those it explained."""
+    ``reasons.Explanations.missing``), the lines the reference engine gave those it explained, and
+    the roster-level facts filled in (each with its rows)."""
 
     summary: list[pl.DataFrame]
     missing_rows: list[int]
     explained_lines: int
+    facts: list[Fact] = dataclasses.field(default_factory=list)
 
 
 def prepare(roster: Roster, yr: YearRules, defaults: Defaults | None = None) -> Prepared:
@@ -300,7 +302,7 @@ def audit_parts(
         column_titles=column_titles,
         texts_title=text_titles[0] if text_titles else None, readings=reading_table,
         reports={rid: r for rid, r in reports.items()}, year=yr.year, title=pack.title.get(lang),
-    ), AuditParts(parts, st.get_column("row").gather(plan.missing).to_list() if plan.missing else [], plan.lines_explained - lines_before)
+    ), AuditParts(parts, st.get_column("row").gather(plan.missing).to_list() if plan.missing else [], plan.lines_explained - lines_before, prep.facts)
 
 
 def skipped_entry(k: Any, lang: str, several_files: bool) -> dict[str, Any]:

@@ -44,7 +44,7 @@ from ..core.errors import InputError, OutputError, Problem
 from ..core.files import output_problem, refuse_inputs, write_all
 from ..pack.loader import RulePack, load_rules
 from .columns import map_columns
-from .facts import Defaults
+from .facts import Defaults, Fact
 from .frame import key_texts
 from .layout import Skipped
 from .read import FileInfo, Roster, Scan, Table, TableInfo, locate_roster
@@ -316,6 +316,7 @@ def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: in
     limit = None if options["explain"] else options["explain_limit"]
     pieces: list[list[pl.DataFrame]] = []
     stamps: list[dict[str, Any]] = []
+    facts: list[tuple[Fact, int]] = []  # each partition's facts, with the first row of a subject read from the row's subsidy
     readings: list[pl.DataFrame] = []
     missing: dict[int, list[int]] = {}  # per partition, its first problem rows the limit counts
     counted = explained = 0
@@ -329,6 +330,7 @@ def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: in
         _spill_by_range(report.issues.with_row_index("__seq"), folder, "i", p, batch_rows)
         pieces.append(parts.summary)
         stamps.append(report.stamp)
+        facts += [(f, _first_row(f, report.rows)) for f in parts.facts]
         missing[p] = parts.missing_rows[: limit or 0]  # the roster's first ``limit`` are among the partitions' first
         counted += len(parts.missing_rows)
         explained += parts.explained_lines
@@ -347,11 +349,35 @@ def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: in
     merged = merge_summary_parts(pieces, yr)
     summaries, texts, counts = summaries_from_parts(merged, yr, shell.lang, False)
     shell = dataclasses.replace(shell, summaries=summaries, texts=texts, status_counts=counts, readings=_readings(readings))
-    stamp = _stamp(stamps, spilled, yr, shell.lang)
+    stamp = {**_stamp(stamps, spilled, yr, shell.lang), "facts": [f.describe(shell.lang) for f in _facts(facts)]}
     if limit is not None:
         stamp["rows_explained_by_engine"] += explained
         stamp["problem_rows_without_itemised_reason"] = counted - min(counted, limit)
     return _Audited(dataclasses.replace(shell, stamp=stamp))
+
+
+def _first_row(fact: Fact, rows: pl.DataFrame) -> int:
+    """The first row a subject read from the row's subsidy fills (the in-memory path lists such
+    facts in that order); 0 for any other fact (one of its field and table at most)."""
+    if fact.field != "subject" or fact.source != "rule":
+        return 0
+    first = rows.filter(pl.col("subject_raw") == fact.value).get_column("row").min()
+    return int(first) if first is not None else 0  # type: ignore[arg-type]
+
+
+def _facts(facts: list[tuple[Fact, int]]) -> list[Fact]:
+    """The partitions' facts made the whole roster's, in the in-memory order: the same fact's rows
+    added up; by field (the order ``facts.apply_facts`` fills them in), then by first row."""
+    merged: dict[tuple[Any, ...], tuple[Fact, int]] = {}
+    for f, first in facts:
+        k = (f.file, f.sheet, f.field, f.value, f.source, f.text)
+        if k in merged:
+            g, at = merged[k]
+            merged[k] = (dataclasses.replace(g, rows=g.rows + f.rows), min(at, first))
+        else:
+            merged[k] = (f, first)
+    order = {"rule": 0, "subject": 1, "category": 2}
+    return [f for f, _ in sorted(merged.values(), key=lambda fa: (order[fa[0].field], fa[1]))]
 
 
 def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, chosen: dict[int, list[int]], options: dict[str, Any]) -> int:
