@@ -161,6 +161,15 @@ def _without(lines: list[str], *names: str) -> list[str]:
     return [",".join(c for j, c in enumerate(line.split(",")) if j not in drop) if line else line for line in lines]
 
 
+def test_no_limit_suffix_below_the_limit(tmp_path: Path, roster_lines: list[str]) -> None:
+    """Fewer problem rows than the limit: no row says its reason was cut short (input-error rows
+    included), as in memory; the subject filled in from each row's subsidy is counted over the
+    whole roster, not one partition."""
+    mem, st = _both(tmp_path, _without(roster_lines, "主体类型"), explain_limit=1000)
+    _assert_same(mem, st)
+    assert "逐条原因只列出" not in Path(str(st) + ".csv").read_text(encoding="utf-8-sig")
+
+
 def test_facts_added_up_over_partitions_with_rule_option(tmp_path: Path, roster_lines: list[str]) -> None:
     from xingxian_subsidy.audit.facts import Defaults
 

@@ -175,9 +175,10 @@ def audit_parts(
     defer_explanations: bool = False,
 ) -> tuple[AuditReport, AuditParts]:
     """:func:`audit`, and what the stream path adds up of each partition (:class:`AuditParts`).
-    With ``defer_explanations`` no problem row is explained by the reference engine: each gets
-    the short reason of a row past ``explain_limit`` (the stream path explains the roster's first
-    ones afterwards, on their applicants' rows)."""
+    With ``defer_explanations`` no problem row the limit counts is explained by the reference
+    engine: each gets the short reason, without the note of the limit (the stream path explains the
+    roster's first ones afterwards, on their applicants' rows, and notes the limit if the roster
+    passes it)."""
     if engine not in ENGINES:
         raise InputError([Problem(source="engine", field="engine", message={
             "zh": f"未知计算路径“{engine}”；可选：{'、'.join(ENGINES)}", "en": f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}"})])

@@ -48,6 +48,7 @@ from .facts import Defaults, Fact
 from .frame import key_texts
 from .layout import Skipped
 from .read import FileInfo, Roster, Scan, Table, TableInfo, locate_roster
+from .reasons import Explanations, short_reasons
 from .report import AuditReport
 from .summaries import merge_summary_parts, summaries_from_parts
 
@@ -287,6 +288,7 @@ class _Audited:
     and stamp, and a partition's empty detail and problem list for their columns)."""
 
     shell: AuditReport
+    limit_note: int | None = None  # the explanation limit, when the roster passes it: each short reason notes it
 
 
 def _partition_roster(spilled: _Spilled, folder: Path, p: int) -> Roster | None:
@@ -342,18 +344,22 @@ def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: in
         report, parts = audit_parts(_roster(spilled, pl.DataFrame(schema={**{c: pl.String for c in spilled.columns}, _ROW: pl.Int64})), pack, **options)
         shell, pieces, stamps = report, [parts.summary], [report.stamp]
         readings = [report.readings] if report.readings is not None else []
+    left_out = 0
     if limit is not None:
         chosen = set(heapq.nsmallest(limit, (r for rows in missing.values() for r in rows)))
-        explained += _explain_first(spilled, folder, pack, batch_rows, {p: [r for r in rows if r in chosen] for p, rows in missing.items()}, options)
+        more, left_out = _explain_first(spilled, folder, pack, batch_rows, {p: [r for r in rows if r in chosen] for p, rows in missing.items()},
+                                        options)
+        explained += more
     yr = pack.for_year(shell.year)
     merged = merge_summary_parts(pieces, yr)
     summaries, texts, counts = summaries_from_parts(merged, yr, shell.lang, False)
     shell = dataclasses.replace(shell, summaries=summaries, texts=texts, status_counts=counts, readings=_readings(readings))
     stamp = {**_stamp(stamps, spilled, yr, shell.lang), "facts": [f.describe(shell.lang) for f in _facts(facts)]}
-    if limit is not None:
+    if limit is not None:  # the partitions' own counts (rows left out of a fallback applicant's explanation) and the roster's
         stamp["rows_explained_by_engine"] += explained
-        stamp["problem_rows_without_itemised_reason"] = counted - min(counted, limit)
-    return _Audited(dataclasses.replace(shell, stamp=stamp))
+        stamp["problem_rows_without_itemised_reason"] += counted - min(counted, limit) + left_out
+    note = limit if limit is not None and stamp["problem_rows_without_itemised_reason"] else None
+    return _Audited(dataclasses.replace(shell, stamp=stamp), note)
 
 
 def _first_row(fact: Fact, rows: pl.DataFrame) -> int:
@@ -380,11 +386,12 @@ def _facts(facts: list[tuple[Fact, int]]) -> list[Fact]:
     return [f for f, _ in sorted(merged.values(), key=lambda fa: (order[fa[0].field], fa[1]))]
 
 
-def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, chosen: dict[int, list[int]], options: dict[str, Any]) -> int:
+def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, chosen: dict[int, list[int]],
+                   options: dict[str, Any]) -> tuple[int, int]:
     """The applicants of the chosen rows audited again with every problem row explained (the
     checks across rows are per applicant: their rows come out as in the whole roster); their
     detail and problem rows spilled to take the place of the first run's. Returns the lines the
-    reference engine gave the rows it explained."""
+    reference engine gave the rows it explained, and how many chosen rows were left out."""
     from .pipeline import audit_parts
 
     explained = 0
@@ -400,7 +407,7 @@ def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: 
         _spill_by_range(report.rows, folder, "s", p, batch_rows)
         _spill_by_range(report.issues.with_row_index("__seq"), folder, "t", p, batch_rows)
         explained += parts.explained_lines
-    return explained
+    return explained, 0
 
 
 def _spill_by_range(df: pl.DataFrame, folder: Path, kind: str, p: int, batch_rows: int) -> None:
@@ -489,7 +496,22 @@ def _range(folder: Path, r: int, audited: _Audited) -> tuple[pl.DataFrame, pl.Da
         redone = again.get_column("row").implode()
         rows = pl.concat([rows.filter(~pl.col("row").is_in(redone)), again], how="vertical_relaxed")
         issues = pl.concat([issues.filter(~pl.col("row").is_in(redone)), again_issues], how="vertical_relaxed")
+    if audited.limit_note is not None:
+        rows, issues = _note_limit(rows, issues, audited.shell.lang, audited.limit_note)
     return rows.sort("row"), issues.sort("row", "__seq").drop("__seq")
+
+
+def _note_limit(rows: pl.DataFrame, issues: pl.DataFrame, lang: str, limit: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each short reason (``reasons.short_reasons``) with the note that the roster passes the
+    explanation limit, in the detail and in the problem list, as in memory (the partitions, each
+    below the limit, wrote none)."""
+    plain = short_reasons(rows, lang, Explanations(want=[]), limit)
+    noted = short_reasons(rows, lang, Explanations(want=[], unexplained=1), limit)
+    short = rows.get_column("reason") == plain
+    old = pl.DataFrame({"row": rows.get_column("row").filter(short), "__plain": plain.filter(short), "__noted": noted.filter(short)})
+    issues = issues.join(old, on="row", how="left", maintain_order="left").with_columns(
+        pl.when(pl.col("message") == pl.col("__plain")).then(pl.col("__noted")).otherwise(pl.col("message")).alias("message")).drop("__plain", "__noted")
+    return rows.with_columns(pl.when(short).then(noted).otherwise(pl.col("reason")).alias("reason")), issues
 
 
 def _gather(folder: Path, kind: str, r: int, schema: Any) -> pl.DataFrame:
