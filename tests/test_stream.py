@@ -179,6 +179,14 @@ def test_facts_added_up_over_partitions_with_rule_option(tmp_path: Path, roster_
     _assert_same(mem, st)
 
 
+def test_explained_rows_capped_as_in_memory(tmp_path: Path, roster_lines: list[str]) -> None:
+    """An applicant of many rows is not explained past ``reasons.EXPLAIN_ROWS`` × the limit."""
+    lines = _cross_row(roster_lines)
+    lines += [lines[1]] * 25  # the first household again, many times
+    mem, st = _both(tmp_path, lines, explain_limit=1)
+    _assert_same(mem, st)
+
+
 @pytest.mark.parametrize("bad", ["gbk", "quote"])
 def test_a_bad_line_past_the_first_block_is_located(tmp_path: Path, roster_lines: list[str], bad: str) -> None:
     """A line polars cannot read after the first 64 KB: a located message (no cell of it quoted:

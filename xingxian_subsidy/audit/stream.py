@@ -48,7 +48,7 @@ from .facts import Defaults, Fact
 from .frame import key_texts
 from .layout import Skipped
 from .read import FileInfo, Roster, Scan, Table, TableInfo, locate_roster
-from .reasons import Explanations, short_reasons
+from .reasons import EXPLAIN_ROWS, Explanations, short_reasons
 from .report import AuditReport
 from .summaries import merge_summary_parts, summaries_from_parts
 
@@ -348,7 +348,7 @@ def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: in
     if limit is not None:
         chosen = set(heapq.nsmallest(limit, (r for rows in missing.values() for r in rows)))
         more, left_out = _explain_first(spilled, folder, pack, batch_rows, {p: [r for r in rows if r in chosen] for p, rows in missing.items()},
-                                        options)
+                                        EXPLAIN_ROWS * limit, options)
         explained += more
     yr = pack.for_year(shell.year)
     merged = merge_summary_parts(pieces, yr)
@@ -386,28 +386,47 @@ def _facts(facts: list[tuple[Fact, int]]) -> list[Fact]:
     return [f for f, _ in sorted(merged.values(), key=lambda fa: (order[fa[0].field], fa[1]))]
 
 
-def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, chosen: dict[int, list[int]],
+def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, chosen: dict[int, list[int]], budget: int,
                    options: dict[str, Any]) -> tuple[int, int]:
     """The applicants of the chosen rows audited again with every problem row explained (the
     checks across rows are per applicant: their rows come out as in the whole roster); their
-    detail and problem rows spilled to take the place of the first run's. Returns the lines the
-    reference engine gave the rows it explained, and how many chosen rows were left out."""
+    detail and problem rows spilled to take the place of the first run's. As in memory
+    (``reasons.plan_explanations``), the applicants in the order of their first chosen row, each
+    only if its rows fit in what is left of ``budget``. Returns the lines the reference engine
+    gave the rows it explained, and how many chosen rows were left out."""
     from .pipeline import audit_parts
 
-    explained = 0
-    for p, rows in chosen.items():
-        if not rows:
-            continue
+    def keyed(p: int) -> tuple[pl.DataFrame, pl.Series]:
         roster = _partition_roster(spilled, folder, p)
         assert roster is not None and spilled.key_of is not None
         frame = roster.frame.with_columns(pl.Series(_ROW, list(roster.rows), dtype=pl.Int64))
-        keys = spilled.key_of(frame)
-        wanted = keys.filter(frame.get_column(_ROW).is_in(pl.Series(rows, dtype=pl.Int64).implode())).unique()
-        report, parts = audit_parts(_roster(spilled, frame.filter(keys.is_in(wanted.implode()))), pack, **dict(options, explain_limit=None))
+        return frame, spilled.key_of(frame)
+
+    applicants: list[tuple[int, int, str, int, int]] = []  # first chosen row, partition, key, its rows, its chosen rows
+    for p, rows in chosen.items():
+        if rows:
+            frame, keys = keyed(p)
+            at = frame.select(pl.col(_ROW), keys.alias("k")).filter(pl.col(_ROW).is_in(pl.Series(rows, dtype=pl.Int64).implode()))
+            firsts = at.group_by("k").agg(pl.col(_ROW).min(), pl.len().alias("chosen"))
+            sizes = dict(keys.value_counts(name="n").iter_rows())
+            applicants += [(first, p, k, sizes[k], n) for k, first, n in firsts.iter_rows()]
+    kept: dict[int, list[str]] = {}
+    left_out = 0
+    for _, p, k, size, n in sorted(applicants):
+        if size <= budget:
+            kept.setdefault(p, []).append(k)
+            budget -= size
+        else:
+            left_out += n
+    explained = 0
+    for p, ks in kept.items():
+        frame, keys = keyed(p)
+        report, parts = audit_parts(_roster(spilled, frame.filter(keys.is_in(pl.Series(ks, dtype=pl.String).implode()))), pack,
+                                    **dict(options, explain_limit=None))
         _spill_by_range(report.rows, folder, "s", p, batch_rows)
         _spill_by_range(report.issues.with_row_index("__seq"), folder, "t", p, batch_rows)
         explained += parts.explained_lines
-    return explained, 0
+    return explained, left_out
 
 
 def _spill_by_range(df: pl.DataFrame, folder: Path, kind: str, p: int, batch_rows: int) -> None:
