@@ -82,11 +82,13 @@ class Prepared:
 class AuditParts:
     """What the stream path adds up besides the report: the sums the summaries are made of
     (``summaries.summary_parts``), the spreadsheet rows the explanation limit counts (in order:
-    ``reasons.Explanations.missing``) and the lines the reference engine gave those it explained."""
+    ``reasons.Explanations.missing``), the lines the reference engine gave those it explained, and
+    the roster-level facts filled in (each with its rows)."""
 
     summary: list[pl.DataFrame]
     missing_rows: list[int]
     explained_lines: int
+    facts: list[Fact] = dataclasses.field(default_factory=list)
 
 
 def prepare(roster: Roster, yr: YearRules, defaults: Defaults | None = None) -> Prepared:
@@ -173,9 +175,10 @@ def audit_parts(
     defer_explanations: bool = False,
 ) -> tuple[AuditReport, AuditParts]:
     """:func:`audit`, and what the stream path adds up of each partition (:class:`AuditParts`).
-    With ``defer_explanations`` no problem row is explained by the reference engine: each gets
-    the short reason of a row past ``explain_limit`` (the stream path explains the roster's first
-    ones afterwards, on their applicants' rows)."""
+    With ``defer_explanations`` no problem row the limit counts is explained by the reference
+    engine: each gets the short reason, without the note of the limit (the stream path explains the
+    roster's first ones afterwards, on their applicants' rows, and notes the limit if the roster
+    passes it)."""
     if engine not in ENGINES:
         raise InputError([Problem(source="engine", field="engine", message={
             "zh": f"未知计算路径“{engine}”；可选：{'、'.join(ENGINES)}", "en": f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}"})])
@@ -300,7 +303,7 @@ def audit_parts(
         column_titles=column_titles,
         texts_title=text_titles[0] if text_titles else None, readings=reading_table,
         reports={rid: r for rid, r in reports.items()}, year=yr.year, title=pack.title.get(lang),
-    ), AuditParts(parts, st.get_column("row").gather(plan.missing).to_list() if plan.missing else [], plan.lines_explained - lines_before)
+    ), AuditParts(parts, st.get_column("row").gather(plan.missing).to_list() if plan.missing else [], plan.lines_explained - lines_before, prep.facts)
 
 
 def skipped_entry(k: Any, lang: str, several_files: bool) -> dict[str, Any]:

@@ -74,7 +74,8 @@ class Explanations:
 
 def plan_explanations(st: pl.DataFrame, computed: Computed, explain: bool, explain_limit: int | None, defer: bool = False) -> Explanations:
     """The rows to explain (all with ``explain``, else those not 一致) and the runs that explain them
-    (with ``defer``, none of the rows the limit counts: each is past it)."""
+    (with ``defer``, none of the rows the limit counts, nor are they counted as past it: the stream
+    path, which sees the whole roster, explains its first ones and notes the limit)."""
     n = st.height
     want = list(range(n)) if explain else st.select(pl.arg_where(pl.col("status") != "match")).to_series().to_list()
     plan = Explanations(want=want)
@@ -104,8 +105,8 @@ def plan_explanations(st: pl.DataFrame, computed: Computed, explain: bool, expla
         if rows:
             plan.jobs.append(("need", rows))
     missing_rows = plan.missing = [i for i in want if i not in group]
-    if defer:
-        plan.unexplained, missing_rows = plan.unexplained + len(missing_rows), []
+    if defer:  # not counted in ``unexplained``: whether the roster passes the limit is the stream path's to say
+        missing_rows = []
     elif limited and len(missing_rows) > explain_limit:  # type: ignore[operator]
         plan.unexplained += len(missing_rows) - explain_limit  # type: ignore[operator]
         missing_rows = missing_rows[:explain_limit]

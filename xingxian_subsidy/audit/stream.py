@@ -44,10 +44,11 @@ from ..core.errors import InputError, OutputError, Problem
 from ..core.files import output_problem, refuse_inputs, write_all
 from ..pack.loader import RulePack, load_rules
 from .columns import map_columns
-from .facts import Defaults
+from .facts import Defaults, Fact
 from .frame import key_texts
 from .layout import Skipped
 from .read import FileInfo, Roster, Scan, Table, TableInfo, locate_roster
+from .reasons import EXPLAIN_ROWS, Explanations, short_reasons
 from .report import AuditReport
 from .summaries import merge_summary_parts, summaries_from_parts
 
@@ -185,7 +186,7 @@ def _spill(path: Path, yr: Any, folder: Path, batch_rows: int, parts: int, tick:
     skipped: list[Skipped] = []
     rows = 0
     key_of = None
-    for k, batch in enumerate(lf.collect_batches(chunk_size=batch_rows)):
+    for k, batch in enumerate(_batches(lf, batch_rows, path)):
         grid = batch.select(names)
         lines = batch.get_column(_ROW).cast(pl.Int64).to_list()
         if header is None:
@@ -220,6 +221,42 @@ def _spill(path: Path, yr: Any, folder: Path, batch_rows: int, parts: int, tick:
     return _Spilled(source, _file_sha256(path), rows, parts, columns, dataclasses.replace(table, rows=rows), skipped, key_of)
 
 
+def _batches(lf: pl.LazyFrame, batch_rows: int, path: Path) -> Any:
+    """The CSV's batches; a line polars cannot read refused, located: the first line not UTF-8, else
+    (a quote left open) from the line after the last one read. Not polars' message: it quotes the
+    line, which holds an ID number."""
+    after = 0
+    try:
+        for batch in lf.collect_batches(chunk_size=batch_rows):
+            if batch.height:
+                after = int(batch.get_column(_ROW).max())  # type: ignore[arg-type]
+            yield batch
+    except pl.exceptions.ComputeError:
+        line = _first_bad_utf8_line(path)
+        if line is not None:
+            raise InputError([Problem(source=str(path), row=line, message=_t(
+                "这一行不是 UTF-8 编码：流式核对（--stream）只读取 UTF-8 编码的 CSV，请另存为 UTF-8",
+                "this line is not UTF-8: the stream path (--stream) reads UTF-8 CSV only, save the file as UTF-8"))]) from None
+        raise InputError([Problem(source=str(path), row=after + 1, message=_t(
+            "从这一行起有一行无法读取（多半是引号不成对）：请检查引号",
+            "a line from this one on cannot be read (most likely a quote left open): check the quotes"))]) from None
+
+
+def _first_bad_utf8_line(path: Path) -> int | None:
+    """The 1-based line of the file's first byte that is not UTF-8 (None: all of it is)."""
+    import codecs
+
+    dec, line = codecs.getincrementaldecoder("utf-8")(), 1
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            try:
+                dec.decode(block)
+            except UnicodeDecodeError as exc:
+                return line + block.count(b"\n", 0, exc.start)
+            line += block.count(b"\n")
+    return None
+
+
 def _key_function(fx: dict[str, str]) -> Callable[[pl.DataFrame], pl.Series]:
     """The applicant key of ``frame.base_frame`` (``key``) of each row: 身份证号, else 姓名 + 村."""
 
@@ -251,6 +288,7 @@ class _Audited:
     and stamp, and a partition's empty detail and problem list for their columns)."""
 
     shell: AuditReport
+    limit_note: int | None = None  # the explanation limit, when the roster passes it: each short reason notes it
 
 
 def _partition_roster(spilled: _Spilled, folder: Path, p: int) -> Roster | None:
@@ -280,6 +318,7 @@ def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: in
     limit = None if options["explain"] else options["explain_limit"]
     pieces: list[list[pl.DataFrame]] = []
     stamps: list[dict[str, Any]] = []
+    facts: list[tuple[Fact, int]] = []  # each partition's facts, with the first row of a subject read from the row's subsidy
     readings: list[pl.DataFrame] = []
     missing: dict[int, list[int]] = {}  # per partition, its first problem rows the limit counts
     counted = explained = 0
@@ -293,6 +332,7 @@ def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: in
         _spill_by_range(report.issues.with_row_index("__seq"), folder, "i", p, batch_rows)
         pieces.append(parts.summary)
         stamps.append(report.stamp)
+        facts += [(f, _first_row(f, report.rows)) for f in parts.facts]
         missing[p] = parts.missing_rows[: limit or 0]  # the roster's first ``limit`` are among the partitions' first
         counted += len(parts.missing_rows)
         explained += parts.explained_lines
@@ -304,41 +344,89 @@ def _audit_parts(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: in
         report, parts = audit_parts(_roster(spilled, pl.DataFrame(schema={**{c: pl.String for c in spilled.columns}, _ROW: pl.Int64})), pack, **options)
         shell, pieces, stamps = report, [parts.summary], [report.stamp]
         readings = [report.readings] if report.readings is not None else []
+    left_out = 0
     if limit is not None:
         chosen = set(heapq.nsmallest(limit, (r for rows in missing.values() for r in rows)))
-        explained += _explain_first(spilled, folder, pack, batch_rows, {p: [r for r in rows if r in chosen] for p, rows in missing.items()}, options)
+        more, left_out = _explain_first(spilled, folder, pack, batch_rows, {p: [r for r in rows if r in chosen] for p, rows in missing.items()},
+                                        EXPLAIN_ROWS * limit, options)
+        explained += more
     yr = pack.for_year(shell.year)
     merged = merge_summary_parts(pieces, yr)
     summaries, texts, counts = summaries_from_parts(merged, yr, shell.lang, False)
     shell = dataclasses.replace(shell, summaries=summaries, texts=texts, status_counts=counts, readings=_readings(readings))
-    stamp = _stamp(stamps, spilled, yr, shell.lang)
-    if limit is not None:
+    stamp = {**_stamp(stamps, spilled, yr, shell.lang), "facts": [f.describe(shell.lang) for f in _facts(facts)]}
+    if limit is not None:  # the partitions' own counts (rows left out of a fallback applicant's explanation) and the roster's
         stamp["rows_explained_by_engine"] += explained
-        stamp["problem_rows_without_itemised_reason"] = counted - min(counted, limit)
-    return _Audited(dataclasses.replace(shell, stamp=stamp))
+        stamp["problem_rows_without_itemised_reason"] += counted - min(counted, limit) + left_out
+    note = limit if limit is not None and stamp["problem_rows_without_itemised_reason"] else None
+    return _Audited(dataclasses.replace(shell, stamp=stamp), note)
 
 
-def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, chosen: dict[int, list[int]], options: dict[str, Any]) -> int:
+def _first_row(fact: Fact, rows: pl.DataFrame) -> int:
+    """The first row a subject read from the row's subsidy fills (the in-memory path lists such
+    facts in that order); 0 for any other fact (one of its field and table at most)."""
+    if fact.field != "subject" or fact.source != "rule":
+        return 0
+    first = rows.filter(pl.col("subject_raw") == fact.value).get_column("row").min()
+    return int(first) if first is not None else 0  # type: ignore[arg-type]
+
+
+def _facts(facts: list[tuple[Fact, int]]) -> list[Fact]:
+    """The partitions' facts made the whole roster's, in the in-memory order: the same fact's rows
+    added up; by field (the order ``facts.apply_facts`` fills them in), then by first row."""
+    merged: dict[tuple[Any, ...], tuple[Fact, int]] = {}
+    for f, first in facts:
+        k = (f.file, f.sheet, f.field, f.value, f.source, f.text)
+        if k in merged:
+            g, at = merged[k]
+            merged[k] = (dataclasses.replace(g, rows=g.rows + f.rows), min(at, first))
+        else:
+            merged[k] = (f, first)
+    order = {"rule": 0, "subject": 1, "category": 2}
+    return [f for f, _ in sorted(merged.values(), key=lambda fa: (order[fa[0].field], fa[1]))]
+
+
+def _explain_first(spilled: _Spilled, folder: Path, pack: RulePack, batch_rows: int, chosen: dict[int, list[int]], budget: int,
+                   options: dict[str, Any]) -> tuple[int, int]:
     """The applicants of the chosen rows audited again with every problem row explained (the
     checks across rows are per applicant: their rows come out as in the whole roster); their
-    detail and problem rows spilled to take the place of the first run's. Returns the lines the
-    reference engine gave the rows it explained."""
+    detail and problem rows spilled to take the place of the first run's. As in memory
+    (``reasons.plan_explanations``), the applicants in the order of their first chosen row, each
+    only if its rows fit in what is left of ``budget``. Returns the lines the reference engine
+    gave the rows it explained, and how many chosen rows were left out."""
     from .pipeline import audit_parts
 
-    explained = 0
-    for p, rows in chosen.items():
-        if not rows:
-            continue
+    def keyed(p: int) -> tuple[pl.DataFrame, pl.Series]:
         roster = _partition_roster(spilled, folder, p)
         assert roster is not None and spilled.key_of is not None
         frame = roster.frame.with_columns(pl.Series(_ROW, list(roster.rows), dtype=pl.Int64))
-        keys = spilled.key_of(frame)
-        wanted = keys.filter(frame.get_column(_ROW).is_in(pl.Series(rows, dtype=pl.Int64).implode())).unique()
-        report, parts = audit_parts(_roster(spilled, frame.filter(keys.is_in(wanted.implode()))), pack, **dict(options, explain_limit=None))
+        return frame, spilled.key_of(frame)
+
+    applicants: list[tuple[int, int, str, int, int]] = []  # first chosen row, partition, key, its rows, its chosen rows
+    for p, rows in chosen.items():
+        if rows:
+            frame, keys = keyed(p)
+            at = frame.select(pl.col(_ROW), keys.alias("k")).filter(pl.col(_ROW).is_in(pl.Series(rows, dtype=pl.Int64).implode()))
+            firsts = at.group_by("k").agg(pl.col(_ROW).min(), pl.len().alias("chosen"))
+            sizes = dict(keys.value_counts(name="n").iter_rows())
+            applicants += [(first, p, k, sizes[k], n) for k, first, n in firsts.iter_rows()]
+    kept: dict[int, list[str]] = {}
+    left_out = 0
+    for _, p, k, size, n in sorted(applicants):
+        if size <= budget:
+            kept.setdefault(p, []).append(k)
+            budget -= size
+        else:
+            left_out += n
+    explained = 0
+    for p, ks in kept.items():
+        frame, keys = keyed(p)
+        report, parts = audit_parts(_roster(spilled, frame.filter(keys.is_in(pl.Series(ks, dtype=pl.String).implode()))), pack,
+                                    **dict(options, explain_limit=None))
         _spill_by_range(report.rows, folder, "s", p, batch_rows)
         _spill_by_range(report.issues.with_row_index("__seq"), folder, "t", p, batch_rows)
         explained += parts.explained_lines
-    return explained
+    return explained, left_out
 
 
 def _spill_by_range(df: pl.DataFrame, folder: Path, kind: str, p: int, batch_rows: int) -> None:
@@ -427,7 +515,22 @@ def _range(folder: Path, r: int, audited: _Audited) -> tuple[pl.DataFrame, pl.Da
         redone = again.get_column("row").implode()
         rows = pl.concat([rows.filter(~pl.col("row").is_in(redone)), again], how="vertical_relaxed")
         issues = pl.concat([issues.filter(~pl.col("row").is_in(redone)), again_issues], how="vertical_relaxed")
+    if audited.limit_note is not None:
+        rows, issues = _note_limit(rows, issues, audited.shell.lang, audited.limit_note)
     return rows.sort("row"), issues.sort("row", "__seq").drop("__seq")
+
+
+def _note_limit(rows: pl.DataFrame, issues: pl.DataFrame, lang: str, limit: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each short reason (``reasons.short_reasons``) with the note that the roster passes the
+    explanation limit, in the detail and in the problem list, as in memory (the partitions, each
+    below the limit, wrote none)."""
+    plain = short_reasons(rows, lang, Explanations(want=[]), limit)
+    noted = short_reasons(rows, lang, Explanations(want=[], unexplained=1), limit)
+    short = rows.get_column("reason") == plain
+    old = pl.DataFrame({"row": rows.get_column("row").filter(short), "__plain": plain.filter(short), "__noted": noted.filter(short)})
+    issues = issues.join(old, on="row", how="left", maintain_order="left").with_columns(
+        pl.when(pl.col("message") == pl.col("__plain")).then(pl.col("__noted")).otherwise(pl.col("message")).alias("message")).drop("__plain", "__noted")
+    return rows.with_columns(pl.when(short).then(noted).otherwise(pl.col("reason")).alias("reason")), issues
 
 
 def _gather(folder: Path, kind: str, r: int, schema: Any) -> pl.DataFrame:
