@@ -5,6 +5,7 @@ mid-way leaves no output and no spilled file."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,22 @@ def test_a_bad_line_past_the_first_block_is_located(tmp_path: Path, roster_lines
     ids = [line.split(",")[3] for line in roster_lines[1:]]
     assert not any(i and i in res.output for i in ids)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+
+
+def test_a_spill_folder_a_killed_run_left_is_swept_by_the_next(tmp_path: Path, roster_lines: list[str]) -> None:
+    """SIGKILL runs no clean-up: the next run towards the same report removes the spill folder of
+    a process that is gone, and leaves one of a process still running."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "roster.csv"
+    src.write_text("\n".join(roster_lines[:300]) + "\n", encoding="utf-8")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True).stdout.strip()
+    dead = tmp_path / f".out.csv.stream.{gone}.abc123"
+    alive = tmp_path / f".out.csv.stream.{os.getppid()}.def456"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "in00000_000000.parquet").write_bytes(b"left over")
+    stream.audit_stream(src, tmp_path / "out.csv", batch_rows=200, partitions=2)
+    assert not dead.exists() and alive.exists()
+    assert (tmp_path / "out.csv").exists()

@@ -115,8 +115,9 @@ def audit_stream(
     size = path.stat().st_size
     parts = partitions or max(1, -(-size // (batch_rows * 200)))  # ~200 bytes a row on a typical roster
     refuse_inputs([out], [path])  # before hours of work, not after
+    _sweep_spills(out)
     try:
-        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.stream.", dir=out.parent if str(out.parent) else "."))
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.stream.{os.getpid()}.", dir=out.parent if str(out.parent) else "."))
     except OSError as exc:
         raise OutputError([output_problem(out, exc)]) from None
     try:
@@ -127,6 +128,25 @@ def audit_stream(
         return written, audited.shell, problems
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep_spills(out: Path) -> None:
+    """Remove the spill folders an earlier run towards ``out`` left when it was killed outright
+    (SIGKILL, a power cut: no clean-up ran). A folder names the process that made it
+    (``.R.csv.stream.PID.xxxx``); one whose process is gone is removed, one of a running process
+    (another run, or a PID taken again) is left alone."""
+    import glob
+
+    for folder in (out.parent if str(out.parent) else Path(".")).glob(f".{glob.escape(out.name)}.stream.*"):
+        pid = folder.name[len(out.name) + len("..stream."):].partition(".")[0]
+        if not folder.is_dir() or folder.is_symlink() or not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive, another user's: not ours to remove
+            continue
 
 
 @dataclasses.dataclass
