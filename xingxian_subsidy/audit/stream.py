@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import heapq
 import json
 import os
@@ -41,7 +40,7 @@ from typing import Any, Callable
 import polars as pl
 
 from ..core.errors import InputError, OutputError, Problem
-from ..core.files import output_problem, refuse_inputs, write_all
+from ..core.files import file_sha256, output_problem, refuse_inputs, write_all
 from ..pack.loader import RulePack, load_rules
 from .columns import map_columns
 from .facts import Defaults, Fact
@@ -185,13 +184,6 @@ def _header(path: Path, source: str) -> int:
     return width
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def _spill(path: Path, yr: Any, folder: Path, batch_rows: int, parts: int, tick: Callable[[str, int, int], None]) -> _Spilled:
     """Pass 1: the CSV in batches, each row located, numbered and written to its partition's files."""
@@ -238,7 +230,7 @@ def _spill(path: Path, yr: Any, folder: Path, batch_rows: int, parts: int, tick:
         rows += frame.height
         tick("spill", rows, rows)
     assert table is not None and columns is not None
-    return _Spilled(source, _file_sha256(path), rows, parts, columns, dataclasses.replace(table, rows=rows), skipped, key_of)
+    return _Spilled(source, file_sha256(path), rows, parts, columns, dataclasses.replace(table, rows=rows), skipped, key_of)
 
 
 def _batches(lf: pl.LazyFrame, batch_rows: int, path: Path) -> Any:
@@ -519,7 +511,7 @@ def _write(audited: _Audited, spilled: _Spilled, folder: Path, out: Path, show_i
     outputs = {out: folder / "all.detail", out.with_name(names["issues"]): folder / "all.issues", out.with_name(names["summary"]): folder / "all.summary"}
     if (folder / "all.readings").exists():
         outputs[out.with_name(names["readings"])] = folder / "all.readings"
-    files = {target.name: _file_sha256(src) for target, src in outputs.items()}
+    files = {target.name: file_sha256(src) for target, src in outputs.items()}
     stamp = {**shell.stamp, "files": files}
     writers: dict[Path, Callable[[Path], None]] = {target: (lambda tmp, src=src: os.replace(src, tmp)) for target, src in outputs.items()}
     writers[out.with_name(out.stem + ".stamp.json")] = lambda tmp: tmp.write_text(json.dumps(stamp, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -10,7 +10,6 @@ place, the CSV set (report, ``.issues.csv``, ``.summary.csv``, ``.stamp.json``) 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, Callable, Collection, Iterable
 import polars as pl
 
 from ..core.errors import InputError, Problem
-from ..core.files import write_all
+from ..core.files import file_sha256, write_all
 from ..core.text import Text
 from .cells import formula_columns, neutralise, neutralise_expr
 from .identity import identifier_kind, mask_expr, mask_identifier_expr
@@ -183,7 +182,7 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False,
 
         def write_stamp(tmp: Path) -> None:
             # the stamp names the very files of its run: a sidecar from another run does not match
-            stamp = {**report.stamp, "files": {name: _sha256(path) for name, path in written.items()}}
+            stamp = {**report.stamp, "files": {name: file_sha256(path) for name, path in written.items()}}
             tmp.write_text(json.dumps(stamp, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
         issues_path, summary_path, stamp_path = (out.with_name(out.stem + s) for s in (".issues.csv", ".summary.csv", ".stamp.json"))
@@ -201,13 +200,6 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False,
         writers[out] = lambda tmp: write_workbook(report, tmp, detail, issues, summaries, readings)
     return write_all(writers, inputs)
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _safe_headers(df: pl.DataFrame) -> pl.DataFrame:

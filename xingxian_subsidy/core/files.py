@@ -9,6 +9,7 @@ killed mid-write (or a full disk) leaves at most a hidden ``.name.*.tmp`` file b
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Callable, Iterable, Mapping
 
 from .errors import OutputError, Problem
 
-__all__ = ["output_problem", "refuse_inputs", "same_file", "write_all"]
+__all__ = ["file_sha256", "output_problem", "refuse_inputs", "same_file", "write_all"]
 
 
 def same_file(a: Path | str, b: Path | str) -> bool:
@@ -151,3 +152,12 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB blocks (a report or roster of gigabytes stays out of memory)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
