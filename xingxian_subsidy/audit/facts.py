@@ -170,14 +170,7 @@ def apply_facts(roster: Roster, yr: YearRules, defaults: Defaults | None = None)
                 f"no {FIXED_COLUMNS['rule'][1]!r} column, and the title names no one subsidy: add a column 项目, or name the roster's subsidy with --rule")))
     if problems:
         raise InputError(problems)
-    if per_row_rule:
-        rule_col = rule_col or FIXED_COLUMNS["rule"][0]
-        df = _fill(df, rule_col, per_row_rule)
-    if "rule" in given and rule_col is not None and rule_col in df.columns:
-        n0 = df.get_column(rule_col).null_count()
-        if n0:
-            df = df.with_columns(pl.col(rule_col).fill_null(given["rule"]))
-            facts.append(Fact(roster.source, None, "rule", given["rule"], "option", rows=n0))
+    df, rule_col = _filled(df, "rule", rule_col, per_row_rule, given, roster.source, facts)
     # the subject: --subject, else the one subject type the row's subsidy is for
     subj_col = column_of("subject", list(df.columns))
     rules = df.get_column(rule_col) if rule_col is not None and rule_col in df.columns else None
@@ -199,14 +192,7 @@ def apply_facts(roster: Roster, yr: YearRules, defaults: Defaults | None = None)
             per_row_subject.append((a, b, subj))
             for word in subj.drop_nulls().unique(maintain_order=True).to_list():
                 facts.append(Fact(t.file if t else roster.source, t.sheet if t else None, "subject", word, "rule", rows=int((subj == word).sum())))
-    if per_row_subject:
-        subj_col = subj_col or FIXED_COLUMNS["subject"][0]
-        df = _fill(df, subj_col, per_row_subject)
-    if "subject" in given and subj_col is not None and subj_col in df.columns:
-        n0 = df.get_column(subj_col).null_count()
-        if n0:
-            df = df.with_columns(pl.col(subj_col).fill_null(given["subject"]))
-            facts.append(Fact(roster.source, None, "subject", given["subject"], "option", rows=n0))
+    df, subj_col = _filled(df, "subject", subj_col, per_row_subject, given, roster.source, facts)
     # the category: --category fills every row that gives none
     if "category" in given:
         cat_col = column_of("category", list(df.columns)) or FIXED_COLUMNS["category"][0]
@@ -245,6 +231,21 @@ def rows_without_column(roster: Roster, yr: YearRules, fieldname: str) -> list[b
         if k < len(tables) and tables[k].columns and not any(words.field_of(c) == fieldname for c in tables[k].columns):
             out[a:b] = [True] * (b - a)
     return out  # a roster built in memory (no tables) keeps every message: what it had is not known
+
+
+def _filled(df: pl.DataFrame, fieldname: str, col: str | None, spans: list[tuple[int, int, object]], given: dict[str, str],
+            source: str, facts: list[Fact]) -> tuple[pl.DataFrame, str | None]:
+    """The frame with ``fieldname``'s column (added if missing) filled per table (``spans``), then
+    its blank cells left over given the command line's word, if any (a fact of its own); and the column."""
+    if spans:
+        col = col or FIXED_COLUMNS[fieldname][0]
+        df = _fill(df, col, spans)
+    if fieldname in given and col is not None and col in df.columns:
+        n0 = df.get_column(col).null_count()
+        if n0:
+            df = df.with_columns(pl.col(col).fill_null(given[fieldname]))
+            facts.append(Fact(source, None, fieldname, given[fieldname], "option", rows=n0))
+    return df, col
 
 
 def _fill(df: pl.DataFrame, col: str, spans: list[tuple[int, int, object]]) -> pl.DataFrame:
