@@ -22,7 +22,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -35,6 +35,8 @@ from .overlay import Alternative, OverlayDocument, OverlayFile, Provenance, Read
 from .rule import Rule
 
 __all__ = ["OVERLAY_FILE", "RulePack", "YearRules", "alternative_years", "default_rules_dir", "load_rules", "variant", "with_readings"]
+
+_M = TypeVar("_M", bound=BaseModel)
 
 OVERLAY_FILE = "overlay.yaml"  # a year folder holding only this file is the year before it, changed
 ROSTER_FILE = "roster.yaml"  # how the year's rosters are written (models.RosterWords), beside vocabulary.yaml
@@ -192,6 +194,19 @@ def _load_yaml(path: Path, problems: list[Problem]) -> tuple[Any, dict[tuple, in
         return None
 
 
+def _load_model(path: Path, model: type[_M], problems: list[Problem]) -> tuple[_M, dict[tuple, int]] | None:
+    """A YAML file read and validated as ``model``, with its line map; None (problems located) if not."""
+    loaded = _load_yaml(path, problems)
+    if not loaded:
+        return None
+    data, lines = loaded
+    try:
+        return model.model_validate(data), lines
+    except ValidationError as exc:
+        problems += _pydantic_problems(exc, path, lines)
+        return None
+
+
 def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | None:
     vocab_path = folder / "vocabulary.yaml"
     reg_path = folder / "interpretations.yaml"
@@ -201,14 +216,8 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     for path in (vocab_path, reg_path):
         if not path.exists():
             problems.append(Problem(source=str(path), message={"zh": "缺少此文件", "en": "file is missing"}))
-    if vocab_path.exists():
-        loaded = _load_yaml(vocab_path, problems)
-        if loaded:
-            data, lines = loaded
-            try:
-                vocabulary = Vocabulary.model_validate(data)
-            except ValidationError as exc:
-                problems += _pydantic_problems(exc, vocab_path, lines)
+    if vocab_path.exists() and (got := _load_model(vocab_path, Vocabulary, problems)):
+        vocabulary = got[0]
     if reg_path.exists():
         loaded = _load_yaml(reg_path, problems)
         if loaded:
@@ -348,18 +357,11 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
     if vocabulary is None:
         return None
     roster_path = folder / ROSTER_FILE
-    if roster_path.exists():
-        loaded = _load_yaml(roster_path, problems)
-        if loaded:
-            data, lines = loaded
-            try:
-                words = RosterWords.model_validate(data)
-            except ValidationError as exc:
-                problems += _pydantic_problems(exc, roster_path, lines)
-            else:
-                if not files_failed:  # a document that failed to load has been reported; its rules are not missing
-                    problems += roster_problems(words, rules, vocabulary, documents, roster_path, lines)
-                vocabulary = vocabulary.model_copy(update={"roster": words})
+    if roster_path.exists() and (got := _load_model(roster_path, RosterWords, problems)):
+        words, lines = got
+        if not files_failed:  # a document that failed to load has been reported; its rules are not missing
+            problems += roster_problems(words, rules, vocabulary, documents, roster_path, lines)
+        vocabulary = vocabulary.model_copy(update={"roster": words})
     for entry in alternatives:
         if entry not in register and register:  # (a register that failed to load has been reported)
             problems.append(Problem(source=str(reg_path), message={"zh": f"读法属于不存在的条目 {entry}", "en": f"alternatives of an unknown entry {entry}"}))
@@ -588,14 +590,8 @@ def _load_fresh(directory: Path) -> RulePack:
         raise RuleDataError([Problem(source=str(directory), message={"zh": "规则目录不存在", "en": "rules directory does not exist"})])
     name, version, title = directory.name, "unversioned", _PackFile.model_fields["title"].default
     if pack_path.exists():
-        loaded = _load_yaml(pack_path, problems)
-        if loaded:
-            data, lines = loaded
-            try:
-                pack = _PackFile.model_validate(data)
-                name, version, title = pack.name, pack.version, pack.title
-            except ValidationError as exc:
-                problems += _pydantic_problems(exc, pack_path, lines)
+        if got := _load_model(pack_path, _PackFile, problems):
+            name, version, title = got[0].name, got[0].version, got[0].title
     else:
         problems.append(Problem(source=str(pack_path), message={"zh": "缺少 pack.yaml", "en": "pack.yaml is missing"}))
     years: dict[int, YearRules] = {}
