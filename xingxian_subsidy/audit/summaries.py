@@ -15,7 +15,7 @@ from ..pack.formulas import TierTable
 from ..pack.loader import YearRules
 from ..pack.models import RuleGroupReport, TaskTable, TierReport
 
-__all__ = ["merge_summary_parts", "summaries_from_parts", "summarise", "summary_parts", "tier_labels", "wan_text"]
+__all__ = ["merge_summary_parts", "summaries_from_parts", "summary_parts", "tier_labels", "wan_text"]
 
 
 def tier_labels(st: pl.DataFrame, placed: pl.Series) -> pl.Series:
@@ -36,14 +36,9 @@ def wan_text(fen: int) -> str:
     return text
 
 
-def summarise(st: pl.DataFrame, yr: YearRules, lang: str) -> tuple[dict[str, pl.DataFrame], list[str], dict[str, int]]:
-    """The summaries (by township, village and subsidy, then each report table of the pack), the
-    sentences the tier reports ask each township to file, and the number of rows of each status."""
-    return summaries_from_parts(summary_parts(st, yr, lang), yr, lang, "file" in st.columns)
-
-
 def summary_parts(st: pl.DataFrame, yr: YearRules, lang: str) -> list[pl.DataFrame]:
-    """The sums the summaries are made of (``summaries_from_parts`` makes the tables): groups of
+    """The summaries (by township, village and subsidy, then each report table of the pack) as the
+    sums they are made of (``summaries_from_parts`` makes the tables): groups of
     rows with their sums, households counted per applicant (``aid``), and each group's first row
     (``first_row``) for the order the rows first show them. The parts of rosters whose applicants
     are apart (each applicant's rows in one of them) add up: :func:`merge_summary_parts`."""
