@@ -114,7 +114,8 @@ def profile(path: Path) -> None:
         setattr(mod, name, wrapper)
 
     for name in ("read_roster", "prepare", "base_frame", "compute_rows", "input_errors", "notes", "statuses", "plan_explanations",
-                 "run_explanations", "tier_labels", "summary_parts", "summaries_from_parts", "reason_texts", "issue_frame", "reading_impacts", "formula_columns"):
+                 "run_explanations", "tier_labels", "summary_parts", "summaries_from_parts", "reason_texts", "issue_frame",
+                 "recompute_readings", "compare_readings", "formula_columns"):
         timed(pipeline, name)
     pack = load_rules()
     t0 = time.perf_counter()

@@ -358,3 +358,80 @@ def test_with_readings_applies_in_every_year_that_holds_the_entry_unless_one_is_
     assert {y: "I-040=B" in only.for_year(y).variant for y in (2024, 2025)} == {2024: True, 2025: False}
     with pytest.raises(RuleDataError):
         with_readings(pack, [parse_reading("I-999=B")])
+
+
+def _sheet_the_slow_way(roster, yr) -> dict[tuple[str, str], dict]:
+    """The 争议口径影响 figures with the whole roster recomputed under each alternative
+    (``simulate(..., full=True)``) and every row of an applicant with a rule it can move counted."""
+    from xingxian_subsidy.audit.columns import map_columns
+    from xingxian_subsidy.audit.frame import base_frame
+    from xingxian_subsidy.audit.simulate import simulate
+
+    fixed = base_frame(roster, map_columns(roster.frame.columns, yr, roster.source), yr)
+    present = set(fixed.get_column("rule").drop_nulls())
+    out = {}
+    for key, other in alternative_years(yr).items():
+        moved = rules_moved(yr, other)
+        touched = fixed.get_column("rule").is_in(list(moved if moved is not None else present)).fill_null(False)
+        rows = int(fixed.get_column("aid").is_in(fixed.get_column("aid").filter(touched).unique().implode()).sum())
+        changed = simulate(roster, PACK, yr, other, full=True).changed
+        out[key] = {"rows": rows if moved is None or moved & present else 0, "rows_changed": changed.height,
+                    "base_fen": int(changed.get_column("base_fen").fill_null(0).sum()),
+                    "variant_fen": int(changed.get_column("variant_fen").fill_null(0).sum()),
+                    "change_fen": int(changed.get_column("change_fen").sum())}
+    return out
+
+
+@pytest.mark.parametrize("which", ["example", "bench"])
+def test_the_readings_sheet_equals_the_whole_roster_recomputed_under_each_alternative(which, tmp_path):
+    """The sheet recomputes only the rows of the rules a reading can move (their applicants' other
+    rows cannot change: every rule sharing a limit with one that moves moves too)."""
+    import sys
+
+    from xingxian_subsidy.audit.read import read_roster
+
+    if which == "example":
+        roster = roster_from_frame(ROSTER)
+    else:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from bench_roster import generate
+
+        generate(3000, tmp_path / "r.csv", seed=15)
+        roster = read_roster(tmp_path / "r.csv")
+    sheet = {(r["entry"], r["alternative"]): {k: r[k] for k in ("rows", "rows_changed", "base_fen", "variant_fen", "change_fen")}
+             for r in audit(roster, PACK).readings.to_dicts()}
+    slow = _sheet_the_slow_way(roster, YR)
+    figures = ("rows_changed", "base_fen", "variant_fen", "change_fen")
+    assert {k: [v[f] for f in figures] for k, v in sheet.items()} == {k: [v[f] for f in figures] for k, v in slow.items()}
+    # the rows counted: every row of the applicants it can move (0 where the audit, which narrows the
+    # rules to the conditions the roster carries, finds that it moves no rule present)
+    assert all(v["rows"] in (0, slow[k]["rows"]) and v["rows"] >= v["rows_changed"] for k, v in sheet.items())
+    assert any(v["rows_changed"] for v in sheet.values()), "some reading changes some row, or the test proves little"
+
+
+def test_a_reading_that_moves_one_rule_of_a_shared_limit_recomputes_the_other_rule_too():
+    """Under “once per household, the higher paid”, raising the indoor-flush grant above the
+    three-cell one pays a household's indoor toilet instead of its three-cell one: that row must be
+    recomputed though its own rule did not change (``rules_moved`` takes in the rules sharing the
+    limit)."""
+    from xingxian_subsidy.audit.columns import map_columns
+    from xingxian_subsidy.audit.compute import compute_rows
+    from xingxian_subsidy.audit.frame import base_frame
+    from xingxian_subsidy.audit.simulate import reading_impacts, simulate
+    from xingxian_subsidy.pack.overlay import SetParam
+
+    flush, urn = "户厕改造补助（室内水冲式）", "户厕改造补助（三格式、双瓮式）"
+    roster = roster_from_frame(pl.DataFrame({
+        "乡镇": ["甲乡"] * 4, "村": ["一村"] * 4, "姓名": ["张三", "张三", "李四", "王五"], "主体类型": ["农户"] * 4,
+        "农户类型": ["一般户"] * 4, "项目": [flush, urn, flush, urn], "申报金额": [None] * 4,
+        "乡镇自验合格": ["是"] * 4, "被抽中复验": ["否"] * 4}))
+    _, other = variant(PACK, sets=[SetParam(set="xzbf8.indoor_flush_rate", value=6000)])
+    assert rules_moved(YR, other) == {"xzbf8.s5-4.indoor_flush", "xzbf8.s5-4.three_cell_or_double_urn"}
+    cmap = map_columns(roster.frame.columns, YR, roster.source)
+    fixed = base_frame(roster, cmap, YR)
+    c = compute_rows(roster, cmap, YR, PACK, fixed, "vector", lambda *a: None)
+    [row] = reading_impacts(roster, PACK, YR, fixed, c.status, c.fen, alternatives={("I-013", "B"): other}).to_dicts()
+    changed = simulate(roster, PACK, YR, other, full=True).changed
+    assert changed.get_column("name").to_list() == ["张三", "张三", "李四"], "张三 is paid the indoor toilet, not the three-cell one"
+    assert changed.filter(pl.col("name") == "张三").get_column("change_fen").to_list() == [600000, -500000]
+    assert [row["rows"], row["rows_changed"], row["change_fen"]] == [4, 3, int(changed.get_column("change_fen").sum())]

@@ -11,7 +11,8 @@ from .columns import ColumnMap, resolve_rule
 from .parse import CLAIMED_SPEC, CLAIMED_WAN_SPEC, claimed_yuan
 from .read import Roster
 
-__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_texts", "rows_of_applicants_where_differs", "subject_category_code"]
+__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_texts", "rows_of_applicants_where_differs", "same_cell_words",
+           "subject_category_code"]
 
 
 def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
@@ -70,6 +71,14 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     if roster.file is not None:
         base = base.with_columns(pl.Series("file", roster.file, dtype=pl.String))
     return base
+
+
+def same_cell_words(a: YearRules, b: YearRules) -> bool:
+    """Whether two sets of rules read a roster's cells alike, so that :func:`base_frame` under one
+    is the base frame under the other (its columns depend on the rules only through the words of
+    subjects, categories and rules and the columns they name): a contested reading changes a
+    parameter or a formula, rarely a word."""
+    return a.vocabulary == b.vocabulary and word_maps(a.vocabulary, a.rules) == word_maps(b.vocabulary, b.rules)
 
 
 def _key_text(c: pl.Expr) -> pl.Expr:

@@ -38,7 +38,7 @@ from .read import Roster, read_roster
 from .reasons import issue_frame, plan_explanations, reason_texts, run_explanations, statuses
 from .report import STATUSES, AuditReport
 from .scope import Scope, roster_scope
-from .simulate import reading_impacts
+from .simulate import compare_readings, recompute_readings
 from .spelling import Spelt, group_categories, respell
 from .summaries import summaries_from_parts, summary_parts, tier_labels
 
@@ -197,13 +197,16 @@ def audit_parts(
     # The checks across rows need only the fixed columns: they run in a thread (polars releases the
     # GIL) beside the computation, whose Python parts would leave a core idle; so do the
     # reference engine's explanations beside the summaries.
-    with ThreadPoolExecutor(max_workers=1) as side, ThreadPoolExecutor(max_workers=1) as explainer:
-        bad_future = side.submit(input_errors, base, yr, cmap)
-        computed = compute_rows(roster, cmap, yr, pack, base, engine, tick)
+    # The contested readings recompute the rows they can move from the fixed columns alone: they
+    # start now, beside the computation, and are compared with it once it is done.
+    with (ThreadPoolExecutor(max_workers=1) as side, ThreadPoolExecutor(max_workers=1) as explainer,
+          ThreadPoolExecutor(max_workers=1) as reader):
+        fixed = base
         alternatives = ({k: scope.apply(v) for k, v in alternative_years(full_yr).items()}
                         if readings and full_yr.alternatives and yr is not full_yr else None)
-        impacts = (side.submit(reading_impacts, roster, pack, yr, base, computed.status, computed.fen, lang, alternatives)
-                   if readings and full_yr.alternatives else None)
+        reruns = reader.submit(recompute_readings, roster, pack, yr, fixed, lang, alternatives) if readings and full_yr.alternatives else None
+        bad_future = side.submit(input_errors, base, yr, cmap)
+        computed = compute_rows(roster, cmap, yr, pack, base, engine, tick)
         base = base.with_columns(computed.status, computed.fen)
         # no amount is recomputed for a line that is undecided or that the document does not quantify
         base = base.with_columns(
@@ -221,7 +224,7 @@ def audit_parts(
         if explained is not None:
             explained.result()
         cross_notes = notes_future.result() + [tier_differs(st, tier, roster.frame, cmap, yr)]
-        reading_table = impacts.result() if impacts is not None else None
+        reading_table = compare_readings(reruns.result(), fixed, computed.status, computed.fen) if reruns is not None else None
         formulas = formulas_future.result() if formulas_future is not None else roster.formula_columns
 
     wanted, reasons = reason_texts(st, plan, computed, bad_rows, lang, explain_limit)

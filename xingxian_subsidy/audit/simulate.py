@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -29,13 +30,15 @@ from ..pack.loader import RulePack, YearRules
 from ..pack.semantics import word_maps
 from .columns import map_columns
 from .compute import compute_rows
-from .frame import base_frame
+from .frame import base_frame, same_cell_words
 from .read import Roster, read_roster
 from .summaries import tier_labels
 
-__all__ = ["PAID", "Simulation", "reading_impacts", "simulate"]
+__all__ = ["PAID", "READING_THREADS", "ReadingRun", "Simulation", "compare_readings", "reading_impacts", "recompute_readings", "simulate"]
 
 PAID = ("awarded", "limited")
+
+READING_THREADS = 2  # readings recomputed at once (reading_impacts)
 
 _KEEP = ["row", "township", "village", "name", "id_number", "aid"]
 
@@ -64,10 +67,13 @@ class Simulation:
         return self.rows.filter((pl.col("change_fen") != 0) | pl.col("base_status").ne_missing(pl.col("variant_status")))
 
 
-def _computed(roster: Roster, yr: YearRules, pack: RulePack, tick: Callable) -> pl.DataFrame:
-    """line status, paid amount (分, 0 when not paid, null on an input error) and tier of every row."""
+def _computed(roster: Roster, yr: YearRules, pack: RulePack, tick: Callable, fixed: pl.DataFrame | None = None) -> pl.DataFrame:
+    """line status, paid amount (分, 0 when not paid, null on an input error) and tier of every row.
+
+    ``fixed``: the roster's ``frame.base_frame`` under rules that read its cells as ``yr`` does
+    (``frame.same_cell_words``), if the caller has it; else it is made here."""
     cmap = map_columns(roster.frame.columns, yr, roster.source)
-    base = base_frame(roster, cmap, yr)
+    base = fixed if fixed is not None else base_frame(roster, cmap, yr)
     c = compute_rows(roster, cmap, yr, pack, base, "vector", tick)
     st = base.select("rule").with_columns(c.status.alias("line_status"))
     tier = tier_labels(st, c.tier)
@@ -123,7 +129,7 @@ def simulate(roster: Roster | Path | str, pack: RulePack, base: YearRules, varia
     elif recomputed == 0:
         v = b.clone()
     else:
-        part = _computed(_subset(roster, mask), variant, vpack, tick)
+        part = _computed(_subset(roster, mask), variant, vpack, tick, fixed.filter(mask) if same_cell_words(base, variant) else None)
         at = mask.arg_true()
         v = b.with_columns(*(b.get_column(c).scatter(at, part.get_column(c)) for c in b.columns))
     rule_names = {rid: r.name.get(lang) for yr in (variant, base) for rid, r in yr.rules.items()}
@@ -194,25 +200,76 @@ def reading_impacts(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.Dat
         ``rows`` (rows recomputed: those of applicants with a rule the reading can move), ``rows_changed``,
         ``base_fen``, ``variant_fen`` and ``change_fen`` over the rows that change.
     """
+    return compare_readings(recompute_readings(roster, pack, yr, fixed, lang, alternatives), fixed, status, fen)
+
+
+@dataclass
+class ReadingRun:
+    """One alternative reading recomputed (:func:`recompute_readings`): its row of the table
+    without the figures; ``rows``, the rows of the applicants with a rule it can move; the rows it
+    recomputed (``mask``, those of the rules it can move; None when no such rule is present) and
+    what they came to under it (``part``: rule, status, fen, tier of those rows)."""
+
+    record: dict[str, Any]
+    rows: int = 0
+    mask: pl.Series | None = None
+    part: pl.DataFrame | None = None
+
+
+def recompute_readings(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.DataFrame, lang: str = "zh",
+                       alternatives: dict[tuple[str, str], YearRules] | None = None) -> list[ReadingRun]:
+    """Recompute, under each alternative reading, the rows it can move: the first half of
+    :func:`reading_impacts`, which needs no result under ``yr`` (the audit starts it beside its
+    own computation)."""
     from ..pack.loader import alternative_years
 
-    paid = pl.select(pl.when(status.is_null()).then(None).when(status.is_in(PAID)).then(fen.fill_null(0)).otherwise(0)).to_series()
-    base = pl.DataFrame([fixed.get_column("rule"), status.alias("status"), paid.alias("fen")])
-    out: list[dict[str, Any]] = []
     present = set(fixed.get_column("rule").drop_nulls().unique().to_list())
+    # Only the rows of the rules a reading can move are recomputed: ``rules_moved`` holds every
+    # rule that shares a limit across claims with a rule that moves, so no other row of the
+    # applicant changes or limits them (``tests/test_readings.py`` checks this against the whole
+    # roster recomputed). Several readings often move the same rules (every livestock shed, say):
+    # their rows are taken apart once, with their fixed columns, which need not be read again when
+    # the reading reads the roster's words as the rules in force do.
+    parts: dict[frozenset[str], tuple[int, pl.Series, Roster, pl.DataFrame]] = {}
+    jobs: list[tuple[ReadingRun, frozenset[str] | None, YearRules]] = []
     for (entry, alt_id), other in (alternatives if alternatives is not None else alternative_years(yr)).items():
         alt = next(a for a in yr.alternatives[entry] if a.id == alt_id)
         moved = rules_moved(yr, other)
-        rec = {"entry": entry, "title": yr.interpretations[entry].title.get(lang), "alternative": alt_id, "label": alt.label.get(lang),
-               "rows": 0, "rows_changed": 0, "base_fen": 0, "variant_fen": 0, "change_fen": 0}
-        if moved is None or moved & present:
-            touched = fixed.get_column("rule").is_in(list(moved) if moved is not None else list(present)).fill_null(False)
-            mask = fixed.get_column("aid").is_in(fixed.get_column("aid").filter(touched).unique().implode())
-            part = _computed(_subset(roster, mask), other, pack, lambda *a: None)
-            b = base.filter(mask)
+        run = ReadingRun({"entry": entry, "title": yr.interpretations[entry].title.get(lang), "alternative": alt_id,
+                          "label": alt.label.get(lang)})
+        rules = frozenset(moved if moved is not None else present) if moved is None or moved & present else None
+        if rules is not None and rules not in parts:
+            at = fixed.get_column("rule").is_in(list(rules)).fill_null(False)
+            applicants = int(fixed.get_column("aid").is_in(fixed.get_column("aid").filter(at).unique().implode()).sum())
+            parts[rules] = (applicants, at, _subset(roster, at), fixed.filter(at))
+        jobs.append((run, rules, other))
+
+    def recompute(job: tuple[ReadingRun, frozenset[str] | None, YearRules]) -> ReadingRun:
+        run, rules, other = job
+        if rules is not None:
+            run.rows, run.mask, rows, rows_fixed = parts[rules]
+            run.part = _computed(rows, other, pack, lambda *a: None, rows_fixed if same_cell_words(yr, other) else None)
+        return run
+
+    # two at a time: much of a recomputation is Python that leaves a core idle (polars releases the
+    # GIL in the rest); the table keeps the register's order
+    with ThreadPoolExecutor(max_workers=READING_THREADS) as pool:
+        return list(pool.map(recompute, jobs))
+
+
+def compare_readings(runs: list[ReadingRun], fixed: pl.DataFrame, status: pl.Series, fen: pl.Series) -> pl.DataFrame:
+    """The table of :func:`reading_impacts` from its recomputations and each row's result under the
+    rules in force."""
+    paid = pl.select(pl.when(status.is_null()).then(None).when(status.is_in(PAID)).then(fen.fill_null(0)).otherwise(0)).to_series()
+    base = pl.DataFrame([fixed.get_column("rule"), status.alias("status"), paid.alias("fen")])
+    out = []
+    for run in runs:
+        rec = {**run.record, "rows": 0, "rows_changed": 0, "base_fen": 0, "variant_fen": 0, "change_fen": 0}
+        if run.mask is not None and run.part is not None:
+            part, b = run.part, base.filter(run.mask)
             diff = (part.get_column("fen").fill_null(0) - b.get_column("fen").fill_null(0))
             changed = (diff != 0) | part.get_column("status").ne_missing(b.get_column("status"))
-            rec.update(rows=int(mask.sum()), rows_changed=int(changed.sum()),
+            rec.update(rows=run.rows, rows_changed=int(changed.sum()),
                        base_fen=int(b.get_column("fen").filter(changed).fill_null(0).sum()),
                        variant_fen=int(part.get_column("fen").filter(changed).fill_null(0).sum()), change_fen=int(diff.sum()))
         out.append(rec)
