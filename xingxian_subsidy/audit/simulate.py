@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,25 +232,34 @@ def recompute_readings(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.
     # roster recomputed). Several readings often move the same rules (every livestock shed, say):
     # their rows are taken apart once, with their fixed columns, which need not be read again when
     # the reading reads the roster's words as the rules in force do.
-    parts: dict[frozenset[str], tuple[int, pl.Series, Roster, pl.DataFrame]] = {}
     jobs: list[tuple[ReadingRun, frozenset[str] | None, YearRules]] = []
     for (entry, alt_id), other in (alternatives if alternatives is not None else alternative_years(yr)).items():
         alt = next(a for a in yr.alternatives[entry] if a.id == alt_id)
         moved = rules_moved(yr, other)
         run = ReadingRun({"entry": entry, "title": yr.interpretations[entry].title.get(lang), "alternative": alt_id,
                           "label": alt.label.get(lang)})
-        rules = frozenset(moved if moved is not None else present) if moved is None or moved & present else None
-        if rules is not None and rules not in parts:
-            at = fixed.get_column("rule").is_in(list(rules)).fill_null(False)
-            applicants = int(fixed.get_column("aid").is_in(fixed.get_column("aid").filter(at).unique().implode()).sum())
-            parts[rules] = (applicants, at, _subset(roster, at), fixed.filter(at))
-        jobs.append((run, rules, other))
+        jobs.append((run, frozenset(moved if moved is not None else present) if moved is None or moved & present else None, other))
+    # each subset is taken when first wanted and let go when its last reading is done (a roster's
+    # worth of rows need not be held twice over)
+    parts: dict[frozenset[str], tuple[int, pl.Series, Roster, pl.DataFrame]] = {}
+    users = Counter(rules for _, rules, _ in jobs if rules is not None)
+    lock = threading.Lock()
 
     def recompute(job: tuple[ReadingRun, frozenset[str] | None, YearRules]) -> ReadingRun:
         run, rules, other = job
-        if rules is not None:
+        if rules is None:
+            return run
+        with lock:
+            if rules not in parts:
+                at = fixed.get_column("rule").is_in(list(rules)).fill_null(False)
+                applicants = int(fixed.get_column("aid").is_in(fixed.get_column("aid").filter(at).unique().implode()).sum())
+                parts[rules] = (applicants, at, _subset(roster, at), fixed.filter(at))
             run.rows, run.mask, rows, rows_fixed = parts[rules]
-            run.part = _computed(rows, other, pack, lambda *a: None, rows_fixed if same_cell_words(yr, other) else None)
+        run.part = _computed(rows, other, pack, lambda *a: None, rows_fixed if same_cell_words(yr, other) else None)
+        with lock:
+            users[rules] -= 1
+            if not users[rules]:
+                del parts[rules]
         return run
 
     # two at a time: much of a recomputation is Python that leaves a core idle (polars releases the
