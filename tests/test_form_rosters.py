@@ -281,3 +281,42 @@ def test_a_row_without_a_subject_its_subsidy_cannot_give_says_so(pack, tmp_path)
     rows = report.rows.filter(pl.col("rule").is_in(list(several)))
     messages = report.issues.filter(pl.col("row").is_in(rows.get_column("row").to_list())).get_column("message").to_list()
     assert any("主体类型为空" in m for m in messages), messages
+
+
+_KINDS = {
+    "data": lambda k: [str(k), "甲乡", "一村", f"户{k}", "户厕改造补助（室内水冲式）", "2000"],
+    "blank": lambda k: [None] * 6,
+    "total": lambda k: [None, None, None, "合计", None, "9999"],
+    "subtotal": lambda k: [None, None, "一村小计", None, None, "100"],
+    "notes": lambda k: ["制表人：张三", None, None, None, None, None],
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(sorted(_KINDS)), max_size=120))
+def test_every_row_under_the_header_is_data_or_skipped_once_and_a_total_adds_up_the_rows_above(kinds):
+    """layout.locate walks only the rows worth a look and takes the runs between them whole: the
+    rows still come out each once, in their place, and each 合计 / 小计 adds up the data rows it should."""
+    from xingxian_subsidy.audit.columns import header_words
+    from xingxian_subsidy.audit.layout import locate
+
+    head = ["序号", "乡镇", "村", "姓名", "项目", "申报金额"]
+    grid = pl.DataFrame([head] + [_KINDS[k](i) for i, k in enumerate(kinds)], schema=[f"c{j}" for j in range(6)], orient="row")
+    rows = list(range(1, grid.height + 1))
+    loc = locate(grid, rows, header_words(PACK.for_year(2024)))
+    placed = [rows[i] for i in loc.data] + [r for s in loc.skipped for r in range(s.first, s.last + 1)]
+    assert sorted(placed) == rows, "every row once"
+    data = [i + 1 for i, k in enumerate(kinds) if k == "data"]
+    assert list(loc.data) == data, "the data rows, in order"
+    since = 0
+    want = []
+    count = 0
+    for i, k in enumerate(kinds):
+        if k == "data":
+            count += 1
+        elif k in ("total", "subtotal"):
+            want.append((i + 2, list(range(count)) if k == "total" else list(range(since, count))))
+            since = count
+    assert [(t.row, t.scope) for t in loc.totals] == want
+    if len(data) > 1 and data == list(range(data[0], data[-1] + 1)):
+        assert isinstance(loc.data, range), "consecutive data rows stay a range: the table is sliced, not gathered"

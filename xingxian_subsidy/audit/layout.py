@@ -14,6 +14,7 @@ a table is accounted for: its data rows and its skipped rows are all of its rows
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -96,7 +97,8 @@ class Located:
         header_rows: the sheet rows of the header (one, or two for a grouped header).
         title: the text above the header (the form's title, a 填报单位 row), a line per cell,
             for naming the form.
-        data: the indices (into the table) of its data rows, in order.
+        data: the indices (into the table) of its data rows, in order (a ``range`` when they are
+            consecutive, as they usually are).
         skipped: every other row, with why.
         totals: its 合计 rows, to be checked (:func:`check_totals`).
     """
@@ -104,7 +106,7 @@ class Located:
     names: list[str | None]
     header_rows: list[int]
     title: str
-    data: list[int]
+    data: Sequence[int]
     skipped: list[Skipped] = field(default_factory=list)
     totals: list[TotalRow] = field(default_factory=list)
 
@@ -265,33 +267,46 @@ def locate(grid: pl.DataFrame, rows: list[int], words: HeaderWords, *, header_at
     cells_of = {i: grid.row(i) for i in sorted(look)}
     totals: list[TotalRow] = []
     notes_seen = False
-    since_total: list[int] = []
-    data: list[int] = []
+    runs: list[range] = []  # the data rows, as runs of consecutive indices
+    count = 0  # data rows so far
+    since_total = 0  # the data row a 小计 adds up from
     blank_rows: list[int] = []
     notes_rows: list[int] = []
-    if not look:  # the common case: every row under the header is data, bar blank ones
-        data = [i for i in range(after, n) if i not in blank] if blank else list(range(after, n))
-        blank_rows = [rows[i] for i in sorted(blank) if i >= after]
-    else:
-        for i in range(after, n):
-            if i in blank:
-                blank_rows.append(rows[i])
-                continue
-            cells = cells_of.get(i)
-            if cells is not None:
-                label = _total_label(cells, name_j, id_j, words)
-                if label is not None:
-                    bare = label in words.totals and not label.endswith("小计")
-                    totals.append(TotalRow(rows[i], label, list(range(len(data))) if bare else list(since_total), list(cells)))
-                    since_total = []
-                    skipped.append(Skipped(rows[i], rows[i], "total", label))
-                    continue
-                if _notes_row(cells, words) or (notes_seen and _empty_at(cells, name_j, claimed_j)):
-                    notes_seen = True
-                    notes_rows.append(rows[i])
-                    continue
-            since_total.append(len(data))
-            data.append(i)
+
+    def take(first: int, stop: int) -> None:
+        nonlocal count
+        if stop > first:
+            if runs and runs[-1].stop == first:
+                runs[-1] = range(runs[-1].start, stop)
+            else:
+                runs.append(range(first, stop))
+            count += stop - first
+
+    # Only a blank row or a row worth a look can be anything but data: the runs between them are
+    # taken whole (a roster of a million rows is not walked row by row).
+    at = after
+    for i in sorted(k for k in blank | look if k >= after):
+        take(at, i)
+        at = i + 1
+        if i in blank:
+            blank_rows.append(rows[i])
+            continue
+        cells = cells_of[i]
+        label = _total_label(cells, name_j, id_j, words)
+        if label is not None:
+            bare = label in words.totals and not label.endswith("小计")
+            totals.append(TotalRow(rows[i], label, list(range(count)) if bare else list(range(since_total, count)), list(cells)))
+            since_total = count
+            skipped.append(Skipped(rows[i], rows[i], "total", label))
+            continue
+        if _notes_row(cells, words) or (notes_seen and _empty_at(cells, name_j, claimed_j)):
+            notes_seen = True
+            notes_rows.append(rows[i])
+            continue
+        take(i, i + 1)
+    take(at, n)
+    # one run (the usual case) stays a range: the table's rows are then sliced, not gathered
+    data: Sequence[int] = runs[0] if len(runs) == 1 else [i for r in runs for i in r]
     skipped += _ranges(blank_rows, "blank") + _ranges(notes_rows, "notes")
     skipped.sort(key=lambda s: s.first)
     return Located(names=names, header_rows=header_rows, title="\n".join(title_parts), data=data, skipped=skipped, totals=totals)

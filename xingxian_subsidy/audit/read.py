@@ -488,7 +488,7 @@ def _part(t: Table, loc: Any, grid: pl.DataFrame, formula: set[str], where: str,
     body = grid.slice(data[0], data[-1] - data[0] + 1) if isinstance(data, range) and len(data) else grid[list(data)] if len(data) else grid.clear()
     keep = [(f"c{j}", n) for j, n in enumerate(names) if n is not None]
     frame = body.select([pl.col(c).alias(n) for c, n in keep])
-    rows = t.rows[data[0]: data[-1] + 1] if isinstance(data, range) and isinstance(t.rows, range) and len(data) else [t.rows[i] for i in data]
+    rows = t.rows[data.start: data.stop] if isinstance(data, range) else [t.rows[i] for i in data]
     keys = [words.column_key(n) for _, n in keep]
     return _Part(t, frame, rows, {n for c, n in keep if c in formula}, keys)
 
