@@ -1,8 +1,8 @@
 """The checks across rows, as two lists of passes over ``frame.base_frame``.
 
 * :data:`INPUT_PASSES` find rows whose input is wrong when seen with the others (a household's
-  身份证号 that is not valid; one 身份证号 under two names). Each returns, per row index, the
-  messages that make the row 输入有误.
+  身份证号 that is not valid; one 身份证号 under two names). Each returns a frame of the messages
+  that make a row 输入有误 (:data:`INPUT_SCHEMA`: ``_i``, ``column``, ``kind``, ``zh``, ``en``).
 * :data:`NOTE_PASSES` add a note without changing a row's status (a once-per-household subsidy
   claimed again; an applicant whose subject or category differs between rows; one household in
   two townships — in one roster, or in two townships' files audited together). Each returns a
@@ -31,16 +31,17 @@ from .columns import ColumnMap
 from .frame import rows_of_applicants_where_differs, subject_category_code
 from .identity import id_check, ids_ok, mask_id
 
-__all__ = ["INPUT_PASSES", "NOTE_PASSES", "NOTE_SCHEMA", "input_errors", "notes", "tier_differs", "totals_differ"]
+__all__ = ["INPUT_PASSES", "INPUT_SCHEMA", "NOTE_PASSES", "NOTE_SCHEMA", "input_errors", "notes", "tier_differs", "totals_differ"]
 
-RowMessages = dict[int, list[dict[str, str]]]  # row index → [{"column", "kind", "zh", "en"}]
+# What an input pass finds: the messages that make a row 输入有误, a row (of it: its index ``_i``) for each.
+INPUT_SCHEMA = {"_i": pl.Int64, "column": pl.String, "kind": pl.String, "zh": pl.String, "en": pl.String}
 # A message naming the other rows or names of one applicant lists at most this many, then their count:
 # one ID written under a million names must not write a million names into each of its rows.
 LISTED = 10
 NOTE_SCHEMA = {"row": pl.Int64, "_i": pl.Int64, "column": pl.String, "kind": pl.String, "zh": pl.String, "en": pl.String}
 
 
-def _invalid_household_ids(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> RowMessages:
+def _invalid_household_ids(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> pl.DataFrame:
     """A household's 身份证号 that is not valid (GB 11643: format, birth date, check digit)."""
     # an applicant with an ID is that ID: its first row's ID is checked for all its rows
     aid = b.get_column("aid")
@@ -51,37 +52,39 @@ def _invalid_household_ids(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> R
     idx_bad = b.select("id_number", "subject", ok_by_aid.gather(aid).alias("id_ok")).with_row_index("i").filter(
         pl.col("id_number").is_not_null() & ~pl.col("id_ok") & (pl.col("subject").is_null() | pl.col("subject").is_in(households))
     )
-    id_col = cmap.fixed.get("id_number") or "身份证号"
-    out: RowMessages = {}
-    for i, idn in zip(idx_bad.get_column("i").to_list(), idx_bad.get_column("id_number").to_list()):
-        ok, msg = id_check(idn)
-        if not ok and msg:
-            out.setdefault(i, []).append({"column": id_col, "kind": "id", **msg})
-    return out
+    # each ID checked once, however many rows it is on
+    said = {idn: msg for idn in idx_bad.get_column("id_number").unique().to_list() for ok, msg in [id_check(idn)] if not ok and msg}
+    if not said:
+        return pl.DataFrame(schema=INPUT_SCHEMA)
+    return idx_bad.filter(pl.col("id_number").is_in(list(said))).select(
+        pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(cmap.fixed.get("id_number") or "身份证号", dtype=pl.String).alias("column"),
+        pl.lit("id").alias("kind"), *(pl.col("id_number").replace_strict({k: m[lang] for k, m in said.items()}, return_dtype=pl.String).alias(lang)
+                                      for lang in ("zh", "en")))
 
 
-def _one_id_two_names(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> RowMessages:
+def _one_id_two_names(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> pl.DataFrame:
     """The same 身份证号 under two names (among rows with both)."""
     named = b.select(pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("i"), "aid", "id_number", "name", "row").filter(
         pl.col("id_number").is_not_null() & pl.col("name").is_not_null())
     dup = named.gather(rows_of_applicants_where_differs(named.get_column("aid"), named.get_column("name"))).select("i", "id_number", "name", "row")
-    out: RowMessages = {}
     if not dup.height:
-        return out
-    id_col = cmap.fixed.get("id_number") or "身份证号"
-    names_by_id: dict[str, dict[str, int]] = {}  # each ID's names, in order, with the first row of each
-    for idn, name, row in dup.select("id_number", "name", "row").iter_rows():
-        names_by_id.setdefault(idn, {}).setdefault(name, row)
-    texts: dict[str, dict[str, str]] = {}  # one message per ID, shared by its rows
-    for idn, names in names_by_id.items():
-        shown = list(names.items())[:LISTED]
-        zh = "、".join(f"{nm}（第{r}行）" for nm, r in shown) + (f" 等 {len(names)} 个姓名" if len(names) > LISTED else "")
-        en = ", ".join(f"{nm} (row {r})" for nm, r in shown) + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
-        texts[idn] = {"column": id_col, "kind": "dup_id", "zh": f"同一身份证号 {mask_id(idn)} 对应不同姓名：{zh}",
-                      "en": f"the same ID number {mask_id(idn)} appears under different names: {en}"}
-    for i, idn in zip(dup.get_column("i").to_list(), dup.get_column("id_number").to_list()):
-        out.setdefault(i, []).append(dict(texts[idn]))
-    return out
+        return pl.DataFrame(schema=INPUT_SCHEMA)
+    # one message per ID, shared by its rows: its names in the order they first show, each with the
+    # row it first shows on (the first LISTED of them, then how many there are)
+    names = (dup.group_by("id_number", "name", maintain_order=True).agg(pl.col("row").first())
+             .group_by("id_number", maintain_order=True).agg(
+                 pl.format("{}（第{}行）", "name", "row").head(LISTED).str.join("、").alias("zh"),
+                 pl.format("{} (row {})", "name", "row").head(LISTED).str.join(", ").alias("en"), pl.len().alias("n")))
+    masked = {idn: mask_id(idn) for idn in names.get_column("id_number").to_list()}
+    names = names.select(
+        "id_number",
+        pl.format("同一身份证号 {} 对应不同姓名：{}{}", pl.col("id_number").replace_strict(masked, return_dtype=pl.String), "zh",
+                  pl.when(pl.col("n") > LISTED).then(pl.format(" 等 {} 个姓名", "n")).otherwise(pl.lit(""))).alias("zh"),
+        pl.format("the same ID number {} appears under different names: {}{}", pl.col("id_number").replace_strict(masked, return_dtype=pl.String), "en",
+                  pl.when(pl.col("n") > LISTED).then(pl.format(" and {} more", pl.col("n") - LISTED)).otherwise(pl.lit(""))).alias("en"))
+    return dup.join(names, on="id_number", how="left", maintain_order="left").select(
+        pl.col("i").cast(pl.Int64).alias("_i"), pl.lit(cmap.fixed.get("id_number") or "身份证号", dtype=pl.String).alias("column"),
+        pl.lit("dup_id").alias("kind"), "zh", "en")
 
 
 def _claimed_twice(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> pl.DataFrame:
@@ -149,17 +152,13 @@ def _two_townships(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> pl.DataFr
                   "towns", "towns_en", "places_en").alias("en"))
 
 
-INPUT_PASSES: list[Callable[[pl.DataFrame, YearRules, ColumnMap], RowMessages]] = [_invalid_household_ids, _one_id_two_names]
+INPUT_PASSES: list[Callable[[pl.DataFrame, YearRules, ColumnMap], pl.DataFrame]] = [_invalid_household_ids, _one_id_two_names]
 NOTE_PASSES: list[Callable[[pl.DataFrame, YearRules, ColumnMap], pl.DataFrame]] = [_claimed_twice, _subject_differs, _two_townships]
 
 
-def input_errors(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> RowMessages:
-    """Run every input pass: row index → its messages, in pass order."""
-    out: RowMessages = {}
-    for check in INPUT_PASSES:
-        for i, messages in check(b, yr, cmap).items():
-            out.setdefault(i, []).extend(messages)
-    return out
+def input_errors(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> pl.DataFrame:
+    """Run every input pass: their messages (:data:`INPUT_SCHEMA`) by row index, each row's in pass order."""
+    return pl.concat([check(b, yr, cmap) for check in INPUT_PASSES]).sort("_i", maintain_order=True)
 
 
 def notes(b: pl.DataFrame, yr: YearRules, cmap: ColumnMap) -> list[pl.DataFrame]:

@@ -11,7 +11,7 @@ import polars as pl
 from ..engine.models import LineItem
 from ..engine.summary import line_summary
 from ..pack.loader import RulePack, YearRules
-from .checks import NOTE_SCHEMA, RowMessages
+from .checks import NOTE_SCHEMA
 from .columns import ColumnMap
 from .compute import Computed, Tick
 from .parse import parse_rows
@@ -28,8 +28,9 @@ __all__ = ["Explanations", "issue_frame", "plan_explanations", "reason_texts", "
 EXPLAIN_ROWS = 10
 
 
-def statuses(base: pl.DataFrame, bad_rows: RowMessages) -> pl.DataFrame:
-    """``base`` (with ``line_status`` and ``award_fen``) with each row's ``status`` and ``diff_fen``."""
+def statuses(base: pl.DataFrame, bad_rows: pl.DataFrame) -> pl.DataFrame:
+    """``base`` (with ``line_status`` and ``award_fen``) with each row's ``status`` and ``diff_fen``;
+    a row ``bad_rows`` (``checks.input_errors``) has a message for is 输入有误."""
     st = base.with_columns(
         pl.when(pl.col("line_status").is_null()).then(pl.lit("bad_input"))
         .when(pl.col("line_status").is_in(["ineligible", "excluded"])).then(pl.lit("ineligible"))
@@ -41,8 +42,8 @@ def statuses(base: pl.DataFrame, bad_rows: RowMessages) -> pl.DataFrame:
     )
     # a row whose claimed amount could not be read is bad input whatever its award
     bad_claimed = pl.col("claimed_raw").is_not_null() & pl.col("claimed_fen").is_null()
-    if bad_rows:
-        bad_claimed = bad_claimed | pl.int_range(0, pl.len(), dtype=pl.Int64).is_in(pl.Series(list(bad_rows), dtype=pl.Int64).implode())
+    if bad_rows.height:
+        bad_claimed = bad_claimed | pl.int_range(0, pl.len(), dtype=pl.Int64).is_in(bad_rows.get_column("_i").implode())
     st = st.with_columns(pl.when(bad_claimed).then(pl.lit("bad_input")).otherwise(pl.col("status")).alias("status"))
     return st.with_columns(
         pl.when(pl.col("award_fen").is_not_null() & pl.col("claimed_fen").is_not_null())
@@ -219,30 +220,41 @@ def short_reasons(rows: pl.DataFrame, lang: str, plan: Explanations, limit: int 
     return rows.select(text.alias("reason")).to_series()
 
 
-def reason_texts(st: pl.DataFrame, plan: Explanations, computed: Computed, bad_rows: RowMessages, lang: str,
+def reason_texts(st: pl.DataFrame, plan: Explanations, computed: Computed, bad_rows: pl.DataFrame, lang: str,
                  limit: int | None) -> tuple[pl.DataFrame, pl.Series]:
     """The wanted rows' status, claimed and award (分) and row number, and each one's reason.
 
     A row with no line of the reference engine and no input problem (nearly every problem row of
-    a large roster) gets its short reason from one expression over the columns; only the others
-    are written one by one."""
+    a large roster) gets its short reason from one expression over the columns, and a row whose
+    input is wrong only when seen with the others (``bad_rows``, ``checks.input_errors``) its
+    messages joined; only the others are written one by one."""
     cols = ["status", "claimed_fen", "award_fen", "row"]
     wanted = st.select(cols).gather(plan.want) if plan.want else st.select(cols).clear()
     reasons = short_reasons(wanted, lang, plan, limit)
-    special = sorted(set(computed.problems) | set(bad_rows) | set(computed.lines))
-    if not special or not plan.want:
+    if not plan.want:
         return wanted, reasons
+    sep = "；" if lang == "zh" else "; "
+    special = sorted(set(computed.problems) | set(computed.lines))
+    if bad_rows.height:
+        place = pl.DataFrame({"_i": plan.want}, schema={"_i": pl.Int64}).with_row_index("_k")
+        alone = (bad_rows.filter(~pl.col("_i").is_in(pl.Series(special, dtype=pl.Int64).implode()))
+                 .group_by("_i", maintain_order=True).agg(pl.col(lang).str.join(sep)).join(place, on="_i", how="inner"))
+        reasons = reasons.scatter(alone.get_column("_k"), alone.get_column(lang))
+        bad_rows = bad_rows.filter(pl.col("_i").is_in(pl.Series(special, dtype=pl.Int64).implode()))
+    if not special:
+        return wanted, reasons
+    bad_of: dict[int, list[str]] = {}
+    for i, text in bad_rows.select("_i", lang).iter_rows():
+        bad_of.setdefault(i, []).append(text)
     at = pl.Series(plan.want, dtype=pl.Int64).is_in(pl.Series(special, dtype=pl.Int64).implode()).arg_true()
     texts: list[str] = []
-    sep = "；" if lang == "zh" else "; "
     sub = wanted.select(cols[:3]).gather(at)
     for k, s, c, a in zip(at.to_list(), *(sub.get_column(x).to_list() for x in cols[:3])):
         i = plan.want[k]
         parts: list[str] = []
         for p in computed.problems.get(i, []):
             parts.append(f"{p.field}：{p.message[lang]}" if lang == "zh" else f"{p.field}: {p.message[lang]}")
-        for b in bad_rows.get(i, []):
-            parts.append(b[lang])
+        parts += bad_of.get(i, [])
         line = computed.lines.get(i)
         own = _own_reason(line, s, c, a, lang)
         if own is not None:
@@ -254,13 +266,13 @@ def reason_texts(st: pl.DataFrame, plan: Explanations, computed: Computed, bad_r
 
 
 def issue_frame(st: pl.DataFrame, plan: Explanations, wanted: pl.DataFrame, reasons: pl.Series, computed: Computed,
-                bad_rows: RowMessages, notes: list[pl.DataFrame], cmap: ColumnMap, lang: str) -> pl.DataFrame:
+                bad_rows: pl.DataFrame, notes: list[pl.DataFrame], cmap: ColumnMap, lang: str) -> pl.DataFrame:
     """The problem list in row order: each row's own problems first, then the cross-row notes."""
     fx = cmap.fixed
     # a problem row with input problems lists them (one by one); every other one its status and reason (as columns)
-    with_problems = sorted(i for i in set(computed.problems) | set(bad_rows) if computed.problems.get(i) or bad_rows.get(i))
+    with_problems = pl.concat([pl.Series([i for i, ps in computed.problems.items() if ps], dtype=pl.Int64), bad_rows.get_column("_i")]).unique()
     rows_frame = wanted.select("status", "claimed_fen", "row").with_columns(pl.Series("_i", plan.want, dtype=pl.Int64), reasons.alias("reason"))
-    listed = pl.col("_i").is_in(pl.Series(with_problems, dtype=pl.Int64).implode())
+    listed = pl.col("_i").is_in(with_problems.implode())
     by_status = rows_frame.filter((pl.col("status") != "match") & ~listed).select(
         "row", "_i",
         pl.when(pl.col("status").is_in(["over", "under"]) | pl.col("claimed_fen").is_null())
@@ -269,14 +281,16 @@ def issue_frame(st: pl.DataFrame, plan: Explanations, wanted: pl.DataFrame, reas
         (pl.col("reason") if lang == "zh" else pl.lit(None, dtype=pl.String)).alias("zh"),
         (pl.col("reason") if lang == "en" else pl.lit(None, dtype=pl.String)).alias("en"))
     prob: list[dict[str, Any]] = []
-    for i, row in rows_frame.filter((pl.col("status") != "match") & listed).select("_i", "row").iter_rows():
+    shown = rows_frame.filter((pl.col("status") != "match") & listed).select("_i", "row")
+    for i, row in shown.filter(pl.col("_i").is_in(pl.Series(list(computed.problems), dtype=pl.Int64).implode())).iter_rows():
         for p in computed.problems.get(i, []):
             prob.append({"row": row, "_i": i, "column": p.field, "kind": "bad_input", "zh": p.message["zh"], "en": p.message["en"]})
-        for b in bad_rows.get(i, []):
-            prob.append({"row": row, "_i": i, "column": b["column"], "kind": "bad_input", "zh": b["zh"], "en": b["en"]})
     listed_rows = pl.DataFrame({k: [d.get(k) for d in prob] for k in NOTE_SCHEMA}, schema=NOTE_SCHEMA)
+    # a row's messages from the checks across rows come after its own input problems
+    checked = bad_rows.join(shown, on="_i", how="inner", maintain_order="left").select(
+        "row", "_i", "column", pl.lit("bad_input").alias("kind"), "zh", "en")
     # in the order of the rows wanted (each row's own entries in their order), then the notes
-    rows = pl.concat([listed_rows, by_status.cast(NOTE_SCHEMA)]).sort("_i", maintain_order=True)
+    rows = pl.concat([listed_rows, checked.cast(NOTE_SCHEMA), by_status.cast(NOTE_SCHEMA)]).sort("_i", maintain_order=True)
     allp = pl.concat([rows, *notes]).with_row_index("_seq").sort("row", "_seq")
     who = ["status", "name", "id_number"] + [c for c in ("file", "sheet") if c in st.columns]  # the file and sheet, when several were read
     at = st.select(who).gather(allp.get_column("_i"))
