@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from functools import cached_property
 from typing import Any, Iterable
 
 from ..core.errors import Problem
@@ -63,8 +64,18 @@ class ParsedRow:
     problems: list[Problem] = field(default_factory=list)
     key: str = ""
     group: tuple = ()
-    info: ApplicantInfo | None = None
+    # the applicant as read (name, subject, category, township, village, id_number; None without a
+    # name or subject): ``info`` is made of it when it is first asked for, most rows never are
+    who: tuple | None = None
     where: str = ""  # the row's file and sheet (the source's name when it is one file of one sheet)
+
+    @cached_property
+    def info(self) -> ApplicantInfo | None:
+        """The applicant, for the reference engine (None without a name or subject)."""
+        return None if self.who is None else ApplicantInfo(**dict(zip(APPLICANT_FIELDS, self.who)))
+
+
+APPLICANT_FIELDS = ("name", "subject", "category", "township", "village", "id_number")  # ParsedRow.who
 
 
 def _hint(raw: str, words: list[str], yr: YearRules, kind: str) -> tuple[str, str]:
@@ -91,124 +102,163 @@ def key_text(raw: str | None) -> str | None:
     return normalise_key(raw)
 
 
-def applicant_key(id_number: str | None, name: str | None, village: str | None) -> str:
-    """身份证号 (upper case) if given, else 姓名 + 村 — each normalised by :func:`key_text`."""
-    idn = key_text(id_number)
-    if idn:
-        return "id:" + idn.upper()
-    return f"nv:{key_text(name) or ''}|{key_text(village) or ''}"
+def applicant_key(id_key: str | None, name_key: str | None, village_key: str | None) -> str:
+    """The applicant a row is of: 身份证号 (upper case) if given, else 姓名 + 村 — each given as
+    :func:`key_text` reads its cell."""
+    if id_key:
+        return "id:" + id_key.upper()
+    return f"nv:{name_key or ''}|{village_key or ''}"
 
 
 def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable[int] | None = None) -> list[ParsedRow]:
-    """Parse rows (all, or the given frame indices) with the reference parser; never stops at a bad row."""
+    """Parse rows (all, or the given frame indices) with the reference parser; never stops at a bad row.
+
+    Everything that depends only on a cell's text (a word's reading and its message, a value, a
+    key) is worked out once per distinct text, and each rule's columns are found once: a roster
+    repeats its words, and a large one may send many rows here."""
     df = roster.frame
-    subj_labels = "、".join(s.label.zh for s in yr.vocabulary.subjects)
-    cat_labels = "、".join(c.label.zh for c in yr.vocabulary.categories)
-    out: list[ParsedRow] = []
     idx_list = list(range(df.height)) if indices is None else list(indices)
-    cols = df.columns
-    col_pos = {c: i for i, c in enumerate(cols)}
+    col_pos = {c: i for i, c in enumerate(df.columns)}
     fx = cmap.fixed
-    subjects: dict[str, str | None] = {}
-    categories: dict[str, str | None] = {}
-    rules_: dict[str, str | None] = {}
-    # parse_value is pure: each distinct (input, text) is parsed once per call
+    # each rule's inputs with the places of the columns that may hold them, in the order read
+    plans: dict[str, list[tuple[InputSpec, list[tuple[str, int]]]]] = {}
+    # what a cell's text says, worked out once per text: (value, problem message)
+    subjects: dict[str, tuple[str | None, tuple[str, str] | None]] = {}
+    categories: dict[str, tuple[str | None, tuple[str, str] | None]] = {}
+    rules_: dict[str, tuple[str | None, tuple[str, str]]] = {}
     memo: dict[tuple[int, str], tuple[Any, Any]] = {}
     claimed_memo: dict[str, tuple[Any, Any]] = {}
+    keys: dict[str | None, str | None] = {None: None}
+    wheres: dict[tuple, str] = {}
 
-    def parse_cell(spec: InputSpec, raw: str) -> tuple[Any, Any]:
-        k = (id(spec), raw)
-        hit = memo.get(k)
-        if hit is None:
-            hit = memo[k] = parse_value(spec, raw)
-        return hit
+    def subject_of(raw: str) -> tuple[str | None, tuple[str, str] | None]:
+        sid = resolve_subject(yr.vocabulary, raw)
+        if sid is not None:
+            return sid, None
+        hint = _hint(raw, [w for s in yr.vocabulary.subjects for w in s.names], yr, "subject")
+        return None, (f"未知主体类型“{raw}”{hint[0]}；可选：{'、'.join(s.label.zh for s in yr.vocabulary.subjects)}",
+                      f"unknown subject type {raw!r}{hint[1]}; expected one of: {', '.join(s.label.en for s in yr.vocabulary.subjects)}")
+
+    def category_of(raw: str) -> tuple[str | None, tuple[str, str] | None]:
+        cid = resolve_category(yr.vocabulary, raw)
+        if cid is not None:
+            return cid, None
+        hint = _hint(raw, [w for c in yr.vocabulary.categories for w in c.names], yr, "category")
+        return None, (f"未知农户类型“{raw}”{hint[0]}；可选：{'、'.join(c.label.zh for c in yr.vocabulary.categories)}",
+                      f"unknown household category {raw!r}{hint[1]}; expected one of: {', '.join(c.label.en for c in yr.vocabulary.categories)}")
+
+    def rule_of(raw: str) -> tuple[str | None, tuple[str, str]]:
+        rid = resolve_rule(yr, raw)
+        hint = ("", "") if rid is not None else _hint(raw, [*yr.rules, *(r.name.zh for r in yr.rules.values())], yr, "rule")
+        return rid, (f"未知奖补项目“{raw}”{hint[0]}；用 `xingxian-subsidy rules list` 查看", f"unknown rule {raw!r}{hint[1]}; see `xingxian-subsidy rules list`")
+
+    def key_of(raw: str | None) -> str | None:
+        k = keys.get(raw, keys)
+        if k is keys:
+            k = keys[raw] = key_text(raw)
+        return k  # type: ignore[return-value]
 
     no_subject_column = rows_without_column(roster, yr, "subject")
+    # only the columns read here are taken out of the frame, a row at a time: the fixed fields and
+    # the rules' inputs, each at its place in that narrower row (a field absent: the roster has no such column)
+    fields = {f: c for f, c in fx.items() if c is not None and c in col_pos}
+    read = sorted({*fields.values(), *(c for cols in cmap.inputs.values() for names in cols.values() for c in names if c in col_pos)},
+                  key=col_pos.__getitem__)
+    df = df.select(read)
+    col_pos = {c: k for k, c in enumerate(read)}
+    p_name, p_village, p_subject, p_rule, p_category, p_project, p_claimed, p_id, p_township = (
+        col_pos[fields[f]] if f in fields else None
+        for f in ("name", "village", "subject", "rule", "category", "project", "claimed", "id_number", "township"))
+    subject_blank = (f"主体类型为空；可选：{'、'.join(s.label.zh for s in yr.vocabulary.subjects)}", "subject type is blank")
+    out: list[ParsedRow] = []
     # one gather of the wanted rows instead of a DataFrame.row call per row
     recs = df.rows() if indices is None else (df[idx_list].rows() if idx_list else [])
     for i, rec in zip(idx_list, recs):
-
-        def cell(fieldname: str, rec: tuple = rec) -> str | None:
-            col = fx.get(fieldname)
-            return rec[col_pos[col]] if col is not None else None
-
         rownum = roster.rows[i]
-        pr = ParsedRow(index=i, row=rownum)
-        src = roster.file[i] if roster.file is not None else roster.source
-        where = src if roster.sheet is None else f"{src}[{roster.sheet[i]}]"
-        pr.where = where
+        place = (roster.file[i] if roster.file is not None else None, roster.sheet[i] if roster.sheet is not None else None)
+        where = wheres.get(place)
+        if where is None:
+            src = place[0] if place[0] is not None else roster.source
+            where = wheres[place] = src if place[1] is None else f"{src}[{place[1]}]"
+        pr = ParsedRow(index=i, row=rownum, where=where)
+        found: list[tuple[str | None, str, str]] = []  # (column, zh, en) of each problem, in order
 
-        def problem(col: str | None, zh: str, en: str, pr: ParsedRow = pr, rownum: int = rownum, where: str = where) -> None:
-            pr.problems.append(Problem(source=where, row=rownum, field=col, message=_t(zh, en)))
-
-        name, village = cell("name"), cell("village")
+        name = rec[p_name] if p_name is not None else None
+        village = rec[p_village] if p_village is not None else None
         if not name:
-            problem(fx["name"], "姓名（主体名称）为空", "name is blank")
-        raw_subject = cell("subject")
-        raw_rule = cell("rule")
-        if raw_rule and raw_rule not in rules_:
-            rules_[raw_rule] = resolve_rule(yr, raw_rule)
+            found.append((fx["name"], "姓名（主体名称）为空", "name is blank"))
+        raw_subject = rec[p_subject] if p_subject is not None else None
+        raw_rule = rec[p_rule] if p_rule is not None else None
+        rule_read = None
+        if raw_rule:
+            rule_read = rules_.get(raw_rule)
+            if rule_read is None:
+                rule_read = rules_[raw_rule] = rule_of(raw_rule)
         if not raw_subject:
             # no 主体类型 column in the row's table and a subsidy the pack does not know: the subject
             # would follow from the subsidy, so the subsidy is the one thing to correct (its message below)
-            if not (no_subject_column[i] and raw_rule and rules_[raw_rule] is None):
-                problem(fx["subject"], f"主体类型为空；可选：{subj_labels}", "subject type is blank")
+            if not (no_subject_column[i] and rule_read is not None and rule_read[0] is None):
+                found.append((fx["subject"], *subject_blank))
         else:
-            if raw_subject not in subjects:
-                subjects[raw_subject] = resolve_subject(yr.vocabulary, raw_subject)
-            pr.subject = subjects[raw_subject]
-            if pr.subject is None:
-                hint = _hint(raw_subject, [w for s in yr.vocabulary.subjects for w in s.names], yr, "subject")
-                problem(fx["subject"], f"未知主体类型“{raw_subject}”{hint[0]}；可选：{subj_labels}",
-                        f"unknown subject type {raw_subject!r}{hint[1]}; expected one of: {', '.join(s.label.en for s in yr.vocabulary.subjects)}")
-        raw_cat = cell("category")
+            read = subjects.get(raw_subject)
+            if read is None:
+                read = subjects[raw_subject] = subject_of(raw_subject)
+            pr.subject = read[0]
+            if read[1] is not None:
+                found.append((fx["subject"], *read[1]))
+        raw_cat = rec[p_category] if p_category is not None else None
         if raw_cat:
-            if raw_cat not in categories:
-                categories[raw_cat] = resolve_category(yr.vocabulary, raw_cat)
-            pr.category = categories[raw_cat]
-            if pr.category is None:
-                hint = _hint(raw_cat, [w for c in yr.vocabulary.categories for w in c.names], yr, "category")
-                problem(fx.get("category"), f"未知农户类型“{raw_cat}”{hint[0]}；可选：{cat_labels}",
-                        f"unknown household category {raw_cat!r}{hint[1]}; expected one of: {', '.join(c.label.en for c in yr.vocabulary.categories)}")
+            read = categories.get(raw_cat)
+            if read is None:
+                read = categories[raw_cat] = category_of(raw_cat)
+            pr.category = read[0]
+            if read[1] is not None:
+                found.append((fx.get("category"), *read[1]))
         if pr.category is not None and pr.subject is not None and pr.subject not in yr.vocabulary.household_subjects:
-            problem(fx.get("category"), *category_not_for(yr, pr.subject))
-        if not raw_rule:
-            problem(fx["rule"], "项目为空：应填规则编号或奖补项目名称", "rule is blank: give a rule id or name")
+            found.append((fx.get("category"), *category_not_for(yr, pr.subject)))
+        if rule_read is None:
+            found.append((fx["rule"], "项目为空：应填规则编号或奖补项目名称", "rule is blank: give a rule id or name"))
         else:
-            pr.rule_id = rules_[raw_rule]
+            pr.rule_id = rule_read[0]
             if pr.rule_id is None:
-                hint = _hint(raw_rule, [*yr.rules, *(r.name.zh for r in yr.rules.values())], yr, "rule")
-                problem(fx["rule"], f"未知奖补项目“{raw_rule}”{hint[0]}；用 `xingxian-subsidy rules list` 查看",
-                        f"unknown rule {raw_rule!r}{hint[1]}; see `xingxian-subsidy rules list`")
-        pr.project = cell("project")
-        raw_claimed = cell("claimed")
+                found.append((fx["rule"], *rule_read[1]))
+        pr.project = rec[p_project] if p_project is not None else None
+        raw_claimed = rec[p_claimed] if p_claimed is not None else None
         if raw_claimed is not None:
             hit = claimed_memo.get(raw_claimed)
             if hit is None:
                 hit = claimed_memo[raw_claimed] = claimed_yuan(raw_claimed, cmap.claimed_unit)
             value, msg = hit
             if msg is not None:
-                problem(fx["claimed"], msg.zh, msg.en)
+                found.append((fx["claimed"], msg.zh, msg.en))
             else:
                 pr.claimed = value
         if pr.rule_id is not None:
-            rule = yr.rules[pr.rule_id]
-            for spec in rule.inputs:
-                for col in cmap.inputs[pr.rule_id].get(spec.name, []):
-                    raw = rec[col_pos[col]]
+            plan = plans.get(pr.rule_id)
+            if plan is None:
+                rule = yr.rules[pr.rule_id]
+                plan = plans[pr.rule_id] = [(spec, [(c, col_pos[c]) for c in cmap.inputs[pr.rule_id].get(spec.name, [])]) for spec in rule.inputs]
+            for spec, cols in plan:
+                for col, at in cols:
+                    raw = rec[at]
                     if raw is None:
                         continue
-                    value, msg = parse_cell(spec, raw)
+                    k = (id(spec), raw)
+                    hit = memo.get(k)
+                    if hit is None:
+                        hit = memo[k] = parse_value(spec, raw)
+                    value, msg = hit
                     if msg is not None:
-                        problem(col, msg.zh, msg.en)
+                        found.append((col, msg.zh, msg.en))
                     else:
                         pr.inputs[spec.name] = value
                     break
-        idn = cell("id_number")
-        pr.key = applicant_key(idn, name, village)
+        if found:
+            pr.problems = [Problem(source=where, row=rownum, field=col, message=_t(zh, en)) for col, zh, en in found]
+        idn, name_key, village_key = key_of(rec[p_id] if p_id is not None else None), key_of(name), key_of(village)
+        pr.key = applicant_key(idn, name_key, village_key)
         pr.group = (pr.key, pr.subject, pr.category)
         if pr.subject is not None and name:
-            pr.info = ApplicantInfo(name=key_text(name) or name, subject=pr.subject, category=pr.category, township=key_text(cell("township")),
-                                    village=key_text(village), id_number=key_text(idn))
+            pr.who = (name_key or name, pr.subject, pr.category, key_of(rec[p_township] if p_township is not None else None), village_key, idn)
         out.append(pr)
     return out

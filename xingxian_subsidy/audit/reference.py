@@ -35,7 +35,7 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
     out: dict[int, RowResult] = {}
     unread: list[ParsedRow] = []  # input errors of a rule tiered on the applicant's total
     for pr in parsed:
-        if pr.problems or pr.info is None or pr.rule_id is None:
+        if pr.problems or pr.who is None or pr.rule_id is None:
             out[pr.index] = RowResult(None, None)
             if pr.rule_id is not None and _on_total(yr, pr.rule_id):
                 unread.append(pr)
@@ -47,7 +47,7 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
     for pr in unread:
         members = groups.get(pr.group)
         if members is not None and any(m.rule_id == pr.rule_id for m in members):
-            members.append(ParsedRow(index=pr.index, row=pr.row, rule_id=pr.rule_id, project=pr.project, group=pr.group, info=members[0].info,
+            members.append(ParsedRow(index=pr.index, row=pr.row, rule_id=pr.rule_id, project=pr.project, group=pr.group, who=members[0].who,
                                      where=pr.where))
             stand_ins.add(pr.index)
     if stand_ins:
@@ -57,16 +57,16 @@ def reference_results(parsed: list[ParsedRow], yr: YearRules, pack: RulePack | N
     # computation (the engine is pure); the line's text never names the applicant
     single: dict[tuple, LineItem] = {}
     for members in groups.values():
-        info = members[0].info
-        assert info is not None
         key = None
         if len(members) == 1:
             m = members[0]
-            key = (m.rule_id, info.subject, info.category, m.project, tuple(sorted((k, repr(v)) for k, v in m.inputs.items())))
+            key = (m.rule_id, m.subject, m.category, m.project, tuple(sorted((k, repr(v)) for k, v in m.inputs.items())))
             if key in single:
                 line = single[key]
                 out[m.index] = RowResult(line.status, line.amount, line)
                 continue
+        info = members[0].info
+        assert info is not None
         claims = [Claim.model_construct(rule=m.rule_id, project=m.project, inputs=m.inputs) for m in members]
         app = ApplicantFile.model_construct(year=yr.year, applicant=info, claims=claims)
         award = compute(app, yr, pack, _row_refs([m.row for m in members], [m.index in stand_ins for m in members], [m.where for m in members]))
