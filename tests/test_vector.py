@@ -548,3 +548,19 @@ def test_a_yes_no_column_with_both_words_is_read_as_plain_yes_no():
 
     df = pl.DataFrame({"both": ["是", "否", None], "yes": ["是", "是", None], "other": ["是", "对", None]})
     assert plain_bool_columns(df, ["both", "yes", "other"]) == {"both", "yes"}
+
+
+def test_a_project_label_written_like_the_engines_own_keys_is_a_project_of_its_own():
+    """The reference engine keys the unlabelled claims of a rule that takes them as one project,
+    and each other unlabelled claim, by keys of its own: a label a user writes — even
+    ``#unlabelled`` or ``#claim1`` — never falls into them, on either path."""
+    frame = pl.DataFrame({
+        "乡镇": ["甲乡"] * 3, "村": ["一村"] * 3, "姓名": ["某牧业公司"] * 3, "主体类型": ["企业"] * 3,
+        "项目": ["标准化肉羊养殖场圈舍奖补", "标准化肉牛养殖场圈舍奖补", "标准化肉牛养殖场圈舍奖补"],
+        "项目标签": [None, "#unlabelled", "#claim0"], "申报金额": [None] * 3, "新建养殖场手续合规合法": ["是"] * 3,
+        "基础母羊存栏": ["300", None, None], "肉牛存栏": [None, "200", "200"], "新建圈舍面积": ["1000", "1500", "1500"]})
+    roster = roster_from_frame(frame)
+    vec = compute_vector(roster, map_columns(roster.frame.columns, YR), YR)
+    ref = _reference(roster)
+    assert [s for s, _ in ref] == ["awarded"] * 3, "three projects: none excludes another"
+    assert list(zip(vec.get_column("line_status").to_list(), vec.get_column("award_fen").to_list())) == ref

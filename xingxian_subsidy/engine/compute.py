@@ -364,14 +364,15 @@ def _keep_highest(group: list[Draft], loser_text: Any, winner_text: Text | None)
         d.use(d.rule.interpretations)
 
 
-def _project_key(d: Draft, i: int) -> str:
+def _project_key(d: Draft, i: int) -> tuple:
     return project_key(d.rule, d.project, i)
 
 
-def _project_name(project: str) -> Text:
+def _project_name(project: tuple) -> Text:
+    """A project (``context.project_key``) as a line names it: its label, or what the unlabelled claims are."""
     if project == UNLABELLED:
         return _t("未填项目标签的各项，按同一项目处理；确属不同项目的请填写项目标签", "the claims without a project label, taken as one project; label separate projects")
-    return _t(project, project)
+    return _t(str(project[-1]), str(project[-1]))
 
 
 def _cross_claim(yr: YearRules, info: ApplicantInfo, drafts: list[Draft]) -> None:

@@ -17,15 +17,17 @@ from .plans import year_plan
 __all__ = ["UNLABELLED", "Context", "Draft", "project_key"]
 
 
-UNLABELLED = "#unlabelled"  # the project of claims without a label that their rule takes as one project
+UNLABELLED = ("unlabelled",)  # the project of claims without a label that their rule takes as one project
 
 
-def project_key(rule: Rule, project: str | None, index: int) -> str:
-    """The project a claim counts in: its label; without one, its own (``#claim<index>``) or, where
-    its rule says so, the one project of all the applicant's unlabelled claims (I-026)."""
+def project_key(rule: Rule, project: str | None, index: int) -> tuple:
+    """The project a claim counts in: its label (``("label", text)``); without one, its own
+    (``("claim", index)``) or, where its rule says so, the one project of all the applicant's
+    unlabelled claims (:data:`UNLABELLED`, I-026). No label a user writes (``#unlabelled``
+    included) is one of the projects made up for claims without one."""
     if project is not None:
-        return project
-    return UNLABELLED if rule.unlabelled_claims == "same_project" else f"#claim{index}"
+        return ("label", project)
+    return UNLABELLED if rule.unlabelled_claims == "same_project" else ("claim", index)
 
 
 @dataclass
