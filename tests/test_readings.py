@@ -435,3 +435,45 @@ def test_a_reading_that_moves_one_rule_of_a_shared_limit_recomputes_the_other_ru
     assert changed.get_column("name").to_list() == ["张三", "张三", "李四"], "张三 is paid the indoor toilet, not the three-cell one"
     assert changed.filter(pl.col("name") == "张三").get_column("change_fen").to_list() == [600000, -500000]
     assert [row["rows"], row["rows_changed"], row["change_fen"]] == [4, 3, int(changed.get_column("change_fen").sum())]
+
+
+def test_a_reading_that_adds_a_rule_sharing_a_limit_counts_the_rows_that_name_it():
+    """A reading may add a rule (or name one otherwise): the rows that name it — unknown under the
+    rules in force — and the rows it shares a limit with are recomputed under it (found in review)."""
+    from xingxian_subsidy.audit.columns import map_columns
+    from xingxian_subsidy.audit.compute import compute_rows
+    from xingxian_subsidy.audit.frame import base_frame
+    from xingxian_subsidy.audit.simulate import reading_impacts, simulate
+    from xingxian_subsidy.pack.overlay import Overlay, OverlayFile
+
+    urn = YR.rules["xzbf8.s5-4.three_cell_or_double_urn"]
+    added = urn.model_dump(mode="json", exclude_defaults=True) | {"id": "xzbf8.s5-4.new_kind", "name": {"zh": "户厕改造补助（新式）", "en": "new kind"}}
+    overlay = Overlay.model_validate({"overlay": {"id": "new-kind", "title": {"zh": "新式户厕", "en": "a new kind of toilet"}, "base_year": 2024},
+                                      "changes": [{"add_rule": added, "document": "xzbf8"}]})
+    _, other = variant(PACK, overlay=OverlayFile(overlay, None, {}))
+    assert "xzbf8.s5-4.indoor_flush" in rules_moved(YR, other)
+    flush, new = "户厕改造补助（室内水冲式）", "户厕改造补助（新式）"
+    roster = roster_from_frame(pl.DataFrame({
+        "乡镇": ["甲乡"] * 3, "村": ["一村"] * 3, "姓名": ["张三", "张三", "李四"], "主体类型": ["农户"] * 3,
+        "农户类型": ["一般户"] * 3, "项目": [flush, new, new], "申报金额": [None] * 3, "乡镇自验合格": ["是"] * 3, "被抽中复验": ["否"] * 3}))
+    cmap = map_columns(roster.frame.columns, YR, roster.source)
+    fixed = base_frame(roster, cmap, YR)
+    c = compute_rows(roster, cmap, YR, PACK, fixed, "vector", lambda *a: None)
+    [row] = reading_impacts(roster, PACK, YR, fixed, c.status, c.fen, alternatives={("I-013", "B"): other}).to_dicts()
+    changed = simulate(roster, PACK, YR, other, full=True).changed
+    assert changed.get_column("change_fen").to_list() == [-200000, 500000, 500000], "张三 is paid the new kind instead; 李四 is paid it"
+    assert [row["rows"], row["rows_changed"], row["change_fen"]] == [3, changed.height, int(changed.get_column("change_fen").sum())]
+
+
+def test_the_sheet_holds_when_a_row_the_reading_does_not_move_sends_its_applicant_to_the_reference_engine():
+    """An unmoved row the vector path cannot read (1,000) sends its whole applicant to the reference
+    engine in the whole roster, not in the reading's rows: both paths agree row by row, a project
+    labelled like the engine's own keys included (found in review)."""
+    roster = roster_from_frame(pl.DataFrame({
+        "乡镇": ["甲乡"] * 3, "村": ["一村"] * 3, "姓名": ["甲社"] * 3, "主体类型": ["合作社"] * 3,
+        "项目": ["设施蔬菜项目建设补贴", "绿色蔬菜基地种苗补贴", "食用菌保险保费补贴"], "项目标签": ["#unlabelled", None, None],
+        "申报金额": ["1", "1", "1,000"], "建设成本": ["3000000", None, None], "属于绿色蔬菜基地": [None, "是", None],
+        "种苗株数": [None, "5000000", None], "食用菌保险保费": [None, None, "20000"]}))
+    sheet = {(r["entry"], r["alternative"]): [r["rows_changed"], r["change_fen"]] for r in audit(roster, PACK, year=2024).readings.to_dicts()}
+    slow = _sheet_the_slow_way(roster, YR)
+    assert {k: v for k, v in sheet.items()} == {k: [slow[k]["rows_changed"], slow[k]["change_fen"]] for k in sheet}

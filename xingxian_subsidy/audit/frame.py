@@ -11,7 +11,7 @@ from .columns import ColumnMap, resolve_rule
 from .parse import CLAIMED_SPEC, CLAIMED_WAN_SPEC, claimed_yuan
 from .read import Roster
 
-__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_texts", "rows_of_applicants_where_differs", "same_cell_words",
+__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_texts", "rows_of_applicants_where_differs", "rule_ids", "same_cell_words",
            "subject_category_code"]
 
 
@@ -60,7 +60,8 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     ).with_columns(
         pl.col("subject_raw").replace_strict(subj_map, default=None).alias("subject"),
         pl.col("category_raw").replace_strict(cat_map, default=None).alias("category"),
-        pl.col("rule_raw").replace_strict(_rule_ids(roster.frame, fx.get("rule"), yr), default=None, return_dtype=pl.String).alias("rule"),
+        pl.col("rule_raw").replace_strict(rule_ids(roster.frame.get_column(fx["rule"]) if fx.get("rule") else None, yr), default=None,
+                                          return_dtype=pl.String).alias("rule"),
         pl.when(pl.col("id_number").is_not_null()).then(pl.lit("id:") + pl.col("id_number"))
         .otherwise(pl.lit("nv:") + pl.col("name").fill_null("") + pl.lit("|") + pl.col("village").fill_null("")).alias("key"),
     )
@@ -110,11 +111,11 @@ def key_texts(cells: pl.Series) -> pl.Series:
 _INVISIBLE = r"[\x{00ad}\x{034f}\x{061c}\x{115f}\x{1160}\x{17b4}\x{17b5}\x{180b}-\x{180f}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{206f}\x{3164}\x{fe00}-\x{fe0f}\x{feff}\x{ffa0}]"
 
 
-def _rule_ids(frame: pl.DataFrame, column: str | None, yr: YearRules) -> dict[str, str | None]:
-    """Each distinct rule cell → its rule id by ``columns.resolve_rule`` (None: unknown)."""
-    if column is None:
+def rule_ids(cells: pl.Series | None, yr: YearRules) -> dict[str, str | None]:
+    """Each distinct rule cell → the rule it names under ``yr`` (``columns.resolve_rule``; None: unknown)."""
+    if cells is None:
         return {}
-    return {raw: resolve_rule(yr, raw) for raw in frame.get_column(column).drop_nulls().unique().to_list()}
+    return {raw: resolve_rule(yr, raw) for raw in cells.drop_nulls().unique().to_list()}
 
 
 def _key_hash(key: pl.Series) -> pl.Series:

@@ -32,7 +32,7 @@ from ..pack.loader import RulePack, YearRules
 from ..pack.semantics import word_maps
 from .columns import map_columns
 from .compute import compute_rows
-from .frame import base_frame, same_cell_words
+from .frame import base_frame, rule_ids, same_cell_words
 from .read import Roster, read_roster
 from .summaries import tier_labels
 
@@ -232,34 +232,50 @@ def recompute_readings(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.
     # roster recomputed). Several readings often move the same rules (every livestock shed, say):
     # their rows are taken apart once, with their fixed columns, which need not be read again when
     # the reading reads the roster's words as the rules in force do.
-    jobs: list[tuple[ReadingRun, frozenset[str] | None, YearRules]] = []
+    # A reading that reads the roster's words otherwise (it adds or renames a rule) may move rows
+    # that name a rule only it knows: the rule each row names under it counts too, and its rows
+    # are read afresh under it (their subset is its own).
+    Key = tuple[frozenset[str], int | None]
+    jobs: list[tuple[ReadingRun, Key | None, YearRules]] = []
+    named: dict[int, pl.Series] = {}  # id(reading) → the rule each row names under it (words read otherwise)
     for (entry, alt_id), other in (alternatives if alternatives is not None else alternative_years(yr)).items():
         alt = next(a for a in yr.alternatives[entry] if a.id == alt_id)
         moved = rules_moved(yr, other)
         run = ReadingRun({"entry": entry, "title": yr.interpretations[entry].title.get(lang), "alternative": alt_id,
                           "label": alt.label.get(lang)})
-        jobs.append((run, frozenset(moved if moved is not None else present) if moved is None or moved & present else None, other))
+        alike = same_cell_words(yr, other)
+        known = present
+        if not alike:
+            named[id(other)] = fixed.get_column("rule_raw").replace_strict(rule_ids(fixed.get_column("rule_raw"), other), default=None,
+                                                                           return_dtype=pl.String)
+            known = present | set(named[id(other)].drop_nulls().unique().to_list())
+        touches = moved is None or bool(moved & known)
+        key = (frozenset(moved if moved is not None else known), None if alike else id(other)) if touches else None
+        jobs.append((run, key, other))
     # each subset is taken when first wanted and let go when its last reading is done (a roster's
     # worth of rows need not be held twice over)
-    parts: dict[frozenset[str], tuple[int, pl.Series, Roster, pl.DataFrame]] = {}
-    users = Counter(rules for _, rules, _ in jobs if rules is not None)
+    parts: dict[Key, tuple[int, pl.Series, Roster, pl.DataFrame | None]] = {}
+    users = Counter(key for _, key, _ in jobs if key is not None)
     lock = threading.Lock()
 
-    def recompute(job: tuple[ReadingRun, frozenset[str] | None, YearRules]) -> ReadingRun:
-        run, rules, other = job
-        if rules is None:
+    def recompute(job: tuple[ReadingRun, Key | None, YearRules]) -> ReadingRun:
+        run, key, other = job
+        if key is None:
             return run
+        rules, otherwise = key
         with lock:
-            if rules not in parts:
+            if key not in parts:
                 at = fixed.get_column("rule").is_in(list(rules)).fill_null(False)
+                if otherwise is not None:
+                    at = at | named[otherwise].is_in(list(rules)).fill_null(False)
                 applicants = int(fixed.get_column("aid").is_in(fixed.get_column("aid").filter(at).unique().implode()).sum())
-                parts[rules] = (applicants, at, _subset(roster, at), fixed.filter(at))
-            run.rows, run.mask, rows, rows_fixed = parts[rules]
-        run.part = _computed(rows, other, pack, lambda *a: None, rows_fixed if same_cell_words(yr, other) else None)
+                parts[key] = (applicants, at, _subset(roster, at), fixed.filter(at) if otherwise is None else None)
+            run.rows, run.mask, rows, rows_fixed = parts[key]
+        run.part = _computed(rows, other, pack, lambda *a: None, rows_fixed)
         with lock:
-            users[rules] -= 1
-            if not users[rules]:
-                del parts[rules]
+            users[key] -= 1
+            if not users[key]:
+                del parts[key]
         return run
 
     # two at a time: much of a recomputation is Python that leaves a core idle (polars releases the
