@@ -39,3 +39,23 @@ def test_a_failing_stage_leaves_no_thread_behind(pack, monkeypatch):
 def test_the_default_year_is_the_packs_latest(pack):
     report = pipeline.audit(ROSTER, pack)
     assert report.stamp["year"] == pack.latest_year
+
+
+def test_rules_made_for_one_roster_are_let_go_with_it():
+    """The words, plans and alternative readings worked out for a YearRules are kept only while it
+    lives: the rules an audit narrows to one roster (``scope.apply``) are not kept for ever by them
+    (``columns.header_words`` once held each one, found in review)."""
+    import dataclasses
+    import gc
+    import weakref
+
+    from xingxian_subsidy.audit.columns import header_words
+    from xingxian_subsidy.engine.plans import year_plan
+    from xingxian_subsidy.pack.loader import alternative_years, load_rules
+
+    yr = dataclasses.replace(load_rules().for_year(2024))  # a YearRules of its own, as scope.apply makes one
+    header_words(yr), year_plan(yr), alternative_years(yr)
+    gone = weakref.ref(yr)
+    del yr
+    gc.collect()
+    assert gone() is None

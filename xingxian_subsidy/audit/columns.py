@@ -13,6 +13,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from ..core.errors import InputError, Problem
+from ..core.memo import per_object
 from ..core.money import PERCENT, YUAN
 from ..pack import semantics
 from ..pack.loader import YearRules
@@ -143,16 +144,16 @@ class HeaderWords:
         return t in self.units
 
 
-_WORDS: dict[int, tuple[object, HeaderWords]] = {}
+_WORDS: dict[int, tuple[weakref.ref, HeaderWords]] = {}  # id(yr) → its words, while it lives
 
 
 def header_words(yr: YearRules | None) -> HeaderWords:
     """The :class:`HeaderWords` of a year's rules (the template's words alone when ``yr`` is None);
     worked out once per YearRules."""
-    if yr is not None:
-        hit = _WORDS.get(id(yr))
-        if hit is not None and hit[0] is yr:
-            return hit[1]
+    return per_object(_WORDS, yr, lambda: _header_words(yr)) if yr is not None else _header_words(None)
+
+
+def _header_words(yr: YearRules | None) -> HeaderWords:
     units = {YUAN, WAN_YUAN, PERCENT}
     if yr is not None:
         units.update(u for spelt in yr.vocabulary.unit_spellings().values() for u in spelt)
@@ -169,9 +170,6 @@ def header_words(yr: YearRules | None) -> HeaderWords:
     words = HeaderWords(fields=fields, inputs=inputs, units=units_n,
                         totals=tuple(_compact(w) for w in roster.totals) if roster else (),
                         notes=tuple(_compact(w) for w in roster.notes) if roster else ())
-    if yr is not None:
-        _WORDS[id(yr)] = (yr, words)
-        weakref.finalize(yr, _WORDS.pop, id(yr), None).atexit = False
     return words
 
 

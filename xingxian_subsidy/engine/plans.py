@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import Any, Callable
 from weakref import WeakValueDictionary
 
+from ..core.memo import per_object
 from ..core.money import SHARE, num_text, pct_text
 from ..core.text import Text
 from ..pack.formulas import TierTable
@@ -220,13 +221,9 @@ class YearPlan:
         return rids if rids is not None else [rid for rid, r in yr.rules.items() if subject in r.subjects]
 
 
-_YEAR_PLANS: dict[int, YearPlan] = {}  # id(yr) → plan, while that YearRules lives
+_YEAR_PLANS: dict[int, tuple[weakref.ref, YearPlan]] = {}  # id(yr) → plan, while that YearRules lives
 
 
 def year_plan(yr: YearRules) -> YearPlan:
     """The plans of a year's rules (made at first use, dropped with the YearRules)."""
-    plan = _YEAR_PLANS.get(id(yr))
-    if plan is None or plan.yr() is not yr:
-        plan = _YEAR_PLANS[id(yr)] = YearPlan(yr)
-        weakref.finalize(yr, _YEAR_PLANS.pop, id(yr), None).atexit = False
-    return plan
+    return per_object(_YEAR_PLANS, yr, lambda: YearPlan(yr))

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..core.errors import Problem, RuleDataError, YearNotCovered
+from ..core.memo import per_object
 from ..core.text import Text
 from ..core.yamlio import LoadFailure, line_for, load_with_lines
 from .checks import check_guides, problem_at, roster_problems, rule_refs, value_problems
@@ -513,13 +514,8 @@ def alternative_years(yr: YearRules, entries: Collection[str] | None = None) -> 
     entry's alternatives are worked out once per YearRules (the loader has checked that every
     alternative applies cleanly).
     """
-    import weakref
 
-    hit = _ALTERNATIVES.get(id(yr))
-    if hit is None or hit[0]() is not yr:
-        hit = _ALTERNATIVES[id(yr)] = (weakref.ref(yr), {})
-        weakref.finalize(yr, _ALTERNATIVES.pop, id(yr), None).atexit = False
-    done = hit[1]
+    done = per_object(_ALTERNATIVES, yr, dict)
     out: dict[tuple[str, str], YearRules] = {}
     for entry in yr.alternatives:
         if entry in yr.readings or (entries is not None and entry not in entries):
