@@ -11,7 +11,7 @@ from .columns import ColumnMap, resolve_rule
 from .parse import CLAIMED_SPEC, CLAIMED_WAN_SPEC, claimed_yuan
 from .read import Roster
 
-__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_texts", "rows_of_applicants_where_differs", "rule_ids", "same_cell_words",
+__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_columns", "key_texts", "rows_of_applicants_where_differs", "rule_ids", "same_cell_words",
            "subject_category_code"]
 
 
@@ -40,7 +40,7 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     n, rows = roster.frame.height, roster.rows
     # row numbers rise strictly: from 2 to n + 1 they are every number (no blank row was dropped)
     contiguous = roster.sheet is None and (not rows or (rows[0] == 2 and rows[-1] == n + 1))
-    keys = {f: key_texts(roster.frame.get_column(fx[f])) if fx.get(f) is not None else None for f in ("township", "village", "name", "id_number")}
+    keys = dict(zip(("township", "village", "name", "id_number"), key_columns(roster.frame, [fx.get(f) for f in ("township", "village", "name", "id_number")])))
 
     def key_or_null(fieldname: str) -> pl.Expr:
         s = keys[fieldname]
@@ -105,6 +105,14 @@ def key_texts(cells: pl.Series) -> pl.Series:
     at = odd.arg_true()
     fixed = cells.gather(at).to_frame("c").select(_key_text(pl.col("c"))).to_series()
     return cells.scatter(at, fixed)
+
+
+def key_columns(frame: pl.DataFrame, columns: list[str | None]) -> list[pl.Series | None]:
+    """:func:`key_texts` of several columns (None: no such column), the search for cells that are
+    not plain made over all of them at once (one polars run, every core); nearly always none is."""
+    named = sorted({c for c in columns if c is not None})
+    odd = dict(zip(named, frame.select(pl.col(c).str.contains(_PLAIN_KEY).not_().any().alias(f"k{j}") for j, c in enumerate(named)).row(0))) if named else {}
+    return [None if c is None else key_texts(frame.get_column(c)) if odd[c] else frame.get_column(c) for c in columns]
 
 
 # the characters parse.key_text removes (core.inputforms.normalise_key), as a polars pattern
