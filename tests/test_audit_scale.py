@@ -103,3 +103,28 @@ def test_an_applicant_with_an_unreadable_row_past_the_budget_is_not_explained(pa
     assert statuses[0] == "bad_input" and "match" not in statuses  # the others wait on it (a tier on the total)
     assert rep.stamp["rows_explained_by_engine"] == (n - 1 if explained else 0)
     assert rep.stamp["problem_rows_without_itemised_reason"] == (0 if explained else n - 1)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_row_with_two_messages_across_rows_gives_both_in_order(pack, tmp_path, lang):
+    """An invalid 身份证号 written under two names: each of its rows carries both messages, the
+    invalid number's first (the passes' order), in its reason and in the problem list; a row with
+    one message, that one alone."""
+    path = _roster(tmp_path, 3)
+    with path.open(encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    j = header.index("身份证号")
+    rows[0][j] = rows[1][j] = rows[0][j][:-1] + ("0" if rows[0][j][-1] != "0" else "1")  # a wrong check digit, two rows
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    invalid, dup = ("校验位有误", "对应不同姓名") if lang == "zh" else ("check digit", "different names")
+    sep = "；" if lang == "zh" else "; "
+    for limit in (0, 1000):  # the messages alone (no row explained), and before the engine's explanation
+        rep = audit(path, pack, lang=lang, readings=False, explain_limit=limit)
+        reasons = rep.rows.get_column("reason").to_list()
+        for r in reasons[:2]:
+            parts = r.split(sep)
+            assert invalid in parts[0] and dup in parts[1] and (len(parts) == 2 if limit == 0 else len(parts) > 2), r
+        assert reasons[2] is None, "the third row's number is valid and its own: it matches"
+        messages = rep.issues.filter(rep.issues.get_column("row") <= 3).get_column("message").to_list()
+        assert [invalid in m for m in messages] == [True, False, True, False] and [dup in m for m in messages] == [False, True, False, True]

@@ -236,10 +236,18 @@ def reason_texts(st: pl.DataFrame, plan: Explanations, computed: Computed, bad_r
     sep = "；" if lang == "zh" else "; "
     special = sorted(set(computed.problems) | set(computed.lines))
     if bad_rows.height:
-        place = pl.DataFrame({"_i": plan.want}, schema={"_i": pl.Int64}).with_row_index("_k")
-        alone = (bad_rows.filter(~pl.col("_i").is_in(pl.Series(special, dtype=pl.Int64).implode()))
-                 .group_by("_i", maintain_order=True).agg(pl.col(lang).str.join(sep)).join(place, on="_i", how="inner"))
-        reasons = reasons.scatter(alone.get_column("_k"), alone.get_column(lang))
+        # the messages are in row order (checks.input_errors): a row's are one run, nearly always of one
+        alone = bad_rows.filter(~pl.col("_i").is_in(pl.Series(special, dtype=pl.Int64).implode())).select("_i", lang)
+        i = pl.col("_i")
+        one = alone.filter(i.ne_missing(i.shift(1)) & i.ne_missing(i.shift(-1)))
+        several = alone.filter(i.eq_missing(i.shift(1)) | i.eq_missing(i.shift(-1))).group_by("_i", maintain_order=True).agg(pl.col(lang).str.join(sep))
+        alone = pl.concat([one, several])
+        # each row's place among the rows wanted (both in row order)
+        want = pl.Series(plan.want, dtype=pl.Int64)
+        k = want.search_sorted(alone.get_column("_i"))
+        hit = k < len(want)
+        hit = hit & want.gather(k.clip(0, len(want) - 1)).eq(alone.get_column("_i"))
+        reasons = reasons.scatter(k.filter(hit), alone.get_column(lang).filter(hit))
         bad_rows = bad_rows.filter(pl.col("_i").is_in(pl.Series(special, dtype=pl.Int64).implode()))
     if not special:
         return wanted, reasons
