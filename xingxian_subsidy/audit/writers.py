@@ -11,6 +11,7 @@ place, the CSV set (report, ``.issues.csv``, ``.summary.csv``, ``.stamp.json``) 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable
@@ -182,7 +183,9 @@ def write_report(report: AuditReport, out: Path | str, *, show_id: bool = False,
 
         def write_stamp(tmp: Path) -> None:
             # the stamp names the very files of its run: a sidecar from another run does not match
-            stamp = {**report.stamp, "files": {name: file_sha256(path) for name, path in written.items()}}
+            # (the files hashed side by side: a report of every row a problem runs to gigabytes)
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                stamp = {**report.stamp, "files": dict(zip(written, pool.map(file_sha256, written.values())))}
             tmp.write_text(json.dumps(stamp, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
         issues_path, summary_path, stamp_path = (out.with_name(out.stem + s) for s in (".issues.csv", ".summary.csv", ".stamp.json"))
