@@ -123,29 +123,23 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
     # each rule's inputs with the places of the columns that may hold them, in the order read
     plans: dict[str, list[tuple[InputSpec, list[tuple[str, int]]]]] = {}
     # what a cell's text says, worked out once per text: (value, problem message)
-    subjects: dict[str, tuple[str | None, tuple[str, str] | None]] = {}
-    categories: dict[str, tuple[str | None, tuple[str, str] | None]] = {}
+    words: dict[tuple[str, str], tuple[str | None, tuple[str, str] | None]] = {}  # (kind, text) → (id, message)
     rules_: dict[str, tuple[str | None, tuple[str, str]]] = {}
     memo: dict[tuple[int, str], tuple[Any, Any]] = {}
     claimed_memo: dict[str, tuple[Any, Any]] = {}
     keys: dict[str | None, str | None] = {None: None}
     wheres: dict[tuple, str] = {}
 
-    def subject_of(raw: str) -> tuple[str | None, tuple[str, str] | None]:
-        sid = resolve_subject(yr.vocabulary, raw)
-        if sid is not None:
-            return sid, None
-        hint = _hint(raw, [w for s in yr.vocabulary.subjects for w in s.names], yr, "subject")
-        return None, (f"未知主体类型“{raw}”{hint[0]}；可选：{'、'.join(s.label.zh for s in yr.vocabulary.subjects)}",
-                      f"unknown subject type {raw!r}{hint[1]}; expected one of: {', '.join(s.label.en for s in yr.vocabulary.subjects)}")
-
-    def category_of(raw: str) -> tuple[str | None, tuple[str, str] | None]:
-        cid = resolve_category(yr.vocabulary, raw)
-        if cid is not None:
-            return cid, None
-        hint = _hint(raw, [w for c in yr.vocabulary.categories for w in c.names], yr, "category")
-        return None, (f"未知农户类型“{raw}”{hint[0]}；可选：{'、'.join(c.label.zh for c in yr.vocabulary.categories)}",
-                      f"unknown household category {raw!r}{hint[1]}; expected one of: {', '.join(c.label.en for c in yr.vocabulary.categories)}")
+    def word_of(kind: str, raw: str) -> tuple[str | None, tuple[str, str] | None]:
+        """A subject type or household category as written: its id, or the message naming it."""
+        items, resolve, zh, en = ((yr.vocabulary.subjects, resolve_subject, "主体类型", "subject type") if kind == "subject"
+                                  else (yr.vocabulary.categories, resolve_category, "农户类型", "household category"))
+        found = resolve(yr.vocabulary, raw)
+        if found is not None:
+            return found, None
+        hint = _hint(raw, [w for x in items for w in x.names], yr, kind)
+        return None, (f"未知{zh}“{raw}”{hint[0]}；可选：{'、'.join(x.label.zh for x in items)}",
+                      f"unknown {en} {raw!r}{hint[1]}; expected one of: {', '.join(x.label.en for x in items)}")
 
     def rule_of(raw: str) -> tuple[str | None, tuple[str, str]]:
         rid = resolve_rule(yr, raw)
@@ -200,17 +194,17 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
             if not (no_subject_column[i] and rule_read is not None and rule_read[0] is None):
                 found.append((fx["subject"], *subject_blank))
         else:
-            read = subjects.get(raw_subject)
+            read = words.get(("subject", raw_subject))
             if read is None:
-                read = subjects[raw_subject] = subject_of(raw_subject)
+                read = words["subject", raw_subject] = word_of("subject", raw_subject)
             pr.subject = read[0]
             if read[1] is not None:
                 found.append((fx["subject"], *read[1]))
         raw_cat = rec[p_category] if p_category is not None else None
         if raw_cat:
-            read = categories.get(raw_cat)
+            read = words.get(("category", raw_cat))
             if read is None:
-                read = categories[raw_cat] = category_of(raw_cat)
+                read = words["category", raw_cat] = word_of("category", raw_cat)
             pr.category = read[0]
             if read[1] is not None:
                 found.append((fx.get("category"), *read[1]))
