@@ -379,3 +379,23 @@ def test_a_percentage_above_100_is_refused_and_100_is_accepted(tmp_path):
     for rate in ("100.01", "850"):
         assert results[rate].returncode == 2
         assert "survival_rate" in results[rate].stderr and "百分数不能超过 100" in results[rate].stderr
+
+
+@pytest.mark.parametrize("kind", [ValueError, type("PanicException", (BaseException,), {})])
+def test_an_unforeseen_error_is_named_by_its_kind_with_exit_70_never_a_traceback(kind, monkeypatch, capsys):
+    """A bug, or a panic inside a compiled library (polars raises pyo3's PanicException, which is a
+    BaseException): the kind only, exit 70 — not a traceback, and not what the user typed."""
+    import importlib
+
+    cli_app = importlib.import_module("xingxian_subsidy.cli.app")  # the module (the package's ``app`` is the Typer object)
+
+    def boom():
+        raise kind("141123199001011234 张三")
+
+    monkeypatch.setattr(cli_app, "app", boom)
+    monkeypatch.delenv("XINGXIAN_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        cli_app.run()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 70 and kind.__name__ in err and "内部错误" in err
+    assert "Traceback" not in err and "张三" not in err and "1411231990" not in err

@@ -146,7 +146,7 @@ def run() -> None:
         app()
     except (SystemExit, KeyboardInterrupt):
         raise
-    except Exception as exc:
+    except BaseException as exc:  # a library's panic (pyo3's PanicException) is not an Exception
         if os.environ.get("XINGXIAN_DEBUG"):
             raise
         print(f"内部错误（{type(exc).__name__}）：这是本工具的缺陷，请报告（不必附上输入内容）。"
