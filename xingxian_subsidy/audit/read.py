@@ -506,7 +506,9 @@ def _concat(parts: list[_Part]) -> pl.DataFrame:
             if name != c and name not in p.frame.columns:
                 rename[c] = name
         frames.append(p.frame.rename(rename))
-    return pl.concat(frames, how="diagonal")
+    # one chunk per column: polars 2.1 can panic formatting text from columns chunked apart
+    # (tests/test_form_rosters.py, two workbooks audited together)
+    return pl.concat(frames, how="diagonal", rechunk=True)
 
 
 def _text_columns(df: pl.DataFrame, source: str) -> pl.DataFrame:
