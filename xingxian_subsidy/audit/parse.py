@@ -231,7 +231,7 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
             plan = plans.get(pr.rule_id)
             if plan is None:
                 rule = yr.rules[pr.rule_id]
-                plan = plans[pr.rule_id] = [(spec, [(c, col_pos[c]) for c in cmap.inputs[pr.rule_id].get(spec.name, [])]) for spec in rule.inputs]
+                plan = plans[pr.rule_id] = [(spec, [(c, col_pos[c]) for c in cmap.inputs[pr.rule_id].get(spec.name, []) if c in col_pos]) for spec in rule.inputs]
             for spec, cols in plan:
                 for col, at in cols:
                     raw = rec[at]
