@@ -245,3 +245,19 @@ def test_rows_of_applicants_whose_values_differ(pairs):
         by_aid.setdefault(a, set()).add(v)
     expected = [i for i, (a, _) in enumerate(pairs) if len(by_aid[a]) > 1]
     assert rows_of_applicants_where_differs(aid, values).to_list() == expected
+
+
+def test_a_quantity_whose_award_no_report_can_hold_is_that_rows_input_error() -> None:
+    """10^15 亩 (the largest quantity a user may type) times a rate is more 分 than a report's column
+    holds: the row is 输入有误, naming the cell to check, on both paths — not an overflow (found by
+    the fuzz test above)."""
+    cells = BASE.to_dict(as_series=False)
+    k = cells["项目"].index("中药材种植补贴")
+    cells["本片种植面积"][k] = "1000000000000000"
+    roster = roster_from_frame(pl.DataFrame(cells, schema={c: pl.String for c in BASE.columns}), source="fuzz.csv")
+    _both(roster)
+    rep = audit(roster, PACK)
+    row = roster.rows[k]
+    assert rep.rows.filter(pl.col("row") == row).get_column("status").to_list() == ["bad_input"]
+    said = rep.issues.filter(pl.col("row") == row)
+    assert said.get_column("column").to_list() == ["本片种植面积"] and "超出可处理的范围" in said.get_column("message")[0]

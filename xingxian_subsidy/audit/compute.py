@@ -10,15 +10,16 @@ from typing import Callable
 import polars as pl
 
 from ..core.errors import Problem
+from ..core.money import fmt_yuan
 from ..engine.models import LineItem
 from ..pack.loader import RulePack, YearRules
 from .columns import ColumnMap
 from .parse import ParsedRow, parse_rows
 from .read import Roster
-from .reference import reference_in_chunks
+from .reference import RowResult, reference_in_chunks
 from .vector import compute_vector
 
-__all__ = ["ENGINES", "Computed", "compute_rows"]
+__all__ = ["ENGINES", "MAX_FEN", "Computed", "compute_rows"]
 
 ENGINES = ("vector", "reference")
 
@@ -52,8 +53,30 @@ class Computed:
     problem_rows: int
 
 
+# The largest amount a report holds, in 分 (its columns are Int64): 92,233,720,368,547,758.07 元,
+# far past the audited range (core.money: amounts up to 10^12 元), within reach only of quantities
+# near the largest a user may type (10^15) times a rate.
+MAX_FEN = 2**63 - 1
+
+
 def _fen(amount: Decimal | None) -> int | None:
     return None if amount is None else int(amount * 100)
+
+
+def _beyond(p: ParsedRow, line: LineItem, cmap: ColumnMap) -> Problem:
+    """A line whose amount a report cannot hold, as the row's input error, on the column of the
+    largest quantity it used (the one to check)."""
+    def size(value: str) -> Decimal:
+        try:
+            return abs(Decimal(value))
+        except ArithmeticError:
+            return Decimal(0)
+
+    used = max(line.inputs, key=lambda u: size(u.value), default=None)
+    cols = cmap.inputs.get(line.rule_id, {}).get(used.name, []) if used is not None else []
+    return Problem(source=p.where, row=p.row, field=cols[0] if cols else cmap.fixed.get("rule"), message={
+        "zh": f"核定金额 {fmt_yuan(line.amount)} 元超出可处理的范围：请核对本行填写的数量",
+        "en": f"the recomputed amount {fmt_yuan(line.amount)} yuan is beyond what can be handled: check this row's quantities"})
 
 
 def compute_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, pack: RulePack, base: pl.DataFrame, engine: str,
@@ -84,6 +107,12 @@ def compute_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, pack: RulePack,
         # a fallback row's whole applicant group goes to the reference engine (cross-row limits)
         problem_rows = sum(1 for p in parsed if p.problems)
         res = reference_in_chunks(parsed, yr, pack, tick)
+        for p in parsed:
+            r = res.get(p.index)
+            if r is not None and r.line is not None and abs(_fen(r.amount) or 0) > MAX_FEN:
+                p.problems = [*p.problems, _beyond(p, r.line, cmap)]
+                res[p.index] = RowResult(None, None)
+                problem_rows += 1
         idx = sorted(res)
         if idx:
             status = status.scatter(idx, pl.Series([res[i].line_status for i in idx], dtype=pl.String))
