@@ -18,6 +18,7 @@ round's ratio is printed (the goal is ≤ 4× in every round), then the medians 
     .venv/bin/python benchmarks/bench_audit.py                     # 1,000,000 rows, 3 rounds
     .venv/bin/python benchmarks/bench_audit.py --rows 200000 --rounds 2 --rosters half all
     .venv/bin/python benchmarks/bench_audit.py --rows 200000 --profile all   # time per stage, in process
+    .venv/bin/python benchmarks/bench_audit.py --against /path/to/before/.venv/bin/python  # before and after, in turns
 """
 
 from __future__ import annotations
@@ -129,17 +130,41 @@ def profile(path: Path) -> None:
         print(f"  {name:<18} {s:8.3f}s")
 
 
+def compare(paths: dict[str, Path], other: str, rounds: int, rows: int) -> None:
+    """Each round: the bare read, then the audit by ``other``'s checkout and by this one, on every roster."""
+    this: dict[str, list[float]] = {k: [] for k in paths}
+    that: dict[str, list[float]] = {k: [] for k in paths}
+    reads: dict[str, list[float]] = {k: [] for k in paths}
+    for rnd in range(1, rounds + 1):
+        for kind, path in paths.items():
+            reads[kind].append(bench_roster.measure_fresh("read", path, 1)[0])
+            that[kind].append(bench_roster.measure_fresh("audit", path, 1, python=other)[0])
+            this[kind].append(bench_roster.measure_fresh("audit", path, 1)[0])
+            print(f"round {rnd} {kind:<5} read {reads[kind][-1]:7.3f}s  audit A {that[kind][-1]:7.3f}s  B {this[kind][-1]:7.3f}s", flush=True)
+    print(f"\n{rows:,} rows, {rounds} interleaved rounds; A = {other}, B = {sys.executable}")
+    print("| roster | bare read s | A audit s | A ÷ read | B audit s | B ÷ read | B ÷ A |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for kind in paths:
+        r, a, b = (statistics.median(x[kind]) for x in (reads, that, this))
+        print(f"| {kind} | {r:.3f} | {a:.3f} | {a / r:.1f}× | {b:.3f} | {b / r:.1f}× | {b / a:.2f}× |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--rosters", nargs="*", default=list(ROSTERS), choices=ROSTERS)
     ap.add_argument("--profile", choices=ROSTERS, help="time one roster's stages in process instead")
+    ap.add_argument("--against", metavar="PYTHON", help="another checkout's interpreter (the code before a change): its audit runs "
+                    "in turns with this one's on the same rosters, and the table gives both and their ratio")
     args = ap.parse_args()
     if args.profile:
         profile(ensure(args.profile, args.rows))
         return
     paths = {k: ensure(k, args.rows) for k in args.rosters}
+    if args.against:
+        compare(paths, args.against, args.rounds, args.rows)
+        return
     ratios: dict[str, list[float]] = {k: [] for k in paths}
     reads: dict[str, list[float]] = {k: [] for k in paths}
     audits: dict[str, list[float]] = {k: [] for k in paths}

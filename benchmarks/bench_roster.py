@@ -222,17 +222,19 @@ def main() -> None:
         out.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
 
 
-def measure_fresh(task: str, path: Path, runs: int) -> tuple[float, float]:
-    """Like measure, but each run's peak memory is read from a wrapper that reports its own child."""
+def measure_fresh(task: str, path: Path, runs: int, python: str = PY) -> tuple[float, float]:
+    """Like measure, but each run's peak memory is read from a wrapper that reports its own child.
+    ``python``: the interpreter to run it with (another checkout's, to compare: ``audit`` runs the
+    ``xingxian-subsidy`` beside it)."""
     times, mems = [], []
     for _ in range(runs):
         code = (
             "import resource, subprocess, sys\n"
-            f"p = subprocess.run([{PY!r}, {__file__!r}, '--child', {task!r}, {str(path)!r}], capture_output=True, text=True)\n"
+            f"p = subprocess.run([{python!r}, {__file__!r}, '--child', {task!r}, {str(path)!r}], capture_output=True, text=True)\n"
             "if p.returncode: sys.stderr.write(p.stderr); sys.exit(1)\n"
             "print(p.stdout.strip().splitlines()[-1], resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
         )
-        out = subprocess.run([PY, "-c", code], capture_output=True, text=True)
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True)
         if out.returncode:
             raise SystemExit(f"{task} failed on {path}:\n{out.stderr}")
         t, m = out.stdout.split()
