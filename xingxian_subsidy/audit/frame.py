@@ -11,7 +11,7 @@ from .columns import ColumnMap, resolve_rule
 from .parse import CLAIMED_SPEC, CLAIMED_WAN_SPEC, claimed_yuan
 from .read import Roster
 
-__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_columns", "key_texts", "rows_of_applicants_where_differs", "rule_ids", "same_cell_words",
+__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_columns", "key_texts", "named_rules", "rows_of_applicants_where_differs", "rule_ids", "same_cell_words",
            "subject_category_code"]
 
 
@@ -124,6 +124,11 @@ def rule_ids(cells: pl.Series | None, yr: YearRules) -> dict[str, str | None]:
     if cells is None:
         return {}
     return {raw: resolve_rule(yr, raw) for raw in cells.drop_nulls().unique().to_list()}
+
+
+def named_rules(cells: pl.Series, yr: YearRules) -> pl.Series:
+    """The rule each cell names under ``yr`` (:func:`rule_ids`; null: unknown or blank)."""
+    return cells.replace_strict(rule_ids(cells, yr), default=None, return_dtype=pl.String)
 
 
 def _key_hash(key: pl.Series) -> pl.Series:

@@ -29,10 +29,9 @@ import polars as pl
 
 from ..pack.diff import Entry, diff_years, rules_moved
 from ..pack.loader import RulePack, YearRules
-from ..pack.semantics import word_maps
 from .columns import map_columns
 from .compute import compute_rows
-from .frame import base_frame, rule_ids, same_cell_words
+from .frame import base_frame, named_rules, same_cell_words
 from .read import Roster, read_roster
 from .summaries import tier_labels
 
@@ -120,8 +119,8 @@ def simulate(roster: Roster | Path | str, pack: RulePack, base: YearRules, varia
     if moved is None:
         mask = pl.repeat(True, n, dtype=pl.Boolean, eager=True)
     else:
-        _, _, vwords = word_maps(variant.vocabulary, variant.rules)
-        vrule = fixed.get_column("rule_raw").replace_strict(vwords, default=None)
+        # the rule each row names under the variant, read as base_frame reads it (frame.rule_ids)
+        vrule = named_rules(fixed.get_column("rule_raw"), variant)
         touched = fixed.get_column("rule").is_in(list(moved)).fill_null(False) | vrule.is_in(list(moved)).fill_null(False)
         aids = fixed.get_column("aid").filter(touched).unique()
         mask = fixed.get_column("aid").is_in(aids.implode())
@@ -246,8 +245,7 @@ def recompute_readings(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.
         alike = same_cell_words(yr, other)
         known = present
         if not alike:
-            named[id(other)] = fixed.get_column("rule_raw").replace_strict(rule_ids(fixed.get_column("rule_raw"), other), default=None,
-                                                                           return_dtype=pl.String)
+            named[id(other)] = named_rules(fixed.get_column("rule_raw"), other)
             known = present | set(named[id(other)].drop_nulls().unique().to_list())
         touches = moved is None or bool(moved & known)
         key = (frozenset(moved if moved is not None else known), None if alike else id(other)) if touches else None
