@@ -189,11 +189,9 @@ def test_issue10_a_full_disk_mid_set_leaves_the_previous_report_set_whole(tmp_pa
     import xingxian_subsidy.audit.writers as writers
 
     real = writers._write_csv
-    calls = []
 
-    def fails_second(df, path, clean=()):
-        calls.append(path)
-        if len(calls) == 2:
+    def fails_second(df, path, clean=()):  # the problem list, written beside the detail
+        if ".issues.csv." in path.name:
             raise OSError(28, "No space left on device", str(path))
         real(df, path, clean)
 
@@ -203,6 +201,57 @@ def test_issue10_a_full_disk_mid_set_leaves_the_previous_report_set_whole(tmp_pa
     assert "磁盘已满" in err.value.text("zh") and "rep.issues.csv" in err.value.text("zh")
     assert {p: p.read_bytes() for p in files} == before, "the previous set untouched"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files), "no temporary file left"
+
+
+def test_write_all_side_by_side_a_failure_leaves_nothing_and_names_its_file(tmp_path: Path) -> None:
+    """Writers run at once: one fails while the other is still writing; the other ends, every
+    temporary file is removed, the previous files stay, and the message names the one that failed."""
+    import threading
+
+    from xingxian_subsidy.core.files import write_all
+
+    a, b, stamp = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "s.json"
+    for p in (a, b, stamp):
+        p.write_text("old")
+    started = threading.Barrier(2, timeout=10)
+
+    def slow(tmp: Path) -> None:
+        started.wait()
+        tmp.write_text("new a")
+
+    def full(tmp: Path) -> None:
+        started.wait()  # both are writing at once: with one at a time this would time out
+        raise OSError(28, "No space left on device", str(tmp))
+
+    then_ran = []
+    with pytest.raises(OutputError) as err:
+        write_all({a: slow, b: full}, at_once=2, then={stamp: lambda tmp: then_ran.append(tmp)})
+    assert "b.csv" in err.value.text("zh") and "磁盘已满" in err.value.text("zh") and "a.csv" not in err.value.text("zh")
+    assert not then_ran, "the stamp is not written after a failure"
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a.csv": "old", "b.csv": "old", "s.json": "old"}
+
+
+def test_write_all_then_sees_every_file_whole(tmp_path: Path) -> None:
+    """The writers of ``then`` run once the others have ended: a stamp hashes whole files."""
+    import time
+
+    from xingxian_subsidy.core.files import write_all
+
+    seen = {}
+
+    def late(tmp: Path) -> None:
+        time.sleep(0.2)
+        tmp.write_text("x" * 1000)
+
+    def stamp(tmp: Path) -> None:
+        seen.update({p.name: p.stat().st_size for p in tmp_path.iterdir() if p.name.startswith(".a.csv.")})
+        tmp.write_text("stamp")
+
+    out = write_all({tmp_path / "a.csv": late, tmp_path / "b.csv": lambda tmp: tmp.write_text("b")}, at_once=2,
+                    then={tmp_path / "s.json": stamp})
+    assert [p.name for p in out] == ["a.csv", "b.csv", "s.json"]
+    assert list(seen.values()) == [1000]
+    assert (tmp_path / "a.csv").read_text() == "x" * 1000 and (tmp_path / "s.json").read_text() == "stamp"
 
 
 def test_issue10_sidecars_of_two_runs_do_not_mix(tmp_path: Path, pack) -> None:

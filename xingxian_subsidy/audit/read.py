@@ -28,7 +28,7 @@ import polars as pl
 
 from ..core.errors import InputError, Problem, library_message
 from ..core.inputforms import MAX_ROSTER_BYTES, MB
-from .cells import FORMULA_START
+from .cells import starts_like_formula
 from .layout import Skipped, TotalCheck
 from .sheets import column_letter, read_workbook
 
@@ -358,7 +358,7 @@ def _trimmed(grid: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
                               .any().alias(c) for c in look]).row(0)
         if any(padded):
             grid = grid.with_columns([_blank_to_null(pl.col(c).str.strip_chars()).alias(c) for c, p in zip(look, padded) if p])
-        flags = grid.select([pl.col(c).str.contains(FORMULA_START).any().alias(c) for c in look]).row(0)
+        flags = grid.select([starts_like_formula(pl.col(c)).any().alias(c) for c in look]).row(0)
         formula_columns = {c for c, f in zip(look, flags) if f}
     return grid, formula_columns
 

@@ -74,43 +74,43 @@ def refuse_inputs(outputs: Iterable[Path | str], inputs: Iterable[Path | str]) -
         raise OutputError(problems)
 
 
-def write_all(writers: Mapping[Path, Callable[[Path], None]], inputs: Iterable[Path | str] = ()) -> list[Path]:
+def write_all(writers: Mapping[Path, Callable[[Path], None]], inputs: Iterable[Path | str] = (), *,
+              at_once: int = 1, then: Mapping[Path, Callable[[Path], None]] | None = None) -> list[Path]:
     """Write several files as one: each ``writer(temporary_path)`` writes its file's content to a
     temporary file in the target's folder; only when every one has succeeded are they renamed
     into place (each rename atomic). On any failure the temporary files are removed and the
     previous files stay as they were.
 
+    ``at_once`` writers run at the same time, each in a thread of its own (for writers that let go
+    of the interpreter while they work, as polars does: two large CSV files written side by side).
+    The writers of ``then`` run after all of ``writers`` have written, one by one (a stamp that
+    hashes the others' files), and are renamed into place with them.
+
     Returns:
-        The targets, in order.
+        The targets (those of ``writers``, then those of ``then``), in order.
 
     Raises:
         OutputError: an output is an input, or a write failed (file and reason named).
     """
-    targets = list(writers)
+    steps = [dict(writers), dict(then or {})]
+    targets = [t for step in steps for t in step]
     refuse_inputs(targets, inputs)
     temps: dict[Path, Path] = {}
     try:
-        for target, write in writers.items():
-            folder = target.parent if str(target.parent) else Path(".")
-            if not folder.is_dir():
-                raise OutputError([output_problem(target, FileNotFoundError(errno.ENOENT, "no such folder", str(folder)))])
-            if target.is_dir():
-                raise OutputError([output_problem(target, IsADirectoryError(errno.EISDIR, "is a folder", str(target)))])
-            try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-            except OSError as exc:
-                raise OutputError([output_problem(target, exc)]) from None
-            os.close(fd)
-            temps[target] = Path(tmp)
-            try:
-                write(Path(tmp))
-                _sync(Path(tmp))
-            except OutputError:
-                raise
-            except Exception as exc:  # OSError, or a library's error wrapping one (xlsxwriter)
-                if isinstance(exc, OSError) or any(isinstance(a, OSError) for a in getattr(exc, "args", ())):
-                    raise OutputError([output_problem(target, exc)]) from None
-                raise
+        for n, step in enumerate(steps):
+            for target in step:
+                temps[target] = _temporary(target)
+            jobs = [(target, write, temps[target]) for target, write in step.items()]
+            if n == 0 and at_once > 1 and len(jobs) > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(max_workers=at_once) as pool:
+                    futures = [pool.submit(_write_one, *job) for job in jobs]
+                for future in futures:  # every writer has ended: the first failure, in the targets' order
+                    future.result()
+            else:
+                for job in jobs:
+                    _write_one(*job)
         for target in targets:
             mode = _mode_of(target)
             os.replace(temps[target], target)
@@ -124,6 +124,39 @@ def write_all(writers: Mapping[Path, Callable[[Path], None]], inputs: Iterable[P
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
     return targets
+
+
+def _temporary(target: Path) -> Path:
+    """A new, empty hidden file beside ``target`` to write it to.
+
+    Raises:
+        OutputError: the folder is missing, ``target`` is a folder, or the file cannot be made.
+    """
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError([output_problem(target, FileNotFoundError(errno.ENOENT, "no such folder", str(folder)))])
+    if target.is_dir():
+        raise OutputError([output_problem(target, IsADirectoryError(errno.EISDIR, "is a folder", str(target)))])
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError([output_problem(target, exc)]) from None
+    os.close(fd)
+    return Path(tmp)
+
+
+def _write_one(target: Path, write: Callable[[Path], None], tmp: Path) -> None:
+    """``write(tmp)``, then ``tmp`` to the disk; an OSError (or a library's error wrapping one) as
+    the located message for ``target``."""
+    try:
+        write(tmp)
+        _sync(tmp)
+    except OutputError:
+        raise
+    except Exception as exc:  # OSError, or a library's error wrapping one (xlsxwriter)
+        if isinstance(exc, OSError) or any(isinstance(a, OSError) for a in getattr(exc, "args", ())):
+            raise OutputError([output_problem(target, exc)]) from None
+        raise
 
 
 def _mode_of(target: Path) -> int:
