@@ -354,16 +354,14 @@ def cross_row(rows: pl.DataFrame, yr: YearRules) -> pl.DataFrame:
     r = keep_highest(r, pl.col("_excl").is_not_null() & (pl.col("_project").is_not_null() | pl.col("_unl")), ["_excl", "_project"])
     # 3. shared caps on the amount, on the lines still awarded: a line whose cap may or may not
     #    apply (the category is not given) is undecided; a line cut to 0 is limited
-    live = r.get_column("_st") == 0
-    idx = live.arg_true()
-    if len(idx):
-        lines = r.gather(idx).filter(pl.col("_rule").is_in(list(capped)))
-        at = lines.get_column("_i")
+    # (the lines taken by one mask, whose places are where the results go back)
+    pos = r.select((pl.col("_st") == 0) & pl.col("_rule").is_in(list(capped))).to_series().arg_true()
+    if len(pos):
+        lines = r.gather(pos)
         before = lines.get_column("_fen")
         after, undecided = staged_caps(lines, yr, plan, "amount", "_fen", 2)
         fen = after.get_column("_fen")
         st = pl.select(pl.when(undecided).then(pl.lit(2, dtype=pl.UInt8))
                        .when((fen == 0) & (before > 0)).then(pl.lit(1, dtype=pl.UInt8)).otherwise(pl.lit(0, dtype=pl.UInt8))).to_series()
-        pos = r.with_row_index("_m").filter(pl.col("_i").is_in(at.implode())).get_column("_m")
         r = r.with_columns(r.get_column("_st").scatter(pos, st), r.get_column("_fen").scatter(pos, fen))
     return r.select("_i", pl.col("_st").replace_strict(dict(enumerate(states)), return_dtype=pl.String).alias("_status"), "_fen")
