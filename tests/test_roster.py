@@ -430,3 +430,19 @@ def test_key_texts_are_parse_key_text_of_every_cell(cells):
     cells = [c for c in cells if c is None or "\x00" not in c]
     got = key_texts(pl.Series(cells, dtype=pl.String)).to_list()
     assert got == [key_text(c) for c in cells]
+
+
+@_settings(max_examples=500, deadline=None)
+@_given(_st.lists(_KEY_PIECE, max_size=8).map("".join))
+def test_a_plain_key_is_left_as_it_is_by_the_whole_normalisation(cell):
+    """``normalise_key`` returns a plain text (``PLAIN_KEY``) at once: the whole normalisation (NFKC,
+    invisible characters removed, blanks made one) would have given the same text."""
+    import re
+    import unicodedata
+
+    from xingxian_subsidy.core.inputforms import INVISIBLE, PLAIN_KEY, normalise_key
+
+    whole = " ".join(re.sub(INVISIBLE, "", unicodedata.normalize("NFKC", cell)).split()) or None
+    assert normalise_key(cell) == whole
+    if re.fullmatch(PLAIN_KEY, cell):
+        assert whole == cell

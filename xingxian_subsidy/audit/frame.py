@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from ..core.inputforms import INVISIBLE, PLAIN_KEY
 from ..pack.loader import YearRules
 from ..pack.semantics import word_maps
 from .columns import ColumnMap, resolve_rule
@@ -85,15 +86,13 @@ def same_cell_words(a: YearRules, b: YearRules) -> bool:
 def _key_text(c: pl.Expr) -> pl.Expr:
     """``parse.key_text`` in polars: NFKC, invisible characters removed, blanks made one space
     (Python's blanks, ``str.split()``: the Unicode white space and the separators \\x1c–\\x1f)."""
-    return (c.str.normalize("NFKC").str.replace_all(_INVISIBLE, "").str.replace_all(r"[\s\x1c-\x1f]+", " ").str.strip_chars()
+    return (c.str.normalize("NFKC").str.replace_all(INVISIBLE, "").str.replace_all(r"[\s\x1c-\x1f]+", " ").str.strip_chars()
             .replace("", None))
 
 
-# A cell made only of printable ASCII other than the space and of CJK unified ideographs (the basic
-# block and extension A) is its own key text: NFKC leaves each of those characters as it is and
-# composes none of them, none is invisible and none is a blank. Nearly every name, village and
-# 身份证号 is written so: one scan finds the few cells that need the whole normalisation.
-_PLAIN_KEY = r"^[\x21-\x7e\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}]+$"
+# a cell that is its own key text (``core.inputforms.PLAIN_KEY``): one scan finds the few cells
+# that need the whole normalisation
+_PLAIN_KEY = f"^{PLAIN_KEY}$"
 
 
 def key_texts(cells: pl.Series) -> pl.Series:
@@ -113,10 +112,6 @@ def key_columns(frame: pl.DataFrame, columns: list[str | None]) -> list[pl.Serie
     named = sorted({c for c in columns if c is not None})
     odd = dict(zip(named, frame.select(pl.col(c).str.contains(_PLAIN_KEY).not_().any().alias(f"k{j}") for j, c in enumerate(named)).row(0))) if named else {}
     return [None if c is None else key_texts(frame.get_column(c)) if odd[c] else frame.get_column(c) for c in columns]
-
-
-# the characters parse.key_text removes (core.inputforms.normalise_key), as a polars pattern
-_INVISIBLE = r"[\x{00ad}\x{034f}\x{061c}\x{115f}\x{1160}\x{17b4}\x{17b5}\x{180b}-\x{180f}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{206f}\x{3164}\x{fe00}-\x{fe0f}\x{feff}\x{ffa0}]"
 
 
 def rule_ids(cells: pl.Series | None, yr: YearRules) -> dict[str, str | None]:

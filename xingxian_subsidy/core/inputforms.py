@@ -7,7 +7,7 @@ import unicodedata
 from typing import Any
 
 __all__ = [
-    "FALSE_WORDS", "FIRST_YEAR", "LAST_YEAR", "MAX_APPLICANT_BYTES", "MAX_NUMBER_CHARS", "MAX_ROSTER_BYTES", "MB", "NEAR_MISSES_KEPT", "TRUE_WORDS",
+    "FALSE_WORDS", "FIRST_YEAR", "INVISIBLE", "LAST_YEAR", "MAX_APPLICANT_BYTES", "MAX_NUMBER_CHARS", "MAX_ROSTER_BYTES", "MB", "NEAR_MISSES_KEPT", "PLAIN_KEY", "TRUE_WORDS",
     "has_lone_surrogate", "normalise_key", "normalise_text", "number_text", "printable", "yes_no",
 ]
 
@@ -41,7 +41,15 @@ FALSE_WORDS = frozenset({"否", "无", "false", "no", "n", "0", "不", "未通�
 
 # Characters that print nothing but make two words differ: format characters (zero-width space
 # and joiners, the BOM, soft hyphen, bidi marks; Unicode category Cf) and variation selectors.
-_INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+# (Written so that Python's ``re`` and polars' regex read the pattern alike: audit.frame uses it too.)
+INVISIBLE = r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+_INVISIBLE = re.compile(INVISIBLE)
+# A text made only of printable ASCII other than the space and of CJK unified ideographs (the basic
+# block and extension A) is its own key (normalise_key): NFKC leaves each of those characters as it
+# is and composes none of them, none is invisible and none is a blank. Nearly every name, village and
+# 身份证号 is written so. (Both regex engines read it alike, as INVISIBLE.)
+PLAIN_KEY = r"[\x21-\x7e\u3400-\u4dbf\u4e00-\u9fff]+"
+_PLAIN_KEY = re.compile(PLAIN_KEY)
 # What a terminal would act on rather than print: C0 and C1 controls (an escape sequence starts
 # with one) other than tab and newline, DEL, and bidi overrides that reorder what is shown.
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -57,6 +65,8 @@ def normalise_key(raw: str | None) -> str | None:
     """
     if raw is None:
         return None
+    if _PLAIN_KEY.fullmatch(raw):
+        return raw
     text = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFKC", raw)).split())
     return text or None
 
