@@ -477,3 +477,92 @@ def test_the_sheet_holds_when_a_row_the_reading_does_not_move_sends_its_applican
     sheet = {(r["entry"], r["alternative"]): [r["rows_changed"], r["change_fen"]] for r in audit(roster, PACK, year=2024).readings.to_dicts()}
     slow = _sheet_the_slow_way(roster, YR)
     assert {k: v for k, v in sheet.items()} == {k: [slow[k]["rows_changed"], slow[k]["change_fen"]] for k in sheet}
+
+
+# ------------------------------------------------------------------------------ rows parsed once for every reading
+
+EXAMPLE = ROOT / "examples" / "roster_蔡家崖乡_2024.csv"
+
+
+def test_a_reading_said_to_read_rows_alike_parses_every_row_as_the_rules_in_force():
+    """``ParseMemo`` hands a reading the rows parsed under the rules in force when
+    ``reads_rows_alike`` holds: on the bundled example (rows of every kind, some unreadable), a fresh parse under
+    each such reading is the same, row for row, field for field."""
+    from xingxian_subsidy.audit.columns import map_columns
+    from xingxian_subsidy.audit.parse import parse_rows, reads_rows_alike
+    from xingxian_subsidy.audit.read import read_roster
+
+    roster = read_roster(EXAMPLE)
+    cmap = map_columns(roster.frame.columns, YR, roster.source)
+    ours = [vars(p) for p in parse_rows(roster, cmap, YR)]
+    assert sum(1 for p in ours if p["problems"]) >= 3, "the example has rows the parser finds wrong"
+    alike = 0
+    for key, other in alternative_years(YR).items():
+        if reads_rows_alike(YR, other) and map_columns(roster.frame.columns, other, roster.source) == cmap:
+            alike += 1
+            assert [vars(p) for p in parse_rows(roster, cmap, other)] == ours, key
+    assert alike >= 5, "most readings change a rate or a formula, not a word"
+
+
+def test_a_reading_that_reads_an_input_otherwise_parses_its_own_rows():
+    from xingxian_subsidy.audit.columns import map_columns
+    from xingxian_subsidy.audit.parse import ParseMemo, reads_rows_alike
+
+    rid = "xzbf8.s5-4.indoor_flush"
+    rule = YR.rules[rid]
+    spec = rule.inputs[0]
+    relabelled = rule.model_copy(update={"inputs": [spec.model_copy(update={"label": spec.label.model_copy(update={"zh": "另一说法"})}),
+                                                   *rule.inputs[1:]]})
+    other = dataclasses.replace(YR, rules={**YR.rules, rid: relabelled})
+    renamed = dataclasses.replace(YR, rules={**YR.rules, rid: rule.model_copy(update={"name": rule.name.model_copy(update={"zh": "新名"})})})
+    [(_, rate_only)] = [(k, v) for k, v in alternative_years(YR).items() if k == ("I-013", "B")]
+    cmap = map_columns(list(ROSTER.columns), YR, "r.csv")
+    memo = ParseMemo(YR, cmap)
+    assert not reads_rows_alike(YR, other) and memo.view(other, cmap) is None
+    assert not reads_rows_alike(YR, renamed) and memo.view(renamed, cmap) is None
+    assert reads_rows_alike(YR, rate_only) and memo.view(rate_only, cmap) is not None
+    assert memo.view(YR, map_columns([*ROSTER.columns, "多余的列"], YR, "r.csv")) is None, "columns read otherwise"
+
+
+def test_simulate_parses_the_rows_once_when_the_variant_reads_them_alike(monkeypatch):
+    """The variant takes the rows parsed under the base (``ParseMemo``): the reference parser reads
+    each unreadable row of the example once, not once per computation; the figures are those of a
+    fresh parse."""
+    import xingxian_subsidy.audit.parse as parse
+    from xingxian_subsidy.audit.read import read_roster
+    from xingxian_subsidy.audit.simulate import simulate
+
+    roster = read_roster(EXAMPLE)
+    other = alternative_years(YR)[("I-013", "B")]
+    fresh = simulate(roster, PACK, YR, other, full=True)
+    real, read = parse._parse_rows, []
+
+    def counting(roster, cmap, yr, idx, every):
+        read.append(len(idx))
+        return real(roster, cmap, yr, idx, every)
+
+    monkeypatch.setattr(parse, "_parse_rows", counting)
+    shared = simulate(roster, PACK, YR, other, full=True)
+    assert read[0] > 0 and sum(read[1:]) == 0, read
+    assert shared.changed.equals(fresh.changed) and shared.rows.equals(fresh.rows)
+
+
+def test_a_problem_one_computation_adds_to_a_shared_row_stays_its_own():
+    """An award beyond what a report holds is that computation's input error: the row kept for the
+    others (``ParseMemo``) does not carry it."""
+    from xingxian_subsidy.audit.columns import map_columns
+    from xingxian_subsidy.audit.compute import compute_rows
+    from xingxian_subsidy.audit.frame import base_frame
+    from xingxian_subsidy.audit.parse import ParseMemo
+    from xingxian_subsidy.audit.read import read_roster
+
+    cells = read_roster(EXAMPLE).frame.to_dict(as_series=False)
+    k = cells["项目"].index("中药材种植补贴")
+    cells["本片种植面积"][k] = "1000000000000000"  # 10^15 亩, the largest quantity a user may type
+    roster = roster_from_frame(pl.DataFrame(cells, schema={c: pl.String for c in cells}), source="r.csv")
+    cmap = map_columns(roster.frame.columns, YR, roster.source)
+    memo = ParseMemo(YR, cmap)
+    c = compute_rows(roster, cmap, YR, PACK, base_frame(roster, cmap, YR), "vector", lambda *a: None, memo)
+    assert any("超出可处理的范围" in p.message["zh"] for p in c.problems[k])
+    [kept] = memo.view(YR, cmap).known([k]).values()
+    assert not any("超出可处理的范围" in p.message["zh"] for p in kept.problems)

@@ -3,6 +3,7 @@ by the reference engine for the rest (and for everything with ``engine="referenc
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
@@ -14,7 +15,7 @@ from ..core.money import fmt_yuan
 from ..engine.models import LineItem
 from ..pack.loader import RulePack, YearRules
 from .columns import ColumnMap
-from .parse import ParsedRow, parse_rows
+from .parse import ParsedRow, ParseMemo, parse_rows
 from .read import Roster
 from .reference import RowResult, reference_in_chunks
 from .vector import compute_vector
@@ -80,12 +81,13 @@ def _beyond(p: ParsedRow, line: LineItem, cmap: ColumnMap) -> Problem:
 
 
 def compute_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, pack: RulePack, base: pl.DataFrame, engine: str,
-                 tick: Tick) -> Computed:
-    """Compute every row (see :class:`Computed`); ``engine`` is one of :data:`ENGINES`."""
+                 tick: Tick, memo: ParseMemo | None = None) -> Computed:
+    """Compute every row (see :class:`Computed`); ``engine`` is one of :data:`ENGINES`. ``memo``:
+    rows parsed before, shared with other computations over the same rows (``parse.ParseMemo``)."""
     n = roster.frame.height
     already_parsed: dict[int, ParsedRow] = {}  # rows the vector path read with the reference parser
     if engine == "vector":
-        vec = compute_vector(roster, cmap, yr, base, parsed=already_parsed)
+        vec = compute_vector(roster, cmap, yr, base, parsed=already_parsed, memo=memo)
         status = vec.get_column("line_status").alias("line_status")
         fen = vec.get_column("award_fen").alias("award_fen")
         fallback = status.is_null().arg_true().to_list()
@@ -102,15 +104,16 @@ def compute_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, pack: RulePack,
     problem_rows = 0
     tick("compute", 0, max(len(fallback), 1))
     if fallback:
-        fresh = iter(parse_rows(roster, cmap, yr, [i for i in fallback if i not in already_parsed]))
+        fresh = iter(parse_rows(roster, cmap, yr, [i for i in fallback if i not in already_parsed], memo))
         parsed = [already_parsed[i] if i in already_parsed else next(fresh) for i in fallback]
         # a fallback row's whole applicant group goes to the reference engine (cross-row limits)
         problem_rows = sum(1 for p in parsed if p.problems)
         res = reference_in_chunks(parsed, yr, pack, tick)
-        for p in parsed:
+        for k, p in enumerate(parsed):
             r = res.get(p.index)
             if r is not None and r.line is not None and abs(_fen(r.amount) or 0) > MAX_FEN:
-                p.problems = [*p.problems, _beyond(p, r.line, cmap)]
+                # a new row: the parsed one may be shared (memo), and the amount is this computation's
+                parsed[k] = dataclasses.replace(p, problems=[*p.problems, _beyond(p, r.line, cmap)])
                 res[p.index] = RowResult(None, None)
                 problem_rows += 1
         idx = sorted(res)

@@ -22,7 +22,7 @@ from .facts import rows_without_column
 from .read import Roster
 from .spelling import read_as_label
 
-__all__ = ["CLAIMED_SPEC", "CLAIMED_WAN_SPEC", "ParsedRow", "applicant_key", "claimed_yuan", "key_text", "parse_rows"]
+__all__ = ["CLAIMED_SPEC", "CLAIMED_WAN_SPEC", "ParseMemo", "ParsedRow", "applicant_key", "claimed_yuan", "key_text", "parse_rows"]
 
 # The claimed amount is read as any amount of money an applicant writes; a column headed in 万元
 # (申报金额（万元）, as some 公示 tables are) as a number of 万元, to the 分 (six decimals).
@@ -78,6 +78,67 @@ class ParsedRow:
 APPLICANT_FIELDS = ("name", "subject", "category", "township", "village", "id_number")  # ParsedRow.who
 
 
+class ParseMemo:
+    """Rows of one roster parsed once, for every computation that reads them alike.
+
+    The audit computes the roster under the rules in force and, beside it, the rows each contested
+    reading can move under that reading (``simulate.recompute_readings``); a reading that changes a
+    rate or a formula reads every row's cells as the rules in force do, and a roster with many rows
+    the vector path cannot read would otherwise send each of them through the parser once per
+    reading. Rows are kept by their place in the roster's frame; a subset of the roster (a
+    reading's rows) sees them through :meth:`view`. Threads may share it: a row parsed twice at once
+    is kept once, either parse being the same.
+
+    What is kept is never changed by its users (``compute.compute_rows`` makes a new row for a
+    problem it adds).
+    """
+
+    def __init__(self, yr: YearRules, cmap: ColumnMap) -> None:
+        self._yr, self._cmap = yr, cmap
+        self._rows: dict[int, ParsedRow] = {}
+        self._at: list[int] | None = None  # a view: its row k is the roster's row _at[k]
+
+    def view(self, yr: YearRules, cmap: ColumnMap, at: list[int] | None = None) -> ParseMemo | None:
+        """This memo for a computation under ``yr`` and ``cmap`` over the roster's rows ``at``
+        (its row k is the roster's row ``at[k]``; None: the roster itself), or None when ``yr`` or
+        ``cmap`` may read a row otherwise (a word, an input or a column that differs)."""
+        if not (cmap == self._cmap and reads_rows_alike(self._yr, yr)):
+            return None
+        out = ParseMemo(self._yr, self._cmap)
+        out._rows, out._at = self._rows, at
+        return out
+
+    def known(self, indices: list[int]) -> dict[int, ParsedRow]:
+        """The rows of ``indices`` already parsed (each with its index in this view)."""
+        rows, at = self._rows, self._at
+        if at is None:
+            return {i: p for i in indices if (p := rows.get(i)) is not None}
+        return {i: _at_index(p, i) for i in indices if (p := rows.get(at[i])) is not None}
+
+    def keep(self, parsed: list[ParsedRow]) -> None:
+        if self._at is None:
+            self._rows.update((p.index, p) for p in parsed)
+        else:
+            at = self._at
+            self._rows.update((at[p.index], _at_index(p, at[p.index])) for p in parsed)
+
+
+def _at_index(p: ParsedRow, index: int) -> ParsedRow:
+    """``p`` as the row at ``index`` (a shallow copy; what it holds is only read)."""
+    q = object.__new__(ParsedRow)
+    q.__dict__.update(p.__dict__)  # (``dataclasses.replace`` runs __init__: several times slower)
+    q.index = index
+    return q
+
+
+def reads_rows_alike(a: YearRules, b: YearRules) -> bool:
+    """Whether :func:`parse_rows` reads every row alike under ``a`` and ``b``: what it reads of the
+    rules — the vocabulary (subjects, categories, the roster's words), each rule's id, name and
+    inputs — is the same."""
+    return a is b or (a.vocabulary == b.vocabulary and a.rules.keys() == b.rules.keys()
+                      and all(r.name == b.rules[rid].name and r.inputs == b.rules[rid].inputs for rid, r in a.rules.items()))
+
+
 def _hint(raw: str, words: list[str], yr: YearRules, kind: str) -> tuple[str, str]:
     """", did you mean …?" for a word not known: the nearest known word or spelling the pack lists
     (a group of categories named where the subsidy needs the category itself says so)."""
@@ -110,14 +171,30 @@ def applicant_key(id_key: str | None, name_key: str | None, village_key: str | N
     return f"nv:{name_key or ''}|{village_key or ''}"
 
 
-def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable[int] | None = None) -> list[ParsedRow]:
+def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable[int] | None = None,
+               memo: ParseMemo | None = None) -> list[ParsedRow]:
     """Parse rows (all, or the given frame indices) with the reference parser; never stops at a bad row.
 
     Everything that depends only on a cell's text (a word's reading and its message, a value, a
     key) is worked out once per distinct text, and each rule's columns are found once: a roster
-    repeats its words, and a large one may send many rows here."""
+    repeats its words, and a large one may send many rows here. With ``memo`` (made for ``yr``
+    and ``cmap``: :meth:`ParseMemo.view`), a row parsed before is taken from it and a row parsed
+    here is kept in it."""
+    wanted = list(range(roster.frame.height)) if indices is None else list(indices)
+    if memo is None:
+        return _parse_rows(roster, cmap, yr, wanted, every=indices is None)
+    known = memo.known(wanted)
+    fresh = _parse_rows(roster, cmap, yr, [i for i in wanted if i not in known], every=False)
+    memo.keep(fresh)
+    if not known:
+        return fresh
+    rest = iter(fresh)
+    return [known[i] if i in known else next(rest) for i in wanted]
+
+
+def _parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, idx_list: list[int], every: bool) -> list[ParsedRow]:
+    """:func:`parse_rows` of the rows ``idx_list`` (``every``: all rows, in order)."""
     df = roster.frame
-    idx_list = list(range(df.height)) if indices is None else list(indices)
     col_pos = {c: i for i, c in enumerate(df.columns)}
     fx = cmap.fixed
     # each rule's inputs with the places of the columns that may hold them, in the order read
@@ -166,7 +243,7 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
     subject_blank = (f"主体类型为空；可选：{'、'.join(s.label.zh for s in yr.vocabulary.subjects)}", "subject type is blank")
     out: list[ParsedRow] = []
     # one gather of the wanted rows instead of a DataFrame.row call per row
-    recs = df.rows() if indices is None else (df[idx_list].rows() if idx_list else [])
+    recs = df.rows() if every else (df[idx_list].rows() if idx_list else [])
     for i, rec in zip(idx_list, recs):
         rownum = roster.rows[i]
         place = (roster.file[i] if roster.file is not None else None, roster.sheet[i] if roster.sheet is not None else None)

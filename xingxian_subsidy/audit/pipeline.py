@@ -34,6 +34,7 @@ from .columns import ColumnMap, map_columns
 from .compute import ENGINES, compute_rows
 from .facts import Defaults, Fact, apply_facts
 from .frame import base_frame
+from .parse import ParseMemo
 from .read import Roster, read_roster
 from .reasons import issue_frame, plan_explanations, reason_texts, run_explanations, statuses
 from .report import STATUSES, AuditReport
@@ -204,9 +205,11 @@ def audit_parts(
         fixed = base
         alternatives = ({k: scope.apply(v) for k, v in alternative_years(full_yr).items()}
                         if readings and full_yr.alternatives and yr is not full_yr else None)
-        reruns = reader.submit(recompute_readings, roster, pack, yr, fixed, lang, alternatives) if readings and full_yr.alternatives else None
+        # the rows the reference parser reads, read once for this computation and the readings alike
+        memo = ParseMemo(yr, cmap)
+        reruns = reader.submit(recompute_readings, roster, pack, yr, fixed, lang, alternatives, memo) if readings and full_yr.alternatives else None
         bad_future = side.submit(input_errors, base, yr, cmap)
-        computed = compute_rows(roster, cmap, yr, pack, base, engine, tick)
+        computed = compute_rows(roster, cmap, yr, pack, base, engine, tick, memo)
         base = base.with_columns(computed.status, computed.fen)
         # no amount is recomputed for a line that is undecided or that the document does not quantify
         base = base.with_columns(

@@ -32,6 +32,7 @@ from ..pack.loader import RulePack, YearRules
 from .columns import map_columns
 from .compute import compute_rows
 from .frame import base_frame, named_rules, same_cell_words
+from .parse import ParseMemo
 from .read import Roster, read_roster
 from .summaries import tier_labels
 
@@ -68,14 +69,17 @@ class Simulation:
         return self.rows.filter((pl.col("change_fen") != 0) | pl.col("base_status").ne_missing(pl.col("variant_status")))
 
 
-def _computed(roster: Roster, yr: YearRules, pack: RulePack, tick: Callable, fixed: pl.DataFrame | None = None) -> pl.DataFrame:
+def _computed(roster: Roster, yr: YearRules, pack: RulePack, tick: Callable, fixed: pl.DataFrame | None = None,
+              memo: ParseMemo | None = None, at: list[int] | None = None) -> pl.DataFrame:
     """line status, paid amount (分, 0 when not paid, null on an input error) and tier of every row.
 
     ``fixed``: the roster's ``frame.base_frame`` under rules that read its cells as ``yr`` does
-    (``frame.same_cell_words``), if the caller has it; else it is made here."""
+    (``frame.same_cell_words``), if the caller has it; else it is made here. ``memo``: the rows
+    parsed by the computation under the rules in force, whose roster's rows ``at`` these are
+    (``parse.ParseMemo``: used only if ``yr`` reads rows alike)."""
     cmap = map_columns(roster.frame.columns, yr, roster.source)
     base = fixed if fixed is not None else base_frame(roster, cmap, yr)
-    c = compute_rows(roster, cmap, yr, pack, base, "vector", tick)
+    c = compute_rows(roster, cmap, yr, pack, base, "vector", tick, memo.view(yr, cmap, at) if memo is not None else None)
     st = base.select("rule").with_columns(c.status.alias("line_status"))
     tier = tier_labels(st, c.tier)
     return pl.DataFrame([
@@ -84,12 +88,13 @@ def _computed(roster: Roster, yr: YearRules, pack: RulePack, tick: Callable, fix
         tier.alias("tier")])
 
 
-def _subset(roster: Roster, mask: pl.Series) -> Roster:
-    """The rows of ``roster`` where ``mask`` holds (their row numbers, sheets and files with them)."""
+def _subset(roster: Roster, mask: pl.Series) -> tuple[Roster, list[int]]:
+    """The rows of ``roster`` where ``mask`` holds (their row numbers, sheets and files with them),
+    and their places in ``roster``."""
     idx = mask.arg_true().to_list()
     sheet = [roster.sheet[i] for i in idx] if roster.sheet is not None else None
     file = [roster.file[i] for i in idx] if roster.file is not None else None
-    return dataclasses.replace(roster, frame=roster.frame.filter(mask), rows=[roster.rows[i] for i in idx], sheet=sheet, file=file)
+    return dataclasses.replace(roster, frame=roster.frame.filter(mask), rows=[roster.rows[i] for i in idx], sheet=sheet, file=file), idx
 
 
 def simulate(roster: Roster | Path | str, pack: RulePack, base: YearRules, variant: YearRules, variant_pack: RulePack | None = None,
@@ -114,7 +119,8 @@ def simulate(roster: Roster | Path | str, pack: RulePack, base: YearRules, varia
     vpack = variant_pack or pack
     cmap = map_columns(roster.frame.columns, base, roster.source)
     fixed = base_frame(roster, cmap, base)
-    b = _computed(roster, base, pack, tick)
+    memo = ParseMemo(base, cmap)  # the rows parsed under base, for the variant where it reads them alike
+    b = _computed(roster, base, pack, tick, memo=memo)
     moved = None if full else rules_moved(base, variant)
     if moved is None:
         mask = pl.repeat(True, n, dtype=pl.Boolean, eager=True)
@@ -126,11 +132,12 @@ def simulate(roster: Roster | Path | str, pack: RulePack, base: YearRules, varia
         mask = fixed.get_column("aid").is_in(aids.implode())
     recomputed = int(mask.sum())
     if recomputed == n:
-        v = _computed(roster, variant, vpack, tick)
+        v = _computed(roster, variant, vpack, tick, memo=memo)
     elif recomputed == 0:
         v = b.clone()
     else:
-        part = _computed(_subset(roster, mask), variant, vpack, tick, fixed.filter(mask) if same_cell_words(base, variant) else None)
+        rows, places = _subset(roster, mask)
+        part = _computed(rows, variant, vpack, tick, fixed.filter(mask) if same_cell_words(base, variant) else None, memo, places)
         at = mask.arg_true()
         v = b.with_columns(*(b.get_column(c).scatter(at, part.get_column(c)) for c in b.columns))
     rule_names = {rid: r.name.get(lang) for yr in (variant, base) for rid, r in yr.rules.items()}
@@ -218,10 +225,11 @@ class ReadingRun:
 
 
 def recompute_readings(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.DataFrame, lang: str = "zh",
-                       alternatives: dict[tuple[str, str], YearRules] | None = None) -> list[ReadingRun]:
+                       alternatives: dict[tuple[str, str], YearRules] | None = None, memo: ParseMemo | None = None) -> list[ReadingRun]:
     """Recompute, under each alternative reading, the rows it can move: the first half of
     :func:`reading_impacts`, which needs no result under ``yr`` (the audit starts it beside its
-    own computation)."""
+    own computation). ``memo``: the rows parsed by the computation under ``yr``, shared with it
+    (``parse.ParseMemo``; a reading that reads the rows otherwise parses its own)."""
     from ..pack.loader import alternative_years
 
     present = set(fixed.get_column("rule").drop_nulls().unique().to_list())
@@ -252,7 +260,7 @@ def recompute_readings(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.
         jobs.append((run, key, other))
     # each subset is taken when first wanted and let go when its last reading is done (a roster's
     # worth of rows need not be held twice over)
-    parts: dict[Key, tuple[int, pl.Series, Roster, pl.DataFrame | None]] = {}
+    parts: dict[Key, tuple[int, pl.Series, Roster, list[int], pl.DataFrame | None]] = {}
     users = Counter(key for _, key, _ in jobs if key is not None)
     lock = threading.Lock()
 
@@ -267,9 +275,9 @@ def recompute_readings(roster: Roster, pack: RulePack, yr: YearRules, fixed: pl.
                 if otherwise is not None:
                     at = at | named[otherwise].is_in(list(rules)).fill_null(False)
                 applicants = int(fixed.get_column("aid").is_in(fixed.get_column("aid").filter(at).unique().implode()).sum())
-                parts[key] = (applicants, at, _subset(roster, at), fixed.filter(at) if otherwise is None else None)
-            run.rows, run.mask, rows, rows_fixed = parts[key]
-        run.part = _computed(rows, other, pack, lambda *a: None, rows_fixed)
+                parts[key] = (applicants, at, *_subset(roster, at), fixed.filter(at) if otherwise is None else None)
+            run.rows, run.mask, rows, places, rows_fixed = parts[key]
+        run.part = _computed(rows, other, pack, lambda *a: None, rows_fixed, memo, places)
         with lock:
             users[key] -= 1
             if not users[key]:

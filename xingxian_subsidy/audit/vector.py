@@ -46,14 +46,14 @@ from .compiler import LINE_STATUSES, SCALE, STATUS_CODE, RuleExprs, by_rule, pla
 from .crossrow import CapPlan, applicant_tiers, cap_plan, cross_row, staged_caps
 from .exprs import I128, Unsupported, lit, scaled
 from .frame import base_frame, subject_category_code
-from .parse import ParsedRow, parse_rows
+from .parse import ParsedRow, ParseMemo, parse_rows
 from .read import Roster
 
 __all__ = ["compute_vector"]
 
 
 def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.DataFrame | None = None,
-                   parsed: dict[int, ParsedRow] | None = None) -> pl.DataFrame:
+                   parsed: dict[int, ParsedRow] | None = None, memo: ParseMemo | None = None) -> pl.DataFrame:
     """Per-row line status and award in 分 for every row this path can do exactly.
 
     Never raises for what it cannot do: a rule it cannot compile, or whose limits across rows it
@@ -67,6 +67,7 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
         base: the roster's ``frame.base_frame``, if the caller has it (else it is made here).
         parsed: if given, filled with the rows this path read with the reference parser
             (``parse.ParsedRow`` by frame index), so that the caller need not read them again.
+        memo: rows parsed before, shared with other computations (``parse.ParseMemo``).
 
     Returns:
         A frame with one row per roster row, in order: ``line_status`` (the engine's
@@ -152,7 +153,7 @@ def compute_vector(roster: Roster, cmap: ColumnMap, yr: YearRules, base: pl.Data
     flagged = all_rows.get_column("_fallback").arg_true().to_list()
     problem: list[int] = []
     if flagged:
-        rows = parse_rows(roster, cmap, yr, flagged)
+        rows = parse_rows(roster, cmap, yr, flagged, memo)
         problem = [p.index for p in rows if p.problems]
         if parsed is not None:
             parsed.update((p.index, p) for p in rows)
