@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -252,6 +253,80 @@ def test_write_all_then_sees_every_file_whole(tmp_path: Path) -> None:
     assert [p.name for p in out] == ["a.csv", "b.csv", "s.json"]
     assert list(seen.values()) == [1000]
     assert (tmp_path / "a.csv").read_text() == "x" * 1000 and (tmp_path / "s.json").read_text() == "stamp"
+
+
+_CTRL_C_SCRIPT = """
+import sys, time
+from pathlib import Path
+from xingxian_subsidy.core.files import write_all
+out = Path(sys.argv[1])
+def late(tmp):
+    print("STARTED", flush=True)
+    time.sleep(1.5)
+    tmp.write_text("late")  # after Ctrl-C and before the clean-up: must not outlive it
+def queued(tmp):
+    time.sleep(0.5)
+    tmp.write_text("queued")
+try:
+    write_all({out / "a.csv": late, out / "b.csv": queued, out / "c.csv": queued}, at_once=2)
+except KeyboardInterrupt:
+    print("INTERRUPTED", flush=True)
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_while_writers_run_side_by_side_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """Ctrl-C stops the writers not yet started and waits for those running before the temporary
+    files are removed: a writer still on its way to its file does not make it anew afterwards
+    (found in review)."""
+    proc = subprocess.Popen([sys.executable, "-c", _CTRL_C_SCRIPT, str(tmp_path)], stdout=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == b"STARTED"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 130
+    assert proc.stdout.read().strip() == b"INTERRUPTED"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "no file, temporary or not"
+
+
+def test_one_output_named_twice_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    from xingxian_subsidy.core.files import write_all
+
+    a = tmp_path / "a.csv"
+    with pytest.raises(OutputError) as err:
+        write_all({a: lambda tmp: tmp.write_text("1")}, then={tmp_path / "." / "a.csv": lambda tmp: tmp.write_text("2")})
+    assert "同一个输出文件给了两次" in err.value.text("zh")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_library_error_that_gives_its_code_only_in_words_is_named_by_it(tmp_path: Path) -> None:
+    """polars raises OSError("File too large (os error 27)") with no errno: the reason is still told."""
+    from xingxian_subsidy.core.files import output_problem
+
+    said = output_problem(tmp_path / "a.csv", OSError("File too large (os error 27)"))
+    assert "文件超出允许的大小" in said.message["zh"] and "a.csv" in said.source
+    assert "磁盘已满" in output_problem(tmp_path / "a.csv", OSError("No space left on device (os error 28)")).message["zh"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_folder_named_tilde_is_that_folder_not_the_home(tmp_path: Path, pack, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    """polars reads a path that starts with ~ as the home folder: the report (and the roster) go
+    to the folder the user named (found in review)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "~").mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(EX_CSV, tmp_path / "~" / "roster.csv")
+    rep = audit(Path("~/roster.csv"), pack)
+    files = write_report(rep, Path(f"~/rep{suffix}"))
+    assert all((tmp_path / "~" / f.name).stat().st_size > 0 for f in files)
+    assert list(home.iterdir()) == []
+    if suffix == ".csv":  # and the stream path
+        res = CliRunner().invoke(app, ["audit", "~/roster.csv", "--stream", "--out", "~/streamed.csv", "--no-progress"])
+        assert res.exit_code in (0, 1), res.output
+        assert (tmp_path / "~" / "streamed.csv").read_bytes() == (tmp_path / "~" / "rep.csv").read_bytes()
+        assert list(home.iterdir()) == []
 
 
 def test_issue10_sidecars_of_two_runs_do_not_mix(tmp_path: Path, pack) -> None:

@@ -327,7 +327,8 @@ def _csv_table(path: Path, raw: Any, size: int, source: str) -> Table:
     try:
         if not utf8:
             raise UnicodeError
-        df = read(path if size else io.BytesIO(b""))
+        # (the path absolute: polars reads a leading ~ as the home folder)
+        df = read(Path(path).absolute() if size else io.BytesIO(b""))
     except (pl.exceptions.ComputeError, UnicodeError) as exc:
         if isinstance(exc, pl.exceptions.ComputeError) and "utf-8" not in str(exc).lower() and "utf8" not in str(exc).lower():
             raise

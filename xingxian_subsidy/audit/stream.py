@@ -116,7 +116,8 @@ def audit_stream(
     refuse_inputs([out], [path])  # before hours of work, not after
     _sweep_spills(out)
     try:
-        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.stream.{os.getpid()}.", dir=out.parent if str(out.parent) else "."))
+        # (absolute: polars reads a path that starts with ~ as the home folder)
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.stream.{os.getpid()}.", dir=out.parent if str(out.parent) else ".")).absolute()
     except OSError as exc:
         raise OutputError([output_problem(out, exc)]) from None
     try:
@@ -190,7 +191,8 @@ def _spill(path: Path, yr: Any, folder: Path, batch_rows: int, parts: int, tick:
     source = str(path)
     width = _header(path, source)
     names = [f"c{j}" for j in range(width)]
-    lf = pl.scan_csv(path, has_header=False, infer_schema=False, truncate_ragged_lines=True, new_columns=names, glob=False,
+    # (the path absolute: polars reads a leading ~ as the home folder)
+    lf = pl.scan_csv(Path(path).absolute(), has_header=False, infer_schema=False, truncate_ragged_lines=True, new_columns=names, glob=False,
                      raise_if_empty=False, row_index_name=_ROW, row_index_offset=1)
     header: pl.DataFrame | None = None
     columns: list[str] | None = None

@@ -264,7 +264,8 @@ def _write_csv(df: pl.DataFrame, path: Path, clean: Collection[str] = ()) -> Non
     cents = pl.lit(Decimal("0.01"), dtype=pl.Decimal(38, 2))
     text = df.lazy().with_columns([(pl.col(c).cast(pl.Decimal(38, 0)) * cents).alias(c) for c in money]
                                   + [neutralise_expr(c) for c in df.columns if c in formulas]).collect()
-    # polars writes the BOM itself, and to a path (not through a Python file object) at about twice the speed
+    # polars writes the BOM itself, and to a path (not through a Python file object) at about twice the
+    # speed (write_all's temporary paths are absolute: polars would read a leading ~ as the home folder)
     _safe_headers(text).write_csv(path, include_bom=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
@@ -47,8 +48,12 @@ _REASONS = {
 def output_problem(path: Path | str, exc: BaseException) -> Problem:
     """A writer's failure as a located message: the file, and the reason in words."""
     os_error = exc if isinstance(exc, OSError) else next((a for a in getattr(exc, "args", ()) if isinstance(a, OSError)), None)
-    if os_error is not None and os_error.errno in _REASONS:
-        zh, en = _REASONS[os_error.errno]
+    code = os_error.errno if os_error is not None else None
+    if os_error is not None and code is None:  # polars: OSError("File too large (os error 27)"), no errno
+        found = re.search(r"\(os error (\d+)\)", str(os_error))
+        code = int(found.group(1)) if found else None
+    if code in _REASONS:
+        zh, en = _REASONS[code]
     else:
         reason = (os_error.strerror if os_error is not None else None) or type(exc).__name__
         zh, en = reason, reason
@@ -64,6 +69,11 @@ def refuse_inputs(outputs: Iterable[Path | str], inputs: Iterable[Path | str]) -
     outs = [Path(o) for o in outputs]
     ins = [Path(i) for i in inputs]
     problems = []
+    seen: set[Path] = set()
+    for o in outs:
+        if o.resolve() in seen:
+            problems.append(Problem(source=str(o), message={"zh": "同一个输出文件给了两次", "en": "the same output file is given twice"}))
+        seen.add(o.resolve())
     for o in outs:
         for i in ins:
             if same_file(o, i) or o.resolve() == i.resolve():
@@ -102,12 +112,7 @@ def write_all(writers: Mapping[Path, Callable[[Path], None]], inputs: Iterable[P
                 temps[target] = _temporary(target)
             jobs = [(target, write, temps[target]) for target, write in step.items()]
             if n == 0 and at_once > 1 and len(jobs) > 1:
-                from concurrent.futures import ThreadPoolExecutor
-
-                with ThreadPoolExecutor(max_workers=at_once) as pool:
-                    futures = [pool.submit(_write_one, *job) for job in jobs]
-                for future in futures:  # every writer has ended: the first failure, in the targets' order
-                    future.result()
+                _side_by_side(jobs, at_once)
             else:
                 for job in jobs:
                     _write_one(*job)
@@ -124,6 +129,32 @@ def write_all(writers: Mapping[Path, Callable[[Path], None]], inputs: Iterable[P
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
     return targets
+
+
+def _side_by_side(jobs: list[tuple[Path, Callable[[Path], None], Path]], at_once: int) -> None:
+    """Each job's ``_write_one``, ``at_once`` at a time; the first failure (in the jobs' order) raised
+    once no writer runs any more.
+
+    A failure, or Ctrl-C, cancels the writers not yet started and waits for those running (a second
+    Ctrl-C too): the caller removes the temporary files only when nothing can write them again (a
+    writer not yet at its file would otherwise make it anew after the clean-up)."""
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    pool = ThreadPoolExecutor(max_workers=at_once)
+    try:
+        futures = [pool.submit(_write_one, *job) for job in jobs]
+        wait(futures, return_when=FIRST_EXCEPTION)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        while True:
+            try:
+                pool.shutdown(wait=True)
+                break
+            except KeyboardInterrupt:  # the writers running end first; then the first interruption goes on
+                continue
+    for future in futures:
+        if not future.cancelled() and future.exception() is not None:
+            raise future.exception()  # type: ignore[misc]
 
 
 def _temporary(target: Path) -> Path:
