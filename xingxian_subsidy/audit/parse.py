@@ -3,6 +3,7 @@ named by row and column. Never stops at a bad row."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from functools import cached_property
@@ -86,8 +87,9 @@ class ParseMemo:
     rate or a formula reads every row's cells as the rules in force do, and a roster with many rows
     the vector path cannot read would otherwise send each of them through the parser once per
     reading. Rows are kept by their place in the roster's frame; a subset of the roster (a
-    reading's rows) sees them through :meth:`view`. Threads may share it: a row parsed twice at once
-    is kept once, either parse being the same.
+    reading's rows) sees them through :meth:`view`. Threads share it: one parses at a time (the
+    parser is Python, which runs one thread at a time anyway), so that the others find its rows
+    kept rather than parse them too.
 
     What is kept is never changed by its users (``compute.compute_rows`` makes a new row for a
     problem it adds).
@@ -97,6 +99,7 @@ class ParseMemo:
         self._yr, self._cmap = yr, cmap
         self._rows: dict[int, ParsedRow] = {}
         self._at: list[int] | None = None  # a view: its row k is the roster's row _at[k]
+        self.lock = threading.Lock()  # held while rows are looked up, parsed and kept
 
     def view(self, yr: YearRules, cmap: ColumnMap, at: list[int] | None = None) -> ParseMemo | None:
         """This memo for a computation under ``yr`` and ``cmap`` over the roster's rows ``at``
@@ -105,7 +108,7 @@ class ParseMemo:
         if not (cmap == self._cmap and reads_rows_alike(self._yr, yr)):
             return None
         out = ParseMemo(self._yr, self._cmap)
-        out._rows, out._at = self._rows, at
+        out._rows, out._at, out.lock = self._rows, at, self.lock
         return out
 
     def known(self, indices: list[int]) -> dict[int, ParsedRow]:
@@ -183,9 +186,10 @@ def parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, indices: Iterable
     wanted = list(range(roster.frame.height)) if indices is None else list(indices)
     if memo is None:
         return _parse_rows(roster, cmap, yr, wanted, every=indices is None)
-    known = memo.known(wanted)
-    fresh = _parse_rows(roster, cmap, yr, [i for i in wanted if i not in known], every=False)
-    memo.keep(fresh)
+    with memo.lock:
+        known = memo.known(wanted)
+        fresh = _parse_rows(roster, cmap, yr, [i for i in wanted if i not in known], every=False)
+        memo.keep(fresh)
     if not known:
         return fresh
     rest = iter(fresh)
