@@ -193,6 +193,10 @@ def test_a_word_that_names_two_subjects_or_two_rules_is_refused(tmp_path: Path) 
     d2 = _pack(tmp_path / "r", {INDUSTRY: _replace("name: {zh: 大豆种植奖补, en: soybean award}", "name: {zh: 大豆玉米带状复合种植奖补, en: soybean award}")})
     (p2,) = _problems(d2)
     assert p2.message["en"] == "'大豆玉米带状复合种植奖补' names both xzf5.s3-1.soy_corn_strip and xzf5.s3-1.soybean: a roster could not tell them apart"
+    # a rule's words as a roster's cell is compared with them (blanks and case aside): 大豆玉米 带状… is the same word
+    d3 = _pack(tmp_path / "k", {INDUSTRY: _replace("name: {zh: 大豆种植奖补, en: soybean award}", "name: {zh: 大豆玉米 带状复合种植奖补, en: soybean award}")})
+    (p3,) = _problems(d3)
+    assert p3.message["en"] == "'大豆玉米 带状复合种植奖补' names both xzf5.s3-1.soy_corn_strip and xzf5.s3-1.soybean: a roster could not tell them apart"
 
 
 def test_an_interpretation_no_rule_uses_is_reported_on_the_register(tmp_path: Path) -> None:

@@ -349,7 +349,8 @@ def slow(df, path, clean=()):
     with open(path, "ab") as fh:
         fh.write(b"partial")
         fh.flush()
-        print("WRITING", flush=True)
+        sys.stdout.write("WRITING\\n")  # one write: the detail and the problem list are written side by side
+        sys.stdout.flush()
         time.sleep(60)
 w._write_csv = slow
 w.write_report(audit(sys.argv[1]), sys.argv[2])

@@ -80,7 +80,8 @@ def same_cell_words(a: YearRules, b: YearRules) -> bool:
     is the base frame under the other (its columns depend on the rules only through the words of
     subjects, categories and rules and the columns they name): a contested reading changes a
     parameter or a formula, rarely a word."""
-    return a.vocabulary == b.vocabulary and word_maps(a.vocabulary, a.rules) == word_maps(b.vocabulary, b.rules)
+    # (the rules in order too: a cell is the first rule whose words it matches, columns.resolve_rule)
+    return a.vocabulary == b.vocabulary and list(a.rules) == list(b.rules) and word_maps(a.vocabulary, a.rules) == word_maps(b.vocabulary, b.rules)
 
 
 def _key_text(c: pl.Expr) -> pl.Expr:

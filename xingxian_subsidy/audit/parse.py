@@ -92,7 +92,9 @@ class ParseMemo:
     kept rather than parse them too.
 
     What is kept is never changed by its users (``compute.compute_rows`` makes a new row for a
-    problem it adds).
+    problem it adds). A reading's subset keeps the roster's tables while its frame is filtered, so
+    whether a row's table had a 主体类型 column is not known there; that matters only for a row whose
+    rule is unknown, which no reading's subset holds.
     """
 
     def __init__(self, yr: YearRules, cmap: ColumnMap) -> None:
@@ -104,7 +106,8 @@ class ParseMemo:
     def view(self, yr: YearRules, cmap: ColumnMap, at: list[int] | None = None) -> ParseMemo | None:
         """This memo for a computation under ``yr`` and ``cmap`` over the roster's rows ``at``
         (its row k is the roster's row ``at[k]``; None: the roster itself), or None when ``yr`` or
-        ``cmap`` may read a row otherwise (a word, an input or a column that differs)."""
+        ``cmap`` may read a row otherwise (a word, an input or a column that differs). Made from
+        the memo of the roster itself, not from a view."""
         if not (cmap == self._cmap and reads_rows_alike(self._yr, yr)):
             return None
         out = ParseMemo(self._yr, self._cmap)
@@ -137,8 +140,8 @@ def _at_index(p: ParsedRow, index: int) -> ParsedRow:
 def reads_rows_alike(a: YearRules, b: YearRules) -> bool:
     """Whether :func:`parse_rows` reads every row alike under ``a`` and ``b``: what it reads of the
     rules — the vocabulary (subjects, categories, the roster's words), each rule's id, name and
-    inputs — is the same."""
-    return a is b or (a.vocabulary == b.vocabulary and a.rules.keys() == b.rules.keys()
+    inputs, and the rules' order — is the same."""
+    return a is b or (a.vocabulary == b.vocabulary and list(a.rules) == list(b.rules)  # (in order: a word is the first rule it names)
                       and all(r.name == b.rules[rid].name and r.inputs == b.rules[rid].inputs for rid, r in a.rules.items()))
 
 

@@ -206,8 +206,8 @@ def audit_parts(
         alternatives = ({k: scope.apply(v) for k, v in alternative_years(full_yr).items()}
                         if readings and full_yr.alternatives and yr is not full_yr else None)
         # the rows the reference parser reads, read once for this computation and the readings alike
-        memo = ParseMemo(yr, cmap)
-        reruns = reader.submit(recompute_readings, roster, pack, yr, fixed, lang, alternatives, memo) if readings and full_yr.alternatives else None
+        memo = ParseMemo(yr, cmap) if readings and full_yr.alternatives else None
+        reruns = reader.submit(recompute_readings, roster, pack, yr, fixed, lang, alternatives, memo) if memo is not None else None
         bad_future = side.submit(input_errors, base, yr, cmap)
         computed = compute_rows(roster, cmap, yr, pack, base, engine, tick, memo)
         base = base.with_columns(computed.status, computed.fen)
@@ -228,6 +228,7 @@ def audit_parts(
             explained.result()
         cross_notes = notes_future.result() + [tier_differs(st, tier, roster.frame, cmap, yr)]
         reading_table = compare_readings(reruns.result(), fixed, computed.status, computed.fen) if reruns is not None else None
+        memo = None  # its rows need not outlive the readings
         formulas = formulas_future.result() if formulas_future is not None else roster.formula_columns
 
     wanted, reasons = reason_texts(st, plan, computed, bad_rows, lang, explain_limit)

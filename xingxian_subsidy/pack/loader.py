@@ -34,6 +34,7 @@ from .checks import check_guides, problem_at, roster_problems, rule_refs, value_
 from .models import Document, HowToApply, Interpretation, Parameter, Report, RosterWords, RuleGroupReport, TaskReport, TaskTable, Vocabulary
 from .overlay import Alternative, OverlayDocument, OverlayFile, Provenance, Reading, SetParam, apply_changes, located, read_overlay
 from .rule import Rule
+from .semantics import rule_key
 
 __all__ = ["OVERLAY_FILE", "RulePack", "YearRules", "alternative_years", "default_rules_dir", "load_rules", "variant", "with_readings"]
 
@@ -338,16 +339,17 @@ def _load_year(year: int, folder: Path, problems: list[Problem]) -> YearRules | 
         for interps in vocabulary.group_interpretations.values():
             used_interps.update(interps)
         # a roster names a subject type, a category or a rule by any of these words: one word, one thing
-        for kind, named in (("主体类型", [(s.id, s.names) for s in vocabulary.subjects]),
-                            ("农户类型", [(c.id, c.names) for c in vocabulary.categories]),
-                            ("规则", [(rid, [rid, r.name.zh, r.name.en]) for rid, r in rules.items()])):
+        # (a rule's words as a roster's cell is compared with them, semantics.rule_key: 甲 乙 is 甲乙)
+        for kind, named, same in (("主体类型", [(s.id, s.names) for s in vocabulary.subjects], str),
+                                  ("农户类型", [(c.id, c.names) for c in vocabulary.categories], str),
+                                  ("规则", [(rid, [rid, r.name.zh, r.name.en]) for rid, r in rules.items()], rule_key)):
             owner: dict[str, str] = {}
             for ident, words in named:
                 for word in words:
-                    if owner.setdefault(word, ident) != ident:
+                    if owner.setdefault(same(word), ident) != ident:
                         problems.append(Problem(source=str(vocab_path if kind != "规则" else folder), message={
-                            "zh": f"“{word}”同时指{kind} {owner[word]} 和 {ident}：名册中无法判断",
-                            "en": f"{word!r} names both {owner[word]} and {ident}: a roster could not tell them apart"}))
+                            "zh": f"“{word}”同时指{kind} {owner[same(word)]} 和 {ident}：名册中无法判断",
+                            "en": f"{word!r} names both {owner[same(word)]} and {ident}: a roster could not tell them apart"}))
     for params in parameters.values():
         used_interps.update(p.value_from for p in params.values() if p.value_from)
     files_failed = any(p.source.startswith(str(folder)) for p in problems)
