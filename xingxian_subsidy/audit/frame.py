@@ -12,7 +12,7 @@ from .columns import ColumnMap, resolve_rule
 from .parse import CLAIMED_SPEC, CLAIMED_WAN_SPEC, claimed_yuan
 from .read import Roster
 
-__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_columns", "key_texts", "named_rules", "rows_of_applicants_where_differs", "rule_ids", "same_cell_words",
+__all__ = ["applicant_ids", "applicants_alone", "base_frame", "claimed_fen", "key_columns", "key_texts", "named_rules", "rows_of_applicants_where_differs", "rule_ids",
            "subject_category_code"]
 
 
@@ -73,15 +73,6 @@ def base_frame(roster: Roster, cmap: ColumnMap, yr: YearRules) -> pl.DataFrame:
     if roster.file is not None:
         base = base.with_columns(pl.Series("file", roster.file, dtype=pl.String))
     return base
-
-
-def same_cell_words(a: YearRules, b: YearRules) -> bool:
-    """Whether two sets of rules read a roster's cells alike, so that :func:`base_frame` under one
-    is the base frame under the other (its columns depend on the rules only through the words of
-    subjects, categories and rules and the columns they name): a contested reading changes a
-    parameter or a formula, rarely a word."""
-    # (the rules in order too: a cell is the first rule whose words it matches, columns.resolve_rule)
-    return a.vocabulary == b.vocabulary and list(a.rules) == list(b.rules) and word_maps(a.vocabulary, a.rules) == word_maps(b.vocabulary, b.rules)
 
 
 def _key_text(c: pl.Expr) -> pl.Expr:

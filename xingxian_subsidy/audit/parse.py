@@ -17,13 +17,14 @@ from ..engine.applicant import category_not_for, parse_value
 from ..engine.models import ApplicantInfo
 from ..pack.loader import YearRules
 from ..pack.models import InputSpec
-from ..pack.semantics import near_miss, resolve_category, resolve_subject
+from ..pack.semantics import near_miss, resolve_category, resolve_subject, word_maps
 from .columns import ColumnMap, resolve_rule
 from .facts import rows_without_column
 from .read import Roster
 from .spelling import read_as_label
 
-__all__ = ["CLAIMED_SPEC", "CLAIMED_WAN_SPEC", "ParseMemo", "ParsedRow", "applicant_key", "claimed_yuan", "key_text", "parse_rows"]
+__all__ = ["CLAIMED_SPEC", "CLAIMED_WAN_SPEC", "ParseMemo", "ParsedRow", "applicant_key", "claimed_yuan", "key_text", "parse_rows", "reads_rows_alike",
+           "same_cell_words"]
 
 # The claimed amount is read as any amount of money an applicant writes; a column headed in 万元
 # (申报金额（万元）, as some 公示 tables are) as a number of 万元, to the 分 (six decimals).
@@ -137,12 +138,19 @@ def _at_index(p: ParsedRow, index: int) -> ParsedRow:
     return q
 
 
+def same_cell_words(a: YearRules, b: YearRules) -> bool:
+    """Whether two sets of rules read a roster's cells alike, so that ``frame.base_frame`` under one
+    is the base frame under the other (its columns depend on the rules only through the words of
+    subjects, categories and rules and the columns they name): a contested reading changes a
+    parameter or a formula, rarely a word."""
+    # (the rules in order too: a cell is the first rule whose words it matches, columns.resolve_rule)
+    return a.vocabulary == b.vocabulary and list(a.rules) == list(b.rules) and word_maps(a.vocabulary, a.rules) == word_maps(b.vocabulary, b.rules)
+
+
 def reads_rows_alike(a: YearRules, b: YearRules) -> bool:
-    """Whether :func:`parse_rows` reads every row alike under ``a`` and ``b``: what it reads of the
-    rules — the vocabulary (subjects, categories, the roster's words), each rule's id, name and
-    inputs, and the rules' order — is the same."""
-    return a is b or (a.vocabulary == b.vocabulary and list(a.rules) == list(b.rules)  # (in order: a word is the first rule it names)
-                      and all(r.name == b.rules[rid].name and r.inputs == b.rules[rid].inputs for rid, r in a.rules.items()))
+    """Whether :func:`parse_rows` reads every row alike under ``a`` and ``b``: the cells' words
+    alike (:func:`same_cell_words`), and each rule's name (its did-you-mean hints) and inputs the same."""
+    return a is b or (same_cell_words(a, b) and all(r.name == b.rules[rid].name and r.inputs == b.rules[rid].inputs for rid, r in a.rules.items()))
 
 
 def _hint(raw: str, words: list[str], yr: YearRules, kind: str) -> tuple[str, str]:
@@ -209,7 +217,7 @@ def _parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, idx_list: list[i
     # what a cell's text says, worked out once per text: (value, problem message)
     words: dict[tuple[str, str], tuple[str | None, tuple[str, str] | None]] = {}  # (kind, text) → (id, message)
     rules_: dict[str, tuple[str | None, tuple[str, str]]] = {}
-    memo: dict[tuple[int, str], tuple[Any, Any]] = {}
+    values: dict[tuple[int, str], tuple[Any, Any]] = {}  # (input, text) → parse_value's answer
     claimed_memo: dict[str, tuple[Any, Any]] = {}
     keys: dict[str | None, str | None] = {None: None}
     wheres: dict[tuple, str] = {}
@@ -322,9 +330,9 @@ def _parse_rows(roster: Roster, cmap: ColumnMap, yr: YearRules, idx_list: list[i
                     if raw is None:
                         continue
                     k = (id(spec), raw)
-                    hit = memo.get(k)
+                    hit = values.get(k)
                     if hit is None:
-                        hit = memo[k] = parse_value(spec, raw)
+                        hit = values[k] = parse_value(spec, raw)
                     value, msg = hit
                     if msg is not None:
                         found.append((col, msg.zh, msg.en))

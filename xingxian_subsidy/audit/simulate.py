@@ -31,8 +31,8 @@ from ..pack.diff import Entry, diff_years, rules_moved
 from ..pack.loader import RulePack, YearRules
 from .columns import map_columns
 from .compute import compute_rows
-from .frame import base_frame, named_rules, same_cell_words
-from .parse import ParseMemo
+from .frame import base_frame, named_rules
+from .parse import ParseMemo, same_cell_words
 from .read import Roster, read_roster
 from .summaries import tier_labels
 
@@ -74,7 +74,7 @@ def _computed(roster: Roster, yr: YearRules, pack: RulePack, tick: Callable, fix
     """line status, paid amount (分, 0 when not paid, null on an input error) and tier of every row.
 
     ``fixed``: the roster's ``frame.base_frame`` under rules that read its cells as ``yr`` does
-    (``frame.same_cell_words``), if the caller has it; else it is made here. ``memo``: the rows
+    (``parse.same_cell_words``), if the caller has it; else it is made here. ``memo``: the rows
     parsed by the computation under the rules in force, whose roster's rows ``at`` these are
     (``parse.ParseMemo``: used only if ``yr`` reads rows alike)."""
     cmap = map_columns(roster.frame.columns, yr, roster.source)

@@ -66,17 +66,17 @@ def refuse_inputs(outputs: Iterable[Path | str], inputs: Iterable[Path | str]) -
     Raises:
         OutputError: naming the output and the input it is.
     """
-    outs = [Path(o) for o in outputs]
-    ins = [Path(i) for i in inputs]
+    outs = [(Path(o), Path(o).resolve()) for o in outputs]
+    ins = [(Path(i), Path(i).resolve()) for i in inputs]
     problems = []
     seen: set[Path] = set()
-    for o in outs:
-        if o.resolve() in seen:
+    for o, where in outs:
+        if where in seen:
             problems.append(Problem(source=str(o), message={"zh": "同一个输出文件给了两次", "en": "the same output file is given twice"}))
-        seen.add(o.resolve())
-    for o in outs:
-        for i in ins:
-            if same_file(o, i) or o.resolve() == i.resolve():
+        seen.add(where)
+    for o, where in outs:
+        for i, there in ins:
+            if same_file(o, i) or where == there:
                 problems.append(Problem(source=str(o), message={
                     "zh": f"输出文件就是输入文件“{i}”：不会覆盖输入，请换一个输出文件名",
                     "en": f"the output is the input file {str(i)!r}: an input is never overwritten; choose another output name"}))
@@ -152,9 +152,9 @@ def _side_by_side(jobs: list[tuple[Path, Callable[[Path], None], Path]], at_once
                 break
             except KeyboardInterrupt:  # the writers running end first; then the first interruption goes on
                 continue
-    for future in futures:
-        if not future.cancelled() and future.exception() is not None:
-            raise future.exception()  # type: ignore[misc]
+    failed = next((e for f in futures if not f.cancelled() and (e := f.exception()) is not None), None)
+    if failed is not None:
+        raise failed
 
 
 def _temporary(target: Path) -> Path:
